@@ -1,0 +1,151 @@
+//! Command-line definitions (clap). Behaviour lives in `commands/`; this file only says what can be asked.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::detect::MultiFace;
+
+pub const EXIT_CODES: &str = "\
+Exit codes:
+  0  every input was scored
+  1  fatal error (model or ONNX Runtime missing, unreadable configuration); nothing was scored
+  2  usage error (unknown option, bad value)
+  3  some inputs could not be scored (each is listed with its reason); the others were";
+
+pub const CONVENTIONS: &str = "\
+Scores: the live (bona fide) probability in 0..1, and the same x100 as `score`. A presentation is
+classified bona fide iff score >= threshold (ties go to bona fide). Bands: pass if score >= bands.pass,
+retry if score >= bands.retry, else fail (configs/policies/*.toml).";
+
+#[derive(Debug, Parser)]
+#[command(name = "liveness", version, about = "Face liveness (presentation attack detection): score images and evaluate PAD models the ISO/IEC 30107-3 way")]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct Global {
+    /// Folder holding the ONNX files [default: $LIVENESS_MODELS, else ./models]
+    #[arg(long, global = true, value_name = "DIR")]
+    pub models_dir: Option<PathBuf>,
+    /// Extra configuration folder with models/*.toml and policies/*.toml [default: ./configs and $LIVENESS_CONFIG]
+    #[arg(long, global = true, value_name = "DIR")]
+    pub config_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Score face images: live probability, decision, band and quality measures
+    #[command(after_help = format!("{CONVENTIONS}\n\n{EXIT_CODES}"))]
+    Score(ScoreArgs),
+    /// List, verify or download model files
+    #[command(subcommand)]
+    Models(ModelsCommand),
+    /// Measure images/s and the time split decode / detect / classify, and ONNX Runtime's own floor
+    Bench(BenchArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ModelOptions {
+    /// Model descriptor name(s) or .toml path(s), comma-separated; the first gives the primary score
+    #[arg(long, short, default_value = crate::model::descriptor::DEFAULT_MODEL, value_delimiter = ',')]
+    pub model: Vec<String>,
+    /// Decision policy: name in configs/policies, or a .toml path
+    #[arg(long, default_value = "default")]
+    pub policy: String,
+    /// Override the policy's decision threshold (bona fide iff score >= threshold)
+    #[arg(long)]
+    pub threshold: Option<f64>,
+    /// Override the policy's rule for images with several faces
+    #[arg(long, value_enum)]
+    pub multi_face: Option<MultiFace>,
+    /// Refuse images with more pixels than this (decompression-bomb guard)
+    #[arg(long, default_value_t = 50_000_000)]
+    pub max_pixels: u64,
+    /// Worker threads [default: number of cores]
+    #[arg(long, short = 'j')]
+    pub workers: Option<usize>,
+}
+
+#[derive(Debug, Args)]
+pub struct ScoreArgs {
+    /// Image files or folders (searched recursively); `-` reads paths from standard input, one per line
+    #[arg(required = true)]
+    pub inputs: Vec<String>,
+    #[command(flatten)]
+    pub model: ModelOptions,
+    /// Use this face box instead of detecting: x1,y1,x2,y2 in pixels of the (EXIF-rotated) image
+    #[arg(long = "box", value_name = "X1,Y1,X2,Y2", value_parser = parse_box)]
+    pub face_box: Option<crate::frame::FaceBox>,
+    /// Output JSON Lines, one object per image
+    #[arg(long, conflicts_with = "csv")]
+    pub json: bool,
+    /// Output CSV
+    #[arg(long)]
+    pub csv: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ModelsCommand {
+    /// Show the model descriptors and whether their files are present
+    List,
+    /// Check files exist, sha256 match and ONNX input/output shapes agree with the descriptors
+    Verify {
+        /// Descriptor names (default: all)
+        names: Vec<String>,
+    },
+    /// Download a model's files from their upstream URLs and check their sha256
+    Fetch {
+        name: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// Image files or folders
+    #[arg(required = true)]
+    pub inputs: Vec<String>,
+    #[command(flatten)]
+    pub model: ModelOptions,
+    /// Use at most this many images
+    #[arg(long)]
+    pub limit: Option<usize>,
+    /// Passes over the images (the best pass is reported)
+    #[arg(long, default_value_t = 3)]
+    pub repeat: usize,
+}
+
+fn parse_box(s: &str) -> Result<crate::frame::FaceBox, String> {
+    let v: Vec<i32> = s
+        .split(',')
+        .map(|p| p.trim().parse::<i32>().map_err(|_| format!("`{p}` is not an integer")))
+        .collect::<Result<_, _>>()?;
+    match v[..] {
+        [x1, y1, x2, y2] if x2 > x1 && y2 > y1 => Ok(crate::frame::FaceBox { x1, y1, x2, y2 }),
+        [_, _, _, _] => Err("x2 must exceed x1 and y2 must exceed y1".into()),
+        _ => Err(format!("expected 4 integers x1,y1,x2,y2, got {}", v.len())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn box_parsing() {
+        assert_eq!(parse_box("1,2,30,40").unwrap(), crate::frame::FaceBox { x1: 1, y1: 2, x2: 30, y2: 40 });
+        assert!(parse_box("1,2,3").unwrap_err().contains("4 integers"));
+        assert!(parse_box("10,2,3,40").unwrap_err().contains("x2 must exceed"));
+        assert!(parse_box("a,2,3,4").unwrap_err().contains("`a`"));
+    }
+}

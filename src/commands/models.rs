@@ -1,0 +1,142 @@
+//! `liveness models list | verify | fetch`.
+
+use std::io::Read;
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::{Context as _, Result, bail};
+use sha2::{Digest, Sha256};
+
+use super::{Context, DETECTOR_FILE};
+use crate::cli::ModelsCommand;
+use crate::model::descriptor::{Descriptor, Member};
+use crate::model::session;
+
+const DETECTOR_SHA256: &str = "faf6740b495e8b9508e6fda11e8c0368bbdde01143e8f0a3e511d0892c4d794e";
+
+pub fn run(ctx: &Context, cmd: &ModelsCommand) -> Result<ExitCode> {
+    match cmd {
+        ModelsCommand::List => list(ctx),
+        ModelsCommand::Verify { names } => verify(ctx, names),
+        ModelsCommand::Fetch { name } => fetch(ctx, name),
+    }
+}
+
+fn list(ctx: &Context) -> Result<ExitCode> {
+    println!("models folder: {}", ctx.models_dir.display());
+    println!("{:<16} {:<8} {:<44} DESCRIPTION", "NAME", "FILES", "MEMBERS");
+    for d in ctx.catalog()?.values() {
+        let present = d.members.iter().filter(|m| ctx.models_dir.join(&m.file).is_file()).count();
+        let members: Vec<&str> = d.members.iter().map(|m| m.file.as_str()).collect();
+        println!("{:<16} {:<8} {:<44} {} [{}]", d.name, format!("{present}/{}", d.members.len()), members.join(" + "), d.description, d.origin);
+    }
+    let det = if ctx.models_dir.join(DETECTOR_FILE).is_file() { "present" } else { "missing" };
+    println!("face detector: {DETECTOR_FILE} ({det})");
+    Ok(ExitCode::SUCCESS)
+}
+
+fn verify(ctx: &Context, names: &[String]) -> Result<ExitCode> {
+    let catalog = ctx.catalog()?;
+    let chosen: Vec<&Descriptor> = if names.is_empty() {
+        catalog.values().collect()
+    } else {
+        names.iter().map(|n| catalog.get(n).with_context(|| format!("unknown model `{n}`"))).collect::<Result<_>>()?
+    };
+    let mut failures = 0;
+    let mut report = |what: &str, r: Result<()>| match r {
+        Ok(()) => println!("ok    {what}"),
+        Err(e) => {
+            failures += 1;
+            println!("FAIL  {what}: {e:#}");
+        }
+    };
+    report(&format!("detector {DETECTOR_FILE}"), check_file(&ctx.models_dir.join(DETECTOR_FILE), DETECTOR_SHA256));
+    for d in chosen {
+        for m in &d.members {
+            report(&format!("{} / {} ({})", d.name, m.name, m.file), verify_member(&ctx.models_dir, m));
+        }
+    }
+    Ok(if failures == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+fn verify_member(dir: &Path, m: &Member) -> Result<()> {
+    let path = dir.join(&m.file);
+    check_file(&path, &m.sha256)?;
+    let s = session::open(&path)?;
+    let (inputs, outputs) = session::signature(&s);
+    let Some((_, shape)) = inputs.iter().find(|(n, _)| *n == m.input.name) else {
+        bail!("no input named `{}`; the file's inputs are {:?}", m.input.name, inputs)
+    };
+    let want = m.input_shape();
+    let agrees = shape.len() == want.len() && shape.iter().zip(want).skip(1).all(|(&got, w)| got == w || got < 0);
+    if !agrees {
+        bail!("input `{}` has shape {shape:?} but the descriptor says {want:?} ({:?} layout)", m.input.name, m.input.layout);
+    }
+    let Some((_, oshape)) = outputs.iter().find(|(n, _)| *n == m.output.name) else {
+        bail!("no output named `{}`; the file's outputs are {:?}", m.output.name, outputs)
+    };
+    if oshape.last().is_some_and(|&c| c >= 0 && c as usize != m.output.classes) {
+        bail!("output `{}` has shape {oshape:?} but the descriptor says {} classes", m.output.name, m.output.classes);
+    }
+    Ok(())
+}
+
+/// The file exists and its sha256 is the recorded one.
+fn check_file(path: &Path, sha256: &str) -> Result<()> {
+    if !path.is_file() {
+        bail!("{} not found (see `liveness models fetch` or --models-dir)", path.display());
+    }
+    let got = sha256_file(path)?;
+    if !got.eq_ignore_ascii_case(sha256) {
+        bail!("{}: sha256 is {got}, expected {sha256} (wrong or corrupted file)", path.display());
+    }
+    Ok(())
+}
+
+pub fn sha256_file(path: &Path) -> Result<String> {
+    let mut f = std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        let n = f.read(&mut buf).with_context(|| format!("cannot read {}", path.display()))?;
+        if n == 0 {
+            break;
+        }
+        h.update(&buf[..n]);
+    }
+    Ok(format!("{:x}", h.finalize()))
+}
+
+fn fetch(ctx: &Context, name: &str) -> Result<ExitCode> {
+    let catalog = ctx.catalog()?;
+    let d = crate::model::descriptor::resolve(name, &catalog)?;
+    std::fs::create_dir_all(&ctx.models_dir).with_context(|| format!("cannot create {}", ctx.models_dir.display()))?;
+    for m in &d.members {
+        let dest = ctx.models_dir.join(&m.file);
+        if check_file(&dest, &m.sha256).is_ok() {
+            println!("ok    {} already present", dest.display());
+            continue;
+        }
+        let Some(url) = &m.url else {
+            bail!("`{}` has no download URL ({}). Place {} in {} by hand.", m.name, m.source, m.file, ctx.models_dir.display())
+        };
+        println!("fetch {url}");
+        let part = dest.with_extension("onnx.part");
+        download(url, &part)?;
+        let got = sha256_file(&part)?;
+        if !got.eq_ignore_ascii_case(&m.sha256) {
+            let _ = std::fs::remove_file(&part);
+            bail!("{url}: downloaded file has sha256 {got}, expected {} (upstream changed?); nothing was kept", m.sha256);
+        }
+        std::fs::rename(&part, &dest)?;
+        println!("ok    {}", dest.display());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn download(url: &str, to: &Path) -> Result<()> {
+    let mut resp = ureq::get(url).call().with_context(|| format!("cannot download {url} (is the internet reachable?)"))?;
+    let mut file = std::fs::File::create(to).with_context(|| format!("cannot write {}", to.display()))?;
+    std::io::copy(&mut resp.body_mut().as_reader(), &mut file).with_context(|| format!("download of {url} interrupted"))?;
+    Ok(())
+}

@@ -1,0 +1,36 @@
+//! `liveness`: face presentation attack detection, scored and evaluated.
+//!
+//! The data flows through the modules in this order:
+//! `input`/`dataset` (what to score) -> `decode` -> `detect` -> `crop` -> `model` -> `score` (records)
+//! -> `metrics` -> report / gate. `commands` wires them to the command line defined in `cli`.
+
+pub mod cli;
+pub mod commands;
+pub mod crop;
+pub mod decode;
+pub mod detect;
+pub mod frame;
+pub mod input;
+pub mod model;
+pub mod policy;
+pub mod quality;
+pub mod runtime;
+pub mod score;
+
+use std::process::ExitCode;
+
+use anyhow::Result;
+use clap::Parser;
+
+use cli::{Cli, Command};
+
+/// Parses the command line and runs the command; `main` only prints the error.
+pub fn run() -> Result<ExitCode> {
+    let cli = Cli::parse();
+    let ctx = commands::Context::new(&cli.global);
+    match &cli.command {
+        Command::Score(args) => commands::score::run(&ctx, args),
+        Command::Models(cmd) => commands::models::run(&ctx, cmd),
+        Command::Bench(args) => commands::bench::run(&ctx, args),
+    }
+}

@@ -1,0 +1,285 @@
+//! Model descriptors: everything needed to run a PAD model, in a TOML file instead of code.
+//!
+//! Colour order, value scaling, crop rule and live class index differ between model families, and getting
+//! any of them wrong silently inverts or ruins scores; so each is stated explicitly, and unknown keys are an
+//! error rather than ignored. A user adds a model by writing one of these files, without recompiling.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use serde::{Deserialize, Serialize};
+
+use crate::crop::{CropRule, Resize};
+
+/// Descriptors shipped with the tool (also found in `configs/models/`).
+const BUILTIN: &[(&str, &str)] = &[
+    ("silentface", include_str!("../../configs/models/silentface.toml")),
+    ("minifas128", include_str!("../../configs/models/minifas128.toml")),
+    ("minifas128-int8", include_str!("../../configs/models/minifas128-int8.toml")),
+];
+
+/// The model used when none is named.
+pub const DEFAULT_MODEL: &str = "silentface";
+
+/// A PAD model: one or more member networks whose softmax outputs are combined into a live probability.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Descriptor {
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub combine: Combine,
+    #[serde(rename = "member")]
+    pub members: Vec<Member>,
+    /// Where the descriptor was read from (`builtin` or a path); filled in when loading.
+    #[serde(skip)]
+    pub origin: String,
+}
+
+/// How member outputs are combined. Upstream Silent-Face averages the softmax vectors; that is the only
+/// rule so far, named so that a file states it.
+#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Combine {
+    #[default]
+    MeanSoftmax,
+}
+
+/// One ONNX network and its pre- and post-processing contract.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Member {
+    pub name: String,
+    /// File name, looked up in the models folder.
+    pub file: String,
+    pub sha256: String,
+    /// Direct download URL of exactly this file, used by `liveness models fetch`; absent for converted models.
+    #[serde(default)]
+    pub url: Option<String>,
+    /// Human-readable provenance.
+    #[serde(default)]
+    pub source: String,
+    pub input: Input,
+    pub color: ColorOrder,
+    pub normalize: Normalize,
+    pub crop: Crop,
+    pub resize: ResizeKind,
+    pub output: Output,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Input {
+    pub name: String,
+    pub width: usize,
+    pub height: usize,
+    pub layout: Layout,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Layout {
+    Nchw,
+    Nhwc,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum ColorOrder {
+    Rgb,
+    Bgr,
+}
+
+/// Tensor value = (pixel * scale - mean[c]) / std[c], pixel in 0..255, channel c in the model's colour order.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Normalize {
+    pub scale: f32,
+    pub mean: [f32; 3],
+    pub std: [f32; 3],
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Crop {
+    pub rule: CropRuleKind,
+    pub scale: f64,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum CropRuleKind {
+    /// Silent-Face: box scaled around its centre, capped to the image, shifted (not shrunk) inside it.
+    ShiftInside,
+    /// MiniFAS-128: square of `scale * max(w, h)`, parts outside the image filled by reflection.
+    ReflectSquare,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum ResizeKind {
+    /// OpenCV INTER_LINEAR to the input size.
+    Linear,
+    /// Keep the aspect ratio (INTER_AREA down, INTER_LANCZOS4 up) and pad by reflection.
+    Letterbox,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Output {
+    pub name: String,
+    pub kind: OutputKind,
+    pub classes: usize,
+    pub live_index: usize,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum OutputKind {
+    /// Raw scores; softmax is applied.
+    Logits,
+    /// Already a probability vector; used as is.
+    Probabilities,
+}
+
+impl Member {
+    pub fn crop_rule(&self) -> CropRule {
+        match self.crop.rule {
+            CropRuleKind::ShiftInside => CropRule::ShiftInside { scale: self.crop.scale },
+            CropRuleKind::ReflectSquare => CropRule::ReflectSquare { scale: self.crop.scale },
+        }
+    }
+
+    pub fn resize_method(&self) -> Resize {
+        match self.resize {
+            ResizeKind::Linear => Resize::Linear,
+            ResizeKind::Letterbox => Resize::Letterbox,
+        }
+    }
+
+    /// Expected input tensor shape (batch dimension 1).
+    pub fn input_shape(&self) -> [i64; 4] {
+        let (w, h) = (self.input.width as i64, self.input.height as i64);
+        match self.input.layout {
+            Layout::Nchw => [1, 3, h, w],
+            Layout::Nhwc => [1, h, w, 3],
+        }
+    }
+}
+
+impl Descriptor {
+    /// Parses and checks a descriptor; `origin` names the file in error messages.
+    pub fn parse(text: &str, origin: &str) -> Result<Descriptor> {
+        let mut d: Descriptor = toml::from_str(text).with_context(|| format!("invalid model descriptor {origin}"))?;
+        d.origin = origin.to_string();
+        d.validate().with_context(|| format!("invalid model descriptor {origin}"))?;
+        Ok(d)
+    }
+
+    fn validate(&self) -> Result<()> {
+        if self.members.is_empty() {
+            bail!("`{}` has no [[member]] model", self.name);
+        }
+        for m in &self.members {
+            let ctx = || format!("member `{}`", m.name);
+            if m.output.live_index >= m.output.classes {
+                bail!("{}: live_index {} is not below classes {}", ctx(), m.output.live_index, m.output.classes);
+            }
+            if m.output.classes < 2 {
+                bail!("{}: a classifier needs at least 2 classes, got {}", ctx(), m.output.classes);
+            }
+            if m.input.width == 0 || m.input.height == 0 {
+                bail!("{}: input size must be positive", ctx());
+            }
+            if !(m.crop.scale.is_finite() && m.crop.scale > 0.0) {
+                bail!("{}: crop scale must be a positive number, got {}", ctx(), m.crop.scale);
+            }
+            if m.normalize.std.iter().any(|s| *s == 0.0) || !m.normalize.scale.is_finite() {
+                bail!("{}: normalize.std must be non-zero and scale finite", ctx());
+            }
+            if m.sha256.len() != 64 || !m.sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
+                bail!("{}: sha256 must be 64 hex digits, got `{}`", ctx(), m.sha256);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// All descriptors the tool knows: the built-in ones, then `*.toml` files in each config folder (a file
+/// with a built-in's name replaces it).
+pub fn catalog(config_dirs: &[PathBuf]) -> Result<BTreeMap<String, Descriptor>> {
+    let mut out = BTreeMap::new();
+    for (name, text) in BUILTIN {
+        out.insert(name.to_string(), Descriptor::parse(text, &format!("builtin:{name}"))?);
+    }
+    for dir in config_dirs {
+        let dir = dir.join("models");
+        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+        let mut files: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+        files.sort();
+        for path in files.into_iter().filter(|p| p.extension().is_some_and(|e| e == "toml")) {
+            let d = load_file(&path)?;
+            out.insert(d.name.clone(), d);
+        }
+    }
+    Ok(out)
+}
+
+fn load_file(path: &Path) -> Result<Descriptor> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read model descriptor {}", path.display()))?;
+    Descriptor::parse(&text, &path.display().to_string())
+}
+
+/// Resolves `--model` values: a descriptor name from the catalog, or a path to a `.toml` file.
+pub fn resolve(spec: &str, catalog: &BTreeMap<String, Descriptor>) -> Result<Descriptor> {
+    if spec.ends_with(".toml") || spec.contains('/') {
+        return load_file(Path::new(spec));
+    }
+    match catalog.get(spec) {
+        Some(d) => Ok(d.clone()),
+        None => bail!(
+            "unknown model `{spec}`; known models: {} (see `liveness models list`), or give a path to a descriptor .toml",
+            catalog.keys().cloned().collect::<Vec<_>>().join(", ")
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_descriptors_parse_with_their_contracts() {
+        let c = catalog(&[]).unwrap();
+        let sf = &c["silentface"];
+        assert_eq!(sf.members.len(), 2);
+        assert_eq!(sf.members[0].color, ColorOrder::Bgr);
+        assert_eq!(sf.members[0].output.live_index, 1);
+        assert_eq!(sf.members[1].crop.scale, 4.0);
+        let mf = &c["minifas128"];
+        assert_eq!(mf.members[0].output.live_index, 0);
+        assert_eq!(mf.members[0].color, ColorOrder::Rgb);
+        assert_eq!(mf.members[0].input_shape(), [1, 3, 128, 128]);
+        assert_eq!(c["minifas128-int8"].members[0].file, "minifas_v2se_128_int8.onnx");
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_indices_are_errors() {
+        let good = include_str!("../../configs/models/minifas128.toml");
+        let typo = good.replace("live_index", "live_idx");
+        let err = format!("{:#}", Descriptor::parse(&typo, "t.toml").unwrap_err());
+        assert!(err.contains("t.toml") && err.contains("live_idx"), "{err}");
+        let bad = good.replace("live_index = 0", "live_index = 2");
+        let err = format!("{:#}", Descriptor::parse(&bad, "t.toml").unwrap_err());
+        assert!(err.contains("live_index 2 is not below classes 2"), "{err}");
+    }
+
+    #[test]
+    fn unknown_model_names_list_the_known_ones() {
+        let c = catalog(&[]).unwrap();
+        let err = resolve("nope", &c).unwrap_err().to_string();
+        assert!(err.contains("silentface") && err.contains("minifas128"), "{err}");
+    }
+}

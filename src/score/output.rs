@@ -1,0 +1,187 @@
+//! Presenting score records: an aligned table for people, JSON Lines and CSV for programs.
+
+use std::io::Write;
+
+use anyhow::Result;
+use serde_json::json;
+
+use super::record::ScoreRecord;
+use crate::policy::Policy;
+
+/// Output format of `liveness score`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Table,
+    Json,
+    Csv,
+}
+
+/// Writes records one at a time (streaming), so output starts before the last image is scored.
+pub struct Printer<'a> {
+    format: Format,
+    policy: &'a Policy,
+    models: Vec<String>,
+    path_width: usize,
+    csv: Option<csv::Writer<Box<dyn Write + 'a>>>,
+    out: Box<dyn Write + 'a>,
+}
+
+impl<'a> Printer<'a> {
+    pub fn new(format: Format, policy: &'a Policy, models: Vec<String>, names: &[String], out: Box<dyn Write + 'a>) -> Result<Self> {
+        let path_width = names.iter().map(|n| n.chars().count()).max().unwrap_or(4).clamp(4, 60);
+        let mut p = Printer { format, policy, models, path_width, csv: None, out };
+        match format {
+            Format::Table => p.table_header()?,
+            Format::Csv => {
+                let mut w = csv::Writer::from_writer(std::mem::replace(&mut p.out, Box::new(std::io::sink())));
+                w.write_record(csv_header(&p.models))?;
+                p.csv = Some(w);
+            }
+            Format::Json => {}
+        }
+        Ok(p)
+    }
+
+    pub fn print(&mut self, rec: &ScoreRecord) -> Result<()> {
+        match self.format {
+            Format::Table => self.table_row(rec)?,
+            Format::Json => writeln!(self.out, "{}", json_record(rec, self.policy))?,
+            Format::Csv => {
+                if let Some(w) = self.csv.as_mut() {
+                    w.write_record(csv_fields(rec, self.policy, &self.models))?;
+                    w.flush()?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn table_header(&mut self) -> Result<()> {
+        let w = self.path_width;
+        writeln!(self.out, "{:<w$}  {:>5}  {:>6}  {:>5}  {:<8}  {:<5}  NOTE", "PATH", "FACES", "LIVE", "SCORE", "DECISION", "BAND")?;
+        Ok(())
+    }
+
+    fn table_row(&mut self, rec: &ScoreRecord) -> Result<()> {
+        let w = self.path_width;
+        let path = shorten(&rec.path, w);
+        let faces = if rec.width == 0 { "-".to_string() } else { rec.faces.len().to_string() };
+        match rec.live() {
+            Some(p) => {
+                let note = quality_note(rec);
+                writeln!(
+                    self.out,
+                    "{path:<w$}  {faces:>5}  {p:>6.4}  {:>5.1}  {:<8}  {:<5}  {note}",
+                    p * 100.0,
+                    decision(p, self.policy),
+                    self.policy.band(p).as_str()
+                )?;
+            }
+            None => {
+                let reason = rec.reason().unwrap_or("");
+                writeln!(self.out, "{path:<w$}  {faces:>5}  {:>6}  {:>5}  {:<8}  {:<5}  not scored: {reason}", "-", "-", "-", "-")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+fn decision(p: f64, policy: &Policy) -> &'static str {
+    if policy.is_live(p) { "live" } else { "attack" }
+}
+
+/// Flags for measures close to their gates, so a person sees why a score may be low.
+fn quality_note(rec: &ScoreRecord) -> String {
+    let mut notes = Vec::new();
+    if rec.faces.len() > 1 {
+        notes.push(format!("{} faces", rec.faces.len()));
+    }
+    if let Some(q) = rec.quality {
+        if q.at_border {
+            notes.push("face at border".to_string());
+        }
+    }
+    notes.join(", ")
+}
+
+fn shorten(s: &str, width: usize) -> String {
+    let n = s.chars().count();
+    if n <= width { s.to_string() } else { format!("…{}", s.chars().skip(n - width + 1).collect::<String>()) }
+}
+
+/// One JSON object per image; the stable fields a program can rely on.
+pub fn json_record(rec: &ScoreRecord, policy: &Policy) -> serde_json::Value {
+    let live = rec.live();
+    let models: serde_json::Map<String, serde_json::Value> = rec
+        .models
+        .iter()
+        .map(|m| {
+            let members: serde_json::Map<_, _> = m.members.iter().map(|(n, p)| (n.clone(), json!(p))).collect();
+            (m.model.clone(), json!({ "live_probability": m.live, "members": members }))
+        })
+        .collect();
+    let (reason, detail) = match &rec.outcome {
+        super::record::Outcome::Scored => (None, None),
+        super::record::Outcome::NonResponse { reason, detail } => (Some(reason), Some(detail)),
+    };
+    json!({
+        "path": rec.path,
+        "status": if live.is_some() { "scored" } else { "non_response" },
+        "reason": reason,
+        "detail": detail,
+        "width": rec.width,
+        "height": rec.height,
+        "face_count": rec.faces.len(),
+        "faces": rec.faces,
+        "box": rec.face.map(|f| [f.x1, f.y1, f.x2, f.y2]),
+        "live_probability": live,
+        "score": live.map(|p| p * 100.0),
+        "decision": live.map(|p| decision(p, policy)),
+        "band": live.map(|p| policy.band(p).as_str()),
+        "threshold": policy.threshold,
+        "models": models,
+        "quality": rec.quality,
+    })
+}
+
+/// Columns shared by `score --csv` and the evaluation's `scores.csv`, after any label/metadata columns.
+pub fn csv_header(models: &[String]) -> Vec<String> {
+    let mut h: Vec<String> = ["score", "status", "reason", "decision", "band", "face_count", "x1", "y1", "x2", "y2"].map(String::from).into();
+    h.extend(models.iter().map(|m| format!("{m}_score")));
+    h.extend(QUALITY_COLUMNS.iter().map(|c| c.to_string()));
+    h
+}
+
+const QUALITY_COLUMNS: [&str; 6] = ["q_face_px", "q_face_share", "q_sharpness", "q_brightness", "q_clipped_share", "q_at_border"];
+
+pub fn csv_fields(rec: &ScoreRecord, policy: &Policy, models: &[String]) -> Vec<String> {
+    let live = rec.live();
+    let opt = |v: Option<String>| v.unwrap_or_default();
+    let mut f = vec![
+        opt(live.map(|p| p.to_string())),
+        if live.is_some() { "ok".into() } else { "non_response".into() },
+        rec.reason().unwrap_or("").to_string(),
+        opt(live.map(|p| decision(p, policy).to_string())),
+        opt(live.map(|p| policy.band(p).as_str().to_string())),
+        if rec.width == 0 { String::new() } else { rec.faces.len().to_string() },
+    ];
+    match rec.face {
+        Some(b) => f.extend([b.x1, b.y1, b.x2, b.y2].map(|v| v.to_string())),
+        None => f.extend(std::iter::repeat_n(String::new(), 4)),
+    }
+    for m in models {
+        f.push(opt(rec.models.iter().find(|s| &s.model == m).filter(|_| live.is_some()).map(|s| s.live.to_string())));
+    }
+    match rec.quality {
+        Some(q) => f.extend([
+            q.face_px.to_string(),
+            format!("{:.6}", q.face_share),
+            format!("{:.3}", q.sharpness),
+            format!("{:.3}", q.brightness),
+            format!("{:.6}", q.clipped_share),
+            (q.at_border as u8).to_string(),
+        ]),
+        None => f.extend(std::iter::repeat_n(String::new(), QUALITY_COLUMNS.len())),
+    }
+    f
+}
