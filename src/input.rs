@@ -72,7 +72,7 @@ fn walk(dir: &Path, files: &mut Vec<PathBuf>, problems: &mut Vec<Problem>) {
 }
 
 pub fn is_image_name(p: &Path) -> bool {
-    p.extension().and_then(|e| e.to_str()).is_some_and(|e| IMAGE_EXTENSIONS.iter().any(|x| x.eq_ignore_ascii_case(e)))
+    p.file_name().and_then(|n| n.to_str()).is_some_and(crate::dataset::paths::is_image)
 }
 
 #[cfg(test)]

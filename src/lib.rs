@@ -7,6 +7,7 @@
 pub mod cli;
 pub mod commands;
 pub mod crop;
+pub mod dataset;
 pub mod decode;
 pub mod detect;
 pub mod frame;

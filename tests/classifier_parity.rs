@@ -23,12 +23,12 @@ fn silent_face_logits_match_the_reference_crops() {
             let m = &entry["models"][key];
             let bgr = base64::engine::general_purpose::STANDARD.decode(m["crop_bgr_hwc_uint8_base64"].as_str().unwrap()).unwrap();
             let patch = Frame::new(80, 80, bgr).swap_rb(); // the tool's frames are RGB
-            let logits = net.raw_output(&patch).unwrap();
+            let logits = net.raw_output(&[&patch]).unwrap().remove(0);
             for (got, want) in logits.iter().zip(m["logits"].as_array().unwrap()) {
                 let want = want.as_f64().unwrap();
                 assert!((f64::from(*got) - want).abs() < 1e-4, "{image} {key}: logit {got} vs reference {want}");
             }
-            live.push(net.infer(&patch).unwrap()[1]);
+            live.push(net.infer(&[&patch]).unwrap()[0][1]);
             checked += 1;
         }
         let combined = (live[0] + live[1]) / 2.0;

@@ -41,8 +41,7 @@ impl UltraFace {
 
     /// All faces with probability above the threshold, after hard NMS, best first.
     pub fn detect(&mut self, frame: &Frame) -> Result<Vec<Detection>> {
-        let small = resize_linear(frame, INPUT_W, INPUT_H);
-        fill_input(&mut self.tensor, &small);
+        input_tensor(frame, &mut self.tensor);
         let input = TensorRef::from_array_view(([1usize, 3, INPUT_H, INPUT_W], self.tensor.as_slice()))?;
         let outputs = self.session.run(ort::inputs!["input" => input]).context("running the face detector")?;
         let (_, scores) = outputs["scores"].try_extract_tensor::<f32>()?;
@@ -69,8 +68,10 @@ impl UltraFace {
     }
 }
 
-/// `(pixel - 127) / 128`, RGB, CHW.
-fn fill_input(tensor: &mut Vec<f32>, small: &Frame) {
+/// The detector's input for `frame`: resized to 320x240 (aspect ratio not kept), `(pixel - 127) / 128`, RGB,
+/// CHW, shape `[1, 3, 240, 320]`.
+pub fn input_tensor(frame: &Frame, tensor: &mut Vec<f32>) {
+    let small = resize_linear(frame, INPUT_W, INPUT_H);
     let plane = INPUT_W * INPUT_H;
     tensor.clear();
     tensor.resize(plane * 3, 0.0);

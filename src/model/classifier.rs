@@ -7,7 +7,7 @@ use ort::session::Session;
 use ort::value::TensorRef;
 
 use super::descriptor::{ColorOrder, Descriptor, Layout, Member, OutputKind};
-use super::session::{open, softmax};
+use super::session::{open, signature, softmax};
 use crate::crop::{CropError, crop_face};
 use crate::frame::{FaceBox, Frame};
 
@@ -15,6 +15,8 @@ use crate::frame::{FaceBox, Frame};
 pub struct MemberNet {
     pub member: Member,
     session: Session,
+    /// Largest batch the ONNX file accepts (1 when its batch dimension is fixed).
+    max_batch: usize,
     tensor: Vec<f32>,
 }
 
@@ -33,14 +35,9 @@ pub struct Verdict {
     pub live: f64,
 }
 
-/// Why a face could not be classified.
-#[derive(Debug)]
-pub enum ClassifyError {
-    /// The crop is degenerate (box outside the image, empty): a non-response for this image.
-    Crop(CropError),
-    /// ONNX Runtime failed: a problem of the model, not of the image.
-    Runtime(anyhow::Error),
-}
+/// Faces per ONNX Runtime call. Measured with `liveness bench`: batches of 8 cost about 23% less per face
+/// than single runs for the 80x80 Silent-Face networks; larger batches add little.
+pub const BATCH: usize = 8;
 
 impl Classifier {
     /// Opens every member of `descriptor` from `models_dir`.
@@ -51,41 +48,83 @@ impl Classifier {
             .map(|m| {
                 let path = super::locate(models_dir, &m.file)?;
                 let session = open(&path).with_context(|| format!("model `{}`", descriptor.name))?;
-                Ok(MemberNet { member: m.clone(), session, tensor: Vec::new() })
+                let (inputs, _) = signature(&session);
+                let fixed = inputs.iter().find(|(n, _)| *n == m.input.name).and_then(|(_, s)| s.first().copied()).filter(|&d| d > 0);
+                let max_batch = fixed.map_or(BATCH, |d| d as usize);
+                Ok(MemberNet { member: m.clone(), session, max_batch, tensor: Vec::new() })
             })
             .collect::<Result<Vec<_>>>()?;
         Ok(Classifier { descriptor: descriptor.clone(), members })
     }
 
-    /// Scores one face of `frame` (RGB).
-    pub fn classify(&mut self, frame: &Frame, face: &FaceBox) -> Result<Verdict, ClassifyError> {
-        let mut member_live = Vec::with_capacity(self.members.len());
-        for net in &mut self.members {
+    /// Scores faces (each a face box in an RGB frame) with as few ONNX Runtime calls as the batch size
+    /// allows. A face whose crop is degenerate gets its crop error; a failure of ONNX Runtime fails the call.
+    pub fn classify(&mut self, faces: &[(&Frame, FaceBox)]) -> Result<Vec<Result<Verdict, CropError>>> {
+        let mut crops: Vec<Vec<Frame>> = Vec::with_capacity(self.members.len());
+        let mut failed: Vec<Option<CropError>> = (0..faces.len()).map(|_| None).collect();
+        for net in &self.members {
             let m = &net.member;
-            let crop = crop_face(frame, face, m.crop_rule(), m.resize_method(), m.input.width, m.input.height)
-                .map_err(ClassifyError::Crop)?;
-            let probs = net.infer(&crop).map_err(ClassifyError::Runtime)?;
-            member_live.push(probs[net.member.output.live_index]);
+            let mut patches = Vec::with_capacity(faces.len());
+            for (i, (frame, face)) in faces.iter().enumerate() {
+                match crop_face(frame, face, m.crop_rule(), m.resize_method(), m.input.width, m.input.height) {
+                    Ok(p) => patches.push(p),
+                    Err(e) => {
+                        failed[i].get_or_insert(e);
+                        patches.push(Frame::new(0, 0, Vec::new()));
+                    }
+                }
+            }
+            crops.push(patches);
         }
-        let live = member_live.iter().sum::<f64>() / member_live.len() as f64;
-        Ok(Verdict { member_live, live })
+        let ok: Vec<usize> = (0..faces.len()).filter(|&i| failed[i].is_none()).collect();
+        let mut member_live = vec![Vec::with_capacity(self.members.len()); faces.len()];
+        for (net, patches) in self.members.iter_mut().zip(&crops) {
+            let chosen: Vec<&Frame> = ok.iter().map(|&i| &patches[i]).collect();
+            let probs = net.infer(&chosen)?;
+            for (&i, p) in ok.iter().zip(probs) {
+                member_live[i].push(p[net.member.output.live_index]);
+            }
+        }
+        Ok(failed
+            .into_iter()
+            .zip(member_live)
+            .map(|(err, live)| match err {
+                Some(e) => Err(e),
+                None => Ok(Verdict { live: live.iter().sum::<f64>() / live.len() as f64, member_live: live }),
+            })
+            .collect())
     }
 }
 
 impl MemberNet {
-    /// Runs the network on an already cropped and resized RGB patch; returns the class probabilities.
-    pub fn infer(&mut self, patch: &Frame) -> Result<Vec<f64>> {
-        let raw = self.raw_output(patch)?;
-        Ok(match self.member.output.kind {
-            OutputKind::Logits => softmax(&raw),
-            OutputKind::Probabilities => raw.iter().map(|&v| f64::from(v)).collect(),
-        })
+    /// Runs the network on already cropped and resized RGB patches; returns each patch's class probabilities.
+    pub fn infer(&mut self, patches: &[&Frame]) -> Result<Vec<Vec<f64>>> {
+        let raw = self.raw_output(patches)?;
+        Ok(raw
+            .into_iter()
+            .map(|v| match self.member.output.kind {
+                OutputKind::Logits => softmax(&v),
+                OutputKind::Probabilities => v.iter().map(|&x| f64::from(x)).collect(),
+            })
+            .collect())
     }
 
-    /// The network's output vector as it comes out of ONNX Runtime (logits or probabilities).
-    pub fn raw_output(&mut self, patch: &Frame) -> Result<Vec<f32>> {
-        fill_tensor(&mut self.tensor, patch, &self.member);
-        let shape = self.member.input_shape();
+    /// Each patch's output vector as it comes out of ONNX Runtime (logits or probabilities).
+    pub fn raw_output(&mut self, patches: &[&Frame]) -> Result<Vec<Vec<f32>>> {
+        let mut out = Vec::with_capacity(patches.len());
+        for chunk in patches.chunks(self.max_batch) {
+            out.extend(self.run_chunk(chunk)?);
+        }
+        Ok(out)
+    }
+
+    fn run_chunk(&mut self, patches: &[&Frame]) -> Result<Vec<Vec<f32>>> {
+        self.tensor.clear();
+        for p in patches {
+            fill_tensor(&mut self.tensor, p, &self.member);
+        }
+        let mut shape = self.member.input_shape().map(|v| v as usize);
+        shape[0] = patches.len();
         let input = TensorRef::from_array_view((shape, self.tensor.as_slice()))?;
         let outputs = self
             .session
@@ -95,18 +134,28 @@ impl MemberNet {
             bail!("model `{}` has no output named `{}`", self.member.name, self.member.output.name)
         };
         let (_, values) = out.try_extract_tensor::<f32>()?;
-        if values.len() != self.member.output.classes {
-            bail!("model `{}` returned {} values, its descriptor says {} classes", self.member.name, values.len(), self.member.output.classes);
+        let classes = self.member.output.classes;
+        if values.len() != classes * patches.len() {
+            bail!("model `{}` returned {} values for {} faces, its descriptor says {classes} classes", self.member.name, values.len(), patches.len());
         }
-        Ok(values.to_vec())
+        Ok(values.chunks_exact(classes).map(<[f32]>::to_vec).collect())
     }
 }
 
-/// Writes `patch` into `tensor` in the member's layout, colour order and scaling.
+/// The input tensor `member` gets for `face` in `frame`: crop, resize, colour order, scaling and layout.
+pub fn input_tensor(member: &Member, frame: &Frame, face: &FaceBox) -> Result<Vec<f32>, CropError> {
+    let crop = crop_face(frame, face, member.crop_rule(), member.resize_method(), member.input.width, member.input.height)?;
+    let mut tensor = Vec::new();
+    fill_tensor(&mut tensor, &crop, member);
+    Ok(tensor)
+}
+
+/// Appends `patch` to `tensor` in the member's layout, colour order and scaling.
 fn fill_tensor(tensor: &mut Vec<f32>, patch: &Frame, m: &Member) {
     let (w, h) = (patch.width, patch.height);
-    tensor.clear();
-    tensor.resize(w * h * 3, 0.0);
+    let base = tensor.len();
+    tensor.resize(base + w * h * 3, 0.0);
+    let tensor = &mut tensor[base..];
     let n = &m.normalize;
     let src_channel = |c: usize| match m.color {
         ColorOrder::Rgb => c,
@@ -139,7 +188,7 @@ mod tests {
         let mut t = Vec::new();
         fill_tensor(&mut t, &patch, &c["silentface"].members[0]); // BGR, raw 0..255, NCHW
         assert_eq!(t, vec![0.0, 255.0, 0.0, 0.0, 255.0, 0.0]);
-        fill_tensor(&mut t, &patch, &c["minifas128"].members[0]); // RGB, /255
-        assert_eq!(t, vec![1.0, 0.0, 0.0, 0.0, 0.0, 1.0]);
+        fill_tensor(&mut t, &patch, &c["minifas128"].members[0]); // RGB, /255, appended as batch item 2
+        assert_eq!(t[6..], [1.0, 0.0, 0.0, 0.0, 0.0, 1.0]);
     }
 }

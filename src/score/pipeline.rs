@@ -8,8 +8,8 @@ use anyhow::Result;
 use super::record::{ModelScore, ScoreRecord, Timings};
 use crate::decode::{DecodeLimits, decode_file};
 use crate::detect::{Detection, MultiFace, largest, ultraface::UltraFace};
-use crate::frame::FaceBox;
-use crate::model::classifier::{ClassifyError, Classifier};
+use crate::frame::{FaceBox, Frame};
+use crate::model::classifier::Classifier;
 use crate::model::descriptor::Descriptor;
 use crate::policy::Policy;
 use crate::quality;
@@ -53,14 +53,30 @@ pub struct Job {
     pub given_box: Option<FaceBox>,
 }
 
-/// Scores one image. Never fails: every problem with the image becomes a non-response with a reason; only a
-/// failure of ONNX Runtime itself is returned as an error.
+/// An image after decoding, detection and the quality gates: finished (a non-response), or holding the
+/// decoded frame and chosen face until the classifiers run on a batch of such images.
+pub struct Prepared {
+    pub rec: ScoreRecord,
+    pending: Option<(Frame, FaceBox)>,
+}
+
+/// Scores one image. Never fails for a problem with the image (that becomes a non-response with a reason);
+/// only a failure of ONNX Runtime itself is returned as an error.
 pub fn score(engine: &mut Engine, job: &Job, settings: &Settings) -> Result<ScoreRecord> {
+    let mut batch = [prepare(engine, job, settings)?];
+    classify(engine, &mut batch)?;
+    let [p] = batch;
+    Ok(p.rec)
+}
+
+/// Decode, detect and gate one image.
+pub fn prepare(engine: &mut Engine, job: &Job, settings: &Settings) -> Result<Prepared> {
     let mut rec = ScoreRecord::new(job.name.clone());
+    let done = |rec: ScoreRecord| Ok(Prepared { rec, pending: None });
     let t0 = Instant::now();
     let frame = match decode_file(&job.file, &settings.limits) {
         Ok(f) => f,
-        Err(e) => return Ok(rec.non_response(e.reason(), e.to_string())),
+        Err(e) => return done(rec.non_response(e.reason(), e.to_string())),
     };
     rec.width = frame.width;
     rec.height = frame.height;
@@ -72,36 +88,59 @@ pub fn score(engine: &mut Engine, job: &Job, settings: &Settings) -> Result<Scor
             choose(&rec.faces, settings.policy.quality.multi_face)
         }
     };
-    let t2 = Instant::now();
-    rec.timings = Timings { decode_ms: ms(t0, t1), detect_ms: ms(t1, t2), classify_ms: 0.0 };
+    rec.timings = Timings { decode_ms: ms(t0, t1), detect_ms: ms(t1, Instant::now()), classify_ms: 0.0 };
     let face = match chosen {
         Choice::Face(face) => face,
-        Choice::None => return Ok(rec.non_response("no_face", format!("{}: no face found by the detector", job.name))),
+        Choice::None => return done(rec.non_response("no_face", format!("{}: no face found by the detector", job.name))),
         Choice::Several(n) => {
-            return Ok(rec.non_response("multiple_faces", format!("{}: {n} faces found and the policy rejects several faces", job.name)));
+            return done(rec.non_response("multiple_faces", format!("{}: {n} faces found and the policy rejects several faces", job.name)));
         }
     };
     rec.face = Some(face);
     rec.quality = quality::measure(&frame, &face);
     let Some(q) = rec.quality else {
-        return Ok(rec.non_response("crop_failed", format!("{}: the face box {face:?} lies outside the image", job.name)));
+        return done(rec.non_response("crop_failed", format!("{}: the face box {face:?} lies outside the image", job.name)));
     };
     if let Some(reason) = quality::gate(&q, &settings.policy.quality) {
-        return Ok(rec.non_response(reason, format!("{}: quality gate {reason} (measures: {q:?})", job.name)));
+        return done(rec.non_response(reason, format!("{}: quality gate {reason} (measures: {q:?})", job.name)));
     }
+    Ok(Prepared { rec, pending: Some((frame, face)) })
+}
+
+/// Runs every model on the pending faces of `batch` (one ONNX Runtime call per member and batch) and
+/// completes their records; frames are released afterwards.
+pub fn classify(engine: &mut Engine, batch: &mut [Prepared]) -> Result<()> {
+    let t = Instant::now();
+    let idx: Vec<usize> = (0..batch.len()).filter(|&i| batch[i].pending.is_some()).collect();
+    if idx.is_empty() {
+        return Ok(());
+    }
+    let faces: Vec<(&Frame, FaceBox)> = idx.iter().filter_map(|&i| batch[i].pending.as_ref().map(|(f, b)| (f, *b))).collect();
+    let mut results = Vec::with_capacity(engine.models.len());
     for model in &mut engine.models {
-        match model.classify(&frame, &face) {
-            Ok(v) => rec.models.push(ModelScore {
-                model: model.descriptor.name.clone(),
-                live: v.live,
-                members: model.members.iter().map(|m| m.member.name.clone()).zip(v.member_live).collect(),
-            }),
-            Err(ClassifyError::Crop(e)) => return Ok(rec.non_response("crop_failed", format!("{}: {e}", job.name))),
-            Err(ClassifyError::Runtime(e)) => return Err(e.context(format!("scoring {}", job.name))),
+        results.push(model.classify(&faces)?);
+    }
+    let per_face = ms(t, Instant::now()) / idx.len() as f64;
+    for (k, &i) in idx.iter().enumerate() {
+        let p = &mut batch[i];
+        p.pending = None;
+        p.rec.timings.classify_ms = per_face;
+        for (model, verdicts) in engine.models.iter().zip(&results) {
+            match &verdicts[k] {
+                Ok(v) => p.rec.models.push(ModelScore {
+                    model: model.descriptor.name.clone(),
+                    live: v.live,
+                    members: model.members.iter().map(|m| m.member.name.clone()).zip(v.member_live.iter().copied()).collect(),
+                }),
+                Err(e) => {
+                    let detail = format!("{}: {e}", p.rec.path);
+                    p.rec = std::mem::replace(&mut p.rec, ScoreRecord::new(String::new())).non_response("crop_failed", detail);
+                    break;
+                }
+            }
         }
     }
-    rec.timings.classify_ms = ms(t2, Instant::now());
-    Ok(rec)
+    Ok(())
 }
 
 enum Choice {
