@@ -18,6 +18,25 @@ Scores: the live (bona fide) probability in 0..1, and the same x100 as `score`. 
 classified bona fide iff score >= threshold (ties go to bona fide). Bands: pass if score >= bands.pass,
 retry if score >= bands.retry, else fail (configs/policies/*.toml).";
 
+pub const METRIC_CONVENTIONS: &str = "\
+Metric conventions (ISO/IEC 30107-3; the contract of ../shared/oracles/README.md):
+  - bona fide iff score >= t; APCER_s(t) = share of scored attacks of species s with score >= t;
+    APCER_max = worst species; APCER_pooled over all attacks; BPCER(t) = share of scored bona fide < t.
+  - a missing score is a non-response: counted in BPNRR / APNRR (with reasons), left out of APCER/BPCER;
+    the *_sys rates count a bona fide non-response as a rejection.
+  - candidate thresholds: every distinct score, plus +inf.
+  - BPCER@APCER<=x (BPCER10/20/100 for x = 10/5/1%): lowest BPCER among candidates with APCER_max <= x,
+    ties to the highest threshold. APCER@BPCER<=x: lowest APCER_max with BPCER <= x, ties to the lowest.
+  - EER (pooled): from the highest threshold down, the first candidate i with APCER_pooled >= BPCER;
+    linear interpolation between candidates i-1 and i; the threshold reported is candidate i's.
+  - AUC = P(bona fide score > attack score) + 1/2 P(equal).
+  - 95% intervals: exact Clopper-Pearson (zero errors: upper bound, rule of three 3/n noted); with a
+    `subject` column also a subject-clustered bootstrap (seeded).";
+
+pub const EVAL_EXIT_CODES: &str = "\
+Exit codes: 0 metrics computed; 1 fatal error; 2 usage error; 3 metrics computed but some presentations
+were not scored (non-responses are in the metrics).";
+
 #[derive(Debug, Parser)]
 #[command(name = "liveness", version, about = "Face liveness (presentation attack detection): score images and evaluate PAD models the ISO/IEC 30107-3 way")]
 pub struct Cli {
@@ -42,6 +61,9 @@ pub enum Command {
     /// Score face images: live probability, decision, band and quality measures
     #[command(after_help = format!("{CONVENTIONS}\n\n{EXIT_CODES}"))]
     Score(ScoreArgs),
+    /// Score a labelled dataset (or read a score file) and compute ISO/IEC 30107-3 metrics
+    #[command(after_help = format!("{METRIC_CONVENTIONS}\n\n{EVAL_EXIT_CODES}"))]
+    Eval(EvalArgs),
     /// List, verify or download model files
     #[command(subcommand)]
     Models(ModelsCommand),
@@ -87,6 +109,58 @@ pub struct ScoreArgs {
     /// Output CSV
     #[arg(long)]
     pub csv: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct EvalArgs {
+    /// Dataset: a folder (live/ + spoof/<attack_type>/, or the NUAA layout) or a manifest .csv/.jsonl
+    #[arg(required_unless_present = "scores", conflicts_with = "scores")]
+    pub dataset: Option<PathBuf>,
+    /// Compute metrics from this score file instead of scoring (liveness scores.csv, the reference
+    /// pipeline's CSV, or bob.pad's claimed_id,test_label,is_bonafide,attack_type,score)
+    #[arg(long, value_name = "FILE")]
+    pub scores: Option<PathBuf>,
+    /// Dataset layout: auto, folders, manifest, nuaa
+    #[arg(long, default_value = "auto")]
+    pub kind: String,
+    /// Folder layout pattern, e.g. '{label}/{attack_type}/{device}/**' (deeper folders become metadata)
+    #[arg(long)]
+    pub layout: Option<String>,
+    /// Dataset split where the layout has several (NUAA: train, test)
+    #[arg(long)]
+    pub split: Option<String>,
+    #[command(flatten)]
+    pub model: ModelOptions,
+    /// Run folder for scores.csv, metrics.json, sweep.csv [default: reports/<dataset>-<model>-<timestamp>]
+    #[arg(long, short)]
+    pub out: Option<PathBuf>,
+    /// Continue a stopped run in --out: keep its scores.csv rows and score the rest
+    #[arg(long, requires = "out")]
+    pub resume: bool,
+    /// Metadata columns to break every metric down by (default: all)
+    #[arg(long, value_delimiter = ',')]
+    pub segment_by: Vec<String>,
+    /// Segments with fewer scored bona fide or attack presentations are shown but never named worst
+    #[arg(long, default_value_t = 30)]
+    pub min_segment: u64,
+    /// Scores mean "spoof" (higher = attack): use -score so that bona fide iff -score >= threshold
+    #[arg(long)]
+    pub flip: bool,
+    /// Choose the threshold on this score file (a dev split) and apply it here
+    #[arg(long, value_name = "SCORES")]
+    pub calibrate_on: Option<PathBuf>,
+    /// Target of --calibrate-on: eer, or bpcerX (BPCER at APCER_max <= X%, e.g. bpcer20 = 5%)
+    #[arg(long, default_value = "eer")]
+    pub calibrate_target: String,
+    /// Bootstrap resamples for subject-clustered intervals (0 to skip)
+    #[arg(long, default_value_t = 1000)]
+    pub bootstrap: usize,
+    /// Seed of the bootstrap
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// k of "completion within k attempts" (comma-separated)
+    #[arg(long, value_delimiter = ',', default_value = "1,3")]
+    pub attempts: Vec<usize>,
 }
 
 #[derive(Debug, Subcommand)]

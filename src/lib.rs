@@ -12,11 +12,18 @@ pub mod decode;
 pub mod detect;
 pub mod frame;
 pub mod input;
+pub mod metrics;
 pub mod model;
 pub mod policy;
 pub mod quality;
+pub mod report;
+pub mod run;
 pub mod runtime;
 pub mod score;
+pub mod scorefile;
+
+#[cfg(test)]
+mod test_support;
 
 use std::process::ExitCode;
 
@@ -31,6 +38,7 @@ pub fn run() -> Result<ExitCode> {
     let ctx = commands::Context::new(&cli.global);
     match &cli.command {
         Command::Score(args) => commands::score::run(&ctx, args),
+        Command::Eval(args) => commands::eval::run(&ctx, args),
         Command::Models(cmd) => commands::models::run(&ctx, cmd),
         Command::Bench(args) => commands::bench::run(&ctx, args),
     }

@@ -10,7 +10,7 @@ use sha2::{Digest, Sha256};
 use super::{Context, DETECTOR_FILE};
 use crate::cli::ModelsCommand;
 use crate::model::descriptor::{Descriptor, Member};
-use crate::model::session;
+use crate::model::{check_signature, session};
 
 const DETECTOR_SHA256: &str = "faf6740b495e8b9508e6fda11e8c0368bbdde01143e8f0a3e511d0892c4d794e";
 
@@ -62,23 +62,7 @@ fn verify(ctx: &Context, names: &[String]) -> Result<ExitCode> {
 fn verify_member(dir: &Path, m: &Member) -> Result<()> {
     let path = dir.join(&m.file);
     check_file(&path, &m.sha256)?;
-    let s = session::open(&path)?;
-    let (inputs, outputs) = session::signature(&s);
-    let Some((_, shape)) = inputs.iter().find(|(n, _)| *n == m.input.name) else {
-        bail!("no input named `{}`; the file's inputs are {:?}", m.input.name, inputs)
-    };
-    let want = m.input_shape();
-    let agrees = shape.len() == want.len() && shape.iter().zip(want).skip(1).all(|(&got, w)| got == w || got < 0);
-    if !agrees {
-        bail!("input `{}` has shape {shape:?} but the descriptor says {want:?} ({:?} layout)", m.input.name, m.input.layout);
-    }
-    let Some((_, oshape)) = outputs.iter().find(|(n, _)| *n == m.output.name) else {
-        bail!("no output named `{}`; the file's outputs are {:?}", m.output.name, outputs)
-    };
-    if oshape.last().is_some_and(|&c| c >= 0 && c as usize != m.output.classes) {
-        bail!("output `{}` has shape {oshape:?} but the descriptor says {} classes", m.output.name, m.output.classes);
-    }
-    Ok(())
+    check_signature(m, &session::open(&path)?)
 }
 
 /// The file exists and its sha256 is the recorded one.

@@ -48,6 +48,7 @@ impl Classifier {
             .map(|m| {
                 let path = super::locate(models_dir, &m.file)?;
                 let session = open(&path).with_context(|| format!("model `{}`", descriptor.name))?;
+                super::check_signature(m, &session).with_context(|| format!("model `{}` ({})", descriptor.name, descriptor.origin))?;
                 let (inputs, _) = signature(&session);
                 let fixed = inputs.iter().find(|(n, _)| *n == m.input.name).and_then(|(_, s)| s.first().copied()).filter(|&d| d > 0);
                 let max_batch = fixed.map_or(BATCH, |d| d as usize);

@@ -1,0 +1,114 @@
+//! `liveness eval`: dataset (or score file) -> scores.csv -> metrics.json, sweep.csv and a summary.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::{Context as _, Result, bail};
+use serde_json::json;
+
+use super::{Context, workers};
+use crate::cli::EvalArgs;
+use crate::dataset::{self, DatasetSpec, summary::summarize};
+use crate::metrics::{BootstrapOptions, EvalOptions, Policy as BandPolicy, SegmentOptions, evaluate, write_sweep_csv};
+use crate::report::terminal;
+use crate::run::{self, fingerprint};
+use crate::scorefile::{Presentation, ReadOptions, read_scores};
+
+pub const METRICS_JSON: &str = "metrics.json";
+pub const SWEEP_CSV: &str = "sweep.csv";
+
+pub fn run(ctx: &Context, args: &EvalArgs) -> Result<ExitCode> {
+    let (spec, settings) = ctx.scoring_setup(&args.model)?;
+    let read = ReadOptions { flip: args.flip };
+    let models: Vec<String> = spec.descriptors.iter().map(|d| d.name.clone()).collect();
+    let (source, out, presentations) = match (&args.scores, &args.dataset) {
+        (Some(file), _) => {
+            let out = args.out.clone().unwrap_or_else(|| run::default_folder(&stem(file), "scores"));
+            std::fs::create_dir_all(&out).with_context(|| format!("cannot create {}", out.display()))?;
+            (file.display().to_string(), out, read_scores(file, read)?)
+        }
+        (None, Some(root)) => {
+            let ds = dataset::open(&DatasetSpec { root: root.clone(), kind: Some(args.kind.clone()), layout: args.layout.clone(), split: args.split.clone() })?;
+            let summary = summarize(&ds)?;
+            eprintln!("{summary}");
+            let out = args.out.clone().unwrap_or_else(|| run::default_folder(&ds.name, &models.join("+")));
+            let (scores, _) = run::score_dataset(&ds, &spec, &settings, &out, args.resume, workers(args.model.workers))?;
+            (root.display().to_string(), out, read_scores(&scores, read)?)
+        }
+        (None, None) => bail!("give a DATASET folder or manifest, or --scores FILE"),
+    };
+
+    let (threshold, threshold_source) = match &args.calibrate_on {
+        Some(dev) => {
+            let dev_pres = read_scores(dev, read)?;
+            let t = calibrate(&dev_pres, &args.calibrate_target).with_context(|| format!("calibrating on {}", dev.display()))?;
+            (t, format!("{} on {}", args.calibrate_target, dev.display()))
+        }
+        None => (settings.policy.threshold, format!("policy {}", settings.policy.name)),
+    };
+    let options = EvalOptions {
+        threshold,
+        operating_rates: crate::metrics::DEFAULT_OPERATING_RATES.to_vec(),
+        segments: Some(SegmentOptions {
+            columns: (!args.segment_by.is_empty()).then(|| args.segment_by.clone()),
+            min_count: args.min_segment,
+        }),
+        bootstrap: (args.bootstrap > 0).then_some(BootstrapOptions { resamples: args.bootstrap, seed: args.seed }),
+        policy: Some(BandPolicy { pass: settings.policy.bands.pass, retry: settings.policy.bands.retry, attempts: args.attempts.clone() }),
+    };
+    let evaluation = evaluate(&presentations, &options)?;
+    let run_info = json!({
+        "tool": format!("liveness {}", env!("CARGO_PKG_VERSION")),
+        "command": std::env::args().collect::<Vec<_>>(),
+        "created_utc": run::utc_now_iso(),
+        "source": source,
+        "models": spec.descriptors.iter().map(|d| json!({
+            "name": d.name,
+            "origin": d.origin,
+            "members": d.members.iter().map(|m| json!({"name": m.name, "file": m.file, "sha256": m.sha256})).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
+        "scored_with_models": args.scores.is_none(),
+        "policy": settings.policy,
+        "threshold": threshold,
+        "threshold_source": threshold_source,
+        "flip": args.flip,
+        "presentations": presentations.len(),
+        "dataset_fingerprint": fingerprint(&presentations),
+    });
+    let mut doc = serde_json::to_value(&evaluation.report)?;
+    doc["run"] = run_info;
+    let metrics_path = out.join(METRICS_JSON);
+    std::fs::write(&metrics_path, serde_json::to_string_pretty(&doc)?).with_context(|| format!("cannot write {}", metrics_path.display()))?;
+    let sweep_path = out.join(SWEEP_CSV);
+    let sweep_file = std::fs::File::create(&sweep_path).with_context(|| format!("cannot write {}", sweep_path.display()))?;
+    write_sweep_csv(&evaluation.sweep, std::io::BufWriter::new(sweep_file))?;
+    println!("{}", terminal::summary(&doc));
+    println!("run folder: {}", out.display());
+    let non_responses = presentations.iter().filter(|p| p.score.is_none()).count();
+    Ok(if non_responses > 0 { ExitCode::from(3) } else { ExitCode::SUCCESS })
+}
+
+/// The threshold meeting `target` on the calibration presentations.
+pub fn calibrate(dev: &[Presentation], target: &str) -> Result<f64> {
+    let rate = match target.strip_prefix("bpcer").map(str::parse::<f64>) {
+        None if target == "eer" => None,
+        Some(Ok(n)) if n >= 1.0 => Some(1.0 / n),
+        _ => bail!("unknown --calibrate-target `{target}`: use eer or bpcerN (BPCER at APCER_max <= 1/N, e.g. bpcer20)"),
+    };
+    let options = EvalOptions { operating_rates: rate.into_iter().collect(), segments: None, bootstrap: None, policy: None, ..EvalOptions::new(0.5) };
+    let tf = serde_json::to_value(&evaluate(dev, &options)?.report.threshold_free)?;
+    let point = match rate {
+        None => tf["eer_pooled"].clone(),
+        // Keys are the rates as Rust prints them: 1/20 is exactly the double 0.05 and prints "0.05".
+        Some(x) => tf["bpcer_at_apcer"][format!("{x}")].clone(),
+    };
+    match &point["threshold"] {
+        serde_json::Value::Number(n) => n.as_f64().context("threshold is not a number"),
+        serde_json::Value::String(s) if s == "+inf" => Ok(f64::INFINITY),
+        _ => bail!("target {target} is not reachable: {}", point.get("reason").and_then(|r| r.as_str()).unwrap_or("n/a")),
+    }
+}
+
+fn stem(p: &Path) -> String {
+    p.file_stem().map_or_else(|| "scores".to_string(), |s| s.to_string_lossy().into_owned())
+}

@@ -1,0 +1,43 @@
+//! The metrics engine: ISO/IEC 30107-3 PAD metrics over [`Presentation`](crate::scorefile::Presentation)s.
+//!
+//! Conventions (contract: `shared/oracles/README.md`): bona fide iff score >= t; non-responses are
+//! left out of APCER/BPCER and counted in APNRR/BPNRR and the system-level rates; candidate
+//! thresholds are every distinct score plus +inf. Entry point: [`evaluate`], which builds the
+//! [`Sweep`] once and derives everything from it and from per-class counts.
+//!
+//! One concern per file: `population` (validated compact view), `tally` (counts at a threshold),
+//! `rates` (rate definitions and the at-threshold section), `ci` (Clopper-Pearson), `bootstrap`,
+//! `radix` + `sweep` (the sorted sweep), `operating` (EER, operating points, AUC), `segments`,
+//! `bands` (pass/retry/fail policy), `counts`, `subjects`, `metric` (n/a values), `report`.
+
+mod bands;
+mod bootstrap;
+mod ci;
+mod counts;
+mod metric;
+mod operating;
+mod population;
+mod radix;
+mod rates;
+mod report;
+mod segments;
+mod subjects;
+mod sweep;
+mod tally;
+
+#[cfg(test)]
+mod oracle_tests;
+#[cfg(test)]
+mod properties;
+
+pub use bands::{Bands, BandsReport, Policy};
+pub use bootstrap::{BootstrapInterval, BootstrapOptions, BootstrapSummary};
+pub use ci::{Interval, clopper_pearson};
+pub use counts::{ClassCounts, Counts};
+pub use metric::{Metric, NotAvailable, Threshold};
+pub use operating::{Auc, Eer, OperatingPoint, ThresholdFree, apcer_at_bpcer, auc_pooled, bpcer_at_apcer, eer_pooled};
+pub use rates::{AttackRates, BonaFideRates, Rate, RateSet, SpeciesRates};
+pub use report::{DEFAULT_OPERATING_RATES, EvalOptions, Evaluation, MetricsReport, evaluate};
+pub use segments::{Segment, SegmentOptions, SegmentsReport, WorstSegment};
+pub use subjects::SUBJECT_COLUMN;
+pub use sweep::{Sweep, SweepPoint, write_sweep_csv};

@@ -1,0 +1,122 @@
+//! A compact, validated view of the presentations that every metric pass walks.
+//!
+//! Species names are resolved to small integers once, so that the hot loops (10 million scores)
+//! index arrays instead of comparing strings, and scores are checked once for NaN/infinity, so no
+//! later pass has to.
+
+use std::collections::HashMap;
+
+use anyhow::{Result, bail};
+
+use crate::scorefile::Presentation;
+
+/// Class index of bona fide presentations; attack species `s` has class `s + 1`.
+pub(crate) const BONA_FIDE: usize = 0;
+
+/// One presentation reduced to what the metrics need.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Item {
+    /// [`BONA_FIDE`] or `1 + species index`.
+    pub class: usize,
+    /// `None` = non-response.
+    pub score: Option<f64>,
+}
+
+/// The presentations of one evaluation (or one segment of it), in input order.
+#[derive(Debug, Clone)]
+pub(crate) struct Population {
+    /// Attack species, sorted by name; species `s` is class `s + 1`.
+    pub species: Vec<String>,
+    pub items: Vec<Item>,
+}
+
+impl Population {
+    /// Resolves species and validates scores; errors name the offending presentation.
+    pub fn new(presentations: &[Presentation]) -> Result<Population> {
+        let mut lookup: HashMap<&str, usize> = HashMap::new();
+        let mut items = Vec::with_capacity(presentations.len());
+        // Rows usually come in runs of one species: remembering the last lookup skips most hashing.
+        let mut last: Option<(&str, usize)> = None;
+        for (i, p) in presentations.iter().enumerate() {
+            if let Some(s) = p.score.filter(|s| !s.is_finite()) {
+                bail!("presentation {} ({:?}) has a non-finite score {s}", i + 1, p.id);
+            }
+            let class = match last {
+                _ if p.bona_fide => BONA_FIDE,
+                Some((name, class)) if name == p.species => class,
+                _ => {
+                    let next = lookup.len() + 1;
+                    let class = *lookup.entry(p.species.as_str()).or_insert(next);
+                    last = Some((p.species.as_str(), class));
+                    class
+                }
+            };
+            items.push(Item { class, score: p.score });
+        }
+        Ok(Population::sorted(lookup, items))
+    }
+
+    /// Renumbers classes numbered in order of appearance so that species are sorted by name.
+    fn sorted(lookup: HashMap<&str, usize>, mut items: Vec<Item>) -> Population {
+        let mut by_name: Vec<(&str, usize)> = lookup.into_iter().collect();
+        by_name.sort_unstable();
+        let mut renumber = vec![BONA_FIDE; by_name.len() + 1];
+        for (rank, (_, appearance)) in by_name.iter().enumerate() {
+            renumber[*appearance] = rank + 1;
+        }
+        for item in &mut items {
+            item.class = renumber[item.class];
+        }
+        Population { species: by_name.into_iter().map(|(name, _)| name.to_owned()).collect(), items }
+    }
+
+    /// The items at `members` (indices into this population), keeping the species list.
+    pub fn subset(&self, members: &[usize]) -> Population {
+        Population { species: self.species.clone(), items: members.iter().map(|&i| self.items[i]).collect() }
+    }
+
+    /// Number of classes: bona fide plus one per species.
+    pub fn classes(&self) -> usize {
+        self.species.len() + 1
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    /// A presentation for tests: `species` "" = bona fide.
+    pub fn pres(species: &str, score: Option<f64>) -> Presentation {
+        Presentation {
+            id: String::new(),
+            bona_fide: species.is_empty(),
+            species: species.to_owned(),
+            score,
+            reason: score.is_none().then(|| "no_face".to_owned()),
+            meta: BTreeMap::new(),
+        }
+    }
+
+    #[test]
+    fn species_sorted_and_classes_assigned() {
+        let ps = [pres("replay", Some(0.1)), pres("", Some(0.9)), pres("print", None), pres("replay", Some(0.2))];
+        let pop = Population::new(&ps).unwrap();
+        assert_eq!(pop.species, ["print", "replay"]);
+        let classes: Vec<usize> = pop.items.iter().map(|i| i.class).collect();
+        assert_eq!(classes, [2, BONA_FIDE, 1, 2]);
+        assert_eq!(pop.items[2].score, None);
+        assert_eq!(pop.classes(), 3);
+        let sub = pop.subset(&[3, 1]);
+        assert_eq!(sub.items, [pop.items[3], pop.items[1]]);
+        assert_eq!(sub.species, pop.species);
+    }
+
+    #[test]
+    fn non_finite_score_is_an_error_naming_the_presentation() {
+        let mut bad = pres("", Some(f64::NAN));
+        bad.id = "x.jpg".into();
+        let e = Population::new(&[pres("", Some(0.5)), bad]).unwrap_err().to_string();
+        assert!(e.contains("presentation 2") && e.contains("x.jpg"), "{e}");
+    }
+}

@@ -1,0 +1,145 @@
+//! The whole evaluation: options, the entry point [`evaluate`], and the JSON report schema.
+
+use anyhow::{Result, ensure};
+use serde::Serialize;
+
+use super::bands::{BandsReport, Policy, bands};
+use super::bootstrap::{BootstrapOptions, BootstrapSummary, clustered};
+use super::counts::Counts;
+use super::metric::Metric;
+use super::operating::ThresholdFree;
+use super::population::Population;
+use super::rates::{RateKind, RateSet};
+use super::segments::{SegmentOptions, SegmentsReport, segments};
+use super::subjects::Subjects;
+use super::sweep::Sweep;
+use super::tally::Tally;
+use crate::scorefile::Presentation;
+
+/// The x of `bpcer_at_apcer[x]` and `apcer_at_bpcer[x]` by default (BPCER10, BPCER20, BPCER100).
+pub const DEFAULT_OPERATING_RATES: [f64; 3] = [0.10, 0.05, 0.01];
+
+/// What to compute.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EvalOptions {
+    /// Decision threshold: bona fide iff score >= threshold.
+    pub threshold: f64,
+    /// The x of the operating points, each in [0, 1].
+    pub operating_rates: Vec<f64>,
+    /// Per-segment metrics; `None` to skip.
+    pub segments: Option<SegmentOptions>,
+    /// Subject-clustered bootstrap; `None` to skip (it runs only when a `subject` column exists).
+    pub bootstrap: Option<BootstrapOptions>,
+    /// Pass/retry/fail policy; `None` to skip.
+    pub policy: Option<Policy>,
+}
+
+impl EvalOptions {
+    /// Defaults around a threshold: the default operating rates, every segment column (guard 30),
+    /// 1000 bootstrap resamples (seed 1), no policy.
+    pub fn new(threshold: f64) -> EvalOptions {
+        EvalOptions {
+            threshold,
+            operating_rates: DEFAULT_OPERATING_RATES.to_vec(),
+            segments: Some(SegmentOptions::default()),
+            bootstrap: Some(BootstrapOptions::default()),
+            policy: None,
+        }
+    }
+
+    fn validate(&self) -> Result<()> {
+        ensure!(!self.threshold.is_nan(), "the threshold must be a number");
+        ensure!(
+            self.operating_rates.iter().all(|x| (0.0..=1.0).contains(x)),
+            "operating rates must lie in [0, 1], got {:?}",
+            self.operating_rates
+        );
+        ensure!(self.bootstrap.is_none_or(|b| b.resamples > 0), "the bootstrap needs at least one resample");
+        self.policy.as_ref().map_or(Ok(()), Policy::validate)
+    }
+}
+
+/// The evaluation report, serialized as JSON (`schema_version` "1").
+///
+/// Conventions used throughout:
+/// - A *rate* object is `{"value", "k", "n", "ci95": {"lower", "upper"}}` with k/n = value and a
+///   two-sided 95% Clopper-Pearson interval; when k = 0 it also has `rule_of_three` (3/n); a
+///   worst-species rate has `species`; with a bootstrap, `bootstrap95` (`{"lower", "upper",
+///   "resamples"}` or n/a).
+/// - Anything that can be undefined is either its object or `{"value": null, "reason": "..."}`; every
+///   defined object has a non-null `value`.
+/// - Thresholds are numbers, except +inf, written `"+inf"`.
+/// - Decision rule: bona fide iff score >= threshold. APCER/BPCER are over scored presentations;
+///   non-responses are counted in APNRR/BPNRR and in the `_sys` rates.
+///
+/// Fields:
+/// - `schema_version`: "1".
+/// - `counts`: `bona_fide` and `species.<name>`: `{total, scored, non_responses, non_response_reasons}`.
+/// - `at_threshold`: `threshold`; `bona_fide.{bpcer, bpnrr, bpcer_sys}`;
+///   `species.<name>.{apcer, apnrr, apcer_sys}`; `attack.{apcer_max, apcer_pooled, apnrr_max,
+///   apnrr_pooled, apcer_sys_max, apcer_sys_pooled}` (rates; `_max` = worst species). `_sys` rates
+///   count a bona fide non-response as a rejection and an attack non-response as a correct rejection.
+/// - `threshold_free`: `candidates` (distinct scores + 1); `eer_pooled` `{value, threshold,
+///   apcer_pooled, bpcer}`; `bpcer_at_apcer.<x>` and `apcer_at_bpcer.<x>` `{value, threshold,
+///   apcer_max, apcer_pooled, bpcer}` (value = the optimized rate); `auc_pooled` `{value}`.
+/// - `bootstrap`: `{method, clusters, resamples, seed}` or n/a ("no subject column", "not requested").
+/// - `segments`: `{min_count, columns.<column>.<value>: {counts, too_small, small_classes,
+///   at_threshold, eer_pooled}, worst_apcer_max, worst_bpcer}`, the worst being a rate plus
+///   `column` and `segment`; or n/a ("not requested").
+/// - `decision_bands`: `{pass, retry, bona_fide: {pass, retry, fail, no_response}, species.<name>:
+///   {same}, completion.<k>: rate over bona fide subjects}`; or n/a ("no policy given").
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MetricsReport {
+    pub schema_version: &'static str,
+    pub counts: Counts,
+    pub at_threshold: RateSet,
+    pub threshold_free: ThresholdFree,
+    pub bootstrap: Metric<BootstrapSummary>,
+    pub segments: Metric<SegmentsReport>,
+    pub decision_bands: Metric<BandsReport>,
+}
+
+/// The report and the sweep it was derived from (for [`super::write_sweep_csv`]).
+#[derive(Debug, Clone)]
+pub struct Evaluation {
+    pub report: MetricsReport,
+    pub sweep: Sweep,
+}
+
+/// Computes every metric of `presentations` (sorting the scores once).
+pub fn evaluate(presentations: &[Presentation], options: &EvalOptions) -> Result<Evaluation> {
+    options.validate()?;
+    ensure!(!presentations.is_empty(), "no presentations to evaluate");
+    let population = Population::new(presentations)?;
+    let subjects = Subjects::from_meta(presentations);
+    let t = options.threshold;
+    let tally = Tally::count(&population, t);
+    let (bootstrap, intervals) = match (options.bootstrap, &subjects) {
+        (None, _) => (Metric::na("not requested"), None),
+        (Some(_), None) => (Metric::na("no subject column"), None),
+        (Some(b), Some(s)) => {
+            let (summary, intervals) = clustered(&population, s, t, b, &RateKind::all(&tally));
+            (Metric::Value(summary), Some(intervals))
+        }
+    };
+    let sweep = Sweep::from_population(&population);
+    let counts = Counts::new(presentations, &population, 0..presentations.len(), &tally);
+    let at = RateSet::build(&tally, &population.species, t, intervals.as_ref());
+    let tf = ThresholdFree::from_sweep(&sweep, &options.operating_rates);
+    let report = MetricsReport {
+        schema_version: "1",
+        counts,
+        at_threshold: at,
+        threshold_free: tf,
+        bootstrap,
+        segments: match &options.segments {
+            Some(s) => Metric::Value(segments(presentations, &population, t, s)?),
+            None => Metric::na("not requested"),
+        },
+        decision_bands: match &options.policy {
+            Some(p) => Metric::Value(bands(&population, subjects.as_ref(), p)),
+            None => Metric::na("no policy given"),
+        },
+    };
+    Ok(Evaluation { report, sweep })
+}

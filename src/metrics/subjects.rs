@@ -1,0 +1,64 @@
+//! Grouping presentations by subject (meta column `subject`), for the clustered bootstrap and for
+//! completion-within-k-attempts: presentations of one person are not independent, so both resample
+//! or count people, not images.
+
+use std::collections::HashMap;
+
+use crate::scorefile::Presentation;
+
+/// The meta column that names the subject.
+pub const SUBJECT_COLUMN: &str = "subject";
+
+/// Subject index of every presentation, numbered in order of first appearance.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Subjects {
+    /// Per presentation, its subject's index.
+    pub of: Vec<usize>,
+    /// Number of distinct subjects.
+    pub count: usize,
+}
+
+impl Subjects {
+    /// `None` when no presentation has a `subject` column. A presentation without one (possible
+    /// only for hand-built input) belongs to the subject `""`.
+    pub fn from_meta(presentations: &[Presentation]) -> Option<Subjects> {
+        if !presentations.iter().any(|p| p.meta.contains_key(SUBJECT_COLUMN)) {
+            return None;
+        }
+        let mut index: HashMap<&str, usize> = HashMap::new();
+        let of = presentations
+            .iter()
+            .map(|p| {
+                let name = p.meta.get(SUBJECT_COLUMN).map_or("", String::as_str);
+                let next = index.len();
+                *index.entry(name).or_insert(next)
+            })
+            .collect();
+        Some(Subjects { of, count: index.len() })
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::metrics::population::tests::pres;
+
+    /// A test presentation with a subject.
+    pub fn of_subject(species: &str, score: Option<f64>, subject: &str) -> Presentation {
+        let mut p = pres(species, score);
+        p.meta.insert(SUBJECT_COLUMN.to_owned(), subject.to_owned());
+        p
+    }
+
+    #[test]
+    fn numbers_subjects_in_order_of_appearance() {
+        let ps = [
+            of_subject("", Some(0.1), "b"),
+            of_subject("", Some(0.1), "a"),
+            of_subject("x", None, "b"),
+            pres("", None),
+        ];
+        assert_eq!(Subjects::from_meta(&ps), Some(Subjects { of: vec![0, 1, 0, 2], count: 3 }));
+        assert_eq!(Subjects::from_meta(&[pres("", None)]), None);
+    }
+}

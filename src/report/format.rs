@@ -1,0 +1,50 @@
+//! Formatting the metrics document's values: rates with counts and intervals, thresholds, n/a reasons.
+
+use serde_json::Value;
+
+/// `12.34%`, or `n/a` when the value is missing.
+pub fn pct(v: &Value) -> String {
+    v.as_f64().map_or_else(|| "n/a".to_string(), |x| format!("{:.2}%", 100.0 * x))
+}
+
+/// A rate object as `12.34% (k/n) [lo-hi]`, plus the rule of three for zero errors; `n/a (reason)` when
+/// the rate is undefined.
+pub fn rate(r: &Value) -> String {
+    if r["value"].is_null() {
+        return format!("n/a ({})", r["reason"].as_str().unwrap_or("undefined"));
+    }
+    let mut s = format!("{} ({}/{})", pct(&r["value"]), r["k"], r["n"]);
+    if let (Some(lo), Some(hi)) = (r["ci95"]["lower"].as_f64(), r["ci95"]["upper"].as_f64()) {
+        s += &format!(" [{:.2}-{:.2}%]", 100.0 * lo, 100.0 * hi);
+    }
+    if let Some(r3) = r["rule_of_three"].as_f64() {
+        s += &format!(" rule of three {:.2}%", 100.0 * r3);
+    }
+    s
+}
+
+/// A threshold as a number, or `+inf`.
+pub fn threshold(t: &Value) -> String {
+    match t {
+        Value::Number(n) => n.as_f64().map_or_else(|| n.to_string(), |x| format!("{x:.4}")),
+        Value::String(s) => s.clone(),
+        _ => "n/a".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn rates_show_counts_intervals_and_reasons() {
+        let r = json!({"value": 0.25, "k": 1, "n": 4, "ci95": {"lower": 0.0063, "upper": 0.8059}});
+        assert_eq!(rate(&r), "25.00% (1/4) [0.63-80.59%]");
+        let z = json!({"value": 0.0, "k": 0, "n": 100, "ci95": {"lower": 0.0, "upper": 0.0362}, "rule_of_three": 0.03});
+        assert_eq!(rate(&z), "0.00% (0/100) [0.00-3.62%] rule of three 3.00%");
+        assert_eq!(rate(&json!({"value": null, "reason": "no attack presentations"})), "n/a (no attack presentations)");
+        assert_eq!(threshold(&json!("+inf")), "+inf");
+        assert_eq!(threshold(&json!(0.5)), "0.5000");
+    }
+}

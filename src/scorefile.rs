@@ -1,0 +1,429 @@
+//! Reading score CSV files into [`Presentation`]s, the one input type of the metrics engine.
+//!
+//! Three layouts are accepted, told apart by the header alone (so a file is never half-parsed under
+//! the wrong rules):
+//!
+//! | format | detected by | required columns |
+//! | --- | --- | --- |
+//! | [`ScoreFormat::BobPad`] | an `is_bonafide` column | `claimed_id,test_label,is_bonafide,attack_type,score` |
+//! | [`ScoreFormat::Liveness`] (our `scores.csv`) | a `status` column | `path,label,attack_type,score,status,reason` |
+//! | [`ScoreFormat::Reference`] (oracles, `ref_pipeline.py`) | anything else | `path,label,attack_type,score,face_found` |
+//!
+//! Non-responses (the system gave no score) are kept, not dropped: ISO/IEC 30107-3 reports them as
+//! APNRR/BPNRR, and the system-level rates count them. Their reason:
+//! - Reference: `face_found=0` → `no_face` (any score on such a row is ignored, as `ref_metrics.py`
+//!   does); an empty score with a face → `no_score`.
+//! - Liveness: `status=non_response` → the `reason` column (`unspecified` when empty); `status=ok`
+//!   requires a score.
+//! - BobPad: an empty score → `no_score`.
+//!
+//! Every column that is neither a core column of the format nor [reserved](is_reserved) becomes
+//! [`Presentation::meta`], so any metadata (subject, session, device, ...) can be segmented on without
+//! the reader knowing it. bob.pad's `claimed_id` becomes meta `subject`, `test_label` the id.
+//!
+//! An attack with an empty `attack_type` gets species [`UNSPECIFIED_SPECIES`]: APCER is per species,
+//! and an empty name would be an unreadable key in every report.
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::Read;
+use std::path::Path;
+
+use anyhow::{Context, Result, anyhow, bail};
+
+/// Species given to an attack row whose `attack_type` is empty.
+pub const UNSPECIFIED_SPECIES: &str = "unspecified";
+
+/// One scored (or unscored) presentation to the PAD subsystem.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Presentation {
+    /// Where it came from: the image path (`test_label` for bob.pad files).
+    pub id: String,
+    /// True for a bona fide (live) presentation, false for an attack.
+    pub bona_fide: bool,
+    /// PAI species of an attack; `""` for bona fide presentations.
+    pub species: String,
+    /// Higher = more bona fide; `None` is a non-response.
+    pub score: Option<f64>,
+    /// Why there is no score; `Some` exactly when `score` is `None`.
+    pub reason: Option<String>,
+    /// Every other column (subject, session, device, ...), by column name.
+    pub meta: BTreeMap<String, String>,
+}
+
+/// The header-detected layout of a score file; see the module doc for the rules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScoreFormat {
+    /// `path,label,attack_type,...,score,face_found,x1,y1,x2,y2` (oracles and `ref_pipeline.py`).
+    Reference,
+    /// Our own `scores.csv`: `path,label,attack_type,...,score,status,reason,...`.
+    Liveness,
+    /// bob.pad: `claimed_id,test_label,is_bonafide,attack_type,score`.
+    BobPad,
+}
+
+/// How to read a score file.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ReadOptions {
+    /// Negate every score (s → -s) for models whose score grows with "attack". Negation rather than
+    /// `1 - s` keeps any score range valid (logits, distances). Thresholds must then be given on the
+    /// negated scale: "bona fide iff -s >= t", i.e. iff s <= -t.
+    pub flip: bool,
+}
+
+impl ScoreFormat {
+    /// Picks the format from the header's column names.
+    pub fn detect(header: &[&str]) -> ScoreFormat {
+        if header.contains(&"is_bonafide") {
+            ScoreFormat::BobPad
+        } else if header.contains(&"status") {
+            ScoreFormat::Liveness
+        } else {
+            ScoreFormat::Reference
+        }
+    }
+
+    fn required(self) -> &'static [&'static str] {
+        match self {
+            ScoreFormat::Reference => &["path", "label", "attack_type", "score", "face_found"],
+            ScoreFormat::Liveness => &["path", "label", "attack_type", "score", "status", "reason"],
+            ScoreFormat::BobPad => &["claimed_id", "test_label", "is_bonafide", "attack_type", "score"],
+        }
+    }
+}
+
+/// True for columns that are never metadata: engine outputs (scores, status, boxes, per-model
+/// `*_score`, quality `q_*`) would make useless, near-unique segments.
+pub fn is_reserved(column: &str) -> bool {
+    const RESERVED: [&str; 9] = ["score", "status", "reason", "face_found", "x1", "y1", "x2", "y2", "face_count"];
+    RESERVED.contains(&column) || column.ends_with("_score") || column.starts_with("q_")
+}
+
+/// Reads a score CSV file; errors name the file, the line and the offending value.
+pub fn read_scores(path: &Path, options: ReadOptions) -> Result<Vec<Presentation>> {
+    let file = File::open(path).with_context(|| format!("cannot open score file {}", path.display()))?;
+    parse_scores(file, &path.display().to_string(), options)
+}
+
+/// Parses score CSV text; `source` names the input in error messages.
+pub fn parse_scores<R: Read>(input: R, source: &str, options: ReadOptions) -> Result<Vec<Presentation>> {
+    let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(input);
+    let header: Vec<String> = reader
+        .headers()
+        .with_context(|| format!("{source}: cannot read the CSV header"))?
+        .iter()
+        .map(str::to_owned)
+        .collect();
+    let layout = Layout::resolve(&header).with_context(|| format!("{source}: unusable header"))?;
+    let mut out = Vec::new();
+    for record in reader.records() {
+        let record = record.with_context(|| format!("{source}: malformed CSV"))?;
+        let line = record.position().map_or(0, csv::Position::line);
+        let row = layout.row(&record, options).with_context(|| format!("{source}, line {line}"))?;
+        out.push(row);
+    }
+    Ok(out)
+}
+
+/// Column indices of one file, resolved once from its header.
+struct Layout {
+    format: ScoreFormat,
+    id: Option<usize>,
+    label: Option<usize>,
+    species: Option<usize>,
+    score: Option<usize>,
+    /// `face_found` (Reference), `status` (Liveness); `None` for BobPad.
+    response: Option<usize>,
+    /// `reason` (Liveness only).
+    reason: Option<usize>,
+    meta: Vec<(String, usize)>,
+}
+
+impl Layout {
+    fn resolve(header: &[String]) -> Result<Layout> {
+        let names: Vec<&str> = header.iter().map(String::as_str).collect();
+        let format = ScoreFormat::detect(&names);
+        check_required(format, &names)?;
+        let at = |name: &str| names.iter().position(|c| *c == name);
+        let (id, label, response, reason) = match format {
+            ScoreFormat::Reference => (at("path"), at("label"), at("face_found"), None),
+            ScoreFormat::Liveness => (at("path"), at("label"), at("status"), at("reason")),
+            ScoreFormat::BobPad => (at("test_label"), at("is_bonafide"), None, None),
+        };
+        Ok(Layout {
+            format,
+            id,
+            label,
+            species: at("attack_type"),
+            score: at("score"),
+            response,
+            reason,
+            meta: meta_columns(format, &names)?,
+        })
+    }
+
+    fn row(&self, record: &csv::StringRecord, options: ReadOptions) -> Result<Presentation> {
+        // Absent columns read as empty: only optional ones can be, check_required saw to the rest.
+        let field = |i: Option<usize>| i.and_then(|i| record.get(i)).unwrap_or("");
+        let bona_fide = match self.format {
+            ScoreFormat::BobPad => parse_bool(field(self.label))?,
+            _ => parse_label(field(self.label))?,
+        };
+        let species = match (bona_fide, field(self.species)) {
+            (true, _) => String::new(),
+            (false, "") => UNSPECIFIED_SPECIES.to_owned(),
+            (false, s) => s.to_owned(),
+        };
+        let (score, reason) = self.response(&field)?;
+        let flip = if options.flip { -1.0 } else { 1.0 };
+        Ok(Presentation {
+            id: field(self.id).to_owned(),
+            bona_fide,
+            species,
+            score: score.map(|s| flip * s),
+            reason,
+            meta: self.meta.iter().map(|(name, i)| (name.clone(), field(Some(*i)).to_owned())).collect(),
+        })
+    }
+
+    /// The score, or the reason there is none, under the format's non-response convention.
+    fn response<'r>(&self, field: &impl Fn(Option<usize>) -> &'r str) -> Result<(Option<f64>, Option<String>)> {
+        let score = parse_score(field(self.score))?;
+        let no_score = |reason: &str| Ok((None, Some(reason.to_owned())));
+        match self.format {
+            ScoreFormat::Reference => match (field(self.response), score) {
+                ("0", _) => no_score("no_face"),
+                ("1", None) => no_score("no_score"),
+                ("1", some) => Ok((some, None)),
+                (other, _) => bail!("face_found must be 0 or 1, found {other:?}"),
+            },
+            ScoreFormat::Liveness => match (field(self.response), score) {
+                ("ok", None) => bail!("status is ok but the score is empty"),
+                ("ok", some) => Ok((some, None)),
+                ("non_response", _) => match field(self.reason) {
+                    "" => no_score("unspecified"),
+                    reason => no_score(reason),
+                },
+                (other, _) => bail!("status must be ok or non_response, found {other:?}"),
+            },
+            ScoreFormat::BobPad => match score {
+                None => no_score("no_score"),
+                some => Ok((some, None)),
+            },
+        }
+    }
+}
+
+fn check_required(format: ScoreFormat, names: &[&str]) -> Result<()> {
+    let missing: Vec<&str> = format.required().iter().copied().filter(|c| !names.contains(c)).collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    bail!(
+        "missing required column(s) {} for the {format:?} format; columns found: {}; this format needs: {} \
+         (recognized formats: Reference needs {}, Liveness (has `status`) needs {}, BobPad (has `is_bonafide`) needs {})",
+        missing.join(","),
+        names.join(","),
+        format.required().join(","),
+        ScoreFormat::Reference.required().join(","),
+        ScoreFormat::Liveness.required().join(","),
+        ScoreFormat::BobPad.required().join(","),
+    )
+}
+
+/// Metadata columns and their indices; bob.pad's `claimed_id` is renamed `subject`.
+fn meta_columns(format: ScoreFormat, names: &[&str]) -> Result<Vec<(String, usize)>> {
+    let core: &[&str] = match format {
+        ScoreFormat::BobPad => &["test_label", "is_bonafide", "attack_type"],
+        _ => &["path", "label", "attack_type"],
+    };
+    let mut meta: Vec<(String, usize)> = Vec::new();
+    for (i, name) in names.iter().enumerate() {
+        if core.contains(name) || is_reserved(name) {
+            continue;
+        }
+        let key = if format == ScoreFormat::BobPad && *name == "claimed_id" { "subject" } else { name };
+        if meta.iter().any(|(k, _)| k == key) {
+            bail!("column {key:?} appears twice (bob.pad's claimed_id is read as subject)");
+        }
+        meta.push((key.to_owned(), i));
+    }
+    Ok(meta)
+}
+
+fn parse_label(value: &str) -> Result<bool> {
+    match value.to_ascii_lowercase().as_str() {
+        "live" | "bona_fide" | "bonafide" | "real" | "genuine" => Ok(true),
+        "attack" | "spoof" | "fake" => Ok(false),
+        _ => bail!(
+            "label {value:?} is neither bona fide (live, bona_fide, bonafide, real, genuine) \
+             nor attack (attack, spoof, fake)"
+        ),
+    }
+}
+
+fn parse_bool(value: &str) -> Result<bool> {
+    match value.to_ascii_lowercase().as_str() {
+        "true" | "1" => Ok(true),
+        "false" | "0" => Ok(false),
+        _ => bail!("is_bonafide {value:?} is not True, False, 1 or 0"),
+    }
+}
+
+/// Empty → `None`; NaN and infinities are errors: no threshold can place them, and +inf would
+/// collide with the +inf candidate threshold of the sweep.
+fn parse_score(value: &str) -> Result<Option<f64>> {
+    if value.is_empty() {
+        return Ok(None);
+    }
+    let score: f64 = value.parse().map_err(|_| anyhow!("score {value:?} is not a number"))?;
+    if !score.is_finite() {
+        bail!("score {value:?} is not a finite number");
+    }
+    Ok(Some(score))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Vec<Presentation>> {
+        parse_scores(text.as_bytes(), "t.csv", ReadOptions::default())
+    }
+
+    fn error(text: &str) -> String {
+        format!("{:#}", parse(text).unwrap_err())
+    }
+
+    const REFERENCE: &str = "path,label,attack_type,subject,session,glasses,pos,score,face_found,x1,y1,x2,y2\n\
+        a.jpg,live,,0001,01,00,00,0.9,1,1,2,3,4\n\
+        b.jpg,attack,print-warp,0002,01,00,02,,0,,,,\n\
+        c.jpg,attack,,0002,01,00,02,0.25,1,1,2,3,4\n";
+
+    #[test]
+    fn reference_format_rows_and_meta() {
+        let rows = parse(REFERENCE).unwrap();
+        assert_eq!(rows.len(), 3);
+        assert_eq!(rows[0].id, "a.jpg");
+        assert!(rows[0].bona_fide);
+        assert_eq!(rows[0].species, "");
+        assert_eq!(rows[0].score, Some(0.9));
+        assert_eq!(rows[0].reason, None);
+        let keys: Vec<&str> = rows[0].meta.keys().map(String::as_str).collect();
+        assert_eq!(keys, ["glasses", "pos", "session", "subject"]);
+        assert_eq!(rows[0].meta["subject"], "0001");
+        assert_eq!((rows[1].score, rows[1].reason.as_deref()), (None, Some("no_face")));
+        assert_eq!(rows[1].species, "print-warp");
+        assert_eq!(rows[2].species, UNSPECIFIED_SPECIES);
+    }
+
+    #[test]
+    fn reference_face_found_zero_drops_the_score_and_missing_score_is_no_score() {
+        let rows = parse("path,label,attack_type,score,face_found\na,live,,0.7,0\nb,live,,,1\n").unwrap();
+        assert_eq!((rows[0].score, rows[0].reason.as_deref()), (None, Some("no_face")));
+        assert_eq!((rows[1].score, rows[1].reason.as_deref()), (None, Some("no_score")));
+    }
+
+    #[test]
+    fn liveness_format_status_reason_and_reserved_columns() {
+        let text = "path,label,attack_type,device,score,status,reason,face_count,mini_score,q_blur,x1\n\
+            a,bona_fide,,phone,0.8,ok,,1,0.7,3,5\n\
+            b,spoof,replay,phone,,non_response,multiple_faces,2,,,\n\
+            c,fake,replay,tablet,,non_response,,0,,,\n";
+        let rows = parse(text).unwrap();
+        assert_eq!(rows[0].meta.keys().collect::<Vec<_>>(), ["device"]);
+        assert_eq!((rows[0].score, rows[0].bona_fide), (Some(0.8), true));
+        assert_eq!((rows[1].bona_fide, rows[1].reason.as_deref()), (false, Some("multiple_faces")));
+        assert_eq!(rows[2].reason.as_deref(), Some("unspecified"));
+        assert_eq!(rows[2].meta["device"], "tablet");
+    }
+
+    #[test]
+    fn liveness_status_errors_name_the_line() {
+        let head = "path,label,attack_type,score,status,reason\n";
+        let e = error(&format!("{head}a,live,,0.5,ok,\nb,live,,,ok,\n"));
+        assert!(e.contains("line 3") && e.contains("score is empty"), "{e}");
+        let e = error(&format!("{head}a,live,,0.5,maybe,\n"));
+        assert!(e.contains("line 2") && e.contains("\"maybe\""), "{e}");
+    }
+
+    #[test]
+    fn bob_pad_format() {
+        let text = "claimed_id,test_label,is_bonafide,attack_type,score\n\
+            client1,real/1.png,True,,1.5\n\
+            client1,attack/2.png,0,print,-2.0\n\
+            client2,attack/3.png,false,replay,\n";
+        let rows = parse(text).unwrap();
+        assert_eq!(rows[0].id, "real/1.png");
+        assert!(rows[0].bona_fide && !rows[1].bona_fide && !rows[2].bona_fide);
+        assert_eq!(rows[1].meta["subject"], "client1");
+        assert_eq!(rows[1].meta.len(), 1);
+        assert_eq!((rows[1].species.as_str(), rows[1].score), ("print", Some(-2.0)));
+        assert_eq!(rows[2].reason.as_deref(), Some("no_score"));
+        let e = error("claimed_id,test_label,is_bonafide,attack_type,score\nc,x,yes,,1\n");
+        assert!(e.contains("line 2") && e.contains("\"yes\""), "{e}");
+    }
+
+    #[test]
+    fn bob_pad_subject_column_clashes_with_claimed_id() {
+        let e = error("claimed_id,test_label,is_bonafide,attack_type,score,subject\n");
+        assert!(e.contains("\"subject\" appears twice"), "{e}");
+    }
+
+    #[test]
+    fn label_synonyms_and_unknown_label() {
+        let head = "path,label,attack_type,score,face_found\n";
+        for (label, live) in
+            [("LIVE", true), ("bonafide", true), ("real", true), ("Genuine", true), ("attack", false), ("Spoof", false)]
+        {
+            let rows = parse(&format!("{head}a,{label},x,0.5,1\n")).unwrap();
+            assert_eq!(rows[0].bona_fide, live, "{label}");
+        }
+        let e = error(&format!("{head}a,live,,0.5,1\nb,maybe,,0.5,1\n"));
+        assert!(e.contains("t.csv, line 3") && e.contains("\"maybe\""), "{e}");
+    }
+
+    #[test]
+    fn nan_infinite_and_garbage_scores_are_errors_naming_the_line() {
+        let head = "path,label,attack_type,score,face_found\n";
+        for bad in ["NaN", "inf", "-inf", "0.5x"] {
+            let e = error(&format!("{head}a,live,,0.5,1\nb,live,,{bad},1\n"));
+            assert!(e.contains("line 3") && e.contains(bad), "{e}");
+        }
+    }
+
+    #[test]
+    fn missing_columns_lists_found_and_needed() {
+        let e = error("path,label,score\na,live,0.5\n");
+        assert!(e.contains("missing required column(s) attack_type,face_found"), "{e}");
+        assert!(e.contains("columns found: path,label,score"), "{e}");
+        assert!(e.contains("this format needs: path,label,attack_type,score,face_found"), "{e}");
+    }
+
+    #[test]
+    fn flip_negates_scores() {
+        let options = ReadOptions { flip: true };
+        let rows =
+            parse_scores("path,label,attack_type,score,face_found\na,live,,0.25,1\n".as_bytes(), "t", options).unwrap();
+        assert_eq!(rows[0].score, Some(-0.25));
+    }
+
+    #[test]
+    fn ragged_row_is_an_error() {
+        let e = error("path,label,attack_type,score,face_found\na,live,,0.5\n");
+        assert!(e.contains("malformed CSV"), "{e}");
+    }
+
+    #[test]
+    fn read_scores_names_a_missing_file() {
+        let e = read_scores(Path::new("/nonexistent/s.csv"), ReadOptions::default()).unwrap_err();
+        assert!(format!("{e:#}").contains("/nonexistent/s.csv"));
+    }
+
+    #[test]
+    fn detect_format_from_header() {
+        assert_eq!(ScoreFormat::detect(&["claimed_id", "is_bonafide"]), ScoreFormat::BobPad);
+        assert_eq!(ScoreFormat::detect(&["path", "status"]), ScoreFormat::Liveness);
+        assert_eq!(ScoreFormat::detect(&["path", "face_found"]), ScoreFormat::Reference);
+    }
+}
