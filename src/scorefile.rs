@@ -31,6 +31,8 @@ use std::path::Path;
 
 use anyhow::{Context, Result, anyhow, bail};
 
+use crate::frame::FaceBox;
+
 /// Species given to an attack row whose `attack_type` is empty.
 pub const UNSPECIFIED_SPECIES: &str = "unspecified";
 
@@ -107,6 +109,20 @@ pub fn read_scores(path: &Path, options: ReadOptions) -> Result<Vec<Presentation
 
 /// Parses score CSV text; `source` names the input in error messages.
 pub fn parse_scores<R: Read>(input: R, source: &str, options: ReadOptions) -> Result<Vec<Presentation>> {
+    let mut out = Vec::new();
+    visit_rows(input, source, options, |p, _| out.push(p))?;
+    Ok(out)
+}
+
+/// Reads a score file row by row without keeping it: each presentation is handed to `visit` with its
+/// face box (the `x1,y1,x2,y2` columns, when the file has them and the row fills them). For files too
+/// large to hold as presentations, e.g. when a report only needs the worst few rows.
+pub fn visit_scores(path: &Path, options: ReadOptions, visit: impl FnMut(Presentation, Option<FaceBox>)) -> Result<()> {
+    let file = File::open(path).with_context(|| format!("cannot open score file {}", path.display()))?;
+    visit_rows(std::io::BufReader::with_capacity(1 << 20, file), &path.display().to_string(), options, visit)
+}
+
+fn visit_rows<R: Read>(input: R, source: &str, options: ReadOptions, mut visit: impl FnMut(Presentation, Option<FaceBox>)) -> Result<()> {
     let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(input);
     let header: Vec<String> = reader
         .headers()
@@ -115,14 +131,13 @@ pub fn parse_scores<R: Read>(input: R, source: &str, options: ReadOptions) -> Re
         .map(str::to_owned)
         .collect();
     let layout = Layout::resolve(&header).with_context(|| format!("{source}: unusable header"))?;
-    let mut out = Vec::new();
     for record in reader.records() {
         let record = record.with_context(|| format!("{source}: malformed CSV"))?;
         let line = record.position().map_or(0, csv::Position::line);
         let row = layout.row(&record, options).with_context(|| format!("{source}, line {line}"))?;
-        out.push(row);
+        visit(row, layout.face_box(&record));
     }
-    Ok(out)
+    Ok(())
 }
 
 /// Column indices of one file, resolved once from its header.
@@ -137,6 +152,8 @@ struct Layout {
     /// `reason` (Liveness only).
     reason: Option<usize>,
     meta: Vec<(String, usize)>,
+    /// `x1,y1,x2,y2`, when all four columns exist.
+    face_box: Option<[usize; 4]>,
 }
 
 impl Layout {
@@ -159,7 +176,17 @@ impl Layout {
             response,
             reason,
             meta: meta_columns(format, &names)?,
+            face_box: match ["x1", "y1", "x2", "y2"].map(at) {
+                [Some(a), Some(b), Some(c), Some(d)] => Some([a, b, c, d]),
+                _ => None,
+            },
         })
+    }
+
+    /// The row's face box; `None` when the file has no box columns or a cell is not an integer.
+    fn face_box(&self, record: &csv::StringRecord) -> Option<FaceBox> {
+        let [x1, y1, x2, y2] = self.face_box?.map(|i| record.get(i).and_then(|v| v.parse::<i32>().ok()));
+        Some(FaceBox { x1: x1?, y1: y1?, x2: x2?, y2: y2? })
     }
 
     fn row(&self, record: &csv::StringRecord, options: ReadOptions) -> Result<Presentation> {
@@ -299,6 +326,21 @@ mod tests {
         a.jpg,live,,0001,01,00,00,0.9,1,1,2,3,4\n\
         b.jpg,attack,print-warp,0002,01,00,02,,0,,,,\n\
         c.jpg,attack,,0002,01,00,02,0.25,1,1,2,3,4\n";
+
+    #[test]
+    fn visiting_gives_each_row_with_its_face_box() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.csv");
+        std::fs::write(&path, REFERENCE).unwrap();
+        let mut seen = Vec::new();
+        visit_scores(&path, ReadOptions::default(), |p, b| seen.push((p.id, b))).unwrap();
+        let face = FaceBox { x1: 1, y1: 2, x2: 3, y2: 4 };
+        assert_eq!(seen, [("a.jpg".to_owned(), Some(face)), ("b.jpg".to_owned(), None), ("c.jpg".to_owned(), Some(face))]);
+        let mut none = 0;
+        visit_scores(&path, ReadOptions::default(), |_, _| none += 1).unwrap();
+        assert_eq!(none, 3);
+        assert!(visit_scores(&dir.path().join("missing.csv"), ReadOptions::default(), |_, _| ()).is_err());
+    }
 
     #[test]
     fn reference_format_rows_and_meta() {
