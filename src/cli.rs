@@ -69,6 +69,8 @@ pub enum Command {
     Models(ModelsCommand),
     /// Measure images/s and the time split decode / detect / classify, and ONNX Runtime's own floor
     Bench(BenchArgs),
+    /// Regenerate a run folder's report (index.html, report.md, charts) without rescoring, or compare runs
+    Report(ReportArgs),
 }
 
 #[derive(Debug, Args)]
@@ -191,6 +193,16 @@ pub struct BenchArgs {
     /// Passes over the images (the best pass is reported)
     #[arg(long, default_value_t = 3)]
     pub repeat: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Run folder(s) written by `liveness eval`; two or more make a comparison (DET curves overlaid)
+    #[arg(required = true, value_name = "RUN_DIR")]
+    pub runs: Vec<PathBuf>,
+    /// Where to write the report [default: the run folder itself; required to compare several runs]
+    #[arg(long, short)]
+    pub out: Option<PathBuf>,
 }
 
 fn parse_box(s: &str) -> Result<crate::frame::FaceBox, String> {

@@ -41,5 +41,6 @@ pub fn run() -> Result<ExitCode> {
         Command::Eval(args) => commands::eval::run(&ctx, args),
         Command::Models(cmd) => commands::models::run(&ctx, cmd),
         Command::Bench(args) => commands::bench::run(&ctx, args),
+        Command::Report(args) => commands::report::run(args),
     }
 }

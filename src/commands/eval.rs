@@ -83,7 +83,9 @@ pub fn run(ctx: &Context, args: &EvalArgs) -> Result<ExitCode> {
     let sweep_file = std::fs::File::create(&sweep_path).with_context(|| format!("cannot write {}", sweep_path.display()))?;
     write_sweep_csv(&evaluation.sweep, std::io::BufWriter::new(sweep_file))?;
     println!("{}", terminal::summary(&doc));
-    println!("run folder: {}", out.display());
+    // The report reads the files just written, exactly as `liveness report` would later.
+    let report = crate::report::write_report(&out, &out).with_context(|| format!("metrics are in {}, but the report could not be written", out.display()))?;
+    println!("run folder: {} (report: {})", out.display(), report.html.display());
     let non_responses = presentations.iter().filter(|p| p.score.is_none()).count();
     Ok(if non_responses > 0 { ExitCode::from(3) } else { ExitCode::SUCCESS })
 }

@@ -3,6 +3,7 @@
 pub mod bench;
 pub mod eval;
 pub mod models;
+pub mod report;
 pub mod score;
 
 use std::collections::BTreeMap;

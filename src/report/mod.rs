@@ -1,5 +1,118 @@
 //! Presenting an evaluation. Everything here renders from a run folder's `metrics.json` document (and the
 //! files beside it), never from in-memory state, so a report can be regenerated without rescoring.
+//!
+//! `write_report` turns a run folder into index.html, report.md, charts/ (SVG + PNG) and thumbs/;
+//! `write_comparison` overlays several runs. What the report says is decided once in `document`;
+//! `html` and `markdown` only render it.
 
+pub mod charts;
+pub mod document;
 pub mod format;
+pub mod gallery;
+pub mod html;
+pub mod markdown;
+pub mod run_folder;
+pub mod sweep_table;
 pub mod terminal;
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, anyhow, ensure};
+
+use charts::bands::BandsChart;
+use charts::det::DetChart;
+use charts::distribution::DistributionChart;
+use charts::roc::RocChart;
+use charts::segments::SegmentsChart;
+use charts::sweep::SweepChart;
+use charts::{Rendered, render, stem};
+use run_folder::RunFolder;
+
+pub const INDEX_HTML: &str = "index.html";
+pub const REPORT_MD: &str = "report.md";
+pub const CHARTS_DIR: &str = "charts";
+pub const THUMBS_DIR: &str = "thumbs";
+
+/// What a report wrote.
+#[derive(Debug, Clone)]
+pub struct Written {
+    pub html: PathBuf,
+    pub markdown: PathBuf,
+    pub charts: usize,
+}
+
+/// Writes the report of the run folder `run_dir` into `out` (usually the same folder).
+pub fn write_report(run_dir: &Path, out: &Path) -> Result<Written> {
+    let run = RunFolder::load(run_dir)?;
+    fresh_dir(&out.join(CHARTS_DIR))?;
+    fresh_dir(&out.join(THUMBS_DIR))?;
+    // The gallery scans the score file while the charts are drawn from the sweep.
+    let (charts, gallery) = std::thread::scope(|s| {
+        let gallery = s.spawn(|| gallery::build(&run));
+        let charts = run_charts(&run, &out.join(CHARTS_DIR));
+        (charts, gallery.join().map_err(|_| anyhow!("the gallery thread panicked")))
+    });
+    let charts = charts?;
+    let mut gallery = gallery??;
+    if let Some(g) = &mut gallery {
+        write_thumbnails(&mut g.false_accepts, "false-accept", out)?;
+        write_thumbnails(&mut g.false_rejects, "false-reject", out)?;
+    }
+    let n = charts.len();
+    let (title, blocks) = document::run_report(&run, charts, gallery);
+    write_pages(out, &title, &blocks, n)
+}
+
+/// Writes the comparison of several run folders into `out`.
+pub fn write_comparison(run_dirs: &[PathBuf], out: &Path) -> Result<Written> {
+    ensure!(run_dirs.len() >= 2, "a comparison needs at least two run folders");
+    let runs = run_dirs.iter().map(|d| RunFolder::load(d)).collect::<Result<Vec<_>>>()?;
+    fresh_dir(&out.join(CHARTS_DIR))?;
+    let det = render(&DetChart::overlay(&runs), "det-overlay", "DET curves of the runs (pooled attacks), EER marked with a cross", &out.join(CHARTS_DIR))?;
+    let (title, blocks) = document::comparison(&runs, det);
+    write_pages(out, &title, &blocks, 1)
+}
+
+fn run_charts(run: &RunFolder, dir: &Path) -> Result<Vec<Rendered>> {
+    let mut out = vec![
+        render(&DetChart::of_run(run), "det", "DET curve: APCER against BPCER per species and pooled (normal-deviate axes); cross = EER, dot = operating threshold, shading = 95% CI of BPCER", dir)?,
+        render(&RocChart::of_run(run), "roc", "ROC curve: bona fide acceptance against APCER (log scale), AUC in the legend", dir)?,
+        render(&DistributionChart::of_run(run), "distribution", "Score distributions of bona fide and each species over the pass / retry / fail bands", dir)?,
+        render(&SweepChart::of_run(run), "sweep", "Threshold sweep: APCER per species and worst species, and BPCER, against the threshold", dir)?,
+    ];
+    for chart in SegmentsChart::of_run(run) {
+        let caption = format!("APCER (worst species) and BPCER per {} with 95% intervals; outlined: worst segment", chart.column);
+        out.push(render(&chart, &stem(&["segments", &chart.column]), &caption, dir)?);
+    }
+    if let Some(chart) = BandsChart::of_run(run) {
+        out.push(render(&chart, "bands", "Band outcomes: share of each class in pass / retry / fail", dir)?);
+    }
+    Ok(out)
+}
+
+fn write_thumbnails(cases: &mut [gallery::Case], prefix: &str, out: &Path) -> Result<()> {
+    for (i, case) in cases.iter_mut().enumerate() {
+        if let Ok(jpeg) = &case.thumbnail {
+            let name = format!("{THUMBS_DIR}/{prefix}-{:02}.jpg", i + 1);
+            std::fs::write(out.join(&name), jpeg).with_context(|| format!("cannot write {name}"))?;
+            case.thumbnail_file = Some(name);
+        }
+    }
+    Ok(())
+}
+
+fn write_pages(out: &Path, title: &str, blocks: &[document::Block], charts: usize) -> Result<Written> {
+    let html = out.join(INDEX_HTML);
+    std::fs::write(&html, html::render(title, blocks)).with_context(|| format!("cannot write {}", html.display()))?;
+    let markdown = out.join(REPORT_MD);
+    std::fs::write(&markdown, markdown::render(title, blocks)).with_context(|| format!("cannot write {}", markdown.display()))?;
+    Ok(Written { html, markdown, charts })
+}
+
+/// An empty folder owned by the report (its old charts or thumbnails would otherwise linger).
+fn fresh_dir(dir: &Path) -> Result<()> {
+    if dir.exists() {
+        std::fs::remove_dir_all(dir).with_context(|| format!("cannot clear {}", dir.display()))?;
+    }
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))
+}

@@ -1,0 +1,105 @@
+//! Band outcomes: the share of bona fide presentations and of each species that lands in pass, retry
+//! or fail (and gets no response): what users and attackers experience under the policy, which a
+//! single threshold hides.
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use super::category::{Categories, index};
+use super::{Chart, DrawResult, style};
+use crate::report::run_folder::RunFolder;
+
+/// The outcomes in drawing order, with their colours.
+pub const OUTCOMES: [(&str, RGBColor); 4] = [("pass", style::PASS), ("retry", style::RETRY), ("fail", style::FAIL), ("no_response", style::NO_RESPONSE)];
+/// The x axis runs past 100% to leave the legend a column of its own beside the bars.
+const X_END: f64 = 1.27;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct BandsChart {
+    pub title: String,
+    /// (class label, share per outcome in [`OUTCOMES`] order).
+    pub rows: Vec<(String, [f64; 4])>,
+}
+
+impl BandsChart {
+    /// `None` when the run had no policy.
+    pub fn of_run(run: &RunFolder) -> Option<BandsChart> {
+        let b = &run.doc["decision_bands"];
+        let (pass, retry) = run.bands()?;
+        let shares = |g: &serde_json::Value| OUTCOMES.map(|(o, _)| g[o]["value"].as_f64().unwrap_or(0.0));
+        let mut rows = vec![("bona fide".to_owned(), shares(&b["bona_fide"]))];
+        rows.extend(b["species"].as_object().into_iter().flatten().map(|(name, g)| (name.clone(), shares(g))));
+        Some(BandsChart { title: format!("Band outcomes (pass >= {pass}, retry >= {retry}): {}", run.models()), rows })
+    }
+}
+
+impl Chart for BandsChart {
+    fn size(&self) -> (u32, u32) {
+        (style::SIZE.0, 160 + 60 * self.rows.len() as u32)
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
+        root.fill(&WHITE)?;
+        let n = self.rows.len().max(1);
+        let names: Vec<String> = self.rows.iter().map(|r| r.0.clone()).collect();
+        // Bona fide at the top: row i is drawn at y = n - 1 - i.
+        let mut chart = ChartBuilder::on(root)
+            .caption(&self.title, style::title())
+            .margin(16)
+            .x_label_area_size(48)
+            .y_label_area_size(120)
+            .build_cartesian_2d(0.0..X_END, Categories(n))?;
+        chart
+            .configure_mesh()
+            .disable_y_mesh()
+            .bold_line_style(style::GRID)
+            .light_line_style(style::LIGHT_GRID)
+            .x_desc("share of the class's presentations (%)")
+            .x_label_formatter(&|x| if *x <= 1.0 + 1e-9 { format!("{:.0}%", 100.0 * x) } else { String::new() })
+            .y_label_formatter(&|y| names.get(n - 1 - index(*y).min(n - 1)).cloned().unwrap_or_default())
+            .label_style(style::small())
+            .axis_desc_style(style::label())
+            .draw()?;
+        for (k, (outcome, color)) in OUTCOMES.iter().enumerate() {
+            let mut rects = Vec::new();
+            let mut texts = Vec::new();
+            for (i, (_, shares)) in self.rows.iter().enumerate() {
+                let y = (n - 1 - i) as f64;
+                let start: f64 = shares[..k].iter().sum();
+                let end = start + shares[k];
+                rects.push(Rectangle::new([(start, y - 0.3), (end, y + 0.3)], color.filled()));
+                if shares[k] >= 0.06 {
+                    texts.push(Text::new(format!("{:.1}%", 100.0 * shares[k]), (start + 0.01, y + 0.1), style::small()));
+                }
+            }
+            let color = *color;
+            chart.draw_series(rects)?.label(outcome.replace('_', " ")).legend(move |(px, py)| Rectangle::new([(px, py - 6), (px + 20, py + 6)], color.filled()));
+            chart.draw_series(texts)?;
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperRight)
+            .background_style(WHITE.mix(0.9))
+            .border_style(style::GRID)
+            .label_font(style::small())
+            .draw()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn one_row_per_class_and_none_without_policy() {
+        let dir = crate::report::run_folder::tests::sample_folder();
+        let mut run = RunFolder::load(dir.path()).unwrap();
+        let share = |p: f64, r: f64, f: f64| json!({"pass": {"value": p}, "retry": {"value": r}, "fail": {"value": f}, "no_response": {"value": 0.0}});
+        run.doc["decision_bands"] = json!({"pass": 0.75, "retry": 0.5, "bona_fide": share(0.7, 0.2, 0.1), "species": {"print": share(0.0, 0.1, 0.9)}});
+        let chart = BandsChart::of_run(&run).unwrap();
+        assert_eq!(chart.rows, [("bona fide".to_owned(), [0.7, 0.2, 0.1, 0.0]), ("print".to_owned(), [0.0, 0.1, 0.9, 0.0])]);
+        run.doc["decision_bands"] = json!({"value": null, "reason": "no policy given"});
+        assert!(BandsChart::of_run(&run).is_none());
+    }
+}

@@ -1,0 +1,140 @@
+//! Score distributions: the share of bona fide presentations and of each species per score bin, over
+//! the policy's pass / retry / fail bands and the operating threshold.
+//!
+//! The histogram is derived from `sweep.csv`, not from the scores: the sweep holds, at every distinct
+//! score, the share of each class scoring at or above it, so the share in a bin [a, b) is the
+//! difference of two sweep rows. The report therefore needs no pass over scores.csv to draw it, and a
+//! run folder without scores.csv (the committed example) still regenerates it.
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use super::probit::tick_label;
+use super::{Chart, DrawResult, style};
+use crate::report::run_folder::RunFolder;
+use crate::report::sweep_table::{SweepRow, SweepTable};
+
+/// Bins across the score range.
+pub const BINS: usize = 40;
+/// The log axis floor: shares below 0.01% are drawn on the floor.
+const FLOOR: f64 = 1e-4;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct DistributionChart {
+    pub title: String,
+    /// Bin edges, `BINS + 1` of them, increasing.
+    pub edges: Vec<f64>,
+    /// (label, colour, share of the class in each bin).
+    pub classes: Vec<(String, RGBColor, Vec<f64>)>,
+    pub threshold: Option<f64>,
+    /// (pass, retry) band limits.
+    pub bands: Option<(f64, f64)>,
+}
+
+/// Share of a class per bin, from its "share at or above t" function over the sweep.
+fn shares(sweep: &SweepTable, edges: &[f64], above: impl Fn(&SweepRow) -> f64) -> Vec<f64> {
+    let at = |t: f64| above(sweep.at(t));
+    let last = edges.len() - 1;
+    (0..last)
+        .map(|i| {
+            // The top bin is closed: it ends above the highest score, where nothing is accepted.
+            let upper = if i + 1 == last { f64::INFINITY } else { edges[i + 1] };
+            (at(edges[i]) - at(upper)).max(0.0)
+        })
+        .collect()
+}
+
+impl DistributionChart {
+    pub fn of_run(run: &RunFolder) -> DistributionChart {
+        let (lo, hi) = run.sweep.score_range().unwrap_or((0.0, 1.0));
+        let width = if hi > lo { (hi - lo) / BINS as f64 } else { 1.0 / BINS as f64 };
+        let edges: Vec<f64> = (0..=BINS).map(|i| lo + width * i as f64).collect();
+        let mut classes = vec![(format!("bona fide (n={})", run.bona_fide_scored()), style::BONA_FIDE, shares(&run.sweep, &edges, |r| 1.0 - r.bpcer))];
+        for (s, name) in run.sweep.species.iter().enumerate() {
+            classes.push((format!("{name} (n={})", run.species_scored(name)), style::species(s), shares(&run.sweep, &edges, |r| r.apcer[s])));
+        }
+        classes.retain(|c| c.2.iter().all(|v| !v.is_nan()));
+        DistributionChart { title: format!("Score distributions: {}", run.models()), edges, classes, threshold: run.threshold(), bands: run.bands() }
+    }
+}
+
+impl Chart for DistributionChart {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
+        root.fill(&WHITE)?;
+        let (x0, x1) = (self.edges[0], self.edges[self.edges.len() - 1]);
+        let mut chart = ChartBuilder::on(root)
+            .caption(&self.title, style::title())
+            .margin(16)
+            .x_label_area_size(52)
+            .y_label_area_size(72)
+            .build_cartesian_2d(x0..x1, (FLOOR..1.0).log_scale())?;
+        chart
+            .configure_mesh()
+            .bold_line_style(style::GRID)
+            .light_line_style(style::LIGHT_GRID)
+            .x_desc(format!("score ({} bins)", self.edges.len() - 1))
+            .y_desc("share of the class in the bin (%), log scale; 0 on the bottom edge")
+            .y_label_formatter(&tick_label)
+            .label_style(style::small())
+            .axis_desc_style(style::label())
+            .draw()?;
+        if let Some((pass, retry)) = self.bands {
+            let regions = [("fail", style::FAIL, x0, retry), ("retry", style::RETRY, retry, pass), ("pass", style::PASS, pass, x1)];
+            for (name, color, a, b) in regions {
+                if b > a {
+                    chart
+                        .draw_series(std::iter::once(Rectangle::new([(a.max(x0), FLOOR), (b.min(x1), 1.0)], style::shade(color, 0.12).filled())))?
+                        .label(format!("{name} band"))
+                        .legend(move |(px, py)| Rectangle::new([(px, py - 6), (px + 20, py + 6)], style::shade(color, 0.3).filled()));
+                }
+            }
+        }
+        for (label, color, share) in &self.classes {
+            let color = *color;
+            let outline: Vec<(f64, f64)> = share
+                .iter()
+                .enumerate()
+                .flat_map(|(i, &v)| [(self.edges[i], v.max(FLOOR)), (self.edges[i + 1], v.max(FLOOR))])
+                .collect();
+            chart
+                .draw_series(LineSeries::new(outline, style::line(color, 2)))?
+                .label(label)
+                .legend(move |(px, py)| PathElement::new(vec![(px, py), (px + 20, py)], style::line(color, 3)));
+        }
+        if let Some(t) = self.threshold {
+            chart
+                .draw_series(DashedLineSeries::new(vec![(t, FLOOR), (t, 1.0)], 8, 5, style::line(style::THRESHOLD, 2)))?
+                .label(format!("threshold {t}"))
+                .legend(|(px, py)| PathElement::new(vec![(px, py), (px + 20, py)], style::line(style::THRESHOLD, 2)));
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperMiddle)
+            .background_style(WHITE.mix(0.9))
+            .border_style(style::GRID)
+            .label_font(style::small())
+            .draw()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::run_folder::tests::sample_folder;
+
+    #[test]
+    fn bins_hold_each_class_once() {
+        let dir = sample_folder();
+        let chart = DistributionChart::of_run(&RunFolder::load(dir.path()).unwrap());
+        assert_eq!(chart.edges.len(), BINS + 1);
+        assert_eq!(chart.classes.len(), 3);
+        for (label, _, share) in &chart.classes {
+            assert!((share.iter().sum::<f64>() - 1.0).abs() < 1e-12, "{label}: {share:?}");
+        }
+        // Bona fide scores 0.9, 0.6 x2, 0.4: the bin starting at 0.4 holds a quarter.
+        let bf = &chart.classes[0].2;
+        let at = |x: f64| bf[(chart.edges.partition_point(|e| *e <= x) - 1).min(BINS - 1)];
+        assert_eq!((at(0.4), at(0.6), at(0.9)), (0.25, 0.5, 0.25));
+        assert_eq!(chart.bands, Some((0.75, 0.5)));
+    }
+}

@@ -1,0 +1,109 @@
+//! ROC curve: bona fide acceptance (1 - BPCER) against APCER, with the AUC in the legend.
+//!
+//! APCER is on a log axis: a usable PAD system operates below a few percent APCER, and on a linear axis
+//! its whole curve hugs the top-left corner.
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use super::det::points;
+use super::{Chart, DrawResult, style};
+use crate::report::run_folder::RunFolder;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct RocChart {
+    pub title: String,
+    /// (label, colour, points as (APCER, 1 - BPCER)).
+    pub curves: Vec<(String, RGBColor, Vec<(f64, f64)>)>,
+    /// The operating threshold's (APCER pooled, 1 - BPCER).
+    pub threshold: Option<(f64, f64)>,
+    pub x_min: f64,
+    pub y_min: f64,
+}
+
+impl RocChart {
+    pub fn of_run(run: &RunFolder) -> RocChart {
+        let rows = &run.sweep.rows;
+        let auc = run.doc["threshold_free"]["auc_pooled"]["value"].as_f64().map_or_else(|| "n/a".to_owned(), |a| format!("{a:.4}"));
+        let mut curves: Vec<(String, RGBColor, Vec<(f64, f64)>)> = run
+            .sweep
+            .species
+            .iter()
+            .enumerate()
+            .map(|(s, name)| (name.clone(), style::species(s), points(rows, |r| r.apcer[s], |r| 1.0 - r.bpcer)))
+            .collect();
+        curves.push((format!("all attacks (pooled), AUC {auc}"), style::ATTACK, points(rows, |r| r.apcer_pooled, |r| 1.0 - r.bpcer)));
+        let at = &run.doc["at_threshold"];
+        let threshold = at["attack"]["apcer_pooled"]["value"].as_f64().zip(at["bona_fide"]["bpcer"]["value"].as_f64().map(|b| 1.0 - b));
+        // x from one decade below the smallest non-zero APCER; y from the acceptance there, rounded down.
+        let all = || curves.iter().flat_map(|c| c.2.iter());
+        let x_min = all().map(|p| p.0).filter(|x| *x > 0.0).fold(1.0_f64, f64::min).max(1e-5);
+        let x_min = 10f64.powf((x_min.log10() - 0.3).floor());
+        let y_min = all().filter(|p| p.0 >= x_min).map(|p| p.1).fold(1.0_f64, f64::min);
+        let y_min = ((y_min * 10.0).floor() / 10.0).clamp(0.0, 0.9);
+        RocChart { title: format!("ROC curve: {}", run.models()), curves, threshold, x_min, y_min }
+    }
+}
+
+impl Chart for RocChart {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
+        root.fill(&WHITE)?;
+        let mut chart = ChartBuilder::on(root)
+            .caption(&self.title, style::title())
+            .margin(16)
+            .x_label_area_size(52)
+            .y_label_area_size(72)
+            .build_cartesian_2d((self.x_min..1.0).log_scale(), self.y_min..1.0)?;
+        chart
+            .configure_mesh()
+            .bold_line_style(style::GRID)
+            .light_line_style(style::LIGHT_GRID)
+            .x_desc("APCER (%), log scale")
+            .y_desc("bona fide accepted, 1 - BPCER (%)")
+            .x_label_formatter(&|x| format!("{}%", 100.0 * x))
+            .y_label_formatter(&|y| format!("{:.0}%", 100.0 * y))
+            .label_style(style::small())
+            .axis_desc_style(style::label())
+            .draw()?;
+        let (x_min, y_min) = (self.x_min, self.y_min);
+        let clamp = move |&(x, y): &(f64, f64)| (x.max(x_min), y.max(y_min));
+        for (label, color, pts) in &self.curves {
+            let color = *color;
+            chart
+                .draw_series(LineSeries::new(pts.iter().map(clamp), style::line(color, 2)))?
+                .label(label)
+                .legend(move |(px, py)| PathElement::new(vec![(px, py), (px + 20, py)], style::line(color, 3)));
+        }
+        if let Some(p) = self.threshold {
+            chart
+                .draw_series(std::iter::once(Circle::new(clamp(&p), 7, style::THRESHOLD.filled())))?
+                .label("operating threshold (pooled)")
+                .legend(|(px, py)| Circle::new((px + 10, py), 6, style::THRESHOLD.filled()));
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::LowerRight)
+            .background_style(WHITE.mix(0.9))
+            .border_style(style::GRID)
+            .label_font(style::small())
+            .draw()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::run_folder::tests::sample_folder;
+
+    #[test]
+    fn curves_axes_and_auc() {
+        let dir = sample_folder();
+        let roc = RocChart::of_run(&RunFolder::load(dir.path()).unwrap());
+        assert_eq!(roc.curves.len(), 3);
+        assert!(roc.curves[2].0.ends_with("AUC 0.8000"), "{}", roc.curves[2].0);
+        assert_eq!(roc.curves[2].2, [(0.0, 0.0), (0.25, 0.25), (0.25, 0.75), (0.5, 1.0), (1.0, 1.0)]);
+        assert_eq!(roc.threshold, Some((0.25, 0.75)));
+        // Smallest non-zero APCER 25% -> x from 10%; the lowest acceptance from there on is 25% -> y from 20%.
+        assert_eq!((roc.x_min, roc.y_min), (0.1, 0.2));
+    }
+}

@@ -1,0 +1,115 @@
+//! The threshold sweep: BPCER, worst-species APCER and each species' APCER against the threshold, with
+//! the operating threshold marked; where a threshold change buys or costs errors.
+//!
+//! Rates are on a log axis: APCER of a working model falls below 1% within a sliver of the score
+//! range, and on a linear axis it would lie on the x axis for most of the chart.
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use super::probit::tick_label;
+use super::{Chart, DrawResult, style};
+use crate::report::run_folder::RunFolder;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SweepChart {
+    pub title: String,
+    /// (label, colour, width, dashed, points as (threshold, rate)).
+    pub lines: Vec<(String, RGBColor, u32, bool, Vec<(f64, f64)>)>,
+    pub threshold: Option<f64>,
+    pub x: (f64, f64),
+    /// The log axis floor, one decade step below the smallest non-zero rate; zero rates sit on it.
+    pub floor: f64,
+}
+
+/// The (threshold, rate) steps of a column: finite thresholds only, undefined rates skipped.
+fn steps(run: &RunFolder, rate: impl Fn(&crate::report::sweep_table::SweepRow) -> f64) -> Vec<(f64, f64)> {
+    super::det::points(&run.sweep.rows, |r| r.threshold, rate).into_iter().filter(|p| p.0.is_finite()).collect()
+}
+
+impl SweepChart {
+    pub fn of_run(run: &RunFolder) -> SweepChart {
+        let mut lines: Vec<(String, RGBColor, u32, bool, Vec<(f64, f64)>)> = run
+            .sweep
+            .species
+            .iter()
+            .enumerate()
+            .map(|(s, name)| (format!("APCER {name}"), style::species(s), 2, true, steps(run, |r| r.apcer[s])))
+            .collect();
+        lines.push(("APCER worst species".into(), style::ATTACK, 2, false, steps(run, |r| r.apcer_max)));
+        lines.push(("BPCER".into(), style::BONA_FIDE, 2, false, steps(run, |r| r.bpcer)));
+        let threshold = run.threshold();
+        let (lo, hi) = run.sweep.score_range().unwrap_or((0.0, 1.0));
+        let (lo, hi) = threshold.into_iter().chain(run.bands().map_or(vec![], |(p, r)| vec![p, r])).fold((lo, hi), |(a, b), t| (a.min(t), b.max(t)));
+        let pad = ((hi - lo) * 0.02).max(1e-9);
+        let smallest = lines.iter().flat_map(|l| l.4.iter()).map(|p| p.1).filter(|r| *r > 0.0).fold(1.0_f64, f64::min);
+        let floor = 10f64.powf(smallest.log10().floor()).clamp(1e-6, 0.1);
+        SweepChart { title: format!("Error rates against the threshold: {}", run.models()), lines, threshold, x: (lo - pad, hi + pad), floor }
+    }
+}
+
+impl Chart for SweepChart {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
+        root.fill(&WHITE)?;
+        let mut chart = ChartBuilder::on(root)
+            .caption(&self.title, style::title())
+            .margin(16)
+            .x_label_area_size(52)
+            .y_label_area_size(72)
+            .build_cartesian_2d(self.x.0..self.x.1, (self.floor..1.0).log_scale())?;
+        chart
+            .configure_mesh()
+            .bold_line_style(style::GRID)
+            .light_line_style(style::LIGHT_GRID)
+            .x_desc("threshold (bona fide iff score >= threshold)")
+            .y_desc("error rate (%), log scale; 0 on the bottom edge")
+            .y_label_formatter(&tick_label)
+            .label_style(style::small())
+            .axis_desc_style(style::label())
+            .draw()?;
+        for (label, color, width, dashed, pts) in &self.lines {
+            // A rate is constant between candidate thresholds: draw steps, not slopes.
+            let floor = self.floor;
+            let stepped: Vec<(f64, f64)> =
+                pts.windows(2).flat_map(|w| [w[0], (w[1].0, w[0].1)]).chain(pts.last().copied()).map(|(x, y)| (x, y.max(floor))).collect();
+            let color = *color;
+            let series = if *dashed {
+                chart.draw_series(DashedLineSeries::new(stepped, 6, 4, style::line(color, *width)))?
+            } else {
+                chart.draw_series(LineSeries::new(stepped, style::line(color, *width)))?
+            };
+            series.label(label).legend(move |(px, py)| PathElement::new(vec![(px, py), (px + 20, py)], style::line(color, 3)));
+        }
+        if let Some(t) = self.threshold {
+            chart
+                .draw_series(DashedLineSeries::new(vec![(t, self.floor), (t, 1.0)], 8, 5, style::line(style::THRESHOLD, 2)))?
+                .label(format!("operating threshold {t}"))
+                .legend(|(px, py)| PathElement::new(vec![(px, py), (px + 20, py)], style::line(style::THRESHOLD, 2)));
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::MiddleRight)
+            .background_style(WHITE.mix(0.9))
+            .border_style(style::GRID)
+            .label_font(style::small())
+            .draw()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::run_folder::tests::sample_folder;
+
+    #[test]
+    fn lines_follow_the_sweep() {
+        let dir = sample_folder();
+        let chart = SweepChart::of_run(&RunFolder::load(dir.path()).unwrap());
+        let names: Vec<&str> = chart.lines.iter().map(|l| l.0.as_str()).collect();
+        assert_eq!(names, ["APCER print", "APCER replay", "APCER worst species", "BPCER"]);
+        assert_eq!(chart.lines[3].4, [(0.9, 0.75), (0.6, 0.25), (0.4, 0.0), (0.1, 0.0)]);
+        assert_eq!(chart.threshold, Some(0.5));
+        assert!(chart.x.0 < 0.1 && chart.x.1 > 0.9);
+        assert_eq!(chart.floor, 0.1, "smallest non-zero rate 0.25 -> floor 10%");
+    }
+}

@@ -1,0 +1,105 @@
+//! A run folder read back: `metrics.json` (the document every table is rendered from) and the thinned
+//! `sweep.csv` (the curves). The folder is the report's only input, so `liveness report DIR` gives the
+//! same report as the end of `liveness eval` without rescoring.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, ensure};
+use serde_json::Value;
+
+use super::sweep_table::SweepTable;
+use crate::commands::eval::{METRICS_JSON, SWEEP_CSV};
+
+#[derive(Debug, Clone)]
+pub struct RunFolder {
+    pub dir: PathBuf,
+    pub doc: Value,
+    pub sweep: SweepTable,
+}
+
+impl RunFolder {
+    pub fn load(dir: &Path) -> Result<RunFolder> {
+        let metrics = dir.join(METRICS_JSON);
+        let text = std::fs::read_to_string(&metrics).with_context(|| format!("{} is not a run folder: cannot read {METRICS_JSON}", dir.display()))?;
+        let doc: Value = serde_json::from_str(&text).with_context(|| format!("{} is not valid JSON", metrics.display()))?;
+        ensure!(doc["schema_version"] == "1", "{}: unsupported schema_version {}", metrics.display(), doc["schema_version"]);
+        let sweep = SweepTable::read(&dir.join(SWEEP_CSV))?;
+        Ok(RunFolder { dir: dir.to_path_buf(), doc, sweep })
+    }
+
+    /// The models evaluated, `+`-joined (`scores` when the run read a score file without a model).
+    pub fn models(&self) -> String {
+        let names: Vec<&str> = self.doc["run"]["models"].as_array().into_iter().flatten().filter_map(|m| m["name"].as_str()).collect();
+        if self.doc["run"]["scored_with_models"] == false || names.is_empty() { "scores".to_owned() } else { names.join("+") }
+    }
+
+    /// A name for legends and headings: the folder name and the model.
+    pub fn label(&self) -> String {
+        let folder = self.dir.file_name().map_or_else(|| self.dir.display().to_string(), |n| n.to_string_lossy().into_owned());
+        format!("{folder} ({})", self.models())
+    }
+
+    /// The decision threshold the run was evaluated at.
+    pub fn threshold(&self) -> Option<f64> {
+        self.doc["at_threshold"]["threshold"].as_f64()
+    }
+
+    /// Scored presentations of the bona fide class.
+    pub fn bona_fide_scored(&self) -> u64 {
+        self.doc["counts"]["bona_fide"]["scored"].as_u64().unwrap_or(0)
+    }
+
+    /// Scored presentations of one species.
+    pub fn species_scored(&self, species: &str) -> u64 {
+        self.doc["counts"]["species"][species]["scored"].as_u64().unwrap_or(0)
+    }
+
+    /// The policy's band limits (pass, retry), when the run had a policy.
+    pub fn bands(&self) -> Option<(f64, f64)> {
+        let b = &self.doc["decision_bands"];
+        Some((b["pass"].as_f64()?, b["retry"].as_f64()?))
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    /// A minimal run folder: two species, four bona fide, a threshold of 0.5 and bands 0.75 / 0.5.
+    pub fn sample_folder() -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        let doc = serde_json::json!({
+            "schema_version": "1",
+            "counts": {"bona_fide": {"scored": 4, "total": 4, "non_responses": 0, "non_response_reasons": {}},
+                       "species": {"print": {"scored": 2, "total": 3, "non_responses": 1, "non_response_reasons": {"no_face": 1}},
+                                   "replay": {"scored": 2, "total": 2, "non_responses": 0, "non_response_reasons": {}}}},
+            "at_threshold": {"threshold": 0.5,
+                "bona_fide": {"bpcer": {"value": 0.25, "k": 1, "n": 4}},
+                "species": {"print": {"apcer": {"value": 0.5, "k": 1, "n": 2}}, "replay": {"apcer": {"value": 0.0, "k": 0, "n": 2}}},
+                "attack": {"apcer_max": {"value": 0.5, "k": 1, "n": 2, "species": "print"}, "apcer_pooled": {"value": 0.25, "k": 1, "n": 4}}},
+            "threshold_free": {"eer_pooled": {"value": 0.25, "threshold": 0.6, "apcer_pooled": 0.25, "bpcer": 0.25}, "auc_pooled": {"value": 0.8}},
+            "segments": {"value": null, "reason": "not requested"},
+            "decision_bands": {"pass": 0.75, "retry": 0.5},
+            "run": {"models": [{"name": "silentface"}], "scored_with_models": true, "source": "data"}
+        });
+        std::fs::write(dir.path().join(METRICS_JSON), doc.to_string()).unwrap();
+        std::fs::write(
+            dir.path().join(SWEEP_CSV),
+            "threshold,apcer[print],apcer[replay],apcer_max,apcer_pooled,bpcer\n+inf,0,0,0,0,1\n0.9,0.5,0,0.5,0.25,0.75\n0.6,0.5,0,0.5,0.25,0.25\n0.4,0.5,0.5,0.5,0.5,0\n0.1,1,1,1,1,0\n",
+        )
+        .unwrap();
+        dir
+    }
+
+    #[test]
+    fn loads_and_answers() {
+        let dir = sample_folder();
+        let run = RunFolder::load(dir.path()).unwrap();
+        assert_eq!(run.models(), "silentface");
+        assert_eq!((run.threshold(), run.bona_fide_scored(), run.species_scored("print")), (Some(0.5), 4, 2));
+        assert_eq!(run.bands(), Some((0.75, 0.5)));
+        assert_eq!(run.sweep.rows.len(), 5);
+        let err = RunFolder::load(&dir.path().join("missing")).unwrap_err();
+        assert!(format!("{err:#}").contains("not a run folder"), "{err:#}");
+    }
+}
