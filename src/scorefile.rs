@@ -110,19 +110,22 @@ pub fn read_scores(path: &Path, options: ReadOptions) -> Result<Vec<Presentation
 /// Parses score CSV text; `source` names the input in error messages.
 pub fn parse_scores<R: Read>(input: R, source: &str, options: ReadOptions) -> Result<Vec<Presentation>> {
     let mut out = Vec::new();
-    visit_rows(input, source, options, |p, _| out.push(p))?;
+    visit_rows(input, source, options, |row| {
+        out.push(row.presentation()?);
+        Ok(())
+    })?;
     Ok(out)
 }
 
-/// Reads a score file row by row without keeping it: each presentation is handed to `visit` with its
-/// face box (the `x1,y1,x2,y2` columns, when the file has them and the row fills them). For files too
-/// large to hold as presentations, e.g. when a report only needs the worst few rows.
-pub fn visit_scores(path: &Path, options: ReadOptions, visit: impl FnMut(Presentation, Option<FaceBox>)) -> Result<()> {
+/// Reads a score file row by row without keeping it, handing each [`Row`] to `visit`; an error from
+/// `visit` stops the scan and is reported with the file and line. For files too large to hold as
+/// presentations, e.g. when a report only needs the worst few rows.
+pub fn visit_scores(path: &Path, options: ReadOptions, visit: impl FnMut(&Row) -> Result<()>) -> Result<()> {
     let file = File::open(path).with_context(|| format!("cannot open score file {}", path.display()))?;
     visit_rows(std::io::BufReader::with_capacity(1 << 20, file), &path.display().to_string(), options, visit)
 }
 
-fn visit_rows<R: Read>(input: R, source: &str, options: ReadOptions, mut visit: impl FnMut(Presentation, Option<FaceBox>)) -> Result<()> {
+fn visit_rows<R: Read>(input: R, source: &str, options: ReadOptions, mut visit: impl FnMut(&Row) -> Result<()>) -> Result<()> {
     let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(input);
     let header: Vec<String> = reader
         .headers()
@@ -134,8 +137,7 @@ fn visit_rows<R: Read>(input: R, source: &str, options: ReadOptions, mut visit: 
     for record in reader.records() {
         let record = record.with_context(|| format!("{source}: malformed CSV"))?;
         let line = record.position().map_or(0, csv::Position::line);
-        let row = layout.row(&record, options).with_context(|| format!("{source}, line {line}"))?;
-        visit(row, layout.face_box(&record));
+        visit(&Row { layout: &layout, record: &record, options }).with_context(|| format!("{source}, line {line}"))?;
     }
     Ok(())
 }
@@ -183,36 +185,6 @@ impl Layout {
         })
     }
 
-    /// The row's face box; `None` when the file has no box columns or a cell is not an integer.
-    fn face_box(&self, record: &csv::StringRecord) -> Option<FaceBox> {
-        let [x1, y1, x2, y2] = self.face_box?.map(|i| record.get(i).and_then(|v| v.parse::<i32>().ok()));
-        Some(FaceBox { x1: x1?, y1: y1?, x2: x2?, y2: y2? })
-    }
-
-    fn row(&self, record: &csv::StringRecord, options: ReadOptions) -> Result<Presentation> {
-        // Absent columns read as empty: only optional ones can be, check_required saw to the rest.
-        let field = |i: Option<usize>| i.and_then(|i| record.get(i)).unwrap_or("");
-        let bona_fide = match self.format {
-            ScoreFormat::BobPad => parse_bool(field(self.label))?,
-            _ => parse_label(field(self.label))?,
-        };
-        let species = match (bona_fide, field(self.species)) {
-            (true, _) => String::new(),
-            (false, "") => UNSPECIFIED_SPECIES.to_owned(),
-            (false, s) => s.to_owned(),
-        };
-        let (score, reason) = self.response(&field)?;
-        let flip = if options.flip { -1.0 } else { 1.0 };
-        Ok(Presentation {
-            id: field(self.id).to_owned(),
-            bona_fide,
-            species,
-            score: score.map(|s| flip * s),
-            reason,
-            meta: self.meta.iter().map(|(name, i)| (name.clone(), field(Some(*i)).to_owned())).collect(),
-        })
-    }
-
     /// The score, or the reason there is none, under the format's non-response convention.
     fn response<'r>(&self, field: &impl Fn(Option<usize>) -> &'r str) -> Result<(Option<f64>, Option<String>)> {
         let score = parse_score(field(self.score))?;
@@ -238,6 +210,65 @@ impl Layout {
                 some => Ok((some, None)),
             },
         }
+    }
+}
+
+/// One row of a score file met by [`visit_scores`]. The label and score are parsed on demand and the
+/// whole presentation (id, species, metadata) only when asked for, so a scan over millions of rows
+/// allocates only for the few rows it keeps.
+pub struct Row<'a> {
+    layout: &'a Layout,
+    record: &'a csv::StringRecord,
+    options: ReadOptions,
+}
+
+impl<'a> Row<'a> {
+    /// A cell; absent columns read as empty (only optional ones can be, check_required saw to the rest).
+    fn field(&self, i: Option<usize>) -> &'a str {
+        i.and_then(|i| self.record.get(i)).unwrap_or("")
+    }
+
+    pub fn bona_fide(&self) -> Result<bool> {
+        let label = self.field(self.layout.label);
+        match self.layout.format {
+            ScoreFormat::BobPad => parse_bool(label),
+            _ => parse_label(label),
+        }
+    }
+
+    /// The score (negated with `flip`), or `None` for a non-response.
+    pub fn score(&self) -> Result<Option<f64>> {
+        Ok(self.response()?.0)
+    }
+
+    fn response(&self) -> Result<(Option<f64>, Option<String>)> {
+        let (score, reason) = self.layout.response(&|i| self.field(i))?;
+        let flip = if self.options.flip { -1.0 } else { 1.0 };
+        Ok((score.map(|s| flip * s), reason))
+    }
+
+    pub fn presentation(&self) -> Result<Presentation> {
+        let bona_fide = self.bona_fide()?;
+        let species = match (bona_fide, self.field(self.layout.species)) {
+            (true, _) => String::new(),
+            (false, "") => UNSPECIFIED_SPECIES.to_owned(),
+            (false, s) => s.to_owned(),
+        };
+        let (score, reason) = self.response()?;
+        Ok(Presentation {
+            id: self.field(self.layout.id).to_owned(),
+            bona_fide,
+            species,
+            score,
+            reason,
+            meta: self.layout.meta.iter().map(|(name, i)| (name.clone(), self.field(Some(*i)).to_owned())).collect(),
+        })
+    }
+
+    /// The face box (`x1,y1,x2,y2`); `None` when the file has no box columns or a cell is not an integer.
+    pub fn face_box(&self) -> Option<FaceBox> {
+        let [x1, y1, x2, y2] = self.layout.face_box?.map(|i| self.record.get(i).and_then(|v| v.parse::<i32>().ok()));
+        Some(FaceBox { x1: x1?, y1: y1?, x2: x2?, y2: y2? })
     }
 }
 
@@ -278,10 +309,12 @@ fn meta_columns(format: ScoreFormat, names: &[&str]) -> Result<Vec<(String, usiz
     Ok(meta)
 }
 
+/// Case-insensitive without allocating: called once per row of files with millions of rows.
 fn parse_label(value: &str) -> Result<bool> {
-    match value.to_ascii_lowercase().as_str() {
-        "live" | "bona_fide" | "bonafide" | "real" | "genuine" => Ok(true),
-        "attack" | "spoof" | "fake" => Ok(false),
+    let is = |names: &[&str]| names.iter().any(|n| n.eq_ignore_ascii_case(value));
+    match () {
+        _ if is(&["live", "bona_fide", "bonafide", "real", "genuine"]) => Ok(true),
+        _ if is(&["attack", "spoof", "fake"]) => Ok(false),
         _ => bail!(
             "label {value:?} is neither bona fide (live, bona_fide, bonafide, real, genuine) \
              nor attack (attack, spoof, fake)"
@@ -333,13 +366,23 @@ mod tests {
         let path = dir.path().join("s.csv");
         std::fs::write(&path, REFERENCE).unwrap();
         let mut seen = Vec::new();
-        visit_scores(&path, ReadOptions::default(), |p, b| seen.push((p.id, b))).unwrap();
+        visit_scores(&path, ReadOptions::default(), |row| {
+            seen.push((row.presentation()?.id, row.face_box()));
+            Ok(())
+        })
+        .unwrap();
         let face = FaceBox { x1: 1, y1: 2, x2: 3, y2: 4 };
         assert_eq!(seen, [("a.jpg".to_owned(), Some(face)), ("b.jpg".to_owned(), None), ("c.jpg".to_owned(), Some(face))]);
-        let mut none = 0;
-        visit_scores(&path, ReadOptions::default(), |_, _| none += 1).unwrap();
-        assert_eq!(none, 3);
-        assert!(visit_scores(&dir.path().join("missing.csv"), ReadOptions::default(), |_, _| ()).is_err());
+        let mut scores = Vec::new();
+        visit_scores(&path, ReadOptions { flip: true }, |row| {
+            scores.push((row.bona_fide()?, row.score()?));
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(scores, [(true, Some(-0.9)), (false, None), (false, Some(-0.25))]);
+        let err = visit_scores(&path, ReadOptions::default(), |_| anyhow::bail!("stop")).unwrap_err();
+        assert!(format!("{err:#}").contains("line 2: stop"), "{err:#}");
+        assert!(visit_scores(&dir.path().join("missing.csv"), ReadOptions::default(), |_| Ok(())).is_err());
     }
 
     #[test]

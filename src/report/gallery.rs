@@ -63,19 +63,26 @@ fn image_root(run: &RunFolder, scores: &Path) -> PathBuf {
     if source.is_dir() { source } else { scores.parent().map(Path::to_path_buf).unwrap_or_default() }
 }
 
-/// Keeps the `CASES` most extreme rows seen, by `worse` (pruned in batches, so O(n) overall).
+/// Keeps the `CASES` most extreme rows seen (pruned in batches, so O(n) overall).
 struct Worst<T> {
     items: Vec<(f64, T)>,
     higher_is_worse: bool,
+    /// The `CASES`-th worst score after the last pruning: anything not worse cannot make the list.
+    cutoff: Option<f64>,
 }
 
 impl<T> Worst<T> {
     fn new(higher_is_worse: bool) -> Self {
-        Worst { items: Vec::new(), higher_is_worse }
+        Worst { items: Vec::new(), higher_is_worse, cutoff: None }
     }
 
     fn order(&self, a: f64, b: f64) -> Ordering {
         if self.higher_is_worse { b.total_cmp(&a) } else { a.total_cmp(&b) }
+    }
+
+    /// Whether `score` could still make the list (so the caller builds the item only then).
+    fn wants(&self, score: f64) -> bool {
+        self.cutoff.is_none_or(|c| self.order(score, c) == Ordering::Less)
     }
 
     fn push(&mut self, score: f64, item: T) {
@@ -89,6 +96,7 @@ impl<T> Worst<T> {
         let mut items = std::mem::take(&mut self.items);
         items.sort_by(|a, b| self.order(a.0, b.0));
         items.truncate(CASES);
+        self.cutoff = (items.len() == CASES).then(|| items[CASES - 1].0);
         self.items = items;
     }
 
@@ -105,13 +113,17 @@ pub fn build(run: &RunFolder) -> Result<Option<Gallery>> {
     let flip = run.doc["run"]["flip"] == true;
     let mut accepts = Worst::new(true);
     let mut rejects = Worst::new(false);
-    visit_scores(&scores, ReadOptions { flip }, |p, face| {
-        let Some(score) = p.score else { return };
-        match (p.bona_fide, score >= threshold) {
-            (false, true) => accepts.push(score, (p, face)),
-            (true, false) => rejects.push(score, (p, face)),
-            _ => {}
+    visit_scores(&scores, ReadOptions { flip }, |row| {
+        let Some(score) = row.score()? else { return Ok(()) };
+        let list = match (row.bona_fide()?, score >= threshold) {
+            (false, true) => &mut accepts,
+            (true, false) => &mut rejects,
+            _ => return Ok(()),
+        };
+        if list.wants(score) {
+            list.push(score, (row.presentation()?, row.face_box()));
         }
+        Ok(())
     })?;
     let root = image_root(run, &scores);
     let cases = |w: Worst<_>| -> Vec<Case> {
@@ -152,8 +164,11 @@ mod tests {
     fn worst_keeps_the_extremes_in_order() {
         let mut w = Worst::new(true);
         for i in 0..1000 {
-            w.push(f64::from(i % 97), i);
+            if w.wants(f64::from(i % 97)) {
+                w.push(f64::from(i % 97), i);
+            }
         }
+        assert!(!w.wants(3.0) && w.wants(97.0));
         let kept: Vec<f64> = w.into_sorted().into_iter().map(|x| x.0).collect();
         assert_eq!(kept.len(), CASES);
         assert_eq!(kept[..3], [96.0, 96.0, 96.0]);

@@ -41,6 +41,18 @@ pub struct SweepRow {
 }
 
 impl SweepRow {
+    /// The value of CSV cell `i` (0 = threshold).
+    fn value(&self, i: usize) -> f64 {
+        let n = self.apcer.len();
+        match i {
+            0 => self.threshold,
+            i if i <= n => self.apcer[i - 1],
+            i if i == n + 1 => self.apcer_max,
+            i if i == n + 2 => self.apcer_pooled,
+            _ => self.bpcer,
+        }
+    }
+
     fn rates(&self) -> impl Iterator<Item = f64> + '_ {
         self.apcer.iter().copied().chain([self.apcer_max, self.apcer_pooled, self.bpcer])
     }
@@ -51,8 +63,16 @@ impl SweepRow {
             if a.is_nan() || b.is_nan() {
                 return a.is_nan() != b.is_nan();
             }
-            let (pa, pb) = (probit(a.clamp(PROBIT_FLOOR, 1.0 - PROBIT_FLOOR)), probit(b.clamp(PROBIT_FLOOR, 1.0 - PROBIT_FLOOR)));
-            (a - b).abs() > LINEAR_TOLERANCE || (pa - pb).abs() > PROBIT_TOLERANCE
+            if (a - b).abs() > LINEAR_TOLERANCE {
+                return true;
+            }
+            // Between 5% and 95% the probit's slope is at most 9.7, so a linear move within tolerance
+            // (0.0005) moves less than 0.005 on the probit scale: no need to compute it.
+            if (0.05..=0.95).contains(&a) && (0.05..=0.95).contains(&b) {
+                return false;
+            }
+            let z = |r: f64| probit(r.clamp(PROBIT_FLOOR, 1.0 - PROBIT_FLOOR));
+            (z(a) - z(b)).abs() > PROBIT_TOLERANCE
         })
     }
 }
@@ -73,9 +93,11 @@ impl SweepTable {
         let mut last: Option<SweepRow> = None;
         let mut total_rows = 0;
         let mut record = csv::ByteRecord::new();
+        let mut previous: Option<(csv::ByteRecord, SweepRow)> = None;
         while reader.read_byte_record(&mut record).with_context(|| format!("{source}: malformed CSV"))? {
             total_rows += 1;
-            let row = parse_row(&record, species.len()).with_context(|| format!("{source}, row {total_rows}"))?;
+            let row = parse_row(&record, species.len(), previous.as_ref()).with_context(|| format!("{source}, row {total_rows}"))?;
+            previous = Some((record.clone(), row.clone()));
             match rows.last() {
                 Some(kept) if !row.moved_from(kept) => last = Some(row),
                 _ => {
@@ -116,11 +138,16 @@ fn parse_header(header: &[String]) -> Result<Vec<String>> {
         .collect()
 }
 
-fn parse_row(record: &csv::ByteRecord, species: usize) -> Result<SweepRow> {
+/// Parses a row; cells identical to the previous row's (most of them: each sweep row moves one class)
+/// take the previous value without parsing.
+fn parse_row(record: &csv::ByteRecord, species: usize, previous: Option<&(csv::ByteRecord, SweepRow)>) -> Result<SweepRow> {
     if record.len() != species + 4 {
         bail!("{} cells, expected {}", record.len(), species + 4);
     }
     let cell = |i: usize| -> Result<f64> {
+        if let Some((_, row)) = previous.filter(|(bytes, _)| bytes.get(i) == record.get(i)) {
+            return Ok(row.value(i));
+        }
         let text = std::str::from_utf8(&record[i]).context("not UTF-8")?;
         match text {
             "" => Ok(f64::NAN),
