@@ -27,10 +27,16 @@ impl RunFolder {
         Ok(RunFolder { dir: dir.to_path_buf(), doc, sweep })
     }
 
-    /// The models evaluated, `+`-joined (`scores` when the run read a score file without a model).
+    /// The model whose score was evaluated (the first one given; others were only scored alongside),
+    /// or `scores` when the run read a score file without a model.
     pub fn models(&self) -> String {
         let names: Vec<&str> = self.doc["run"]["models"].as_array().into_iter().flatten().filter_map(|m| m["name"].as_str()).collect();
-        if self.doc["run"]["scored_with_models"] == false || names.is_empty() { "scores".to_owned() } else { names.join("+") }
+        match names[..] {
+            _ if self.doc["run"]["scored_with_models"] == false => "scores".to_owned(),
+            [] => "scores".to_owned(),
+            [one] => one.to_owned(),
+            [first, ..] => format!("{first}, also scored: {}", names[1..].join(", ")),
+        }
     }
 
     /// A name for legends and headings: the folder name and the model.
@@ -96,6 +102,11 @@ pub(crate) mod tests {
         let dir = sample_folder();
         let run = RunFolder::load(dir.path()).unwrap();
         assert_eq!(run.models(), "silentface");
+        let mut two = run.clone();
+        two.doc["run"]["models"] = serde_json::json!([{"name": "silentface"}, {"name": "minifas128"}]);
+        assert_eq!(two.models(), "silentface, also scored: minifas128");
+        two.doc["run"]["scored_with_models"] = serde_json::json!(false);
+        assert_eq!(two.models(), "scores");
         assert_eq!((run.threshold(), run.bona_fide_scored(), run.species_scored("print")), (Some(0.5), 4, 2));
         assert_eq!(run.bands(), Some((0.75, 0.5)));
         assert_eq!(run.sweep.rows.len(), 5);

@@ -103,7 +103,8 @@ impl DetChart {
             .map(|(i, run)| Curve {
                 label: run.label(),
                 color: style::run(i),
-                width: 3,
+                // Decreasing widths: identical curves (the same model twice) stay visible, one inside the other.
+                width: 5u32.saturating_sub(i as u32).max(2),
                 points: points(&run.sweep.rows, |r| r.apcer_pooled, |r| r.bpcer),
                 band: Vec::new(),
             })
