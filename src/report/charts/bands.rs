@@ -6,7 +6,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::category::{Categories, index};
-use super::{Chart, DrawResult, style};
+use super::{Chart, DrawResult, frame, style};
 use crate::report::run_folder::RunFolder;
 
 /// The outcomes in drawing order, with their colours.
@@ -39,26 +39,16 @@ impl Chart for BandsChart {
     }
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
-        root.fill(&WHITE)?;
         let n = self.rows.len().max(1);
         let names: Vec<String> = self.rows.iter().map(|r| r.0.clone()).collect();
         // Bona fide at the top: row i is drawn at y = n - 1 - i.
-        let mut chart = ChartBuilder::on(root)
-            .caption(&self.title, style::title())
-            .margin(16)
-            .x_label_area_size(48)
-            .y_label_area_size(120)
+        let mut chart = frame::builder(root, &self.title, 120)?
             .build_cartesian_2d(0.0..X_END, Categories(n))?;
-        chart
-            .configure_mesh()
+        frame::axes(&mut chart.configure_mesh())
             .disable_y_mesh()
-            .bold_line_style(style::GRID)
-            .light_line_style(style::LIGHT_GRID)
             .x_desc("share of the class's presentations (%)")
             .x_label_formatter(&|x| if *x <= 1.0 + 1e-9 { format!("{:.0}%", 100.0 * x) } else { String::new() })
             .y_label_formatter(&|y| names.get(n - 1 - index(*y).min(n - 1)).cloned().unwrap_or_default())
-            .label_style(style::small())
-            .axis_desc_style(style::label())
             .draw()?;
         for (k, (outcome, color)) in OUTCOMES.iter().enumerate() {
             let mut rects = Vec::new();
@@ -73,16 +63,10 @@ impl Chart for BandsChart {
                 }
             }
             let color = *color;
-            chart.draw_series(rects)?.label(outcome.replace('_', " ")).legend(move |(px, py)| Rectangle::new([(px, py - 6), (px + 20, py + 6)], color.filled()));
+            chart.draw_series(rects)?.label(outcome.replace('_', " ")).legend(frame::box_key(color.filled()));
             chart.draw_series(texts)?;
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .background_style(WHITE.mix(0.9))
-            .border_style(style::GRID)
-            .label_font(style::small())
-            .draw()
+        frame::legend(&mut chart, SeriesLabelPosition::UpperRight)
     }
 }
 

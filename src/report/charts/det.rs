@@ -6,7 +6,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::probit::{ProbitRange, tick_label};
-use super::{Chart, DrawResult, style};
+use super::{Chart, DrawResult, frame, style};
 use crate::metrics::clopper_pearson;
 use crate::report::run_folder::RunFolder;
 use crate::report::sweep_table::SweepRow;
@@ -142,23 +142,13 @@ fn threshold_marker(run: &RunFolder) -> Option<Marker> {
 
 impl Chart for DetChart {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
-        root.fill(&WHITE)?;
-        let mut chart = ChartBuilder::on(root)
-            .caption(&self.title, style::title())
-            .margin(16)
-            .x_label_area_size(52)
-            .y_label_area_size(72)
+        let mut chart = frame::builder(root, &self.title, 72)?
             .build_cartesian_2d(self.x, self.y)?;
-        chart
-            .configure_mesh()
-            .bold_line_style(style::GRID)
-            .light_line_style(style::LIGHT_GRID)
+        frame::axes(&mut chart.configure_mesh())
             .x_desc("APCER (%), normal-deviate scale")
             .y_desc("BPCER (%), normal-deviate scale")
             .x_label_formatter(&tick_label)
             .y_label_formatter(&tick_label)
-            .label_style(style::small())
-            .axis_desc_style(style::label())
             .draw()?;
         let (x, y) = (self.x, self.y);
         let clamp = move |(a, b): (f64, f64)| (x.clamp(a), y.clamp(b));
@@ -169,13 +159,13 @@ impl Chart for DetChart {
                 chart
                     .draw_series(std::iter::once(Polygon::new(upper.chain(lower).collect::<Vec<_>>(), style::shade(c.color, 0.15))))?
                     .label("95% CI of BPCER (pooled)")
-                    .legend(move |(px, py)| Rectangle::new([(px, py - 5), (px + 20, py + 5)], style::shade(c.color, 0.15).filled()));
+                    .legend(frame::box_key(style::shade(c.color, 0.15).filled()));
             }
             let color = c.color;
             chart
                 .draw_series(LineSeries::new(c.points.iter().map(|&p| clamp(p)), style::line(color, c.width)))?
                 .label(&c.label)
-                .legend(move |(px, py)| PathElement::new(vec![(px, py), (px + 20, py)], style::line(color, 3)));
+                .legend(frame::line_key(color, 3));
         }
         for m in &self.markers {
             let (color, filled) = (m.color, m.filled);
@@ -190,13 +180,7 @@ impl Chart for DetChart {
                 if filled { Circle::new((px + 10, py), 6, color.filled()).into_dyn() } else { Cross::new((px + 10, py), 6, style::line(color, 3)).into_dyn() }
             });
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .background_style(WHITE.mix(0.9))
-            .border_style(style::GRID)
-            .label_font(style::small())
-            .draw()
+        frame::legend(&mut chart, SeriesLabelPosition::UpperRight)
     }
 }
 

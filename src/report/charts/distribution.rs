@@ -10,7 +10,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::probit::tick_label;
-use super::{Chart, DrawResult, style};
+use super::{Chart, DrawResult, frame, style};
 use crate::report::run_folder::RunFolder;
 use crate::report::sweep_table::{SweepRow, SweepTable};
 
@@ -60,23 +60,13 @@ impl DistributionChart {
 
 impl Chart for DistributionChart {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
-        root.fill(&WHITE)?;
         let (x0, x1) = (self.edges[0], self.edges[self.edges.len() - 1]);
-        let mut chart = ChartBuilder::on(root)
-            .caption(&self.title, style::title())
-            .margin(16)
-            .x_label_area_size(52)
-            .y_label_area_size(72)
+        let mut chart = frame::builder(root, &self.title, 72)?
             .build_cartesian_2d(x0..x1, (FLOOR..1.0).log_scale())?;
-        chart
-            .configure_mesh()
-            .bold_line_style(style::GRID)
-            .light_line_style(style::LIGHT_GRID)
+        frame::axes(&mut chart.configure_mesh())
             .x_desc(format!("score ({} bins)", self.edges.len() - 1))
             .y_desc("share of the class in the bin (%), log scale; 0 on the bottom edge")
             .y_label_formatter(&tick_label)
-            .label_style(style::small())
-            .axis_desc_style(style::label())
             .draw()?;
         if let Some((pass, retry)) = self.bands {
             let regions = [("fail", style::FAIL, x0, retry), ("retry", style::RETRY, retry, pass), ("pass", style::PASS, pass, x1)];
@@ -85,7 +75,7 @@ impl Chart for DistributionChart {
                     chart
                         .draw_series(std::iter::once(Rectangle::new([(a.max(x0), FLOOR), (b.min(x1), 1.0)], style::shade(color, 0.12).filled())))?
                         .label(format!("{name} band"))
-                        .legend(move |(px, py)| Rectangle::new([(px, py - 6), (px + 20, py + 6)], style::shade(color, 0.3).filled()));
+                        .legend(frame::box_key(style::shade(color, 0.3).filled()));
                 }
             }
         }
@@ -99,21 +89,12 @@ impl Chart for DistributionChart {
             chart
                 .draw_series(LineSeries::new(outline, style::line(color, 2)))?
                 .label(label)
-                .legend(move |(px, py)| PathElement::new(vec![(px, py), (px + 20, py)], style::line(color, 3)));
+                .legend(frame::line_key(color, 3));
         }
         if let Some(t) = self.threshold {
-            chart
-                .draw_series(DashedLineSeries::new(vec![(t, FLOOR), (t, 1.0)], 8, 5, style::line(style::THRESHOLD, 2)))?
-                .label(format!("threshold {t}"))
-                .legend(|(px, py)| PathElement::new(vec![(px, py), (px + 20, py)], style::line(style::THRESHOLD, 2)));
+            frame::threshold_line(&mut chart, t, (FLOOR, 1.0))?;
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperMiddle)
-            .background_style(WHITE.mix(0.9))
-            .border_style(style::GRID)
-            .label_font(style::small())
-            .draw()
+        frame::legend(&mut chart, SeriesLabelPosition::UpperMiddle)
     }
 }
 

@@ -11,6 +11,7 @@ pub mod category;
 pub mod det;
 pub mod distribution;
 pub mod font;
+pub mod frame;
 pub mod probit;
 pub mod roc;
 pub mod segments;

@@ -7,7 +7,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::det::points;
-use super::{Chart, DrawResult, style};
+use super::{Chart, DrawResult, frame, style};
 use crate::report::run_folder::RunFolder;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -47,23 +47,13 @@ impl RocChart {
 
 impl Chart for RocChart {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
-        root.fill(&WHITE)?;
-        let mut chart = ChartBuilder::on(root)
-            .caption(&self.title, style::title())
-            .margin(16)
-            .x_label_area_size(52)
-            .y_label_area_size(72)
+        let mut chart = frame::builder(root, &self.title, 72)?
             .build_cartesian_2d((self.x_min..1.0).log_scale(), self.y_min..1.0)?;
-        chart
-            .configure_mesh()
-            .bold_line_style(style::GRID)
-            .light_line_style(style::LIGHT_GRID)
+        frame::axes(&mut chart.configure_mesh())
             .x_desc("APCER (%), log scale")
             .y_desc("bona fide accepted, 1 - BPCER (%)")
             .x_label_formatter(&|x| format!("{}%", 100.0 * x))
             .y_label_formatter(&|y| format!("{:.0}%", 100.0 * y))
-            .label_style(style::small())
-            .axis_desc_style(style::label())
             .draw()?;
         let (x_min, y_min) = (self.x_min, self.y_min);
         let clamp = move |&(x, y): &(f64, f64)| (x.max(x_min), y.max(y_min));
@@ -72,7 +62,7 @@ impl Chart for RocChart {
             chart
                 .draw_series(LineSeries::new(pts.iter().map(clamp), style::line(color, 2)))?
                 .label(label)
-                .legend(move |(px, py)| PathElement::new(vec![(px, py), (px + 20, py)], style::line(color, 3)));
+                .legend(frame::line_key(color, 3));
         }
         if let Some(p) = self.threshold {
             chart
@@ -80,13 +70,7 @@ impl Chart for RocChart {
                 .label("operating threshold (pooled)")
                 .legend(|(px, py)| Circle::new((px + 10, py), 6, style::THRESHOLD.filled()));
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::LowerRight)
-            .background_style(WHITE.mix(0.9))
-            .border_style(style::GRID)
-            .label_font(style::small())
-            .draw()
+        frame::legend(&mut chart, SeriesLabelPosition::LowerRight)
     }
 }
 

@@ -7,7 +7,7 @@ use plotters::prelude::*;
 use serde_json::Value;
 
 use super::category::{Categories, index};
-use super::{Chart, DrawResult, style};
+use super::{Chart, DrawResult, frame, style};
 use crate::report::run_folder::RunFolder;
 
 /// A rate with its interval: (value, lower, upper).
@@ -78,29 +78,19 @@ fn short(s: &str) -> String {
 
 impl Chart for SegmentsChart {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
-        root.fill(&WHITE)?;
         let n = self.rows.len().max(1);
         let top = self.rows.iter().flat_map(|r| [r.apcer_max, r.bpcer]).flatten().map(|b| b.2).fold(0.01_f64, f64::max);
         // Headroom above the tallest whisker for the legend and the value labels.
         let top = (top * 1.4).min(1.0);
-        let mut chart = ChartBuilder::on(root)
-            .caption(&self.title, style::title())
-            .margin(16)
-            .x_label_area_size(52)
-            .y_label_area_size(72)
+        let mut chart = frame::builder(root, &self.title, 72)?
             .build_cartesian_2d(Categories(n), 0.0..top)?;
         let names: Vec<String> = self.rows.iter().map(|r| short(&r.value)).collect();
-        chart
-            .configure_mesh()
+        frame::axes(&mut chart.configure_mesh())
             .disable_x_mesh()
-            .bold_line_style(style::GRID)
-            .light_line_style(style::LIGHT_GRID)
             .x_desc(format!("{} (pale: fewer scored presentations than --min-segment)", self.column))
             .y_desc("error rate at the threshold (%)")
             .x_label_formatter(&|x| names.get(index(*x)).cloned().unwrap_or_default())
             .y_label_formatter(&|y| format!("{:.1}%", 100.0 * y))
-            .label_style(style::small())
-            .axis_desc_style(style::label())
             .draw()?;
         let metrics = [("APCER worst species", style::ATTACK, -0.4, true), ("BPCER", style::BONA_FIDE, 0.02, false)];
         for (label, color, offset, is_apcer) in metrics {
@@ -123,23 +113,17 @@ impl Chart for SegmentsChart {
                     outlines.push(Rectangle::new([(x0, 0.0), (x1, v.max(top * 0.01))], style::line(BLACK, 3)));
                 }
             }
-            chart.draw_series(bars)?.label(label).legend(move |(px, py)| Rectangle::new([(px, py - 6), (px + 20, py + 6)], style::shade(color, 0.85).filled()));
+            chart.draw_series(bars)?.label(label).legend(frame::box_key(style::shade(color, 0.85).filled()));
             chart.draw_series(whiskers)?;
             chart.draw_series(values)?;
             if !outlines.is_empty() {
                 chart
                     .draw_series(outlines)?
                     .label(format!("worst segment by {label}"))
-                    .legend(move |(px, py)| Rectangle::new([(px, py - 6), (px + 20, py + 6)], style::line(BLACK, 3)));
+                    .legend(frame::box_key(style::line(BLACK, 3)));
             }
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .background_style(WHITE.mix(0.9))
-            .border_style(style::GRID)
-            .label_font(style::small())
-            .draw()
+        frame::legend(&mut chart, SeriesLabelPosition::UpperRight)
     }
 }
 

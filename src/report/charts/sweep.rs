@@ -8,7 +8,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::probit::tick_label;
-use super::{Chart, DrawResult, style};
+use super::{Chart, DrawResult, frame, style};
 use crate::report::run_folder::RunFolder;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -50,22 +50,12 @@ impl SweepChart {
 
 impl Chart for SweepChart {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
-        root.fill(&WHITE)?;
-        let mut chart = ChartBuilder::on(root)
-            .caption(&self.title, style::title())
-            .margin(16)
-            .x_label_area_size(52)
-            .y_label_area_size(72)
+        let mut chart = frame::builder(root, &self.title, 72)?
             .build_cartesian_2d(self.x.0..self.x.1, (self.floor..1.0).log_scale())?;
-        chart
-            .configure_mesh()
-            .bold_line_style(style::GRID)
-            .light_line_style(style::LIGHT_GRID)
+        frame::axes(&mut chart.configure_mesh())
             .x_desc("threshold (bona fide iff score >= threshold)")
             .y_desc("error rate (%), log scale; 0 on the bottom edge")
             .y_label_formatter(&tick_label)
-            .label_style(style::small())
-            .axis_desc_style(style::label())
             .draw()?;
         for (label, color, width, dashed, pts) in &self.lines {
             // A rate is constant between candidate thresholds: draw steps, not slopes.
@@ -78,21 +68,12 @@ impl Chart for SweepChart {
             } else {
                 chart.draw_series(LineSeries::new(stepped, style::line(color, *width)))?
             };
-            series.label(label).legend(move |(px, py)| PathElement::new(vec![(px, py), (px + 20, py)], style::line(color, 3)));
+            series.label(label).legend(frame::line_key(color, 3));
         }
         if let Some(t) = self.threshold {
-            chart
-                .draw_series(DashedLineSeries::new(vec![(t, self.floor), (t, 1.0)], 8, 5, style::line(style::THRESHOLD, 2)))?
-                .label(format!("operating threshold {t}"))
-                .legend(|(px, py)| PathElement::new(vec![(px, py), (px + 20, py)], style::line(style::THRESHOLD, 2)));
+            frame::threshold_line(&mut chart, t, (self.floor, 1.0))?;
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::MiddleRight)
-            .background_style(WHITE.mix(0.9))
-            .border_style(style::GRID)
-            .label_font(style::small())
-            .draw()
+        frame::legend(&mut chart, SeriesLabelPosition::MiddleRight)
     }
 }
 
