@@ -79,7 +79,11 @@ impl Chart for DistributionChart {
                 }
             }
         }
-        for (label, color, share) in &self.classes {
+        // Attack species often pile into the same bins: earlier species are drawn wider so that later
+        // ones stay visible on top of them (bona fide, first, keeps a plain width).
+        let species = self.classes.len().saturating_sub(1) as u32;
+        for (k, (label, color, share)) in self.classes.iter().enumerate() {
+            let width = if k == 0 { 3 } else { (2 + 2 * (species - k as u32)).min(6) };
             let color = *color;
             let outline: Vec<(f64, f64)> = share
                 .iter()
@@ -87,7 +91,7 @@ impl Chart for DistributionChart {
                 .flat_map(|(i, &v)| [(self.edges[i], v.max(FLOOR)), (self.edges[i + 1], v.max(FLOOR))])
                 .collect();
             chart
-                .draw_series(LineSeries::new(outline, style::line(color, 2)))?
+                .draw_series(LineSeries::new(outline, style::line(color, width)))?
                 .label(label)
                 .legend(frame::line_key(color, 3));
         }
