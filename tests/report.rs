@@ -109,7 +109,8 @@ fn det_and_sweep_charts_are_drawn_from_sweep_csv_rows() {
     }
 
     let sweep = SweepChart::of_run(&run);
-    for (label, _, _, _, points) in &sweep.lines {
+    for line in &sweep.lines {
+        let (label, points) = (&line.label, &line.points);
         let y = match label.as_str() {
             "BPCER" => bpcer,
             "APCER worst species" => col("apcer_max"),

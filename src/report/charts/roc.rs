@@ -10,11 +10,18 @@ use super::det::points;
 use super::{Chart, DrawResult, frame, style};
 use crate::report::run_folder::RunFolder;
 
+/// One curve: (APCER, 1 - BPCER) points in sweep order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RocCurve {
+    pub label: String,
+    pub color: RGBColor,
+    pub points: Vec<(f64, f64)>,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct RocChart {
     pub title: String,
-    /// (label, colour, points as (APCER, 1 - BPCER)).
-    pub curves: Vec<(String, RGBColor, Vec<(f64, f64)>)>,
+    pub curves: Vec<RocCurve>,
     /// The operating threshold's (APCER pooled, 1 - BPCER).
     pub threshold: Option<(f64, f64)>,
     pub x_min: f64,
@@ -25,18 +32,18 @@ impl RocChart {
     pub fn of_run(run: &RunFolder) -> RocChart {
         let rows = &run.sweep.rows;
         let auc = run.doc["threshold_free"]["auc_pooled"]["value"].as_f64().map_or_else(|| "n/a".to_owned(), |a| format!("{a:.4}"));
-        let mut curves: Vec<(String, RGBColor, Vec<(f64, f64)>)> = run
+        let mut curves: Vec<RocCurve> = run
             .sweep
             .species
             .iter()
             .enumerate()
-            .map(|(s, name)| (name.clone(), style::species(s), points(rows, |r| r.apcer[s], |r| 1.0 - r.bpcer)))
+            .map(|(s, name)| RocCurve { label: name.clone(), color: style::species(s), points: points(rows, |r| r.apcer[s], |r| 1.0 - r.bpcer) })
             .collect();
-        curves.push((format!("all attacks (pooled), AUC {auc}"), style::ATTACK, points(rows, |r| r.apcer_pooled, |r| 1.0 - r.bpcer)));
+        curves.push(RocCurve { label: format!("all attacks (pooled), AUC {auc}"), color: style::ATTACK, points: points(rows, |r| r.apcer_pooled, |r| 1.0 - r.bpcer) });
         let at = &run.doc["at_threshold"];
         let threshold = at["attack"]["apcer_pooled"]["value"].as_f64().zip(at["bona_fide"]["bpcer"]["value"].as_f64().map(|b| 1.0 - b));
         // x from one decade below the smallest non-zero APCER; y from the acceptance there, rounded down.
-        let all = || curves.iter().flat_map(|c| c.2.iter());
+        let all = || curves.iter().flat_map(|c| c.points.iter());
         let x_min = all().map(|p| p.0).filter(|x| *x > 0.0).fold(1.0_f64, f64::min).max(1e-5);
         let x_min = 10f64.powf((x_min.log10() - 0.3).floor());
         let y_min = all().filter(|p| p.0 >= x_min).map(|p| p.1).fold(1.0_f64, f64::min);
@@ -57,11 +64,11 @@ impl Chart for RocChart {
             .draw()?;
         let (x_min, y_min) = (self.x_min, self.y_min);
         let clamp = move |&(x, y): &(f64, f64)| (x.max(x_min), y.max(y_min));
-        for (label, color, pts) in &self.curves {
-            let color = *color;
+        for c in &self.curves {
+            let color = c.color;
             chart
-                .draw_series(LineSeries::new(pts.iter().map(clamp), style::line(color, 2)))?
-                .label(label)
+                .draw_series(LineSeries::new(c.points.iter().map(clamp), style::line(color, 2)))?
+                .label(&c.label)
                 .legend(frame::line_key(color, 3));
         }
         if let Some(p) = self.threshold {
@@ -84,8 +91,8 @@ mod tests {
         let dir = sample_folder();
         let roc = RocChart::of_run(&RunFolder::load(dir.path()).unwrap());
         assert_eq!(roc.curves.len(), 3);
-        assert!(roc.curves[2].0.ends_with("AUC 0.8000"), "{}", roc.curves[2].0);
-        assert_eq!(roc.curves[2].2, [(0.0, 0.0), (0.25, 0.25), (0.25, 0.75), (0.5, 1.0), (1.0, 1.0)]);
+        assert!(roc.curves[2].label.ends_with("AUC 0.8000"), "{}", roc.curves[2].label);
+        assert_eq!(roc.curves[2].points, [(0.0, 0.0), (0.25, 0.25), (0.25, 0.75), (0.5, 1.0), (1.0, 1.0)]);
         assert_eq!(roc.threshold, Some((0.25, 0.75)));
         // Smallest non-zero APCER 25% -> x from 10%; the lowest acceptance from there on is 25% -> y from 20%.
         assert_eq!((roc.x_min, roc.y_min), (0.1, 0.2));

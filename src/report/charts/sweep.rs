@@ -11,11 +11,20 @@ use super::probit::tick_label;
 use super::{Chart, DrawResult, frame, style};
 use crate::report::run_folder::RunFolder;
 
+/// One rate against the threshold: (threshold, rate) points, exact sweep.csv values.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Line {
+    pub label: String,
+    pub color: RGBColor,
+    pub width: u32,
+    pub dashed: bool,
+    pub points: Vec<(f64, f64)>,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct SweepChart {
     pub title: String,
-    /// (label, colour, width, dashed, points as (threshold, rate)).
-    pub lines: Vec<(String, RGBColor, u32, bool, Vec<(f64, f64)>)>,
+    pub lines: Vec<Line>,
     pub threshold: Option<f64>,
     pub x: (f64, f64),
     /// The log axis floor, one decade step below the smallest non-zero rate; zero rates sit on it.
@@ -29,20 +38,20 @@ fn steps(run: &RunFolder, rate: impl Fn(&crate::report::sweep_table::SweepRow) -
 
 impl SweepChart {
     pub fn of_run(run: &RunFolder) -> SweepChart {
-        let mut lines: Vec<(String, RGBColor, u32, bool, Vec<(f64, f64)>)> = run
+        let mut lines: Vec<Line> = run
             .sweep
             .species
             .iter()
             .enumerate()
-            .map(|(s, name)| (format!("APCER {name}"), style::species(s), 2, true, steps(run, |r| r.apcer[s])))
+            .map(|(s, name)| Line { label: format!("APCER {name}"), color: style::species(s), width: 2, dashed: true, points: steps(run, |r| r.apcer[s]) })
             .collect();
-        lines.push(("APCER worst species".into(), style::ATTACK, 2, false, steps(run, |r| r.apcer_max)));
-        lines.push(("BPCER".into(), style::BONA_FIDE, 2, false, steps(run, |r| r.bpcer)));
+        lines.push(Line { label: "APCER worst species".into(), color: style::ATTACK, width: 2, dashed: false, points: steps(run, |r| r.apcer_max) });
+        lines.push(Line { label: "BPCER".into(), color: style::BONA_FIDE, width: 2, dashed: false, points: steps(run, |r| r.bpcer) });
         let threshold = run.threshold();
         let (lo, hi) = run.sweep.score_range().unwrap_or((0.0, 1.0));
         let (lo, hi) = threshold.into_iter().chain(run.bands().map_or(vec![], |(p, r)| vec![p, r])).fold((lo, hi), |(a, b), t| (a.min(t), b.max(t)));
         let pad = ((hi - lo) * 0.02).max(1e-9);
-        let smallest = lines.iter().flat_map(|l| l.4.iter()).map(|p| p.1).filter(|r| *r > 0.0).fold(1.0_f64, f64::min);
+        let smallest = lines.iter().flat_map(|l| l.points.iter()).map(|p| p.1).filter(|r| *r > 0.0).fold(1.0_f64, f64::min);
         let floor = 10f64.powf(smallest.log10().floor()).clamp(1e-6, 0.1);
         SweepChart { title: format!("Error rates against the threshold: {}", run.models()), lines, threshold, x: (lo - pad, hi + pad), floor }
     }
@@ -57,7 +66,7 @@ impl Chart for SweepChart {
             .y_desc("error rate (%), log scale; 0 on the bottom edge")
             .y_label_formatter(&tick_label)
             .draw()?;
-        for (label, color, width, dashed, pts) in &self.lines {
+        for Line { label, color, width, dashed, points: pts } in &self.lines {
             // A rate is constant between candidate thresholds: draw steps, not slopes.
             let floor = self.floor;
             let stepped: Vec<(f64, f64)> =
@@ -86,9 +95,9 @@ mod tests {
     fn lines_follow_the_sweep() {
         let dir = sample_folder();
         let chart = SweepChart::of_run(&RunFolder::load(dir.path()).unwrap());
-        let names: Vec<&str> = chart.lines.iter().map(|l| l.0.as_str()).collect();
+        let names: Vec<&str> = chart.lines.iter().map(|l| l.label.as_str()).collect();
         assert_eq!(names, ["APCER print", "APCER replay", "APCER worst species", "BPCER"]);
-        assert_eq!(chart.lines[3].4, [(0.9, 0.75), (0.6, 0.25), (0.4, 0.0), (0.1, 0.0)]);
+        assert_eq!(chart.lines[3].points, [(0.9, 0.75), (0.6, 0.25), (0.4, 0.0), (0.1, 0.0)]);
         assert_eq!(chart.threshold, Some(0.5));
         assert!(chart.x.0 < 0.1 && chart.x.1 > 0.9);
         assert_eq!(chart.floor, 0.1, "smallest non-zero rate 0.25 -> floor 10%");
