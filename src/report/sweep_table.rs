@@ -93,11 +93,13 @@ impl SweepTable {
         let mut last: Option<SweepRow> = None;
         let mut total_rows = 0;
         let mut record = csv::ByteRecord::new();
-        let mut previous: Option<(csv::ByteRecord, SweepRow)> = None;
+        let mut previous_record = csv::ByteRecord::new();
         while reader.read_byte_record(&mut record).with_context(|| format!("{source}: malformed CSV"))? {
             total_rows += 1;
-            let row = parse_row(&record, species.len(), previous.as_ref()).with_context(|| format!("{source}, row {total_rows}"))?;
-            previous = Some((record.clone(), row.clone()));
+            // The previous row is the pending one, or the last kept when it was kept.
+            let previous = last.as_ref().or(rows.last()).map(|row| (&previous_record, row));
+            let row = parse_row(&record, species.len(), previous).with_context(|| format!("{source}, row {total_rows}"))?;
+            std::mem::swap(&mut record, &mut previous_record);
             match rows.last() {
                 Some(kept) if !row.moved_from(kept) => last = Some(row),
                 _ => {
@@ -140,7 +142,7 @@ fn parse_header(header: &[String]) -> Result<Vec<String>> {
 
 /// Parses a row; cells identical to the previous row's (most of them: each sweep row moves one class)
 /// take the previous value without parsing.
-fn parse_row(record: &csv::ByteRecord, species: usize, previous: Option<&(csv::ByteRecord, SweepRow)>) -> Result<SweepRow> {
+fn parse_row(record: &csv::ByteRecord, species: usize, previous: Option<(&csv::ByteRecord, &SweepRow)>) -> Result<SweepRow> {
     if record.len() != species + 4 {
         bail!("{} cells, expected {}", record.len(), species + 4);
     }
