@@ -36,7 +36,13 @@ fn score_file(dir: &Path, n: usize, extra: &str) -> PathBuf {
 }
 
 fn eval(scores: &Path, out: &Path) {
-    let run = liveness().args(["eval", "--bootstrap", "0", "--segment-by", "session", "--scores"]).arg(scores).arg("--out").arg(out).output().unwrap();
+    let run = liveness()
+        .args(["eval", "--bootstrap", "0", "--segment-by", "session", "--scores"])
+        .arg(scores)
+        .arg("--out")
+        .arg(out)
+        .output()
+        .unwrap();
     assert!(run.status.success(), "{}\n{}", String::from_utf8_lossy(&run.stdout), String::from_utf8_lossy(&run.stderr));
 }
 
@@ -56,7 +62,8 @@ fn references(page: &str) -> Vec<String> {
 fn the_page_is_self_contained_and_escapes_file_names() {
     let dir = tempfile::tempdir().unwrap();
     // An attack scored 0.99 (a false accept, so it is in the gallery) with a hostile file name.
-    let scores = score_file(dir.path(), 400, "img/<script>alert(1)</script>&x.jpg,attack,print,0001,01,0.99,1,10,10,50,50\n");
+    let scores =
+        score_file(dir.path(), 400, "img/<script>alert(1)</script>&x.jpg,attack,print,0001,01,0.99,1,10,10,50,50\n");
     let out = dir.path().join("run");
     eval(&scores, &out);
     let page = std::fs::read_to_string(out.join("index.html")).unwrap();
@@ -86,7 +93,9 @@ fn det_and_sweep_charts_are_drawn_from_sweep_csv_rows() {
     let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
     let rows: Vec<Vec<String>> = reader.records().map(|r| r.unwrap().iter().map(String::from).collect()).collect();
     let col = |name: &str| header.iter().position(|h| h == name).unwrap();
-    let pairs = |x: usize, y: usize| -> HashSet<(String, String)> { rows.iter().map(|r| (r[x].clone(), r[y].clone())).collect() };
+    let pairs = |x: usize, y: usize| -> HashSet<(String, String)> {
+        rows.iter().map(|r| (r[x].clone(), r[y].clone())).collect()
+    };
     let run = RunFolder::load(&out).unwrap();
     assert_eq!(run.sweep.total_rows, rows.len());
     assert!(run.sweep.rows.len() * 3 < rows.len(), "thinned for drawing: {} of {}", run.sweep.rows.len(), rows.len());
@@ -101,7 +110,11 @@ fn det_and_sweep_charts_are_drawn_from_sweep_csv_rows() {
         let file = pairs(x, bpcer);
         assert!(curve.points.len() > 50, "{}: {} points", curve.label, curve.points.len());
         for &(a, b) in &curve.points {
-            assert!(file.contains(&(a.to_string(), b.to_string())), "{}: ({a}, {b}) is not a sweep.csv row", curve.label);
+            assert!(
+                file.contains(&(a.to_string(), b.to_string())),
+                "{}: ({a}, {b}) is not a sweep.csv row",
+                curve.label
+            );
         }
         // Ends: everything rejected (+inf) and everything accepted.
         assert_eq!(curve.points.first(), Some(&(0.0, 1.0)));
@@ -140,13 +153,22 @@ fn report_regenerates_from_the_folder_alone_and_compares_runs() {
     assert!(again.status.success(), "{}", String::from_utf8_lossy(&again.stderr));
     assert_eq!(std::fs::read_to_string(a.join("index.html")).unwrap(), first, "same files, same report");
 
-    let run = liveness().args(["eval", "--bootstrap", "0", "--threshold", "0.3", "--scores"]).arg(&scores).arg("--out").arg(&b).output().unwrap();
+    let run = liveness()
+        .args(["eval", "--bootstrap", "0", "--threshold", "0.3", "--scores"])
+        .arg(&scores)
+        .arg("--out")
+        .arg(&b)
+        .output()
+        .unwrap();
     assert!(run.status.success());
     let cmp = dir.path().join("cmp");
     let out = liveness().arg("report").arg(&a).arg(&b).arg("--out").arg(&cmp).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let page = std::fs::read_to_string(cmp.join("index.html")).unwrap();
-    assert!(page.contains("a (scores)") && page.contains("b (scores)") && page.contains("same presentations"), "{page}");
+    assert!(
+        page.contains("a (scores)") && page.contains("b (scores)") && page.contains("same presentations"),
+        "{page}"
+    );
     assert!(cmp.join("charts/det-overlay.png").is_file());
 
     let no_out = liveness().arg("report").arg(&a).arg(&b).output().unwrap();

@@ -18,9 +18,15 @@ pub enum Block {
     Text(String),
     /// The one-sentence verdict shown first.
     Verdict(String),
-    Table { header: Vec<String>, rows: Vec<Vec<String>> },
+    Table {
+        header: Vec<String>,
+        rows: Vec<Vec<String>>,
+    },
     Chart(Rendered),
-    Gallery { title: String, cases: Vec<super::gallery::Case> },
+    Gallery {
+        title: String,
+        cases: Vec<super::gallery::Case>,
+    },
     /// Preformatted text (command lines, hashes).
     Code(String),
 }
@@ -29,7 +35,8 @@ pub enum Block {
 pub fn run_report(run: &RunFolder, charts: Vec<Rendered>, gallery: Option<Gallery>) -> (String, Vec<Block>) {
     let doc = &run.doc;
     let title = format!("PAD evaluation: {} on {}", run.models(), doc["run"]["source"].as_str().unwrap_or("?"));
-    let mut b = vec![Block::Verdict(verdict(doc)), Block::Heading("Metrics at the threshold".into()), metrics_table(doc)];
+    let mut b =
+        vec![Block::Verdict(verdict(doc)), Block::Heading("Metrics at the threshold".into()), metrics_table(doc)];
     b.push(Block::Heading("Threshold-free metrics".into()));
     b.push(threshold_free_table(doc));
     b.push(Block::Heading("Charts".into()));
@@ -42,11 +49,22 @@ pub fn run_report(run: &RunFolder, charts: Vec<Rendered>, gallery: Option<Galler
     b.push(Block::Heading("Worst errors".into()));
     match gallery {
         Some(g) => {
-            b.push(Block::Text(format!("Read from {}. Thumbnails are the face crops (1.5 x the detected box).", g.source.display())));
-            b.push(Block::Gallery { title: format!("False accepts: attacks scored >= the threshold ({} worst)", g.false_accepts.len()), cases: g.false_accepts });
-            b.push(Block::Gallery { title: format!("False rejects: bona fide scored < the threshold ({} worst)", g.false_rejects.len()), cases: g.false_rejects });
+            b.push(Block::Text(format!(
+                "Read from {}. Thumbnails are the face crops (1.5 x the detected box).",
+                g.source.display()
+            )));
+            b.push(Block::Gallery {
+                title: format!("False accepts: attacks scored >= the threshold ({} worst)", g.false_accepts.len()),
+                cases: g.false_accepts,
+            });
+            b.push(Block::Gallery {
+                title: format!("False rejects: bona fide scored < the threshold ({} worst)", g.false_rejects.len()),
+                cases: g.false_rejects,
+            });
         }
-        None => b.push(Block::Text("No score file in the run folder (scores.csv), so no gallery: re-run liveness eval to get one.".into())),
+        None => b.push(Block::Text(
+            "No score file in the run folder (scores.csv), so no gallery: re-run liveness eval to get one.".into(),
+        )),
     }
     b.push(Block::Heading("Reproducibility".into()));
     b.extend(reproducibility(&doc["run"]));
@@ -105,7 +123,11 @@ fn threshold_free_table(doc: &Value) -> Block {
     let eer = &tf["eer_pooled"];
     let mut rows = vec![
         vec!["EER (pooled)".into(), pct(&eer["value"]), threshold(&eer["threshold"])],
-        vec!["AUC (pooled)".into(), tf["auc_pooled"]["value"].as_f64().map_or("n/a".into(), |a| format!("{a:.5}")), String::new()],
+        vec![
+            "AUC (pooled)".into(),
+            tf["auc_pooled"]["value"].as_f64().map_or("n/a".into(), |a| format!("{a:.5}")),
+            String::new(),
+        ],
     ];
     for (key, name) in [("bpcer_at_apcer", "BPCER @ APCER_max <= "), ("apcer_at_bpcer", "APCER_max @ BPCER <= ")] {
         for (x, p) in tf[key].as_object().into_iter().flatten() {
@@ -120,7 +142,11 @@ fn species_table(doc: &Value) -> Block {
     let at = &doc["at_threshold"];
     let counts = &doc["counts"];
     let bands = &doc["decision_bands"];
-    let band = |g: &Value| ["pass", "retry", "fail"].map(|o| g[o]["value"].as_f64().map_or("n/a".into(), |v| format!("{:.1}%", 100.0 * v))).join(" / ");
+    let band = |g: &Value| {
+        ["pass", "retry", "fail"]
+            .map(|o| g[o]["value"].as_f64().map_or("n/a".into(), |v| format!("{:.1}%", 100.0 * v)))
+            .join(" / ")
+    };
     let mut rows = vec![vec![
         "bona fide".into(),
         counts["bona_fide"]["total"].to_string(),
@@ -131,9 +157,19 @@ fn species_table(doc: &Value) -> Block {
     ]];
     for (name, s) in at["species"].as_object().into_iter().flatten() {
         let c = &counts["species"][name];
-        rows.push(vec![name.clone(), c["total"].to_string(), c["scored"].to_string(), format!("APCER {}", rate(&s["apcer"])), pct(&s["apnrr"]["value"]), band(&bands["species"][name])]);
+        rows.push(vec![
+            name.clone(),
+            c["total"].to_string(),
+            c["scored"].to_string(),
+            format!("APCER {}", rate(&s["apcer"])),
+            pct(&s["apnrr"]["value"]),
+            band(&bands["species"][name]),
+        ]);
     }
-    table(&["class", "total", "scored", "error rate at the threshold", "non-response rate", "pass / retry / fail"], rows)
+    table(
+        &["class", "total", "scored", "error rate at the threshold", "non-response rate", "pass / retry / fail"],
+        rows,
+    )
 }
 
 fn segment_tables(doc: &Value) -> Vec<Block> {
@@ -148,11 +184,25 @@ fn segment_tables(doc: &Value) -> Vec<Block> {
             .flatten()
             .map(|(value, s)| {
                 let at = &s["at_threshold"];
-                let small = if s["too_small"] == true { format!("too small ({})", s["small_classes"].as_array().map_or(String::new(), |a| a.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(", "))) } else { String::new() };
+                let small = if s["too_small"] == true {
+                    format!(
+                        "too small ({})",
+                        s["small_classes"].as_array().map_or(String::new(), |a| a
+                            .iter()
+                            .filter_map(Value::as_str)
+                            .collect::<Vec<_>>()
+                            .join(", "))
+                    )
+                } else {
+                    String::new()
+                };
                 vec![
                     value.clone(),
                     s["counts"]["bona_fide"]["scored"].to_string(),
-                    s["counts"]["species"].as_object().map_or(0, |m| m.values().filter_map(|c| c["scored"].as_u64()).sum::<u64>()).to_string(),
+                    s["counts"]["species"]
+                        .as_object()
+                        .map_or(0, |m| m.values().filter_map(|c| c["scored"].as_u64()).sum::<u64>())
+                        .to_string(),
                     rate(&at["attack"]["apcer_max"]),
                     rate(&at["bona_fide"]["bpcer"]),
                     pct(&s["eer_pooled"]["value"]),
@@ -160,11 +210,18 @@ fn segment_tables(doc: &Value) -> Vec<Block> {
                 ]
             })
             .collect();
-        out.push(table(&["value", "bona fide scored", "attacks scored", "APCER worst species", "BPCER", "EER", "note"], rows));
+        out.push(table(
+            &["value", "bona fide scored", "attacks scored", "APCER worst species", "BPCER", "EER", "note"],
+            rows,
+        ));
     }
     for (key, name) in [("worst_apcer_max", "APCER worst species"), ("worst_bpcer", "BPCER")] {
         if let Some(col) = seg[key]["column"].as_str() {
-            out.push(Block::Text(format!("Worst segment by {name}: {col}={} at {}.", seg[key]["segment"].as_str().unwrap_or("?"), rate(&seg[key]))));
+            out.push(Block::Text(format!(
+                "Worst segment by {name}: {col}={} at {}.",
+                seg[key]["segment"].as_str().unwrap_or("?"),
+                rate(&seg[key])
+            )));
         }
     }
     out
@@ -185,7 +242,10 @@ fn non_responses(doc: &Value) -> Block {
     }
     let mut header = vec!["reason"];
     header.extend(classes.iter().map(|(n, _)| n.as_str()));
-    let rows = by_reason.into_iter().map(|(r, ns)| std::iter::once(r).chain(ns.iter().map(u64::to_string)).collect()).collect();
+    let rows = by_reason
+        .into_iter()
+        .map(|(r, ns)| std::iter::once(r).chain(ns.iter().map(u64::to_string)).collect())
+        .collect();
     table(&header, rows)
 }
 
@@ -203,10 +263,14 @@ fn reproducibility(run: &Value) -> Vec<Block> {
     ];
     for m in run["models"].as_array().into_iter().flatten() {
         for member in m["members"].as_array().into_iter().flatten() {
-            rows.push(vec![format!("model {} / {}", text(&m["name"]), text(&member["name"])), format!("{} sha256 {}", text(&member["file"]), text(&member["sha256"]))]);
+            rows.push(vec![
+                format!("model {} / {}", text(&m["name"]), text(&member["name"])),
+                format!("{} sha256 {}", text(&member["file"]), text(&member["sha256"])),
+            ]);
         }
     }
-    let command = run["command"].as_array().map(|a| a.iter().map(text).collect::<Vec<_>>().join(" ")).unwrap_or_default();
+    let command =
+        run["command"].as_array().map(|a| a.iter().map(text).collect::<Vec<_>>().join(" ")).unwrap_or_default();
     vec![table(&["", ""], rows), Block::Code(command)]
 }
 
@@ -228,7 +292,8 @@ pub fn comparison(runs: &[RunFolder], det: Rendered) -> (String, Vec<Block>) {
         })
         .collect::<Vec<_>>();
     let mut b = Vec::new();
-    let prints: std::collections::BTreeSet<String> = runs.iter().map(|r| text_of(&r.doc["run"]["dataset_fingerprint"])).collect();
+    let prints: std::collections::BTreeSet<String> =
+        runs.iter().map(|r| text_of(&r.doc["run"]["dataset_fingerprint"])).collect();
     b.push(Block::Verdict(if prints.len() == 1 {
         format!("{} runs on the same presentations (dataset fingerprint {}).", runs.len(), prints.iter().next().map_or("", String::as_str))
     } else {

@@ -147,11 +147,23 @@ fn thumbnail(image: &Path, face: Option<FaceBox>) -> Result<Vec<u8>, String> {
     let face = face.ok_or("no face box in the score file")?;
     let frame = decode_file(image, &DecodeLimits::default()).map_err(|e| e.to_string())?;
     let scale = THUMB as f64 / f64::from(face.width().max(face.height()).max(1)) / THUMB_SCALE;
-    let (w, h) = ((f64::from(face.width()) * THUMB_SCALE * scale).round().max(1.0), (f64::from(face.height()) * THUMB_SCALE * scale).round().max(1.0));
-    let crop = crop_face(&frame, &face, CropRule::ShiftInside { scale: THUMB_SCALE }, Resize::Linear, w as usize, h as usize).map_err(|e| e.to_string())?;
+    let (w, h) = (
+        (f64::from(face.width()) * THUMB_SCALE * scale).round().max(1.0),
+        (f64::from(face.height()) * THUMB_SCALE * scale).round().max(1.0),
+    );
+    let crop =
+        crop_face(&frame, &face, CropRule::ShiftInside { scale: THUMB_SCALE }, Resize::Linear, w as usize, h as usize)
+            .map_err(|e| e.to_string())?;
     let mut jpeg = Vec::new();
     let encoder = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 80);
-    image::ImageEncoder::write_image(encoder, &crop.pixels, crop.width as u32, crop.height as u32, image::ExtendedColorType::Rgb8).map_err(|e| e.to_string())?;
+    image::ImageEncoder::write_image(
+        encoder,
+        &crop.pixels,
+        crop.width as u32,
+        crop.height as u32,
+        image::ExtendedColorType::Rgb8,
+    )
+    .map_err(|e| e.to_string())?;
     Ok(jpeg)
 }
 

@@ -38,7 +38,12 @@ pub fn escape(s: &str) -> String {
 /// Renders the page.
 pub fn render(title: &str, blocks: &[Block]) -> String {
     let mut h = String::new();
-    let _ = write!(h, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{}</title><style>{CSS}</style></head><body>\n<h1>{}</h1>\n", escape(title), escape(title));
+    let _ = write!(
+        h,
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{}</title><style>{CSS}</style></head><body>\n<h1>{}</h1>\n",
+        escape(title),
+        escape(title)
+    );
     for block in blocks {
         match block {
             Block::Heading(t) => {
@@ -56,7 +61,14 @@ pub fn render(title: &str, blocks: &[Block]) -> String {
             Block::Table { header, rows } => table(&mut h, header, rows),
             Block::Chart(c) => {
                 // The SVG comes from plotters, which escapes the text it draws.
-                let _ = writeln!(h, "<figure>{}<figcaption>{} (<a href=\"charts/{}.png\">PNG</a>, <a href=\"charts/{}.svg\">SVG</a>)</figcaption></figure>", strip_prolog(&c.svg), escape(&c.title), c.stem, c.stem);
+                let _ = writeln!(
+                    h,
+                    "<figure>{}<figcaption>{} (<a href=\"charts/{}.png\">PNG</a>, <a href=\"charts/{}.svg\">SVG</a>)</figcaption></figure>",
+                    strip_prolog(&c.svg),
+                    escape(&c.title),
+                    c.stem,
+                    c.stem
+                );
             }
             Block::Gallery { title, cases } => {
                 let _ = writeln!(h, "<h3>{}</h3>", escape(title));
@@ -69,7 +81,11 @@ pub fn render(title: &str, blocks: &[Block]) -> String {
                     h.push_str("<div class=\"case\">");
                     match &c.thumbnail {
                         Ok(jpeg) => {
-                            let _ = write!(h, "<img alt=\"face crop\" src=\"data:image/jpeg;base64,{}\">", base64::engine::general_purpose::STANDARD.encode(jpeg));
+                            let _ = write!(
+                                h,
+                                "<img alt=\"face crop\" src=\"data:image/jpeg;base64,{}\">",
+                                base64::engine::general_purpose::STANDARD.encode(jpeg)
+                            );
                         }
                         Err(why) => {
                             let _ = write!(h, "<div class=\"missing\">no thumbnail: {}</div>", escape(why));
@@ -128,7 +144,11 @@ mod tests {
         ];
         let page = render("t<", &blocks);
         assert!(!page.contains("<script>") && !page.contains("<h>") && !page.contains("<x>"), "{page}");
-        assert!(page.contains("&lt;script&gt;alert(1)") && page.contains("a&amp;b") && page.contains("<title>t&lt;</title>"));
+        assert!(
+            page.contains("&lt;script&gt;alert(1)")
+                && page.contains("a&amp;b")
+                && page.contains("<title>t&lt;</title>")
+        );
         assert_eq!(strip_prolog("<?xml version=\"1.0\"?>\n<svg a>"), "<svg a>");
     }
 }

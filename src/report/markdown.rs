@@ -42,7 +42,8 @@ pub fn render(title: &str, blocks: &[Block]) -> String {
                 let _ = writeln!(m, "{fence}\n{t}\n{fence}\n");
             }
             Block::Table { header, rows } => {
-                let cells = |r: &[String]| format!("| {} |", r.iter().map(|c| escape(c)).collect::<Vec<_>>().join(" | "));
+                let cells =
+                    |r: &[String]| format!("| {} |", r.iter().map(|c| escape(c)).collect::<Vec<_>>().join(" | "));
                 let _ = writeln!(m, "{}\n|{}", cells(header), " --- |".repeat(header.len()));
                 for r in rows {
                     let _ = writeln!(m, "{}", cells(r));
@@ -66,7 +67,12 @@ pub fn render(title: &str, blocks: &[Block]) -> String {
                         (None, Ok(_)) => String::new(),
                     };
                     let class = if c.species.is_empty() { "bona fide".to_owned() } else { escape(&c.species) };
-                    let meta = c.meta.iter().map(|(k, v)| format!("{}={}", escape(k), escape(v))).collect::<Vec<_>>().join(", ");
+                    let meta = c
+                        .meta
+                        .iter()
+                        .map(|(k, v)| format!("{}={}", escape(k), escape(v)))
+                        .collect::<Vec<_>>()
+                        .join(", ");
                     let _ = writeln!(m, "| {face} | {:.4} | {class} | {} | {meta} |", c.score, escape(&c.id));
                 }
                 m.push('\n');
@@ -83,7 +89,16 @@ mod tests {
     #[test]
     fn tables_and_text_are_escaped_and_charts_linked() {
         let chart = crate::report::charts::Rendered { stem: "det".into(), title: "DET".into(), svg: String::new() };
-        let md = render("r", &[Block::Table { header: vec!["a".into(), "b".into()], rows: vec![vec!["x|y".into(), "<script>".into()]] }, Block::Chart(chart)]);
+        let md = render(
+            "r",
+            &[
+                Block::Table {
+                    header: vec!["a".into(), "b".into()],
+                    rows: vec![vec!["x|y".into(), "<script>".into()]],
+                },
+                Block::Chart(chart),
+            ],
+        );
         assert!(md.contains("| a | b |\n| --- | --- |\n| x\\|y | &lt;script&gt; |"), "{md}");
         assert!(md.contains("![DET](charts/det.png)"));
         assert_eq!(escape("a_b*c"), "a\\_b\\*c");

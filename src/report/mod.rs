@@ -68,20 +68,46 @@ pub fn write_comparison(run_dirs: &[PathBuf], out: &Path) -> Result<Written> {
     ensure!(run_dirs.len() >= 2, "a comparison needs at least two run folders");
     let runs = run_dirs.iter().map(|d| RunFolder::load(d)).collect::<Result<Vec<_>>>()?;
     fresh_dir(&out.join(CHARTS_DIR))?;
-    let det = render(&DetChart::overlay(&runs), "det-overlay", "DET curves of the runs (pooled attacks), EER marked with a cross", &out.join(CHARTS_DIR))?;
+    let det = render(
+        &DetChart::overlay(&runs),
+        "det-overlay",
+        "DET curves of the runs (pooled attacks), EER marked with a cross",
+        &out.join(CHARTS_DIR),
+    )?;
     let (title, blocks) = document::comparison(&runs, det);
     write_pages(out, &title, &blocks, 1)
 }
 
 fn run_charts(run: &RunFolder, dir: &Path) -> Result<Vec<Rendered>> {
     let mut out = vec![
-        render(&DetChart::of_run(run), "det", "DET curve: APCER against BPCER per species and pooled (normal-deviate axes); cross = EER, dot = operating threshold, shading = 95% CI of BPCER", dir)?,
-        render(&RocChart::of_run(run), "roc", "ROC curve: bona fide acceptance against APCER (log scale), AUC in the legend", dir)?,
-        render(&DistributionChart::of_run(run), "distribution", "Score distributions of bona fide and each species over the pass / retry / fail bands", dir)?,
-        render(&SweepChart::of_run(run), "sweep", "Threshold sweep: APCER per species and worst species, and BPCER, against the threshold", dir)?,
+        render(
+            &DetChart::of_run(run),
+            "det",
+            "DET curve: APCER against BPCER per species and pooled (normal-deviate axes); cross = EER, dot = operating threshold, shading = 95% CI of BPCER",
+            dir,
+        )?,
+        render(
+            &RocChart::of_run(run),
+            "roc",
+            "ROC curve: bona fide acceptance against APCER (log scale), AUC in the legend",
+            dir,
+        )?,
+        render(
+            &DistributionChart::of_run(run),
+            "distribution",
+            "Score distributions of bona fide and each species over the pass / retry / fail bands",
+            dir,
+        )?,
+        render(
+            &SweepChart::of_run(run),
+            "sweep",
+            "Threshold sweep: APCER per species and worst species, and BPCER, against the threshold",
+            dir,
+        )?,
     ];
     for chart in SegmentsChart::of_run(run) {
-        let caption = format!("APCER (worst species) and BPCER per {} with 95% intervals; outlined: worst segment", chart.column);
+        let caption =
+            format!("APCER (worst species) and BPCER per {} with 95% intervals; outlined: worst segment", chart.column);
         out.push(render(&chart, &stem(&["segments", &chart.column]), &caption, dir)?);
     }
     if let Some(chart) = BandsChart::of_run(run) {
@@ -105,7 +131,8 @@ fn write_pages(out: &Path, title: &str, blocks: &[document::Block], charts: usiz
     let html = out.join(INDEX_HTML);
     std::fs::write(&html, html::render(title, blocks)).with_context(|| format!("cannot write {}", html.display()))?;
     let markdown = out.join(REPORT_MD);
-    std::fs::write(&markdown, markdown::render(title, blocks)).with_context(|| format!("cannot write {}", markdown.display()))?;
+    std::fs::write(&markdown, markdown::render(title, blocks))
+        .with_context(|| format!("cannot write {}", markdown.display()))?;
     Ok(Written { html, markdown, charts })
 }
 

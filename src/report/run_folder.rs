@@ -20,9 +20,16 @@ pub struct RunFolder {
 impl RunFolder {
     pub fn load(dir: &Path) -> Result<RunFolder> {
         let metrics = dir.join(METRICS_JSON);
-        let text = std::fs::read_to_string(&metrics).with_context(|| format!("{} is not a run folder: cannot read {METRICS_JSON}", dir.display()))?;
-        let doc: Value = serde_json::from_str(&text).with_context(|| format!("{} is not valid JSON", metrics.display()))?;
-        ensure!(doc["schema_version"] == "1", "{}: unsupported schema_version {}", metrics.display(), doc["schema_version"]);
+        let text = std::fs::read_to_string(&metrics)
+            .with_context(|| format!("{} is not a run folder: cannot read {METRICS_JSON}", dir.display()))?;
+        let doc: Value =
+            serde_json::from_str(&text).with_context(|| format!("{} is not valid JSON", metrics.display()))?;
+        ensure!(
+            doc["schema_version"] == "1",
+            "{}: unsupported schema_version {}",
+            metrics.display(),
+            doc["schema_version"]
+        );
         let sweep = SweepTable::read(&dir.join(SWEEP_CSV))?;
         Ok(RunFolder { dir: dir.to_path_buf(), doc, sweep })
     }
@@ -30,7 +37,8 @@ impl RunFolder {
     /// The model whose score was evaluated (the first one given; others were only scored alongside),
     /// or `scores` when the run read a score file without a model.
     pub fn models(&self) -> String {
-        let names: Vec<&str> = self.doc["run"]["models"].as_array().into_iter().flatten().filter_map(|m| m["name"].as_str()).collect();
+        let names: Vec<&str> =
+            self.doc["run"]["models"].as_array().into_iter().flatten().filter_map(|m| m["name"].as_str()).collect();
         match names[..] {
             _ if self.doc["run"]["scored_with_models"] == false => "scores".to_owned(),
             [] => "scores".to_owned(),
@@ -41,7 +49,8 @@ impl RunFolder {
 
     /// A name for legends and headings: the folder name and the model.
     pub fn label(&self) -> String {
-        let folder = self.dir.file_name().map_or_else(|| self.dir.display().to_string(), |n| n.to_string_lossy().into_owned());
+        let folder =
+            self.dir.file_name().map_or_else(|| self.dir.display().to_string(), |n| n.to_string_lossy().into_owned());
         format!("{folder} ({})", self.models())
     }
 

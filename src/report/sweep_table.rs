@@ -87,7 +87,8 @@ impl SweepTable {
 
     pub fn parse<R: std::io::Read>(input: R, source: &str) -> Result<SweepTable> {
         let mut reader = csv::Reader::from_reader(input);
-        let header: Vec<String> = reader.headers().with_context(|| format!("{source}: no header"))?.iter().map(str::to_owned).collect();
+        let header: Vec<String> =
+            reader.headers().with_context(|| format!("{source}: no header"))?.iter().map(str::to_owned).collect();
         let species = parse_header(&header).with_context(|| format!("{source}: not a sweep.csv header"))?;
         let mut rows: Vec<SweepRow> = Vec::new();
         let mut last: Option<SweepRow> = None;
@@ -98,7 +99,8 @@ impl SweepTable {
             total_rows += 1;
             // The previous row is the pending one, or the last kept when it was kept.
             let previous = last.as_ref().or(rows.last()).map(|row| (&previous_record, row));
-            let row = parse_row(&record, species.len(), previous).with_context(|| format!("{source}, row {total_rows}"))?;
+            let row =
+                parse_row(&record, species.len(), previous).with_context(|| format!("{source}, row {total_rows}"))?;
             std::mem::swap(&mut record, &mut previous_record);
             match rows.last() {
                 Some(kept) if !row.moved_from(kept) => last = Some(row),
@@ -136,13 +138,22 @@ fn parse_header(header: &[String]) -> Result<Vec<String>> {
     }
     header[1..n - 3]
         .iter()
-        .map(|h| h.strip_prefix("apcer[").and_then(|s| s.strip_suffix(']')).map(str::to_owned).with_context(|| format!("column {h:?} is not apcer[<species>]")))
+        .map(|h| {
+            h.strip_prefix("apcer[")
+                .and_then(|s| s.strip_suffix(']'))
+                .map(str::to_owned)
+                .with_context(|| format!("column {h:?} is not apcer[<species>]"))
+        })
         .collect()
 }
 
 /// Parses a row; cells identical to the previous row's (most of them: each sweep row moves one class)
 /// take the previous value without parsing.
-fn parse_row(record: &csv::ByteRecord, species: usize, previous: Option<(&csv::ByteRecord, &SweepRow)>) -> Result<SweepRow> {
+fn parse_row(
+    record: &csv::ByteRecord,
+    species: usize,
+    previous: Option<(&csv::ByteRecord, &SweepRow)>,
+) -> Result<SweepRow> {
     if record.len() != species + 4 {
         bail!("{} cells, expected {}", record.len(), species + 4);
     }
@@ -192,7 +203,8 @@ mod tests {
         let last = table.rows.last().unwrap();
         assert_eq!(last.threshold, 1.0 - 99_999.0 / 100_000.0);
         // Every kept row is a row of the file, and consecutive kept rows are within tolerance.
-        let file: std::collections::HashSet<String> = text.lines().skip(2).map(|l| l.split(',').next().unwrap().to_owned()).collect();
+        let file: std::collections::HashSet<String> =
+            text.lines().skip(2).map(|l| l.split(',').next().unwrap().to_owned()).collect();
         for w in table.rows[1..].windows(2) {
             assert!(file.contains(&w[0].threshold.to_string()));
             assert!((w[1].bpcer - w[0].bpcer).abs() <= LINEAR_TOLERANCE + 1e-5 + 1.0 / 100_000.0);

@@ -10,7 +10,8 @@ use super::{Chart, DrawResult, frame, style};
 use crate::report::run_folder::RunFolder;
 
 /// The outcomes in drawing order, with their colours.
-pub const OUTCOMES: [(&str, RGBColor); 4] = [("pass", style::PASS), ("retry", style::RETRY), ("fail", style::FAIL), ("no_response", style::NO_RESPONSE)];
+pub const OUTCOMES: [(&str, RGBColor); 4] =
+    [("pass", style::PASS), ("retry", style::RETRY), ("fail", style::FAIL), ("no_response", style::NO_RESPONSE)];
 /// The x axis runs past 100% to leave the legend a column of its own beside the bars.
 const X_END: f64 = 1.27;
 
@@ -42,8 +43,7 @@ impl Chart for BandsChart {
         let n = self.rows.len().max(1);
         let names: Vec<String> = self.rows.iter().map(|r| r.0.clone()).collect();
         // Bona fide at the top: row i is drawn at y = n - 1 - i.
-        let mut chart = frame::builder(root, &self.title, 120)?
-            .build_cartesian_2d(0.0..X_END, Categories(n))?;
+        let mut chart = frame::builder(root, &self.title, 120)?.build_cartesian_2d(0.0..X_END, Categories(n))?;
         frame::axes(&mut chart.configure_mesh())
             .disable_y_mesh()
             .x_desc("share of the class's presentations (%)")
@@ -59,7 +59,11 @@ impl Chart for BandsChart {
                 let end = start + shares[k];
                 rects.push(Rectangle::new([(start, y - 0.3), (end, y + 0.3)], color.filled()));
                 if shares[k] >= 0.06 {
-                    texts.push(Text::new(format!("{:.1}%", 100.0 * shares[k]), (start + 0.01, y + 0.1), style::small()));
+                    texts.push(Text::new(
+                        format!("{:.1}%", 100.0 * shares[k]),
+                        (start + 0.01, y + 0.1),
+                        style::small(),
+                    ));
                 }
             }
             let color = *color;
@@ -82,7 +86,10 @@ mod tests {
         let share = |p: f64, r: f64, f: f64| json!({"pass": {"value": p}, "retry": {"value": r}, "fail": {"value": f}, "no_response": {"value": 0.0}});
         run.doc["decision_bands"] = json!({"pass": 0.75, "retry": 0.5, "bona_fide": share(0.7, 0.2, 0.1), "species": {"print": share(0.0, 0.1, 0.9)}});
         let chart = BandsChart::of_run(&run).unwrap();
-        assert_eq!(chart.rows, [("bona fide".to_owned(), [0.7, 0.2, 0.1, 0.0]), ("print".to_owned(), [0.0, 0.1, 0.9, 0.0])]);
+        assert_eq!(
+            chart.rows,
+            [("bona fide".to_owned(), [0.7, 0.2, 0.1, 0.0]), ("print".to_owned(), [0.0, 0.1, 0.9, 0.0])]
+        );
         run.doc["decision_bands"] = json!({"value": null, "reason": "no policy given"});
         assert!(BandsChart::of_run(&run).is_none());
     }

@@ -88,7 +88,13 @@ impl DetChart {
             .collect();
         let pooled = points(rows, |r| r.apcer_pooled, |r| r.bpcer);
         let band = bpcer_band(&pooled, run.bona_fide_scored());
-        curves.push(Curve { label: "all attacks (pooled)".into(), color: style::ATTACK, width: 3, points: pooled, band });
+        curves.push(Curve {
+            label: "all attacks (pooled)".into(),
+            color: style::ATTACK,
+            width: 3,
+            points: pooled,
+            band,
+        });
         let mut markers = Vec::new();
         markers.extend(eer_marker(run, style::THRESHOLD));
         markers.extend(threshold_marker(run));
@@ -131,7 +137,11 @@ fn eer_marker(run: &RunFolder, color: RGBColor) -> Option<Marker> {
 
 fn threshold_marker(run: &RunFolder) -> Option<Marker> {
     let at = &run.doc["at_threshold"];
-    let (t, apcer, bpcer) = (at["threshold"].as_f64()?, at["attack"]["apcer_pooled"]["value"].as_f64()?, at["bona_fide"]["bpcer"]["value"].as_f64()?);
+    let (t, apcer, bpcer) = (
+        at["threshold"].as_f64()?,
+        at["attack"]["apcer_pooled"]["value"].as_f64()?,
+        at["bona_fide"]["bpcer"]["value"].as_f64()?,
+    );
     Some(Marker {
         label: format!("threshold {t}: APCER {:.2}%, BPCER {:.2}%", 100.0 * apcer, 100.0 * bpcer),
         color: style::THRESHOLD,
@@ -142,8 +152,7 @@ fn threshold_marker(run: &RunFolder) -> Option<Marker> {
 
 impl Chart for DetChart {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
-        let mut chart = frame::builder(root, &self.title, 72)?
-            .build_cartesian_2d(self.x, self.y)?;
+        let mut chart = frame::builder(root, &self.title, 72)?.build_cartesian_2d(self.x, self.y)?;
         frame::axes(&mut chart.configure_mesh())
             .x_desc("APCER (%), normal-deviate scale")
             .y_desc("BPCER (%), normal-deviate scale")
@@ -157,7 +166,10 @@ impl Chart for DetChart {
                 let upper = c.band.iter().map(|&(a, _, hi)| clamp((a, hi)));
                 let lower = c.band.iter().rev().map(|&(a, lo, _)| clamp((a, lo)));
                 chart
-                    .draw_series(std::iter::once(Polygon::new(upper.chain(lower).collect::<Vec<_>>(), style::shade(c.color, 0.15))))?
+                    .draw_series(std::iter::once(Polygon::new(
+                        upper.chain(lower).collect::<Vec<_>>(),
+                        style::shade(c.color, 0.15),
+                    )))?
                     .label("95% CI of BPCER (pooled)")
                     .legend(frame::box_key(style::shade(c.color, 0.15).filled()));
             }
@@ -177,7 +189,11 @@ impl Chart for DetChart {
             }
             .label(&m.label)
             .legend(move |(px, py)| -> DynElement<'static, DB, (i32, i32)> {
-                if filled { Circle::new((px + 10, py), 6, color.filled()).into_dyn() } else { Cross::new((px + 10, py), 6, style::line(color, 3)).into_dyn() }
+                if filled {
+                    Circle::new((px + 10, py), 6, color.filled()).into_dyn()
+                } else {
+                    Cross::new((px + 10, py), 6, style::line(color, 3)).into_dyn()
+                }
             });
         }
         frame::legend(&mut chart, SeriesLabelPosition::UpperRight)

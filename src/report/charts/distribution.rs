@@ -49,31 +49,51 @@ impl DistributionChart {
         let (lo, hi) = run.sweep.score_range().unwrap_or((0.0, 1.0));
         let width = if hi > lo { (hi - lo) / BINS as f64 } else { 1.0 / BINS as f64 };
         let edges: Vec<f64> = (0..=BINS).map(|i| lo + width * i as f64).collect();
-        let mut classes = vec![(format!("bona fide (n={})", run.bona_fide_scored()), style::BONA_FIDE, shares(&run.sweep, &edges, |r| 1.0 - r.bpcer))];
+        let mut classes = vec![(
+            format!("bona fide (n={})", run.bona_fide_scored()),
+            style::BONA_FIDE,
+            shares(&run.sweep, &edges, |r| 1.0 - r.bpcer),
+        )];
         for (s, name) in run.sweep.species.iter().enumerate() {
-            classes.push((format!("{name} (n={})", run.species_scored(name)), style::species(s), shares(&run.sweep, &edges, |r| r.apcer[s])));
+            classes.push((
+                format!("{name} (n={})", run.species_scored(name)),
+                style::species(s),
+                shares(&run.sweep, &edges, |r| r.apcer[s]),
+            ));
         }
         classes.retain(|c| c.2.iter().all(|v| !v.is_nan()));
-        DistributionChart { title: format!("Score distributions: {}", run.models()), edges, classes, threshold: run.threshold(), bands: run.bands() }
+        DistributionChart {
+            title: format!("Score distributions: {}", run.models()),
+            edges,
+            classes,
+            threshold: run.threshold(),
+            bands: run.bands(),
+        }
     }
 }
 
 impl Chart for DistributionChart {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
         let (x0, x1) = (self.edges[0], self.edges[self.edges.len() - 1]);
-        let mut chart = frame::builder(root, &self.title, 72)?
-            .build_cartesian_2d(x0..x1, (FLOOR..1.0).log_scale())?;
+        let mut chart = frame::builder(root, &self.title, 72)?.build_cartesian_2d(x0..x1, (FLOOR..1.0).log_scale())?;
         frame::axes(&mut chart.configure_mesh())
             .x_desc(format!("score ({} bins)", self.edges.len() - 1))
             .y_desc("share of the class in the bin (%), log scale; 0 on the bottom edge")
             .y_label_formatter(&tick_label)
             .draw()?;
         if let Some((pass, retry)) = self.bands {
-            let regions = [("fail", style::FAIL, x0, retry), ("retry", style::RETRY, retry, pass), ("pass", style::PASS, pass, x1)];
+            let regions = [
+                ("fail", style::FAIL, x0, retry),
+                ("retry", style::RETRY, retry, pass),
+                ("pass", style::PASS, pass, x1),
+            ];
             for (name, color, a, b) in regions {
                 if b > a {
                     chart
-                        .draw_series(std::iter::once(Rectangle::new([(a.max(x0), FLOOR), (b.min(x1), 1.0)], style::shade(color, 0.12).filled())))?
+                        .draw_series(std::iter::once(Rectangle::new(
+                            [(a.max(x0), FLOOR), (b.min(x1), 1.0)],
+                            style::shade(color, 0.12).filled(),
+                        )))?
                         .label(format!("{name} band"))
                         .legend(frame::box_key(style::shade(color, 0.3).filled()));
                 }

@@ -40,7 +40,8 @@ fn load() -> Result<(), String> {
     // plotters keeps registered fonts for the life of the process; leaking the one copy is that lifetime.
     let bytes: &'static [u8] = Box::leak(bytes.into_boxed_slice());
     for style in [FontStyle::Normal, FontStyle::Bold] {
-        plotters::style::register_font(FAMILY, style, bytes).map_err(|_| format!("{} is not a usable TrueType font", path.display()))?;
+        plotters::style::register_font(FAMILY, style, bytes)
+            .map_err(|_| format!("{} is not a usable TrueType font", path.display()))?;
     }
     Ok(())
 }

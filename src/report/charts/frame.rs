@@ -3,15 +3,19 @@
 
 use plotters::chart::{ChartBuilder, ChartContext, MeshStyle, SeriesLabelPosition};
 use plotters::coord::{CoordTranslate, Shift, ranged1d::Ranged};
-use plotters::prelude::{Cartesian2d, DashedLineSeries};
 use plotters::element::{PathElement, Rectangle};
+use plotters::prelude::{Cartesian2d, DashedLineSeries};
 use plotters::prelude::{Color, DrawingArea, DrawingBackend, WHITE};
 use plotters::style::{RGBColor, ShapeStyle};
 
 use super::{DrawResult, style};
 
 /// A white canvas and a builder with the title and room for axis labels.
-pub fn builder<'a, 'b, DB: DrawingBackend>(root: &'a DrawingArea<DB, Shift>, title: &str, y_label_width: u32) -> Result<ChartBuilder<'a, 'b, DB>, plotters::drawing::DrawingAreaErrorKind<DB::ErrorType>> {
+pub fn builder<'a, 'b, DB: DrawingBackend>(
+    root: &'a DrawingArea<DB, Shift>,
+    title: &str,
+    y_label_width: u32,
+) -> Result<ChartBuilder<'a, 'b, DB>, plotters::drawing::DrawingAreaErrorKind<DB::ErrorType>> {
     root.fill(&WHITE)?;
     let mut builder = ChartBuilder::on(root);
     builder.caption(title, style::title()).margin(16).x_label_area_size(52).y_label_area_size(y_label_width);
@@ -19,17 +23,35 @@ pub fn builder<'a, 'b, DB: DrawingBackend>(root: &'a DrawingArea<DB, Shift>, tit
 }
 
 /// The common axis look: grid colours and label fonts.
-pub fn axes<'m, 'a, 'b, X: Ranged, Y: Ranged, DB: DrawingBackend>(mesh: &'m mut MeshStyle<'a, 'b, X, Y, DB>) -> &'m mut MeshStyle<'a, 'b, X, Y, DB> {
-    mesh.bold_line_style(style::GRID).light_line_style(style::LIGHT_GRID).label_style(style::small()).axis_desc_style(style::label())
+pub fn axes<'m, 'a, 'b, X: Ranged, Y: Ranged, DB: DrawingBackend>(
+    mesh: &'m mut MeshStyle<'a, 'b, X, Y, DB>,
+) -> &'m mut MeshStyle<'a, 'b, X, Y, DB> {
+    mesh.bold_line_style(style::GRID)
+        .light_line_style(style::LIGHT_GRID)
+        .label_style(style::small())
+        .axis_desc_style(style::label())
 }
 
 /// The legend box at `position`.
-pub fn legend<'a, DB: DrawingBackend + 'a, CT: CoordTranslate>(chart: &mut ChartContext<'a, DB, CT>, position: SeriesLabelPosition) -> DrawResult<DB> {
-    chart.configure_series_labels().position(position).background_style(WHITE.mix(0.9)).border_style(style::GRID).label_font(style::small()).draw()
+pub fn legend<'a, DB: DrawingBackend + 'a, CT: CoordTranslate>(
+    chart: &mut ChartContext<'a, DB, CT>,
+    position: SeriesLabelPosition,
+) -> DrawResult<DB> {
+    chart
+        .configure_series_labels()
+        .position(position)
+        .background_style(WHITE.mix(0.9))
+        .border_style(style::GRID)
+        .label_font(style::small())
+        .draw()
 }
 
 /// The operating threshold: a dashed vertical line from `y.0` to `y.1`, named in the legend.
-pub fn threshold_line<'a, DB, X, Y>(chart: &mut ChartContext<'a, DB, Cartesian2d<X, Y>>, t: f64, y: (f64, f64)) -> DrawResult<DB>
+pub fn threshold_line<'a, DB, X, Y>(
+    chart: &mut ChartContext<'a, DB, Cartesian2d<X, Y>>,
+    t: f64,
+    y: (f64, f64),
+) -> DrawResult<DB>
 where
     DB: DrawingBackend + 'a,
     X: Ranged<ValueType = f64>,

@@ -82,7 +82,11 @@ fn scalable(svg: &str, w: u32, h: u32) -> String {
 pub fn stem(parts: &[&str]) -> String {
     parts
         .iter()
-        .map(|p| p.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' { c.to_ascii_lowercase() } else { '_' }).collect::<String>())
+        .map(|p| {
+            p.chars()
+                .map(|c| if c.is_ascii_alphanumeric() || c == '-' { c.to_ascii_lowercase() } else { '_' })
+                .collect::<String>()
+        })
         .collect::<Vec<_>>()
         .join("-")
 }
@@ -94,6 +98,9 @@ mod tests {
     #[test]
     fn stems_are_safe_and_svgs_scalable() {
         assert_eq!(stem(&["segments", "Light <&> 2"]), "segments-light_____2");
-        assert_eq!(scalable("<?xml?>\n<svg width=\"10\" height=\"5\">", 10, 5), "<?xml?>\n<svg viewBox=\"0 0 10 5\" width=\"10\" height=\"5\">");
+        assert_eq!(
+            scalable("<?xml?>\n<svg width=\"10\" height=\"5\">", 10, 5),
+            "<?xml?>\n<svg viewBox=\"0 0 10 5\" width=\"10\" height=\"5\">"
+        );
     }
 }

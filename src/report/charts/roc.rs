@@ -31,17 +31,29 @@ pub struct RocChart {
 impl RocChart {
     pub fn of_run(run: &RunFolder) -> RocChart {
         let rows = &run.sweep.rows;
-        let auc = run.doc["threshold_free"]["auc_pooled"]["value"].as_f64().map_or_else(|| "n/a".to_owned(), |a| format!("{a:.4}"));
+        let auc = run.doc["threshold_free"]["auc_pooled"]["value"]
+            .as_f64()
+            .map_or_else(|| "n/a".to_owned(), |a| format!("{a:.4}"));
         let mut curves: Vec<RocCurve> = run
             .sweep
             .species
             .iter()
             .enumerate()
-            .map(|(s, name)| RocCurve { label: name.clone(), color: style::species(s), points: points(rows, |r| r.apcer[s], |r| 1.0 - r.bpcer) })
+            .map(|(s, name)| RocCurve {
+                label: name.clone(),
+                color: style::species(s),
+                points: points(rows, |r| r.apcer[s], |r| 1.0 - r.bpcer),
+            })
             .collect();
-        curves.push(RocCurve { label: format!("all attacks (pooled), AUC {auc}"), color: style::ATTACK, points: points(rows, |r| r.apcer_pooled, |r| 1.0 - r.bpcer) });
+        curves.push(RocCurve {
+            label: format!("all attacks (pooled), AUC {auc}"),
+            color: style::ATTACK,
+            points: points(rows, |r| r.apcer_pooled, |r| 1.0 - r.bpcer),
+        });
         let at = &run.doc["at_threshold"];
-        let threshold = at["attack"]["apcer_pooled"]["value"].as_f64().zip(at["bona_fide"]["bpcer"]["value"].as_f64().map(|b| 1.0 - b));
+        let threshold = at["attack"]["apcer_pooled"]["value"]
+            .as_f64()
+            .zip(at["bona_fide"]["bpcer"]["value"].as_f64().map(|b| 1.0 - b));
         // x from one decade below the smallest non-zero APCER; y from the acceptance there, rounded down.
         let all = || curves.iter().flat_map(|c| c.points.iter());
         let x_min = all().map(|p| p.0).filter(|x| *x > 0.0).fold(1.0_f64, f64::min).max(1e-5);

@@ -73,7 +73,11 @@ impl SegmentsChart {
 }
 
 fn short(s: &str) -> String {
-    if s.chars().count() <= LABEL_CHARS { s.to_owned() } else { s.chars().take(LABEL_CHARS - 1).chain(['…']).collect() }
+    if s.chars().count() <= LABEL_CHARS {
+        s.to_owned()
+    } else {
+        s.chars().take(LABEL_CHARS - 1).chain(['…']).collect()
+    }
 }
 
 impl Chart for SegmentsChart {
@@ -82,8 +86,7 @@ impl Chart for SegmentsChart {
         let top = self.rows.iter().flat_map(|r| [r.apcer_max, r.bpcer]).flatten().map(|b| b.2).fold(0.01_f64, f64::max);
         // Headroom above the tallest whisker for the legend and the value labels.
         let top = (top * 1.4).min(1.0);
-        let mut chart = frame::builder(root, &self.title, 72)?
-            .build_cartesian_2d(Categories(n), 0.0..top)?;
+        let mut chart = frame::builder(root, &self.title, 72)?.build_cartesian_2d(Categories(n), 0.0..top)?;
         let names: Vec<String> = self.rows.iter().map(|r| short(&r.value)).collect();
         frame::axes(&mut chart.configure_mesh())
             .disable_x_mesh()
@@ -106,8 +109,10 @@ impl Chart for SegmentsChart {
                 let xm = (x0 + x1) / 2.0;
                 values.push(Text::new(format!("{:.1}%", 100.0 * v), (x0, hi + top * 0.06), style::small()));
                 whiskers.push(PathElement::new(vec![(xm, lo), (xm, hi)], style::line(style::THRESHOLD, 1)));
-                whiskers.push(PathElement::new(vec![(xm - 0.06, hi), (xm + 0.06, hi)], style::line(style::THRESHOLD, 1)));
-                whiskers.push(PathElement::new(vec![(xm - 0.06, lo), (xm + 0.06, lo)], style::line(style::THRESHOLD, 1)));
+                whiskers
+                    .push(PathElement::new(vec![(xm - 0.06, hi), (xm + 0.06, hi)], style::line(style::THRESHOLD, 1)));
+                whiskers
+                    .push(PathElement::new(vec![(xm - 0.06, lo), (xm + 0.06, lo)], style::line(style::THRESHOLD, 1)));
                 let worst = if is_apcer { &self.worst_apcer } else { &self.worst_bpcer };
                 if worst.as_deref() == Some(r.value.as_str()) {
                     outlines.push(Rectangle::new([(x0, 0.0), (x1, v.max(top * 0.01))], style::line(BLACK, 3)));

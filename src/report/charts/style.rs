@@ -15,8 +15,14 @@ pub const GRID: RGBColor = RGBColor(215, 215, 215);
 /// Minor grid lines: barely there, so that they guide without hatching the chart.
 pub const LIGHT_GRID: RGBColor = RGBColor(246, 246, 246);
 /// Species colours (Okabe-Ito without blue and vermillion, which mean bona fide and pooled).
-const SPECIES: [RGBColor; 6] =
-    [RGBColor(230, 159, 0), RGBColor(0, 158, 115), RGBColor(204, 121, 167), RGBColor(86, 180, 233), RGBColor(120, 94, 60), RGBColor(100, 100, 100)];
+const SPECIES: [RGBColor; 6] = [
+    RGBColor(230, 159, 0),
+    RGBColor(0, 158, 115),
+    RGBColor(204, 121, 167),
+    RGBColor(86, 180, 233),
+    RGBColor(120, 94, 60),
+    RGBColor(100, 100, 100),
+];
 /// Band colours: pass, retry, fail, no response.
 pub const PASS: RGBColor = RGBColor(0, 158, 115);
 pub const RETRY: RGBColor = RGBColor(240, 190, 40);

@@ -43,17 +43,45 @@ impl SweepChart {
             .species
             .iter()
             .enumerate()
-            .map(|(s, name)| Line { label: format!("APCER {name}"), color: style::species(s), width: 2, dashed: true, points: steps(run, |r| r.apcer[s]) })
+            .map(|(s, name)| Line {
+                label: format!("APCER {name}"),
+                color: style::species(s),
+                width: 2,
+                dashed: true,
+                points: steps(run, |r| r.apcer[s]),
+            })
             .collect();
-        lines.push(Line { label: "APCER worst species".into(), color: style::ATTACK, width: 2, dashed: false, points: steps(run, |r| r.apcer_max) });
-        lines.push(Line { label: "BPCER".into(), color: style::BONA_FIDE, width: 2, dashed: false, points: steps(run, |r| r.bpcer) });
+        lines.push(Line {
+            label: "APCER worst species".into(),
+            color: style::ATTACK,
+            width: 2,
+            dashed: false,
+            points: steps(run, |r| r.apcer_max),
+        });
+        lines.push(Line {
+            label: "BPCER".into(),
+            color: style::BONA_FIDE,
+            width: 2,
+            dashed: false,
+            points: steps(run, |r| r.bpcer),
+        });
         let threshold = run.threshold();
         let (lo, hi) = run.sweep.score_range().unwrap_or((0.0, 1.0));
-        let (lo, hi) = threshold.into_iter().chain(run.bands().map_or(vec![], |(p, r)| vec![p, r])).fold((lo, hi), |(a, b), t| (a.min(t), b.max(t)));
+        let (lo, hi) = threshold
+            .into_iter()
+            .chain(run.bands().map_or(vec![], |(p, r)| vec![p, r]))
+            .fold((lo, hi), |(a, b), t| (a.min(t), b.max(t)));
         let pad = ((hi - lo) * 0.02).max(1e-9);
-        let smallest = lines.iter().flat_map(|l| l.points.iter()).map(|p| p.1).filter(|r| *r > 0.0).fold(1.0_f64, f64::min);
+        let smallest =
+            lines.iter().flat_map(|l| l.points.iter()).map(|p| p.1).filter(|r| *r > 0.0).fold(1.0_f64, f64::min);
         let floor = 10f64.powf(smallest.log10().floor()).clamp(1e-6, 0.1);
-        SweepChart { title: format!("Error rates against the threshold: {}", run.models()), lines, threshold, x: (lo - pad, hi + pad), floor }
+        SweepChart {
+            title: format!("Error rates against the threshold: {}", run.models()),
+            lines,
+            threshold,
+            x: (lo - pad, hi + pad),
+            floor,
+        }
     }
 }
 
@@ -69,8 +97,12 @@ impl Chart for SweepChart {
         for Line { label, color, width, dashed, points: pts } in &self.lines {
             // A rate is constant between candidate thresholds: draw steps, not slopes.
             let floor = self.floor;
-            let stepped: Vec<(f64, f64)> =
-                pts.windows(2).flat_map(|w| [w[0], (w[1].0, w[0].1)]).chain(pts.last().copied()).map(|(x, y)| (x, y.max(floor))).collect();
+            let stepped: Vec<(f64, f64)> = pts
+                .windows(2)
+                .flat_map(|w| [w[0], (w[1].0, w[0].1)])
+                .chain(pts.last().copied())
+                .map(|(x, y)| (x, y.max(floor)))
+                .collect();
             let color = *color;
             let series = if *dashed {
                 chart.draw_series(DashedLineSeries::new(stepped, 6, 4, style::line(color, *width)))?
