@@ -69,6 +69,60 @@ pub enum Command {
     Models(ModelsCommand),
     /// Measure images/s and the time split decode / detect / classify, and ONNX Runtime's own floor
     Bench(BenchArgs),
+    /// Choose the threshold and retry band meeting a target on a calibration split; write a policy
+    #[command(after_help = METRIC_CONVENTIONS)]
+    Calibrate(CalibrateArgs),
+}
+
+/// Which scores to read: a run folder or score file, one model's column, optionally a subset.
+#[derive(Debug, Args)]
+pub struct ScoreSelection {
+    /// The model whose scores to read: its `<model>_score` column in a multi-model scores.csv [default:
+    /// the first model]; also the descriptor recorded with a calibration
+    #[arg(long, short)]
+    pub model: Option<String>,
+    /// Keep only presentations whose metadata COLUMN has one of these values or lies in LO..HI
+    /// (inclusive, compared as text), e.g. subject=0001..0004
+    #[arg(long = "where", value_name = "COLUMN=V1,V2|COLUMN=LO..HI")]
+    pub filter: Option<crate::scoreset::Filter>,
+    /// Scores mean "spoof" (higher = attack): use -score
+    #[arg(long)]
+    pub flip: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CalibrateArgs {
+    /// Run folder (its scores.csv) or score file of the calibration split
+    pub scores: PathBuf,
+    #[command(flatten)]
+    pub select: ScoreSelection,
+    /// eer, bpcerN (BPCER at APCER_max <= 1/N), bpcer@apcer=X, apcer@bpcer=X, fixed=T, cost:apcer=A,bpcer=B
+    #[arg(long)]
+    pub target: crate::calibrate::Target,
+    /// Meet rate limits on the point estimate or on the upper end of the 95% Clopper-Pearson interval
+    #[arg(long, value_enum, default_value = "point")]
+    pub bound: crate::calibrate::Bound,
+    /// Retry band, pass edge: worst-species APCER allowed among scores accepted outright
+    #[arg(long, default_value_t = 0.01)]
+    pub pass_apcer: f64,
+    /// Retry band, retry edge: BPCER allowed among scores rejected outright
+    #[arg(long, default_value_t = 0.01)]
+    pub retry_bpcer: f64,
+    /// Write the policy under this name (to configs/policies/<name>.toml unless --out is given)
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Policy file to write
+    #[arg(long, requires = "name")]
+    pub out: Option<PathBuf>,
+    /// Description of the written policy
+    #[arg(long, requires = "name")]
+    pub description: Option<String>,
+    /// Policy whose quality gates the written policy keeps
+    #[arg(long, default_value = "default")]
+    pub base_policy: String,
+    /// Overwrite an existing policy file
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]
@@ -149,9 +203,10 @@ pub struct EvalArgs {
     /// Choose the threshold on this score file (a dev split) and apply it here
     #[arg(long, value_name = "SCORES")]
     pub calibrate_on: Option<PathBuf>,
-    /// Target of --calibrate-on: eer, or bpcerX (BPCER at APCER_max <= X%, e.g. bpcer20 = 5%)
+    /// Target of --calibrate-on: eer, bpcerN (BPCER at APCER_max <= 1/N, e.g. bpcer20), or any target of
+    /// `liveness calibrate --target`
     #[arg(long, default_value = "eer")]
-    pub calibrate_target: String,
+    pub calibrate_target: crate::calibrate::Target,
     /// Bootstrap resamples for subject-clustered intervals (0 to skip)
     #[arg(long, default_value_t = 1000)]
     pub bootstrap: usize,

@@ -4,6 +4,7 @@
 //! `input`/`dataset` (what to score) -> `decode` -> `detect` -> `crop` -> `model` -> `score` (records)
 //! -> `metrics` -> report / gate. `commands` wires them to the command line defined in `cli`.
 
+pub mod calibrate;
 pub mod cli;
 pub mod commands;
 pub mod crop;
@@ -21,6 +22,7 @@ pub mod run;
 pub mod runtime;
 pub mod score;
 pub mod scorefile;
+pub mod scoreset;
 
 #[cfg(test)]
 mod test_support;
@@ -41,5 +43,6 @@ pub fn run() -> Result<ExitCode> {
         Command::Eval(args) => commands::eval::run(&ctx, args),
         Command::Models(cmd) => commands::models::run(&ctx, cmd),
         Command::Bench(args) => commands::bench::run(&ctx, args),
+        Command::Calibrate(args) => commands::calibrate::run(&ctx, args),
     }
 }

@@ -19,6 +19,9 @@ pub struct Policy {
     pub threshold: f64,
     pub bands: Bands,
     pub quality: QualityGates,
+    /// How the threshold was chosen (written by `liveness calibrate`); absent in hand-written policies.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calibration: Option<crate::calibrate::Calibration>,
 }
 
 #[derive(Clone, Copy, Debug, Deserialize, Serialize)]

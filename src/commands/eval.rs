@@ -12,7 +12,7 @@ use crate::dataset::{self, DatasetSpec, summary::summarize};
 use crate::metrics::{BootstrapOptions, EvalOptions, Policy as BandPolicy, SegmentOptions, evaluate, write_sweep_csv};
 use crate::report::terminal;
 use crate::run::{self, fingerprint};
-use crate::scorefile::{Presentation, ReadOptions, read_scores};
+use crate::scorefile::{ReadOptions, read_scores};
 
 pub const METRICS_JSON: &str = "metrics.json";
 pub const SWEEP_CSV: &str = "sweep.csv";
@@ -41,7 +41,8 @@ pub fn run(ctx: &Context, args: &EvalArgs) -> Result<ExitCode> {
     let (threshold, threshold_source) = match &args.calibrate_on {
         Some(dev) => {
             let dev_pres = read_scores(dev, read)?;
-            let t = calibrate(&dev_pres, &args.calibrate_target).with_context(|| format!("calibrating on {}", dev.display()))?;
+            let t = crate::calibrate::threshold_for(&dev_pres, args.calibrate_target)
+                .with_context(|| format!("calibrating on {}", dev.display()))?;
             (t, format!("{} on {}", args.calibrate_target, dev.display()))
         }
         None => (settings.policy.threshold, format!("policy {}", settings.policy.name)),
@@ -86,27 +87,6 @@ pub fn run(ctx: &Context, args: &EvalArgs) -> Result<ExitCode> {
     println!("run folder: {}", out.display());
     let non_responses = presentations.iter().filter(|p| p.score.is_none()).count();
     Ok(if non_responses > 0 { ExitCode::from(3) } else { ExitCode::SUCCESS })
-}
-
-/// The threshold meeting `target` on the calibration presentations.
-pub fn calibrate(dev: &[Presentation], target: &str) -> Result<f64> {
-    let rate = match target.strip_prefix("bpcer").map(str::parse::<f64>) {
-        None if target == "eer" => None,
-        Some(Ok(n)) if n >= 1.0 => Some(1.0 / n),
-        _ => bail!("unknown --calibrate-target `{target}`: use eer or bpcerN (BPCER at APCER_max <= 1/N, e.g. bpcer20)"),
-    };
-    let options = EvalOptions { operating_rates: rate.into_iter().collect(), segments: None, bootstrap: None, policy: None, ..EvalOptions::new(0.5) };
-    let tf = serde_json::to_value(&evaluate(dev, &options)?.report.threshold_free)?;
-    let point = match rate {
-        None => tf["eer_pooled"].clone(),
-        // Keys are the rates as Rust prints them: 1/20 is exactly the double 0.05 and prints "0.05".
-        Some(x) => tf["bpcer_at_apcer"][format!("{x}")].clone(),
-    };
-    match &point["threshold"] {
-        serde_json::Value::Number(n) => n.as_f64().context("threshold is not a number"),
-        serde_json::Value::String(s) if s == "+inf" => Ok(f64::INFINITY),
-        _ => bail!("target {target} is not reachable: {}", point.get("reason").and_then(|r| r.as_str()).unwrap_or("n/a")),
-    }
 }
 
 fn stem(p: &Path) -> String {

@@ -1,6 +1,7 @@
 //! One module per subcommand; this file holds what they share: where models and configurations live.
 
 pub mod bench;
+pub mod calibrate;
 pub mod eval;
 pub mod models;
 pub mod score;

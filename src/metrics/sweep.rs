@@ -168,6 +168,17 @@ impl Sweep {
     pub(crate) fn bpcer_errors(&self, i: usize) -> u64 {
         self.bpcer_errors[i]
     }
+
+    /// Scored attacks of `species` with score >= threshold `i` (calibration compares these counts
+    /// with per-species limits instead of comparing rates).
+    pub(crate) fn species_errors(&self, species: usize, i: usize) -> u64 {
+        self.apcer_errors[species][i]
+    }
+
+    /// Scored attacks of `species`.
+    pub(crate) fn species_scored(&self, species: usize) -> u64 {
+        self.attack_scored[species]
+    }
 }
 
 /// Scores of each class as sorted radix keys (non-responses left out), each vector allocated once.
