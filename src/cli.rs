@@ -72,6 +72,39 @@ pub enum Command {
     /// Choose the threshold and retry band meeting a target on a calibration split; write a policy
     #[command(after_help = METRIC_CONVENTIONS)]
     Calibrate(CalibrateArgs),
+    /// Check a score set against declarative criteria (TOML) at a policy's threshold; for CI
+    #[command(after_help = GATE_EXIT_CODES)]
+    Gate(GateArgs),
+}
+
+pub const GATE_EXIT_CODES: &str = "\
+Exit codes: 0 every criterion passed (or was optional and skipped); 1 some criterion failed; 2 the gate
+could not be evaluated (usage error, invalid gate or policy file, baseline of other presentations).";
+
+#[derive(Debug, Args)]
+pub struct GateArgs {
+    /// Run folder (its scores.csv) or score file to gate
+    pub scores: PathBuf,
+    #[command(flatten)]
+    pub select: ScoreSelection,
+    /// The criteria (TOML: name, [[criterion]] metric, max/min/max_regression, bound, optional)
+    #[arg(long, value_name = "FILE")]
+    pub criteria: PathBuf,
+    /// Policy giving the threshold and bands: name in configs/policies, or a .toml path
+    #[arg(long)]
+    pub policy: String,
+    /// metrics.json (or a run folder holding one) of the same presentations, for max_regression
+    #[arg(long, value_name = "METRICS")]
+    pub baseline: Option<PathBuf>,
+    /// Write JUnit XML here (one test case per criterion)
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+    /// Write a Markdown summary here (e.g. $GITHUB_STEP_SUMMARY)
+    #[arg(long, value_name = "FILE")]
+    pub summary: Option<PathBuf>,
+    /// Write the metrics document of the gated set here (a baseline for later gates)
+    #[arg(long, value_name = "FILE")]
+    pub metrics: Option<PathBuf>,
 }
 
 /// Which scores to read: a run folder or score file, one model's column, optionally a subset.

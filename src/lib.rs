@@ -12,6 +12,7 @@ pub mod dataset;
 pub mod decode;
 pub mod detect;
 pub mod frame;
+pub mod gate;
 pub mod input;
 pub mod metrics;
 pub mod model;
@@ -44,5 +45,6 @@ pub fn run() -> Result<ExitCode> {
         Command::Models(cmd) => commands::models::run(&ctx, cmd),
         Command::Bench(args) => commands::bench::run(&ctx, args),
         Command::Calibrate(args) => commands::calibrate::run(&ctx, args),
+        Command::Gate(args) => commands::gate::run(&ctx, args),
     }
 }

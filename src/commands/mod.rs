@@ -3,6 +3,7 @@
 pub mod bench;
 pub mod calibrate;
 pub mod eval;
+pub mod gate;
 pub mod models;
 pub mod score;
 
