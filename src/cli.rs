@@ -75,6 +75,47 @@ pub enum Command {
     /// Check a score set against declarative criteria (TOML) at a policy's threshold; for CI
     #[command(after_help = GATE_EXIT_CODES)]
     Gate(GateArgs),
+    /// What changed between two runs on the same presentations: rate changes, flipped decisions,
+    /// McNemar, score distribution shift (KS), calibrated threshold movement
+    Diff(DiffArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// Run folder or score file of the base run
+    pub base: PathBuf,
+    /// Run folder or score file of the current run (may be the same file with another --current-model)
+    pub current: PathBuf,
+    /// Model column of BASE [default: its first model]
+    #[arg(long)]
+    pub base_model: Option<String>,
+    /// Model column of CURRENT [default: its first model]
+    #[arg(long)]
+    pub current_model: Option<String>,
+    /// Keep only presentations whose metadata COLUMN matches (both runs), e.g. subject=0005..0009
+    #[arg(long = "where", value_name = "COLUMN=V1,V2|COLUMN=LO..HI")]
+    pub filter: Option<crate::scoreset::Filter>,
+    /// Policy (threshold) of both runs: name in configs/policies, or a .toml path
+    #[arg(long, default_value = "default")]
+    pub policy: String,
+    /// Policy of BASE, overriding --policy
+    #[arg(long)]
+    pub base_policy: Option<String>,
+    /// Policy of CURRENT, overriding --policy
+    #[arg(long)]
+    pub current_policy: Option<String>,
+    /// Calibration target whose threshold movement is shown
+    #[arg(long, default_value = "bpcer20")]
+    pub target: crate::calibrate::Target,
+    /// Metadata columns to break rates down by (default: all)
+    #[arg(long, value_delimiter = ',')]
+    pub segment_by: Vec<String>,
+    /// Flipped decisions to print (all are in --json)
+    #[arg(long, default_value_t = 20)]
+    pub show_flips: usize,
+    /// Write the whole diff as JSON here
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
 }
 
 pub const GATE_EXIT_CODES: &str = "\

@@ -10,6 +10,7 @@ pub mod commands;
 pub mod crop;
 pub mod dataset;
 pub mod decode;
+pub mod diff;
 pub mod detect;
 pub mod frame;
 pub mod gate;
@@ -46,5 +47,6 @@ pub fn run() -> Result<ExitCode> {
         Command::Bench(args) => commands::bench::run(&ctx, args),
         Command::Calibrate(args) => commands::calibrate::run(&ctx, args),
         Command::Gate(args) => commands::gate::run(&ctx, args),
+        Command::Diff(args) => commands::diff::run(&ctx, args),
     }
 }

@@ -2,6 +2,7 @@
 
 pub mod bench;
 pub mod calibrate;
+pub mod diff;
 pub mod eval;
 pub mod gate;
 pub mod models;
