@@ -1,25 +1,12 @@
 //! Calibration against brute force: every candidate threshold evaluated by counting presentations
 //! directly, the conventions applied as the oracle README states them.
 
-use std::collections::BTreeMap;
-
 use proptest::prelude::*;
 
 use super::*;
-use crate::metrics::{Threshold, apcer_at_bpcer, bpcer_at_apcer, clopper_pearson};
+use crate::metrics::{Threshold, apcer_at_bpcer, bpcer_at_apcer, clopper_pearson, pres};
 
 const SPECIES: [&str; 3] = ["", "print", "replay"];
-
-fn pres(species: &str, score: Option<f64>) -> Presentation {
-    Presentation {
-        id: String::new(),
-        bona_fide: species.is_empty(),
-        species: species.to_owned(),
-        score,
-        reason: score.is_none().then(|| "no_face".to_owned()),
-        meta: BTreeMap::new(),
-    }
-}
 
 /// One candidate, counted by brute force.
 struct Point {

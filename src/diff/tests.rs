@@ -3,14 +3,10 @@ use std::collections::BTreeMap;
 use super::*;
 
 fn pres(id: &str, species: &str, score: Option<f64>, session: &str) -> Presentation {
-    Presentation {
-        id: id.into(),
-        bona_fide: species.is_empty(),
-        species: species.into(),
-        score,
-        reason: score.is_none().then(|| "no_face".into()),
-        meta: BTreeMap::from([("session".to_owned(), session.to_owned())]),
-    }
+    let mut p = crate::metrics::pres(species, score);
+    p.id = id.into();
+    p.meta = BTreeMap::from([("session".to_owned(), session.to_owned())]);
+    p
 }
 
 /// id: class, base score -> current score (t = 0.5 both), session
