@@ -10,7 +10,11 @@ use common::{liveness, shared};
 
 fn run(args: &[&str]) -> (i32, String, String) {
     let out = liveness().args(args).output().unwrap();
-    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into(), String::from_utf8_lossy(&out.stderr).into())
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into(),
+        String::from_utf8_lossy(&out.stderr).into(),
+    )
 }
 
 fn s(p: &Path) -> &str {
@@ -31,12 +35,25 @@ fn nuaa_calibrate_on_dev_subjects_gate_the_others() {
     let policy = |model: &str| tmp.path().join(format!("{model}.toml"));
     for model in ["silentface", "minifas128"] {
         let (code, out, err) = run(&[
-            "calibrate", s(&runs), "--model", model, "--where", "subject=0001..0004", "--target", "bpcer20",
-            "--name", model, "--out", s(&policy(model)),
+            "calibrate",
+            s(&runs),
+            "--model",
+            model,
+            "--where",
+            "subject=0001..0004",
+            "--target",
+            "bpcer20",
+            "--name",
+            model,
+            "--out",
+            s(&policy(model)),
         ]);
         assert_eq!(code, 0, "{out}\n{err}");
         let text = std::fs::read_to_string(policy(model)).unwrap();
-        assert!(text.contains(&format!("model = \"{model}\"")) && text.contains("filter = \"subject=0001..0004\""), "{text}");
+        assert!(
+            text.contains(&format!("model = \"{model}\"")) && text.contains("filter = \"subject=0001..0004\""),
+            "{text}"
+        );
         assert!(text.contains("sha256 = ") && text.contains("dataset_fingerprint = "), "{text}");
     }
 
@@ -44,8 +61,18 @@ fn nuaa_calibrate_on_dev_subjects_gate_the_others() {
         let junit = tmp.path().join(format!("{model}.xml"));
         let policy = policy(model);
         let mut args = vec![
-            "gate", s(&runs), "--model", model, "--where", "subject=0005..0009", "--policy", s(&policy),
-            "--criteria", "configs/gates/release.toml", "--junit", s(&junit),
+            "gate",
+            s(&runs),
+            "--model",
+            model,
+            "--where",
+            "subject=0005..0009",
+            "--policy",
+            s(&policy),
+            "--criteria",
+            "configs/gates/release.toml",
+            "--junit",
+            s(&junit),
         ];
         args.extend_from_slice(extra);
         let (code, out, err) = run(&args);
@@ -69,7 +96,13 @@ fn nuaa_calibrate_on_dev_subjects_gate_the_others() {
 
     // A threshold calibrated for silentface applied to minifas128's scores: refused.
     let (code, _, err) = run(&[
-        "gate", s(&runs), "--model", "minifas128", "--policy", s(&policy("silentface")), "--criteria",
+        "gate",
+        s(&runs),
+        "--model",
+        "minifas128",
+        "--policy",
+        s(&policy("silentface")),
+        "--criteria",
         "configs/gates/release.toml",
     ]);
     assert_eq!(code, 2, "{err}");
@@ -77,11 +110,25 @@ fn nuaa_calibrate_on_dev_subjects_gate_the_others() {
 
     // Regression against the silentface baseline on the same presentations; then on other ones.
     let criteria = tmp.path().join("regression.toml");
-    std::fs::write(&criteria, "name = \"no-regression\"\n[[criterion]]\nmetric = \"apcer_max\"\nmax_regression = 0.01\n").unwrap();
+    std::fs::write(
+        &criteria,
+        "name = \"no-regression\"\n[[criterion]]\nmetric = \"apcer_max\"\nmax_regression = 0.01\n",
+    )
+    .unwrap();
     let regress = |filter: &str| {
         run(&[
-            "gate", s(&runs), "--model", "minifas128", "--where", filter, "--policy", s(&policy("minifas128")),
-            "--criteria", s(&criteria), "--baseline", s(&metrics),
+            "gate",
+            s(&runs),
+            "--model",
+            "minifas128",
+            "--where",
+            filter,
+            "--policy",
+            s(&policy("minifas128")),
+            "--criteria",
+            s(&criteria),
+            "--baseline",
+            s(&metrics),
         ])
     };
     let (code, out, err) = regress("subject=0005..0009");
@@ -146,14 +193,27 @@ fn calibrated_thresholds_are_the_oracle_operating_points() {
     let Some(oracles) = shared("oracles") else { return };
     let scores = oracles.join("nuaa-train-silentface.csv");
     let expected: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(oracles.join("nuaa-train-silentface.expected.json")).unwrap()).unwrap();
+        serde_json::from_str(&std::fs::read_to_string(oracles.join("nuaa-train-silentface.expected.json")).unwrap())
+            .unwrap();
     let tmp = tempfile::tempdir().unwrap();
-    for (target, oracle) in
-        [("bpcer20", &expected["bpcer_at_apcer"]["0.05"]), ("bpcer100", &expected["bpcer_at_apcer"]["0.01"]), ("eer", &expected["eer_pooled"])]
-    {
+    for (target, oracle) in [
+        ("bpcer20", &expected["bpcer_at_apcer"]["0.05"]),
+        ("bpcer100", &expected["bpcer_at_apcer"]["0.01"]),
+        ("eer", &expected["eer_pooled"]),
+    ] {
         let file = tmp.path().join(format!("{target}.toml"));
-        let (code, out, err) =
-            run(&["calibrate", s(&scores), "--model", "silentface", "--target", target, "--name", target, "--out", s(&file)]);
+        let (code, out, err) = run(&[
+            "calibrate",
+            s(&scores),
+            "--model",
+            "silentface",
+            "--target",
+            target,
+            "--name",
+            target,
+            "--out",
+            s(&file),
+        ]);
         assert_eq!(code, 0, "{out}\n{err}");
         let policy: toml::Value = toml::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
         let got = policy["threshold"].as_float().unwrap();
@@ -175,11 +235,27 @@ fn bad_policy_gate_and_criteria_files_are_precise_usage_errors() {
     let good_gate = write("good.toml", "name = \"g\"\n[[criterion]]\nmetric = \"bpcer\"\nmax = 0.5\n");
     let good_policy = write("good-policy.toml", &default);
     let cases = [
-        (write("p1.toml", &default.replace("min_face_px", "min_face_pixels")), good_gate.clone(), "unknown field `min_face_pixels`"),
+        (
+            write("p1.toml", &default.replace("min_face_px", "min_face_pixels")),
+            good_gate.clone(),
+            "unknown field `min_face_pixels`",
+        ),
         (write("p2.toml", &default.replace("threshold = 0.5\n", "")), good_gate.clone(), "missing field `threshold`"),
-        (good_policy.clone(), write("g1.toml", "name = \"g\"\n[[criterion]]\nmetric = \"apcer_worst\"\nmax = 0.1\n"), "unknown metric `apcer_worst`"),
-        (good_policy.clone(), write("g2.toml", "name = \"g\"\nsegment = [\"x\"]\n[[criterion]]\nmetric = \"bpcer\"\nmax = 0.1\n"), "unknown field `segment`"),
-        (good_policy.clone(), write("g3.toml", "name = \"g\"\n[[criterion]]\nmetric = \"bpcer\"\n"), "exactly one of max, min, max_regression"),
+        (
+            good_policy.clone(),
+            write("g1.toml", "name = \"g\"\n[[criterion]]\nmetric = \"apcer_worst\"\nmax = 0.1\n"),
+            "unknown metric `apcer_worst`",
+        ),
+        (
+            good_policy.clone(),
+            write("g2.toml", "name = \"g\"\nsegment = [\"x\"]\n[[criterion]]\nmetric = \"bpcer\"\nmax = 0.1\n"),
+            "unknown field `segment`",
+        ),
+        (
+            good_policy.clone(),
+            write("g3.toml", "name = \"g\"\n[[criterion]]\nmetric = \"bpcer\"\n"),
+            "exactly one of max, min, max_regression",
+        ),
     ];
     for (policy, criteria, message) in cases {
         let (code, out, err) = run(&["gate", s(&scores), "--policy", s(&policy), "--criteria", s(&criteria)]);

@@ -99,9 +99,13 @@ mod tests {
         assert_eq!(c.reached.bpcer.n, 10);
         let again = Policy::parse(&toml::to_string(&p).unwrap(), "again").unwrap();
         assert_eq!(again.calibration, p.calibration);
-        let e = format!("{:#}", Policy::parse(&policy("target = \"eer\"\nbound = \"point\"\nseed = 1\n"), "p.toml").unwrap_err());
+        let e = format!(
+            "{:#}",
+            Policy::parse(&policy("target = \"eer\"\nbound = \"point\"\nseed = 1\n"), "p.toml").unwrap_err()
+        );
         assert!(e.contains("unknown field `seed`"), "{e}");
-        let e = format!("{:#}", Policy::parse(&policy("target = \"best\"\nbound = \"point\"\n"), "p.toml").unwrap_err());
+        let e =
+            format!("{:#}", Policy::parse(&policy("target = \"best\"\nbound = \"point\"\n"), "p.toml").unwrap_err());
         assert!(e.contains("unknown target `best`"), "{e}");
         let e = format!("{:#}", Policy::parse(&policy("bound = \"point\"\n"), "p.toml").unwrap_err());
         assert!(e.contains("missing field `target`"), "{e}");

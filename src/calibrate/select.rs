@@ -42,7 +42,10 @@ pub fn choose(sweep: &Sweep, target: Target, bound: Bound) -> Result<usize> {
         }
         Target::ApcerAtBpcer(x) => {
             let limit = count_limit(x, sweep.bona_fide_scored(), bound).with_context(|| {
-                format!("BPCER <= {x} cannot hold on the upper bound with {} bona fide presentations", sweep.bona_fide_scored())
+                format!(
+                    "BPCER <= {x} cannot hold on the upper bound with {} bona fide presentations",
+                    sweep.bona_fide_scored()
+                )
             })?;
             let feasible = candidates.filter(|&i| sweep.bpcer_errors(i) <= limit);
             lowest(feasible, |i| sweep.worst_apcer(i), true)
@@ -108,7 +111,10 @@ pub(crate) fn count_limit(x: f64, n: u64, bound: Bound) -> Result<u64> {
         }
         // 1 - 0.025^(1/n) <= x  <=>  n >= ln 0.025 / ln(1 - x).
         let needed = (0.025f64.ln() / (-x).ln_1p()).ceil();
-        bail!("even zero errors give an upper 95% bound of {:.4} > {x}; that needs at least {needed} presentations", value(0));
+        bail!(
+            "even zero errors give an upper 95% bound of {:.4} > {x}; that needs at least {needed} presentations",
+            value(0)
+        );
     }
     let (mut ok, mut too_many) = (0, n + 1);
     while too_many - ok > 1 {

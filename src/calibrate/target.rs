@@ -45,7 +45,12 @@ impl FromStr for Target {
             return unit(x).map(Target::ApcerAtBpcer);
         }
         if let Some(x) = t.strip_prefix("fixed=") {
-            return x.parse::<f64>().ok().filter(|v| v.is_finite()).map(Target::Fixed).ok_or(format!("`{x}` is not a threshold"));
+            return x
+                .parse::<f64>()
+                .ok()
+                .filter(|v| v.is_finite())
+                .map(Target::Fixed)
+                .ok_or(format!("`{x}` is not a threshold"));
         }
         if let Some(costs) = t.strip_prefix("cost:") {
             return parse_costs(costs).map_err(|e| format!("target `{s}`: {e}"));

@@ -167,7 +167,10 @@ fn hand_computed_threshold_figures_and_band() {
 fn band_always_contains_the_threshold() {
     let edges = BandEdges { pass_apcer: 1.0, retry_bpcer: 1.0 };
     let out = calibrate(&sample(), Target::Fixed(0.5), Bound::Point, edges).unwrap();
-    assert_eq!((out.pass.threshold, out.threshold.threshold, out.retry.threshold), (Threshold(0.6), Threshold(0.6), Threshold(0.6)));
+    assert_eq!(
+        (out.pass.threshold, out.threshold.threshold, out.retry.threshold),
+        (Threshold(0.6), Threshold(0.6), Threshold(0.6))
+    );
 }
 
 #[test]

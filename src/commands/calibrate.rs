@@ -33,7 +33,11 @@ pub fn run(ctx: &Context, args: &CalibrateArgs) -> Result<ExitCode> {
         set.presentations.len(),
         set.fingerprint()
     );
-    println!("target {} on the {} estimate", args.target, if args.bound == crate::calibrate::Bound::Upper { "upper 95%" } else { "point" });
+    println!(
+        "target {} on the {} estimate",
+        args.target,
+        if args.bound == crate::calibrate::Bound::Upper { "upper 95%" } else { "point" }
+    );
     print_figures("threshold", &out.threshold);
     print_figures(&format!("pass edge (APCER_max <= {})", args.pass_apcer), &out.pass);
     print_figures(&format!("retry edge (BPCER <= {})", args.retry_bpcer), &out.retry);
@@ -71,11 +75,16 @@ fn print_figures(what: &str, f: &Figures) {
 
 /// The written policy: the base policy's quality gates, the calibrated threshold and band, provenance.
 fn policy_of(ctx: &Context, args: &CalibrateArgs, set: &ScoreSet, out: &Outcome, name: &str) -> Result<Policy> {
-    let model = set.model.clone().context("name the model with --model: the policy records its descriptor and ONNX sha256s")?;
+    let model =
+        set.model.clone().context("name the model with --model: the policy records its descriptor and ONNX sha256s")?;
     let descriptor = descriptor::resolve(&model, &ctx.catalog()?)?;
     let finite = |what: &str, f: &Figures| {
         let t = f.threshold.0;
-        ensure!((0.0..=1.0).contains(&t), "the {what} is {} (outside 0..1): only rejecting everyone meets it; relax the target", f.threshold);
+        ensure!(
+            (0.0..=1.0).contains(&t),
+            "the {what} is {} (outside 0..1): only rejecting everyone meets it; relax the target",
+            f.threshold
+        );
         Ok(t)
     };
     let base = policy::resolve(&args.base_policy, &ctx.config_dirs)?;
@@ -91,7 +100,11 @@ fn policy_of(ctx: &Context, args: &CalibrateArgs, set: &ScoreSet, out: &Outcome,
         presentations: set.presentations.len() as u64,
         date: utc_now_iso(),
         tool: format!("liveness {}", env!("CARGO_PKG_VERSION")),
-        model_files: descriptor.members.iter().map(|m| ModelFile { file: m.file.clone(), sha256: m.sha256.clone() }).collect(),
+        model_files: descriptor
+            .members
+            .iter()
+            .map(|m| ModelFile { file: m.file.clone(), sha256: m.sha256.clone() })
+            .collect(),
         reached: Reached {
             bpcer: Figure::from(&out.threshold.bpcer),
             apcer_max: Figure::from(&out.threshold.apcer_max),
@@ -102,7 +115,10 @@ fn policy_of(ctx: &Context, args: &CalibrateArgs, set: &ScoreSet, out: &Outcome,
     };
     Ok(Policy {
         name: name.to_owned(),
-        description: args.description.clone().unwrap_or_else(|| format!("{} calibrated for {} on {}", model, args.target, set.describe())),
+        description: args
+            .description
+            .clone()
+            .unwrap_or_else(|| format!("{} calibrated for {} on {}", model, args.target, set.describe())),
         threshold: finite("threshold", &out.threshold)?,
         bands: Bands { pass: finite("pass edge", &out.pass)?, retry: finite("retry edge", &out.retry)? },
         quality: base.quality,

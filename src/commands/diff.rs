@@ -31,7 +31,8 @@ pub fn run(ctx: &Context, args: &DiffArgs) -> Result<ExitCode> {
     println!("current: {} (threshold {})", current.describe(), options.current_threshold);
     print!("{}", render(&report, args.show_flips));
     if let Some(path) = &args.json {
-        std::fs::write(path, serde_json::to_string_pretty(&report)?).with_context(|| format!("cannot write {}", path.display()))?;
+        std::fs::write(path, serde_json::to_string_pretty(&report)?)
+            .with_context(|| format!("cannot write {}", path.display()))?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -61,7 +62,9 @@ fn change_row(s: &mut String, label: &str, r: &RateChange) {
 
 fn ks_line(s: &mut String, what: &str, ks: Option<&Ks>) {
     let _ = match ks {
-        Some(k) => writeln!(s, "  {what:<10} D = {:.4} (p {:.3}; {} vs {} scores)", k.d, k.p_value, k.n_base, k.n_current),
+        Some(k) => {
+            writeln!(s, "  {what:<10} D = {:.4} (p {:.3}; {} vs {} scores)", k.d, k.p_value, k.n_base, k.n_current)
+        }
         None => writeln!(s, "  {what:<10} n/a (no scores in one run)"),
     };
 }
@@ -80,14 +83,16 @@ pub fn render(r: &DiffReport, show_flips: usize) -> String {
         m.p_value,
         m.method
     );
-    let _ = writeln!(s, "rates over presentations scored in both runs (change: 95% interval given the discordant pairs):");
+    let _ =
+        writeln!(s, "rates over presentations scored in both runs (change: 95% interval given the discordant pairs):");
     for rate in &r.rates {
         change_row(&mut s, &rate.rate, rate);
     }
     let changed: Vec<&RateChange> = r.segments.iter().filter(|x| x.worse + x.better > 0).collect();
     let _ = writeln!(s, "segments with changed decisions ({} of {}):", changed.len(), r.segments.len());
     for seg in changed {
-        let label = format!("{}={} {}", seg.column.as_deref().unwrap_or(""), seg.segment.as_deref().unwrap_or(""), seg.rate);
+        let label =
+            format!("{}={} {}", seg.column.as_deref().unwrap_or(""), seg.segment.as_deref().unwrap_or(""), seg.rate);
         change_row(&mut s, &label, seg);
     }
     let _ = writeln!(s, "score distribution shift (two-sample Kolmogorov-Smirnov):");
@@ -95,7 +100,9 @@ pub fn render(r: &DiffReport, show_flips: usize) -> String {
     ks_line(&mut s, "attack", r.ks_attack.as_ref());
     let c = &r.calibrated;
     let side = |x: &Option<crate::diff::Calibrated>| {
-        x.as_ref().map_or("n/a".into(), |x| format!("{} (BPCER {}, APCER_max {})", fmt_t(x.threshold), pct(x.bpcer), pct(x.apcer_max)))
+        x.as_ref().map_or("n/a".into(), |x| {
+            format!("{} (BPCER {}, APCER_max {})", fmt_t(x.threshold), pct(x.bpcer), pct(x.apcer_max))
+        })
     };
     let _ = writeln!(s, "calibrated threshold for {}: {} -> {}", c.target, side(&c.base), side(&c.current));
     for reason in &c.reasons {

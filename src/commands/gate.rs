@@ -32,11 +32,20 @@ fn gate(ctx: &Context, args: &GateArgs) -> Result<ExitCode> {
     let gate = Gate::load(&args.criteria)?;
     let policy = policy::resolve(&args.policy, &ctx.config_dirs)?;
     let sel = &args.select;
-    let set = ScoreSet::load(Selector { path: &args.scores, model: sel.model.as_deref(), filter: sel.filter.as_ref(), flip: sel.flip })?;
+    let set = ScoreSet::load(Selector {
+        path: &args.scores,
+        model: sel.model.as_deref(),
+        filter: sel.filter.as_ref(),
+        flip: sel.flip,
+    })?;
     check_model(&policy, &set)?;
     let fingerprint = set.fingerprint();
     let baseline = args.baseline.as_deref().map(|b| load_baseline(b, &fingerprint)).transpose()?;
-    ensure!(baseline.is_some() || !gate.needs_baseline(), "{}: max_regression criteria need --baseline METRICS", args.criteria.display());
+    ensure!(
+        baseline.is_some() || !gate.needs_baseline(),
+        "{}: max_regression criteria need --baseline METRICS",
+        args.criteria.display()
+    );
     if policy.calibration.as_ref().is_some_and(|c| c.dataset_fingerprint == fingerprint) {
         eprintln!("warning: gating the presentations the policy was calibrated on: the figures are optimistic");
     }
@@ -101,7 +110,9 @@ fn check_model(policy: &Policy, set: &ScoreSet) -> Result<()> {
             policy.name,
             cal.model
         ),
-        None => bail!("policy {} was calibrated for model {}: name the scores' model with --model", policy.name, cal.model),
+        None => {
+            bail!("policy {} was calibrated for model {}: name the scores' model with --model", policy.name, cal.model)
+        }
     }
 }
 

@@ -122,7 +122,10 @@ struct Pair<'a> {
 impl Pair<'_> {
     /// Errors (base, current) when both runs scored it.
     fn errors(&self, o: &DiffOptions) -> Option<(bool, bool)> {
-        Some((wrong(self.base, self.base.score?, o.base_threshold), wrong(self.current, self.current.score?, o.current_threshold)))
+        Some((
+            wrong(self.base, self.base.score?, o.base_threshold),
+            wrong(self.current, self.current.score?, o.current_threshold),
+        ))
     }
 }
 
@@ -174,11 +177,18 @@ pub fn diff<'a>(base: &'a [Presentation], current: &'a [Presentation], o: &DiffO
             None => {}
         }
     }
-    let mcnemar =
-        McNemar { paired: scored.len() as u64, worse, better, p_value: mcnemar_exact(worse, better), method: "exact binomial, two-sided" };
+    let mcnemar = McNemar {
+        paired: scored.len() as u64,
+        worse,
+        better,
+        p_value: mcnemar_exact(worse, better),
+        method: "exact binomial, two-sided",
+    };
 
-    let mut rates: Vec<RateChange> = change("bpcer", None, scored.iter().copied().filter(|p| p.base.bona_fide), o).into_iter().collect();
-    let species: BTreeSet<&str> = scored.iter().filter(|p| !p.base.bona_fide).map(|p| p.base.species.as_str()).collect();
+    let mut rates: Vec<RateChange> =
+        change("bpcer", None, scored.iter().copied().filter(|p| p.base.bona_fide), o).into_iter().collect();
+    let species: BTreeSet<&str> =
+        scored.iter().filter(|p| !p.base.bona_fide).map(|p| p.base.species.as_str()).collect();
     for s in species {
         let members = scored.iter().copied().filter(|p| !p.base.bona_fide && p.base.species == s);
         rates.extend(change(&format!("apcer[{s}]"), None, members, o));

@@ -60,11 +60,8 @@ fn flips_rates_and_segments_by_hand() {
     assert_eq!((print.base.k, print.current.k, print.base.n, print.change, print.better), (1, 0, 1, -1.0, 1));
     assert_eq!((rate("apcer[replay]").change, rate("apcer[replay]").worse), (1.0, 1));
 
-    let seg: Vec<(&str, &str, u64)> = d
-        .segments
-        .iter()
-        .map(|r| (r.segment.as_deref().unwrap(), r.rate.as_str(), r.base.n))
-        .collect();
+    let seg: Vec<(&str, &str, u64)> =
+        d.segments.iter().map(|r| (r.segment.as_deref().unwrap(), r.rate.as_str(), r.base.n)).collect();
     // session 1 has no attacks: no apcer_pooled row there.
     assert_eq!(seg, [("1", "bpcer", 2), ("2", "bpcer", 1), ("2", "apcer_pooled", 2)]);
     assert_eq!(d.ks_bona_fide.unwrap().n_base, 3);

@@ -96,7 +96,10 @@ fn check_one(c: &Criterion, current: &Value, baseline: Option<&Value>) -> Outcom
             let worse_by = if c.metric.higher_is_better { then.value - now.value } else { now.value - then.value };
             // The difference of two ratios is not exact in floating point (0.05 - 0.04 > 0.01): a change
             // of exactly the tolerance must pass, so rounding noise below 1e-12 is ignored.
-            (worse_by <= tol + 1e-12, Some(format!("baseline {}, change {:+.2} points", then.text, 100.0 * (now.value - then.value))))
+            (
+                worse_by <= tol + 1e-12,
+                Some(format!("baseline {}, change {:+.2} points", then.text, 100.0 * (now.value - then.value))),
+            )
         }
     };
     let measured = match detail {
@@ -126,7 +129,8 @@ pub fn measure(c: &Criterion, doc: &Value) -> Result<Measured, String> {
         node = match node.get(key) {
             Some(next) => next,
             None if c.metric.path.get(depth) == Some(&"{species}") => {
-                let present: Vec<&str> = node.as_object().map(|m| m.keys().map(String::as_str).collect()).unwrap_or_default();
+                let present: Vec<&str> =
+                    node.as_object().map(|m| m.keys().map(String::as_str).collect()).unwrap_or_default();
                 return Err(format!("no presentations of species {key:?} (species present: {})", present.join(", ")));
             }
             None => return Err(format!("the metrics document has no {}", path[..=depth].join("."))),

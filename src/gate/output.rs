@@ -20,12 +20,16 @@ fn headline(name: &str, outcomes: &[Outcome]) -> String {
 
 /// An aligned text table, then the headline.
 pub fn table(name: &str, outcomes: &[Outcome]) -> String {
-    let width = |f: fn(&Outcome) -> &str, title: &str| outcomes.iter().map(|o| f(o).chars().count()).chain([title.len()]).max().unwrap_or(0);
-    let (wc, wl, wm) = (width(|o| &o.criterion, "CRITERION"), width(|o| &o.limit, "LIMIT"), width(|o| &o.measured, "MEASURED"));
+    let width = |f: fn(&Outcome) -> &str, title: &str| {
+        outcomes.iter().map(|o| f(o).chars().count()).chain([title.len()]).max().unwrap_or(0)
+    };
+    let (wc, wl, wm) =
+        (width(|o| &o.criterion, "CRITERION"), width(|o| &o.limit, "LIMIT"), width(|o| &o.measured, "MEASURED"));
     let mut s = format!("{:<wc$}  {:<wl$}  {:<wm$}  RESULT\n", "CRITERION", "LIMIT", "MEASURED");
     for o in outcomes {
         let reason = o.reason.as_deref().map(|r| format!("  ({r})")).unwrap_or_default();
-        let _ = writeln!(s, "{:<wc$}  {:<wl$}  {:<wm$}  {}{reason}", o.criterion, o.limit, o.measured, o.verdict.as_str());
+        let _ =
+            writeln!(s, "{:<wc$}  {:<wl$}  {:<wm$}  {}{reason}", o.criterion, o.limit, o.measured, o.verdict.as_str());
     }
     s + &headline(name, outcomes)
 }
@@ -117,7 +121,10 @@ mod tests {
     #[test]
     fn junit_has_one_case_per_criterion_with_escaped_text() {
         let x = junit("a&b", &outcomes());
-        assert!(x.contains("<testsuite name=\"liveness gate a&amp;b\" tests=\"3\" failures=\"1\" skipped=\"1\""), "{x}");
+        assert!(
+            x.contains("<testsuite name=\"liveness gate a&amp;b\" tests=\"3\" failures=\"1\" skipped=\"1\""),
+            "{x}"
+        );
         assert_eq!(x.matches("<testcase ").count(), 3);
         assert!(x.contains("name=\"apcer[print] &lt;= 5.00%\""), "{x}");
         assert!(x.contains("<failure message=\"value 7.00% is outside &lt;= 5.00%\">"), "{x}");

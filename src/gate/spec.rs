@@ -35,7 +35,12 @@ const fn rate(name: &'static str, path: &'static [&'static str], param: Param, a
 pub const METRICS: &[MetricKind] = &[
     rate("bpcer", &["at_threshold", "bona_fide", "bpcer"], Param::None, "BPCER at the policy threshold"),
     rate("bpnrr", &["at_threshold", "bona_fide", "bpnrr"], Param::None, "bona fide non-response rate"),
-    rate("bpcer_sys", &["at_threshold", "bona_fide", "bpcer_sys"], Param::None, "BPCER counting non-responses as rejections"),
+    rate(
+        "bpcer_sys",
+        &["at_threshold", "bona_fide", "bpcer_sys"],
+        Param::None,
+        "BPCER counting non-responses as rejections",
+    ),
     rate("apcer_max", &["at_threshold", "attack", "apcer_max"], Param::None, "worst-species APCER"),
     rate("apcer_pooled", &["at_threshold", "attack", "apcer_pooled"], Param::None, "APCER over all attacks"),
     rate("apnrr_max", &["at_threshold", "attack", "apnrr_max"], Param::None, "worst-species attack non-response rate"),
@@ -44,7 +49,12 @@ pub const METRICS: &[MetricKind] = &[
     rate("apnrr", &["at_threshold", "species", "{species}", "apnrr"], Param::Species, "APNRR of one species"),
     rate("worst_segment_bpcer", &["segments", "worst_bpcer"], Param::None, "BPCER of the worst metadata segment"),
     rate("worst_segment_apcer_max", &["segments", "worst_apcer_max"], Param::None, "APCER_max of the worst segment"),
-    rate("bona_fide_retry", &["decision_bands", "bona_fide", "retry"], Param::None, "share of bona fide asked to retry"),
+    rate(
+        "bona_fide_retry",
+        &["decision_bands", "bona_fide", "retry"],
+        Param::None,
+        "share of bona fide asked to retry",
+    ),
     MetricKind {
         name: "completion",
         path: &["decision_bands", "completion", "{attempts}"],
@@ -149,7 +159,8 @@ struct CriterionFile {
 
 impl Gate {
     pub fn load(path: &Path) -> Result<Gate> {
-        let text = std::fs::read_to_string(path).with_context(|| format!("cannot read gate file {}", path.display()))?;
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("cannot read gate file {}", path.display()))?;
         Gate::parse(&text).with_context(|| format!("invalid gate file {}", path.display()))
     }
 
@@ -162,7 +173,13 @@ impl Gate {
             .enumerate()
             .map(|(i, c)| c.check().with_context(|| format!("criterion {} ({})", i + 1, c.metric)))
             .collect::<Result<_>>()?;
-        Ok(Gate { name: file.name, description: file.description, segment_by: file.segment_by, min_segment: file.min_segment, criteria })
+        Ok(Gate {
+            name: file.name,
+            description: file.description,
+            segment_by: file.segment_by,
+            min_segment: file.min_segment,
+            criteria,
+        })
     }
 
     /// The k of every completion criterion (at least 1, so the bands section is always computed).
@@ -276,14 +293,19 @@ mod tests {
 
     #[test]
     fn mistakes_are_precise_errors() {
-        assert!(error("[[criterion]]\nmetric = \"apcer_mx\"\nmax = 0.1\n").contains("unknown metric `apcer_mx`; metrics: bpcer"));
+        assert!(
+            error("[[criterion]]\nmetric = \"apcer_mx\"\nmax = 0.1\n")
+                .contains("unknown metric `apcer_mx`; metrics: bpcer")
+        );
         assert!(error("[[criterion]]\nmetric = \"bpcer\"\nmax = 0.1\nlimit = 2\n").contains("unknown field `limit`"));
         assert!(error("[[criterion]]\nmetric = \"bpcer\"\n").contains("exactly one of max, min, max_regression"));
         assert!(error("[[criterion]]\nmetric = \"bpcer\"\nmax = 0.1\nmin = 0.0\n").contains("exactly one"));
         assert!(error("[[criterion]]\nmetric = \"apcer\"\nmax = 0.1\n").contains("needs `species"));
         assert!(error("[[criterion]]\nmetric = \"bpcer\"\nspecies = \"x\"\nmax = 0.1\n").contains("has no species"));
         assert!(error("[[criterion]]\nmetric = \"completion\"\nmin = 0.9\n").contains("needs `attempts"));
-        assert!(error("[[criterion]]\nmetric = \"eer\"\nmax = 0.1\nbound = \"upper\"\n").contains("no confidence interval"));
+        assert!(
+            error("[[criterion]]\nmetric = \"eer\"\nmax = 0.1\nbound = \"upper\"\n").contains("no confidence interval")
+        );
         assert!(error("[[criterion]]\nmetric = \"bpcer\"\nmin = 0.1\nbound = \"upper\"\n").contains("goes with max"));
         assert!(error("[[criterion]]\nmetric = \"bpcer\"\nmax = 5\n").contains("within 0..1"));
         assert!(error("").contains("no [[criterion]]"));

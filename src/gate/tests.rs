@@ -63,7 +63,9 @@ fn unevaluable_criteria_fail_unless_optional() {
 
 #[test]
 fn regression_against_a_baseline() {
-    let g = gate("[[criterion]]\nmetric = \"bpcer\"\nmax_regression = 0.01\n[[criterion]]\nmetric = \"auc\"\nmax_regression = 0.001\n");
+    let g = gate(
+        "[[criterion]]\nmetric = \"bpcer\"\nmax_regression = 0.01\n[[criterion]]\nmetric = \"auc\"\nmax_regression = 0.001\n",
+    );
     // BPCER 5% now; baseline 4% -> worse by 1 point: allowed; baseline 3% -> 2 points: fails.
     assert_eq!(verdicts(&g, Some(&doc(4)))[0].0, Verdict::Pass);
     let v = verdicts(&g, Some(&doc(3)));
