@@ -114,6 +114,11 @@ impl ScoreSet {
         Ok(ScoreSet { file, model, filter: sel.filter.cloned(), presentations })
     }
 
+    /// Reads what the command-line options [`crate::cli::ScoreSelection`] select from `path`.
+    pub fn selected(path: &Path, sel: &crate::cli::ScoreSelection) -> Result<ScoreSet> {
+        ScoreSet::load(Selector { path, model: sel.model.as_deref(), filter: sel.filter.as_ref(), flip: sel.flip })
+    }
+
     /// `file [model] [filter]`, for reports.
     pub fn describe(&self) -> String {
         let mut s = self.file.display().to_string();

@@ -11,16 +11,10 @@ use crate::model::descriptor;
 use crate::policy::{self, Bands, Policy};
 use crate::report::format::{rate, threshold};
 use crate::run::utc_now_iso;
-use crate::scoreset::{ScoreSet, Selector};
+use crate::scoreset::ScoreSet;
 
 pub fn run(ctx: &Context, args: &CalibrateArgs) -> Result<ExitCode> {
-    let sel = &args.select;
-    let set = ScoreSet::load(Selector {
-        path: &args.scores,
-        model: sel.model.as_deref(),
-        filter: sel.filter.as_ref(),
-        flip: sel.flip,
-    })?;
+    let set = ScoreSet::selected(&args.scores, &args.select)?;
     for (name, v) in [("--pass-apcer", args.pass_apcer), ("--retry-bpcer", args.retry_bpcer)] {
         ensure!((0.0..=1.0).contains(&v), "{name} must be within 0..1, got {v}");
     }

@@ -15,7 +15,7 @@ use crate::gate::{Gate, Verdict, check, junit, markdown, table};
 use crate::metrics::{DEFAULT_OPERATING_RATES, EvalOptions, Policy as BandPolicy, SegmentOptions, evaluate};
 use crate::policy::{self, Policy};
 use crate::run::utc_now_iso;
-use crate::scoreset::{ScoreSet, Selector};
+use crate::scoreset::ScoreSet;
 
 /// Runs the gate; any error is exit 2, so that exit 1 always means "a criterion failed".
 pub fn run(ctx: &Context, args: &GateArgs) -> Result<ExitCode> {
@@ -31,13 +31,7 @@ pub fn run(ctx: &Context, args: &GateArgs) -> Result<ExitCode> {
 fn gate(ctx: &Context, args: &GateArgs) -> Result<ExitCode> {
     let gate = Gate::load(&args.criteria)?;
     let policy = policy::resolve(&args.policy, &ctx.config_dirs)?;
-    let sel = &args.select;
-    let set = ScoreSet::load(Selector {
-        path: &args.scores,
-        model: sel.model.as_deref(),
-        filter: sel.filter.as_ref(),
-        flip: sel.flip,
-    })?;
+    let set = ScoreSet::selected(&args.scores, &args.select)?;
     check_model(&policy, &set)?;
     let fingerprint = set.fingerprint();
     let baseline = args.baseline.as_deref().map(|b| load_baseline(b, &fingerprint)).transpose()?;
