@@ -20,7 +20,7 @@ pub use record::{Calibration, Figure, ModelFile, Reached};
 pub use select::{Figures, choose, figures, index_at};
 pub use target::{Bound, TARGET_SYNTAX, Target};
 
-use crate::metrics::Sweep;
+use crate::metrics::{Sweep, Threshold};
 use crate::scorefile::Presentation;
 
 /// A calibrated threshold and band, each with the rates reached there.
@@ -38,11 +38,29 @@ pub fn calibrate(presentations: &[Presentation], target: Target, bound: Bound, e
     let sweep = Sweep::build(presentations)?;
     let index = choose(&sweep, target, bound)?;
     let (pass, retry) = band_edges(&sweep, index, edges, bound)?;
-    Ok(Outcome { threshold: figures(&sweep, index)?, pass: figures(&sweep, pass)?, retry: figures(&sweep, retry)? })
+    let applied = Threshold(applied(&sweep, index, target));
+    let mut out =
+        Outcome { threshold: figures(&sweep, index)?, pass: figures(&sweep, pass)?, retry: figures(&sweep, retry)? };
+    out.threshold.threshold = applied;
+    if retry == index {
+        // The band holds the threshold: a retry edge on the threshold's candidate is the threshold.
+        out.retry.threshold = applied;
+    }
+    Ok(out)
 }
 
 /// Only the threshold meeting `target` (point estimates); +inf when only rejecting everyone meets it.
 pub fn threshold_for(presentations: &[Presentation], target: Target) -> Result<f64> {
     let sweep = Sweep::build(presentations)?;
-    Ok(sweep.threshold(choose(&sweep, target, Bound::Point)?))
+    Ok(applied(&sweep, choose(&sweep, target, Bound::Point)?, target))
+}
+
+/// The threshold to apply: the chosen candidate, except that a fixed threshold stays as given. (Its
+/// candidate, the lowest score >= t, decides the calibration presentations alike, but new scores can
+/// fall between the two.)
+fn applied(sweep: &Sweep, index: usize, target: Target) -> f64 {
+    match target {
+        Target::Fixed(t) => t,
+        _ => sweep.threshold(index),
+    }
 }

@@ -167,10 +167,13 @@ fn hand_computed_threshold_figures_and_band() {
 fn band_always_contains_the_threshold() {
     let edges = BandEdges { pass_apcer: 1.0, retry_bpcer: 1.0 };
     let out = calibrate(&sample(), Target::Fixed(0.5), Bound::Point, edges).unwrap();
+    // The fixed threshold stays 0.5 (its rates are those of the candidate 0.6, which decides alike).
     assert_eq!(
         (out.pass.threshold, out.threshold.threshold, out.retry.threshold),
-        (Threshold(0.6), Threshold(0.6), Threshold(0.6))
+        (Threshold(0.6), Threshold(0.5), Threshold(0.5))
     );
+    assert_eq!((out.threshold.index, out.pass.index, out.retry.index), (4, 4, 4));
+    assert_eq!(threshold_for(&sample(), Target::Fixed(0.5)).unwrap(), 0.5);
 }
 
 #[test]

@@ -74,10 +74,10 @@ fn policy_of(ctx: &Context, args: &CalibrateArgs, set: &ScoreSet, out: &Outcome,
     let descriptor = descriptor::resolve(&model, &ctx.catalog()?)?;
     let finite = |what: &str, f: &Figures| {
         let t = f.threshold.0;
+        ensure!(t != f64::INFINITY, "only rejecting everyone meets the {what}'s target: relax it");
         ensure!(
             (0.0..=1.0).contains(&t),
-            "the {what} is {} (outside 0..1): only rejecting everyone meets it; relax the target",
-            f.threshold
+            "the {what} is {t}, outside 0..1: a policy holds live probabilities (flipped or other scores cannot be written as one)"
         );
         Ok(t)
     };
