@@ -95,7 +95,8 @@ impl ScoreFormat {
 /// True for columns that are never metadata: engine outputs (scores, status, boxes, per-model
 /// `*_score`, quality `q_*`) would make useless, near-unique segments.
 pub fn is_reserved(column: &str) -> bool {
-    const RESERVED: [&str; 9] = ["score", "status", "reason", "face_found", "x1", "y1", "x2", "y2", "face_count"];
+    const RESERVED: [&str; 11] =
+        ["score", "status", "reason", "decision", "band", "face_found", "x1", "y1", "x2", "y2", "face_count"];
     RESERVED.contains(&column) || column.ends_with("_score") || column.starts_with("q_")
 }
 
