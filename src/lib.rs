@@ -12,6 +12,7 @@ pub mod decode;
 pub mod detect;
 pub mod frame;
 pub mod input;
+pub mod landmarks;
 pub mod model;
 pub mod policy;
 pub mod quality;
