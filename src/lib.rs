@@ -18,6 +18,7 @@ pub mod policy;
 pub mod quality;
 pub mod runtime;
 pub mod score;
+pub mod session;
 
 use std::process::ExitCode;
 
@@ -34,5 +35,6 @@ pub fn run() -> Result<ExitCode> {
         Command::Score(args) => commands::score::run(&ctx, args),
         Command::Models(cmd) => commands::models::run(&ctx, cmd),
         Command::Bench(args) => commands::bench::run(&ctx, args),
+        Command::Session(cmd) => commands::session::run(&ctx, cmd),
     }
 }

@@ -3,6 +3,7 @@
 pub mod bench;
 pub mod models;
 pub mod score;
+pub mod session;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
