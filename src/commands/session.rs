@@ -204,5 +204,30 @@ fn bench(ctx: &Context, args: &SessionBenchArgs) -> Result<ExitCode> {
         per_frame(st.landmarks) / 2.0,
         per_frame(st.passive)
     );
+    let (runs, inference) = landmark_inference(&setup, &inputs[0])?;
+    println!("landmark inference alone (ONNX Runtime, 1 thread, a real face crop): {inference:.2} ms per run (best of {runs})");
     Ok(ExitCode::SUCCESS)
+}
+
+/// ONNX Runtime's own time for one face-mesh run, on the crop of the first frame with a face: the floor
+/// the landmark stage is up against.
+fn landmark_inference(setup: &Setup, input: &SessionInput) -> Result<(usize, f64)> {
+    use crate::landmarks::crop::{Square, sample};
+    let mut detector = crate::detect::ultraface::UltraFace::load(&crate::model::locate(&setup.models_dir, super::DETECTOR_FILE)?)?;
+    let mut mesh = crate::landmarks::FaceMesh::load(&crate::model::locate(&setup.models_dir, crate::landmarks::mesh::MODEL_FILE)?)?;
+    for f in &input.frames {
+        let Ok(frame) = crate::decode::decode_file(&f.path, &setup.limits) else { continue };
+        let Some(face) = crate::detect::largest(&detector.detect(&frame)?).map(|d| d.face) else { continue };
+        let mut tensor = Vec::new();
+        sample(&frame, &Square::around_box(&face), &mut tensor);
+        let runs = 50;
+        let mut best = f64::MAX;
+        for _ in 0..runs {
+            let t = Instant::now();
+            mesh.infer(&tensor)?;
+            best = best.min(t.elapsed().as_secs_f64() * 1000.0);
+        }
+        return Ok((runs, best));
+    }
+    bail!("bench: no frame of {} has a face", input.id)
 }
