@@ -132,6 +132,12 @@ impl SessionInput {
         if frames.is_empty() {
             return self.fail("no_frames", format!("{}: `frames` is empty", file.display()));
         }
+        // Frames live in the session folder: a session file cannot pull in files from elsewhere.
+        let outside: Vec<&str> = frames.iter().map(Entry::file).filter(|f| crate::dataset::paths::normalize_rel(f).is_err()).collect();
+        if !outside.is_empty() {
+            let detail = format!("{}: frame(s) {outside:?} are not inside {}; name frames relative to the session folder", file.display(), dir.display());
+            return self.fail("bad_session_file", detail);
+        }
         let missing: Vec<&str> = frames.iter().map(Entry::file).filter(|f| !dir.join(f).is_file()).collect();
         if !missing.is_empty() {
             let detail = format!("{}: frame(s) {missing:?} do not exist in {}", file.display(), dir.display());
@@ -288,6 +294,9 @@ mod tests {
         write(d, SESSION_FILE, r#"{"challenges": ["smile", "blink"], "ordered": false, "frames": [{"file": "f_10.jpg", "t": 0.5}, "f_9.jpg"]}"#);
         let s = read();
         assert_eq!((s.challenges, s.ordered, s.frames[0].t, s.frames[1].t), (vec![Challenge::Smile, Challenge::Blink], false, Some(0.5), None));
+        write(d, SESSION_FILE, r#"{"frames": ["f_9.jpg", "../f_10.jpg", "/etc/hostname"]}"#);
+        let p = read().problem.unwrap();
+        assert!(p.reason == "bad_session_file" && p.detail.contains("../f_10.jpg") && p.detail.contains("/etc/hostname"), "{p:?}");
         write(d, SESSION_FILE, r#"{"challenge": ["smile"]}"#);
         assert_eq!(read().problem.unwrap().reason, "bad_session_file");
         write(d, SESSION_FILE, r#"{"frames": []}"#);
