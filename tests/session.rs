@@ -3,7 +3,8 @@
 //! Ground truth of the challenge sequences was established by looking at the frames: in subject 0007's
 //! live session 1, picture 174 has both eyes closed and pictures 166 and 183 open (a real blink); in
 //! photo-attack session 0005_00_03_02, picture 306 shows the printed photo turned about its vertical axis
-//! (289 and 324 flat): a photo faking a head turn.
+//! (289 and 324 flat): a photo faking a head turn; in subject 0006's live session 1, picture 11 has a closed
+//! neutral mouth and pictures 331-342 a broad smile showing teeth.
 
 mod common;
 
@@ -44,10 +45,13 @@ fn challenges_on_real_sequences_a_blink_and_a_turned_photo() {
     copy_frames(&nuaa, LIVE_0007, &[141, 145, 149, 152, 156, 160, 166, 174, 183, 188], &blink);
     std::fs::write(blink.join("session.json"), r#"{"challenges": ["blink", "head_left"]}"#).unwrap();
     copy_frames(&nuaa, PHOTO_0005, &[153, 171, 248, 289, 306, 324], &turned);
-    std::fs::write(turned.join("session.json"), r#"{"challenges": ["head_left", "blink"]}"#).unwrap();
+    std::fs::write(turned.join("session.json"), r#"{"challenges": ["head_left", "blink", "smile"]}"#).unwrap();
+    let smile = tmp.path().join("smile");
+    copy_frames(&nuaa, "ClientRaw/0006/0006_00_00_01_", &[0, 11, 15, 331, 335, 339, 342], &smile);
+    std::fs::write(smile.join("session.json"), r#"{"challenges": ["smile", "head_right"]}"#).unwrap();
     let out = common::liveness()
         .args(["session", "score", "--json", "--frames", "0", "--no-passive"])
-        .args([&blink, &turned])
+        .args([&blink, &turned, &smile])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
@@ -56,10 +60,14 @@ fn challenges_on_real_sequences_a_blink_and_a_turned_photo() {
     assert_eq!(outcomes(&s[0]), [("blink".to_string(), true), ("head_left".to_string(), false)]);
     assert!(s[0]["verdict"]["challenges"][0]["peak"].as_f64().unwrap() < 0.75, "EAR dip below 0.75 of the median");
     assert_eq!(s[0]["verdict"]["liveness_score"].as_f64(), Some(50.0));
-    // The turned photo fakes head_left (apparent yaw +19 degrees from its neutral, then back) and cannot blink.
-    assert_eq!(outcomes(&s[1]), [("head_left".to_string(), true), ("blink".to_string(), false)]);
+    // The turned photo fakes head_left (apparent yaw +19 degrees from its neutral, then back); no blink, no smile.
+    assert_eq!(outcomes(&s[1]), [("head_left".to_string(), true), ("blink".to_string(), false), ("smile".to_string(), false)]);
     assert!(s[1]["verdict"]["challenges"][0]["peak"].as_f64().unwrap() > 15.0);
+    // In order, blink and smile are looked for after the turn completed on the last frame: nothing left.
+    assert!(s[1]["verdict"]["challenges"][1]["peak"].is_null() && s[1]["verdict"]["challenges"][2]["peak"].is_null());
     assert_eq!(s[1]["verdict"]["mode"], "active");
+    // The smile widens the mouth past 1.12 x the neutral width; the head stayed frontal.
+    assert_eq!(outcomes(&s[2]), [("smile".to_string(), true), ("head_right".to_string(), false)]);
 }
 
 /// A frame of `w` x `h` made from a NUAA picture: resized, or two pictures side by side (`pair`).

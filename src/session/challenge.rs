@@ -89,14 +89,18 @@ pub struct Outcome {
     /// Index in the timeline of the frame that completed it.
     pub completed_at: Option<usize>,
     /// The strongest response seen from where the search started: degrees of yaw towards the asked side,
-    /// EAR / baseline (lowest), or mouth width / baseline (highest).
-    pub peak: f64,
+    /// EAR / baseline (lowest), or mouth width / baseline (highest); `None` when no frame was left to search
+    /// (an ordered challenge after one completed on the last frame).
+    pub peak: Option<f64>,
 }
 
 /// Looks for `challenge` in `timeline[start..]`.
 pub fn detect(challenge: Challenge, timeline: &[Geometry], base: &Baseline, t: &Thresholds, start: usize) -> Outcome {
     let rest = timeline.get(start..).unwrap_or(&[]);
-    let found = |peak: f64, at: Option<usize>| Outcome { challenge, passed: at.is_some(), completed_at: at.map(|i| i + start), peak };
+    if rest.is_empty() {
+        return Outcome { challenge, passed: false, completed_at: None, peak: None };
+    }
+    let found = |peak: f64, at: Option<usize>| Outcome { challenge, passed: at.is_some(), completed_at: at.map(|i| i + start), peak: Some(peak) };
     match challenge {
         Challenge::HeadLeft | Challenge::HeadRight => {
             // Positive yaw is the subject's own left.
@@ -182,7 +186,7 @@ mod tests {
         let tl: Vec<_> = yaws.iter().map(|&y| geometry(y, 0.3, 0.6)).collect();
         let base = Baseline::of(&tl, 2);
         let left = detect(Challenge::HeadLeft, &tl, &base, &thresholds(), 0);
-        assert!(left.passed && left.completed_at == Some(4) && left.peak == 18.0, "{left:?}");
+        assert!(left.passed && left.completed_at == Some(4) && left.peak == Some(18.0), "{left:?}");
         assert!(!detect(Challenge::HeadRight, &tl, &base, &thresholds(), 0).passed);
         // Out but never back: not completed.
         let stuck: Vec<_> = [2.0, 2.0, 25.0, 25.0].iter().map(|&y| geometry(y, 0.3, 0.6)).collect();
@@ -196,7 +200,8 @@ mod tests {
         let base = Baseline::of(&tl, 2);
         assert_eq!(base.ear, 0.30);
         let b = detect(Challenge::Blink, &tl, &base, &thresholds(), 0);
-        assert!(b.passed && b.completed_at == Some(4) && (b.peak - 0.4).abs() < 1e-9, "{b:?}");
+        assert!(b.passed && b.completed_at == Some(4) && (b.peak.unwrap() - 0.4).abs() < 1e-9, "{b:?}");
+        assert_eq!(detect(Challenge::Blink, &tl, &base, &thresholds(), 6).peak, None, "nothing left to search");
         // Eyes closing at the end and staying closed: no recovery, no blink.
         assert!(!detect(Challenge::Blink, &tl[..4], &base, &thresholds(), 0).passed);
     }

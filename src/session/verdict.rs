@@ -94,7 +94,9 @@ pub fn judge(session: &SessionInput, analysis: &Analysis, policy: &SessionPolicy
     };
     let blink = challenge::detect(Challenge::Blink, &timeline, &base, d, 0);
     let smile = challenge::detect(Challenge::Smile, &timeline, &base, d, 0);
-    let measures = Measures { yaw_range: range(|g| g.yaw), pitch_range: range(|g| g.pitch), ear_min_ratio: blink.peak, blink: blink.passed, smile_peak: smile.peak };
+    // Searched from the first frame of a non-empty timeline, so both peaks exist.
+    let (ear_min_ratio, smile_peak) = (blink.peak.unwrap_or(1.0), smile.peak.unwrap_or(1.0));
+    let measures = Measures { yaw_range: range(|g| g.yaw), pitch_range: range(|g| g.pitch), ear_min_ratio, blink: blink.passed, smile_peak };
     let outcomes = challenge::verify(&session.challenges, session.ordered, &timeline, &base, d);
     let (mode, pose, expression, pose_weight, expression_weight) = if outcomes.is_empty() {
         let v = &policy.variation;
