@@ -28,7 +28,7 @@ fn raw_outputs_on_a_fixed_tensor_match_python() {
     let raw = mesh.infer(&pattern()).unwrap();
     assert_eq!(raw.points.len(), 468);
     // (index, x, y, z) in model-input units, from onnxruntime 1.31.1 on the same tensor.
-    let want: [(usize, [f32; 3]); 5] = [
+    let want: [(usize, [f64; 3]); 5] = [
         (1, [102.86095, 100.84774, -21.62157]),
         (33, [61.37551, 72.49152, 0.75365]),
         (152, [99.45732, 155.28937, 3.78255]),
@@ -36,8 +36,9 @@ fn raw_outputs_on_a_fixed_tensor_match_python() {
         (454, [145.25412, 74.00735, 48.05180]),
     ];
     for (i, w) in want {
-        for k in 0..3 {
-            assert!((raw.points[i][k] - w[k]).abs() < 2e-3, "point {i}[{k}]: {} vs {}", raw.points[i][k], w[k]);
+        for (k, want) in w.into_iter().enumerate() {
+            let got = f64::from(raw.points[i][k]);
+            assert!((got - want).abs() < 2e-3, "point {i}[{k}]: {got} vs {want}");
         }
     }
     // Presence logit -9.387426: a pattern is no face.
@@ -54,10 +55,21 @@ fn two_pass_landmarks_on_a_nuaa_frame_follow_the_contract() {
     let m = mesh.landmarks(&frame, &FaceBox { x1: 264, y1: 125, x2: 413, y2: 322 }, 0.5).unwrap();
     // Image pixels from a Python implementation of the contract (PIL decode; decoders differ by a few
     // levels, hence the contract's 0.5 px tolerance rather than exact values).
-    let want = [(33, 289.448, 211.117), (263, 391.207, 207.725), (61, 312.473, 286.657), (291, 372.611, 284.797), (152, 344.180, 333.483)];
+    let want = [
+        (33, 289.448, 211.117),
+        (263, 391.207, 207.725),
+        (61, 312.473, 286.657),
+        (291, 372.611, 284.797),
+        (152, 344.180, 333.483),
+    ];
     for (i, x, y) in want {
         let p = m.points[i];
-        assert!((p[0] - x).abs() < 0.5 && (p[1] - y).abs() < 0.5, "point {i}: ({:.3}, {:.3}) vs ({x}, {y})", p[0], p[1]);
+        assert!(
+            (p[0] - x).abs() < 0.5 && (p[1] - y).abs() < 0.5,
+            "point {i}: ({:.3}, {:.3}) vs ({x}, {y})",
+            p[0],
+            p[1]
+        );
     }
     assert!(m.presence > 0.99);
 }

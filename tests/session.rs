@@ -61,7 +61,10 @@ fn challenges_on_real_sequences_a_blink_and_a_turned_photo() {
     assert!(s[0]["verdict"]["challenges"][0]["peak"].as_f64().unwrap() < 0.75, "EAR dip below 0.75 of the median");
     assert_eq!(s[0]["verdict"]["liveness_score"].as_f64(), Some(50.0));
     // The turned photo fakes head_left (apparent yaw +19 degrees from its neutral, then back); no blink, no smile.
-    assert_eq!(outcomes(&s[1]), [("head_left".to_string(), true), ("blink".to_string(), false), ("smile".to_string(), false)]);
+    assert_eq!(
+        outcomes(&s[1]),
+        [("head_left".to_string(), true), ("blink".to_string(), false), ("smile".to_string(), false)]
+    );
     assert!(s[1]["verdict"]["challenges"][0]["peak"].as_f64().unwrap() > 15.0);
     // In order, blink and smile are looked for after the turn completed on the last frame: nothing left.
     assert!(s[1]["verdict"]["challenges"][1]["peak"].is_null() && s[1]["verdict"]["challenges"][2]["peak"].is_null());
@@ -148,7 +151,9 @@ fn bad_sessions_get_reasons_and_the_others_are_still_scored() {
     assert!((0.0..=1.0).contains(&score));
     assert!(rows[1..].iter().all(|r| r[col("score")].is_empty()));
     // Each reason is explained on stderr with the file and what is wrong.
-    for needle in ["0007_00_00_01_9999.png is 320x240", "\"wink\"", "nope.jpg", "3 no_face", "3 multiple_faces", "no frames"] {
+    for needle in
+        ["0007_00_00_01_9999.png is 320x240", "\"wink\"", "nope.jpg", "3 no_face", "3 multiple_faces", "no frames"]
+    {
         assert!(stderr.contains(needle), "`{needle}` missing from stderr:\n{stderr}");
     }
 }
@@ -185,7 +190,12 @@ fn nuaa_sessions_make_an_evaluation_score_file() {
     let blink = text.lines().next().unwrap().split(',').position(|h| h == "blink").unwrap();
     assert_eq!((rows[0][blink], rows[1][blink]), ("1", "0"));
     // The table names the sessions too.
-    let table = common::liveness().args(["session", "score", "--dataset"]).arg(&root).args(["--frames", "0", "--no-passive"]).output().unwrap();
+    let table = common::liveness()
+        .args(["session", "score", "--dataset"])
+        .arg(&root)
+        .args(["--frames", "0", "--no-passive"])
+        .output()
+        .unwrap();
     assert!(String::from_utf8_lossy(&table.stdout).contains("ImposterRaw/0005/0005_00_03_02"));
 }
 
@@ -200,9 +210,9 @@ fn challenge_sequences_are_random_but_reproducible() {
     assert_eq!(a, run("42"));
     assert_eq!(a["challenges"].as_array().unwrap().len(), 3);
     assert_eq!(a["seed"], 42);
-    let distinct: std::collections::HashSet<String> = (0..10).map(|s| run(&s.to_string())["challenges"].to_string()).collect();
+    let distinct: std::collections::HashSet<String> =
+        (0..10).map(|s| run(&s.to_string())["challenges"].to_string()).collect();
     assert!(distinct.len() > 3, "{distinct:?}");
     let refused = common::liveness().args(["session", "challenge", "--count", "0"]).output().unwrap();
     assert_eq!(refused.status.code(), Some(2));
 }
-

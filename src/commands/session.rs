@@ -13,11 +13,11 @@ use crate::cli::{ChallengeArgs, ModelOptions, SessionBenchArgs, SessionCommand, 
 use crate::dataset::{self, DatasetSpec};
 use crate::decode::DecodeLimits;
 use crate::model::descriptor::Descriptor;
+use crate::score::output::Format;
+use crate::score::parallel::deliver_in_order;
 use crate::session::analyze::{SessionEngine, Stages, analyze};
 use crate::session::challenge::random_sequence;
 use crate::session::input::SessionInput;
-use crate::score::output::Format;
-use crate::score::parallel::deliver_in_order;
 use crate::session::output::{Printer, Scored};
 use crate::session::policy::{self, SessionPolicy};
 use crate::session::verdict::judge;
@@ -70,7 +70,12 @@ fn score(ctx: &Context, args: &SessionScoreArgs) -> Result<ExitCode> {
     }
     let sessions = match &args.dataset {
         Some(root) => {
-            let spec = DatasetSpec { root: root.clone(), kind: args.kind.clone(), layout: args.layout.clone(), split: args.split.clone() };
+            let spec = DatasetSpec {
+                root: root.clone(),
+                kind: args.kind.clone(),
+                layout: args.layout.clone(),
+                split: args.split.clone(),
+            };
             let ds = dataset::open(&spec)?;
             for issue in &ds.issues {
                 eprintln!("liveness: dataset: {issue}");
@@ -79,13 +84,15 @@ fn score(ctx: &Context, args: &SessionScoreArgs) -> Result<ExitCode> {
         }
         None => args.sessions.iter().map(|d| SessionInput::from_folder(d, d.display().to_string())).collect(),
     };
-    let meta: Vec<String> = sessions.iter().flat_map(|s| s.meta.keys().cloned()).collect::<BTreeSet<_>>().into_iter().collect();
+    let meta: Vec<String> =
+        sessions.iter().flat_map(|s| s.meta.keys().cloned()).collect::<BTreeSet<_>>().into_iter().collect();
     let ids: Vec<String> = sessions.iter().map(|s| s.id.clone()).collect();
     let format = Format::from_flags(args.json, args.csv);
     let mut printer = Printer::new(format, meta.clone(), &ids, Box::new(std::io::stdout().lock()))?;
     let mut file = match &args.scores_out {
         Some(path) => {
-            let f = std::fs::File::create(path).with_context(|| format!("cannot create score file {}", path.display()))?;
+            let f =
+                std::fs::File::create(path).with_context(|| format!("cannot create score file {}", path.display()))?;
             Some(Printer::new(Format::Csv, meta, &ids, Box::new(std::io::BufWriter::new(f)))?)
         }
         None => None,
@@ -104,13 +111,19 @@ fn score(ctx: &Context, args: &SessionScoreArgs) -> Result<ExitCode> {
 
 /// Scores sessions on `workers` threads (one engine each, sessions taken in order from a shared counter)
 /// and hands them to `sink` in input order.
-fn score_in_parallel(setup: &Setup, sessions: Vec<SessionInput>, workers: usize, mut sink: impl FnMut(Scored) -> Result<()>) -> Result<()> {
+fn score_in_parallel(
+    setup: &Setup,
+    sessions: Vec<SessionInput>,
+    workers: usize,
+    mut sink: impl FnMut(Scored) -> Result<()>,
+) -> Result<()> {
     if sessions.is_empty() {
         return Ok(());
     }
     // One engine up front: a missing model is reported once, before any work starts.
     let first = std::sync::Mutex::new(Some(setup.engine()?));
-    let slots: Vec<std::sync::Mutex<Option<SessionInput>>> = sessions.into_iter().map(|s| std::sync::Mutex::new(Some(s))).collect();
+    let slots: Vec<std::sync::Mutex<Option<SessionInput>>> =
+        sessions.into_iter().map(|s| std::sync::Mutex::new(Some(s))).collect();
     let next = AtomicUsize::new(0);
     let (tx, rx) = mpsc::channel::<(usize, Result<Scored>)>();
     std::thread::scope(|scope| {
@@ -134,12 +147,18 @@ fn score_in_parallel(setup: &Setup, sessions: Vec<SessionInput>, workers: usize,
         }
         drop(tx);
         let delivered = deliver_in_order(rx, &mut sink)?;
-        if delivered < slots.len() { Err(anyhow!("{} session(s) were not scored", slots.len() - delivered)) } else { Ok(()) }
+        if delivered < slots.len() {
+            Err(anyhow!("{} session(s) were not scored", slots.len() - delivered))
+        } else {
+            Ok(())
+        }
     })
 }
 
 fn challenge(args: &ChallengeArgs) -> Result<ExitCode> {
-    let seed = args.seed.unwrap_or_else(|| std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos() as u64));
+    let seed = args.seed.unwrap_or_else(|| {
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos() as u64)
+    });
     let names: Vec<&str> = random_sequence(usize::from(args.count), seed).into_iter().map(|c| c.as_str()).collect();
     println!("{}", serde_json::json!({ "seed": seed, "challenges": names }));
     Ok(ExitCode::SUCCESS)
@@ -168,14 +187,20 @@ fn frames(ctx: &Context, args: &SessionFramesArgs) -> Result<ExitCode> {
 fn bench(ctx: &Context, args: &SessionBenchArgs) -> Result<ExitCode> {
     let mut setup = Setup::new(ctx, &args.model, "default", true)?;
     setup.policy.max_frames = args.frames;
-    let inputs: Vec<SessionInput> = args.sessions.iter().map(|d| SessionInput::from_folder(d, d.display().to_string())).collect();
+    let inputs: Vec<SessionInput> =
+        args.sessions.iter().map(|d| SessionInput::from_folder(d, d.display().to_string())).collect();
     if let Some(bad) = inputs.iter().find(|s| s.problem.is_some()) {
         bail!("bench: session {} cannot be read: {:?}", bad.id, bad.problem);
     }
     let mut engine = setup.engine()?;
     // A warm-up session: the first ONNX Runtime runs allocate.
     setup.score(&mut engine, inputs[0].clone(), false)?;
-    println!("session bench: {} sessions, {} frames each at most, 1 worker, best of {} passes", inputs.len(), args.frames, args.repeat.max(1));
+    println!(
+        "session bench: {} sessions, {} frames each at most, 1 worker, best of {} passes",
+        inputs.len(),
+        args.frames,
+        args.repeat.max(1)
+    );
     let mut best: Option<(f64, Stages, usize)> = None;
     for _ in 0..args.repeat.max(1) {
         let (mut stages, mut frames) = (Stages::default(), 0);
@@ -183,8 +208,12 @@ fn bench(ctx: &Context, args: &SessionBenchArgs) -> Result<ExitCode> {
         for input in &inputs {
             let s = setup.score(&mut engine, input.clone(), false)?;
             let st = s.analysis.stages;
-            (stages.decode, stages.detect, stages.landmarks, stages.passive) =
-                (stages.decode + st.decode, stages.detect + st.detect, stages.landmarks + st.landmarks, stages.passive + st.passive);
+            (stages.decode, stages.detect, stages.landmarks, stages.passive) = (
+                stages.decode + st.decode,
+                stages.detect + st.detect,
+                stages.landmarks + st.landmarks,
+                stages.passive + st.passive,
+            );
             frames += s.analysis.frames.len();
         }
         let wall = t.elapsed().as_secs_f64() * 1000.0;
@@ -205,7 +234,9 @@ fn bench(ctx: &Context, args: &SessionBenchArgs) -> Result<ExitCode> {
         per_frame(st.passive)
     );
     let (runs, inference) = landmark_inference(&setup, &inputs[0])?;
-    println!("landmark inference alone (ONNX Runtime, 1 thread, a real face crop): {inference:.2} ms per run (best of {runs})");
+    println!(
+        "landmark inference alone (ONNX Runtime, 1 thread, a real face crop): {inference:.2} ms per run (best of {runs})"
+    );
     Ok(ExitCode::SUCCESS)
 }
 
@@ -213,8 +244,12 @@ fn bench(ctx: &Context, args: &SessionBenchArgs) -> Result<ExitCode> {
 /// the landmark stage is up against.
 fn landmark_inference(setup: &Setup, input: &SessionInput) -> Result<(usize, f64)> {
     use crate::landmarks::crop::{Square, sample};
-    let mut detector = crate::detect::ultraface::UltraFace::load(&crate::model::locate(&setup.models_dir, super::DETECTOR_FILE)?)?;
-    let mut mesh = crate::landmarks::FaceMesh::load(&crate::model::locate(&setup.models_dir, crate::landmarks::mesh::MODEL_FILE)?)?;
+    let mut detector =
+        crate::detect::ultraface::UltraFace::load(&crate::model::locate(&setup.models_dir, super::DETECTOR_FILE)?)?;
+    let mut mesh = crate::landmarks::FaceMesh::load(&crate::model::locate(
+        &setup.models_dir,
+        crate::landmarks::mesh::MODEL_FILE,
+    )?)?;
     for f in &input.frames {
         let Ok(frame) = crate::decode::decode_file(&f.path, &setup.limits) else { continue };
         let Some(face) = crate::detect::largest(&detector.detect(&frame)?).map(|d| d.face) else { continue };

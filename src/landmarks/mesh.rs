@@ -52,7 +52,11 @@ impl FaceMesh {
         let (_, coords) = outputs["conv2d_21"].try_extract_tensor::<f32>()?;
         let (_, logit) = outputs["conv2d_31"].try_extract_tensor::<f32>()?;
         if coords.len() != POINTS * 3 || logit.len() != 1 {
-            bail!("the landmark model returned {} coordinates and {} presence values (want 1404 and 1)", coords.len(), logit.len());
+            bail!(
+                "the landmark model returned {} coordinates and {} presence values (want 1404 and 1)",
+                coords.len(),
+                logit.len()
+            );
         }
         let points = coords.chunks_exact(3).map(|p| [p[0], p[1], p[2]]).collect();
         Ok(Raw { points, presence: 1.0 / (1.0 + (-logit[0]).exp()) })

@@ -88,8 +88,19 @@ impl Analysis {
 }
 
 /// Analyses the selected frames of `session`. Only an ONNX Runtime failure is an error.
-pub fn analyze(engine: &mut SessionEngine, session: &SessionInput, policy: &SessionPolicy, limits: &DecodeLimits, points: bool) -> Result<Analysis> {
-    let mut a = Analysis { frames_captured: session.frames.len(), frames: Vec::new(), problem: session.problem.clone(), stages: Stages::default() };
+pub fn analyze(
+    engine: &mut SessionEngine,
+    session: &SessionInput,
+    policy: &SessionPolicy,
+    limits: &DecodeLimits,
+    points: bool,
+) -> Result<Analysis> {
+    let mut a = Analysis {
+        frames_captured: session.frames.len(),
+        frames: Vec::new(),
+        problem: session.problem.clone(),
+        stages: Stages::default(),
+    };
     if a.problem.is_some() {
         return Ok(a);
     }
@@ -97,7 +108,17 @@ pub fn analyze(engine: &mut SessionEngine, session: &SessionInput, policy: &Sess
     for i in select(&session.frames, policy.max_frames) {
         let frame_ref = &session.frames[i];
         let file = frame_ref.path.display().to_string();
-        let mut r = FrameReport { file: file.clone(), t: frame_ref.t, faces: 0, face: None, presence: None, geometry: None, passive: None, dropped: None, points: None };
+        let mut r = FrameReport {
+            file: file.clone(),
+            t: frame_ref.t,
+            faces: 0,
+            face: None,
+            presence: None,
+            geometry: None,
+            passive: None,
+            dropped: None,
+            points: None,
+        };
         let t0 = Instant::now();
         let decoded = decode_file(&frame_ref.path, limits);
         a.stages.decode += ms(t0);
@@ -111,7 +132,10 @@ pub fn analyze(engine: &mut SessionEngine, session: &SessionInput, policy: &Sess
         };
         match &size {
             Some((w, h, first)) if (*w, *h) != (frame.width, frame.height) => {
-                let detail = format!("{file} is {}x{} but {first} is {w}x{h}: a session's frames come from one camera stream", frame.width, frame.height);
+                let detail = format!(
+                    "{file} is {}x{} but {first} is {w}x{h}: a session's frames come from one camera stream",
+                    frame.width, frame.height
+                );
                 a.problem = Some(Problem { reason: "mixed_frame_sizes", detail });
                 return Ok(a);
             }
@@ -129,7 +153,14 @@ pub fn analyze(engine: &mut SessionEngine, session: &SessionInput, policy: &Sess
 }
 
 /// Detect, landmarks and passive score of one decoded frame, into `r`.
-fn frame_geometry(engine: &mut SessionEngine, frame: &Frame, policy: &SessionPolicy, points: bool, r: &mut FrameReport, stages: &mut Stages) -> Result<()> {
+fn frame_geometry(
+    engine: &mut SessionEngine,
+    frame: &Frame,
+    policy: &SessionPolicy,
+    points: bool,
+    r: &mut FrameReport,
+    stages: &mut Stages,
+) -> Result<()> {
     let t = Instant::now();
     let detections = engine.detector.detect(frame)?;
     stages.detect += ms(t);
@@ -179,10 +210,14 @@ fn too_few(a: &Analysis, usable: usize, min: usize) -> Problem {
             None => counts.push((reason, 1)),
         }
     }
-    counts.sort_by(|x, y| y.1.cmp(&x.1));
+    counts.sort_by_key(|&(_, n)| std::cmp::Reverse(n));
     let reason = counts.first().map_or("too_few_frames", |(r, _)| r);
     let listed: Vec<String> = counts.iter().map(|(r, n)| format!("{n} {r}")).collect();
-    let detail = format!("{usable} usable frame(s) of {} analysed, {min} needed; dropped: {}", a.frames.len(), listed.join(", "));
+    let detail = format!(
+        "{usable} usable frame(s) of {} analysed, {min} needed; dropped: {}",
+        a.frames.len(),
+        listed.join(", ")
+    );
     Problem { reason, detail }
 }
 

@@ -100,7 +100,12 @@ pub fn detect(challenge: Challenge, timeline: &[Geometry], base: &Baseline, t: &
     if rest.is_empty() {
         return Outcome { challenge, passed: false, completed_at: None, peak: None };
     }
-    let found = |peak: f64, at: Option<usize>| Outcome { challenge, passed: at.is_some(), completed_at: at.map(|i| i + start), peak: Some(peak) };
+    let found = |peak: f64, at: Option<usize>| Outcome {
+        challenge,
+        passed: at.is_some(),
+        completed_at: at.map(|i| i + start),
+        peak: Some(peak),
+    };
     match challenge {
         Challenge::HeadLeft | Challenge::HeadRight => {
             // Positive yaw is the subject's own left.
@@ -108,7 +113,9 @@ pub fn detect(challenge: Challenge, timeline: &[Geometry], base: &Baseline, t: &
             let turn: Vec<f64> = rest.iter().map(|g| sign * (g.yaw - base.yaw)).collect();
             let peak = turn.iter().copied().fold(f64::NEG_INFINITY, f64::max);
             let out = turn.iter().position(|&d| d >= t.yaw_degrees);
-            let back = out.and_then(|i| turn[i..].iter().position(|&d| d.abs() <= t.yaw_degrees * t.return_fraction).map(|j| i + j));
+            let back = out.and_then(|i| {
+                turn[i..].iter().position(|&d| d.abs() <= t.yaw_degrees * t.return_fraction).map(|j| i + j)
+            });
             found(peak, back)
         }
         Challenge::Blink => {
@@ -119,8 +126,10 @@ pub fn detect(challenge: Challenge, timeline: &[Geometry], base: &Baseline, t: &
             found(peak, open)
         }
         Challenge::Smile => {
-            let ratio: Vec<f64> =
-                rest.iter().map(|g| if base.mouth_width > 0.0 { g.mouth_width / base.mouth_width } else { 1.0 }).collect();
+            let ratio: Vec<f64> = rest
+                .iter()
+                .map(|g| if base.mouth_width > 0.0 { g.mouth_width / base.mouth_width } else { 1.0 })
+                .collect();
             let peak = ratio.iter().copied().fold(f64::NEG_INFINITY, f64::max);
             found(peak, ratio.iter().position(|&r| r >= t.smile_ratio))
         }
@@ -129,7 +138,13 @@ pub fn detect(challenge: Challenge, timeline: &[Geometry], base: &Baseline, t: &
 
 /// Checks every asked challenge. In order: each is looked for after the frame that completed the previous
 /// one (a failed one leaves the search where it was); otherwise each anywhere in the session.
-pub fn verify(asked: &[Challenge], ordered: bool, timeline: &[Geometry], base: &Baseline, t: &Thresholds) -> Vec<Outcome> {
+pub fn verify(
+    asked: &[Challenge],
+    ordered: bool,
+    timeline: &[Geometry],
+    base: &Baseline,
+    t: &Thresholds,
+) -> Vec<Outcome> {
     let mut start = 0;
     asked
         .iter()
@@ -177,7 +192,13 @@ mod tests {
     }
 
     fn thresholds() -> Thresholds {
-        Thresholds { yaw_degrees: 15.0, return_fraction: 0.5, blink_ratio: 0.75, blink_recovery: 0.9, smile_ratio: 1.12 }
+        Thresholds {
+            yaw_degrees: 15.0,
+            return_fraction: 0.5,
+            blink_ratio: 0.75,
+            blink_recovery: 0.9,
+            smile_ratio: 1.12,
+        }
     }
 
     #[test]

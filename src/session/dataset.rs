@@ -18,7 +18,8 @@ const NUAA_KEYS: [&str; 4] = ["subject", "glasses", "pos", "session"];
 /// The session id of a sample.
 fn session_id(sample: &Sample) -> String {
     let folder = sample.rel_path.rsplit_once('/').map_or("", |(f, _)| f);
-    if let Some(fields) = NUAA_KEYS.iter().map(|k| sample.meta.get(*k).map(String::as_str)).collect::<Option<Vec<_>>>() {
+    if let Some(fields) = NUAA_KEYS.iter().map(|k| sample.meta.get(*k).map(String::as_str)).collect::<Option<Vec<_>>>()
+    {
         return format!("{folder}/{}", fields.join("_"));
     }
     match sample.meta.get("session") {
@@ -45,8 +46,12 @@ pub fn sessions(ds: &Dataset) -> Vec<SessionInput> {
 fn build(ds: &Dataset, id: String, mut frames: Vec<&Sample>) -> SessionInput {
     frames.sort_by(|a, b| natural_cmp(&a.rel_path, &b.rel_path));
     let first = frames[0];
-    let meta: BTreeMap<String, String> =
-        first.meta.iter().filter(|(k, v)| frames.iter().all(|s| s.meta.get(*k) == Some(v))).map(|(k, v)| (k.clone(), v.clone())).collect();
+    let meta: BTreeMap<String, String> = first
+        .meta
+        .iter()
+        .filter(|(k, v)| frames.iter().all(|s| s.meta.get(*k) == Some(v)))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
     let folder = ds.root.join(first.rel_path.rsplit_once('/').map_or("", |(f, _)| f));
     let described = !first.meta.contains_key("session") && folder.join(SESSION_FILE).is_file();
     let mut session = if described {
@@ -100,7 +105,12 @@ mod tests {
         let ids: Vec<_> = s.iter().map(|s| (s.id.as_str(), s.frames.len())).collect();
         assert_eq!(
             ids,
-            [("ClientRaw/0001/0001_00_00_01", 2), ("ClientRaw/0001/0001_00_00_02", 1), ("ClientRaw/0001/0001_01_00_01", 1), ("ImposterRaw/0001/0001_00_01_01", 1)]
+            [
+                ("ClientRaw/0001/0001_00_00_01", 2),
+                ("ClientRaw/0001/0001_00_00_02", 1),
+                ("ClientRaw/0001/0001_01_00_01", 1),
+                ("ImposterRaw/0001/0001_00_01_01", 1)
+            ]
         );
         assert!(s[0].frames[0].path.ends_with("0001_00_00_01_9.jpg"), "picture 9 before 10");
         assert_eq!((s[3].label, s[3].species.as_str()), (Some(Label::Attack), "print-rotate"));

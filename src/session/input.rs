@@ -83,7 +83,11 @@ impl SessionInput {
         }
         let s = s.listed(dir);
         if s.problem.is_none() && s.frames.is_empty() {
-            let detail = format!("{}: no frames (looked for .{} files)", dir.display(), crate::input::IMAGE_EXTENSIONS.join(", ."));
+            let detail = format!(
+                "{}: no frames (looked for .{} files)",
+                dir.display(),
+                crate::input::IMAGE_EXTENSIONS.join(", .")
+            );
             return s.fail("no_frames", detail);
         }
         s
@@ -95,7 +99,10 @@ impl SessionInput {
             Ok(e) => e,
             Err(e) => return self.fail("unreadable", format!("{}: {e}", dir.display())),
         };
-        let mut files: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.is_file() && crate::input::is_image_name(p)).collect();
+        let mut files: Vec<PathBuf> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.is_file() && crate::input::is_image_name(p))
+            .collect();
         files.sort_by(|a, b| natural_cmp(&a.to_string_lossy(), &b.to_string_lossy()));
         self.frames = files.into_iter().map(|path| FrameRef { path, t: None }).collect();
         self
@@ -109,7 +116,8 @@ impl SessionInput {
         let desc = match parsed {
             Ok(d) => d,
             Err(e) => {
-                let detail = format!("{}: {e}. Fix: see docs/active-liveness.md for the session.json format", file.display());
+                let detail =
+                    format!("{}: {e}. Fix: see docs/active-liveness.md for the session.json format", file.display());
                 return self.fail("bad_session_file", detail);
             }
         };
@@ -133,9 +141,14 @@ impl SessionInput {
             return self.fail("no_frames", format!("{}: `frames` is empty", file.display()));
         }
         // Frames live in the session folder: a session file cannot pull in files from elsewhere.
-        let outside: Vec<&str> = frames.iter().map(Entry::file).filter(|f| crate::dataset::paths::normalize_rel(f).is_err()).collect();
+        let outside: Vec<&str> =
+            frames.iter().map(Entry::file).filter(|f| crate::dataset::paths::normalize_rel(f).is_err()).collect();
         if !outside.is_empty() {
-            let detail = format!("{}: frame(s) {outside:?} are not inside {}; name frames relative to the session folder", file.display(), dir.display());
+            let detail = format!(
+                "{}: frame(s) {outside:?} are not inside {}; name frames relative to the session folder",
+                file.display(),
+                dir.display()
+            );
             return self.fail("bad_session_file", detail);
         }
         let missing: Vec<&str> = frames.iter().map(Entry::file).filter(|f| !dir.join(f).is_file()).collect();
@@ -148,7 +161,13 @@ impl SessionInput {
     }
 
     /// A session of dataset frames (already grouped and ordered).
-    pub fn of_frames(id: String, label: Label, species: String, meta: BTreeMap<String, String>, frames: Vec<PathBuf>) -> SessionInput {
+    pub fn of_frames(
+        id: String,
+        label: Label,
+        species: String,
+        meta: BTreeMap<String, String>,
+        frames: Vec<PathBuf>,
+    ) -> SessionInput {
         let mut s = SessionInput::new(id);
         s.label = Some(label);
         s.species = species;
@@ -260,7 +279,8 @@ mod tests {
 
     #[test]
     fn selection_spreads_over_the_timeline() {
-        let frames = |n: usize| (0..n).map(|i| FrameRef { path: PathBuf::from(i.to_string()), t: None }).collect::<Vec<_>>();
+        let frames =
+            |n: usize| (0..n).map(|i| FrameRef { path: PathBuf::from(i.to_string()), t: None }).collect::<Vec<_>>();
         assert_eq!(select(&frames(5), 12), vec![0, 1, 2, 3, 4]);
         assert_eq!(select(&frames(100), 0).len(), 100);
         let s = select(&frames(120), 12);
@@ -291,12 +311,22 @@ mod tests {
         write(d, SESSION_FILE, r#"{"challenges": ["smile"], "frames": ["f_9.jpg", {"file": "gone.jpg", "t": 1.5}]}"#);
         let p = read().problem.unwrap();
         assert!(p.reason == "missing_frame" && p.detail.contains("gone.jpg"), "{p:?}");
-        write(d, SESSION_FILE, r#"{"challenges": ["smile", "blink"], "ordered": false, "frames": [{"file": "f_10.jpg", "t": 0.5}, "f_9.jpg"]}"#);
+        write(
+            d,
+            SESSION_FILE,
+            r#"{"challenges": ["smile", "blink"], "ordered": false, "frames": [{"file": "f_10.jpg", "t": 0.5}, "f_9.jpg"]}"#,
+        );
         let s = read();
-        assert_eq!((s.challenges, s.ordered, s.frames[0].t, s.frames[1].t), (vec![Challenge::Smile, Challenge::Blink], false, Some(0.5), None));
+        assert_eq!(
+            (s.challenges, s.ordered, s.frames[0].t, s.frames[1].t),
+            (vec![Challenge::Smile, Challenge::Blink], false, Some(0.5), None)
+        );
         write(d, SESSION_FILE, r#"{"frames": ["f_9.jpg", "../f_10.jpg", "/etc/hostname"]}"#);
         let p = read().problem.unwrap();
-        assert!(p.reason == "bad_session_file" && p.detail.contains("../f_10.jpg") && p.detail.contains("/etc/hostname"), "{p:?}");
+        assert!(
+            p.reason == "bad_session_file" && p.detail.contains("../f_10.jpg") && p.detail.contains("/etc/hostname"),
+            "{p:?}"
+        );
         write(d, SESSION_FILE, r#"{"challenge": ["smile"]}"#);
         assert_eq!(read().problem.unwrap().reason, "bad_session_file");
         write(d, SESSION_FILE, r#"{"frames": []}"#);

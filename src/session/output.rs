@@ -147,7 +147,11 @@ impl<'a> Printer<'a> {
             Format::Csv => p.csv_row(&csv_header(&p.meta))?,
             Format::Table => {
                 let w = p.width;
-                writeln!(p.out, "{:<w$}  {:>6}  {:<7}  {:>5}  {:>5}  {:>8}  {:<12}  {:>7}  {:<8}  NOTE", "SESSION", "FRAMES", "MODE", "POSE", "EXPR", "LIVENESS", "BAND", "PASSIVE", "DECISION")?;
+                writeln!(
+                    p.out,
+                    "{:<w$}  {:>6}  {:<7}  {:>5}  {:>5}  {:>8}  {:<12}  {:>7}  {:<8}  NOTE",
+                    "SESSION", "FRAMES", "MODE", "POSE", "EXPR", "LIVENESS", "BAND", "PASSIVE", "DECISION"
+                )?;
             }
             Format::Json => {}
         }
@@ -173,13 +177,18 @@ impl<'a> Printer<'a> {
 
     fn table_row(&mut self, s: &Scored) -> Result<()> {
         let w = self.width;
-        let id = if s.input.id.chars().count() > w { format!("…{}", s.input.id.chars().skip(s.input.id.chars().count() - w + 1).collect::<String>()) } else { s.input.id.clone() };
+        let id = if s.input.id.chars().count() > w {
+            format!("…{}", s.input.id.chars().skip(s.input.id.chars().count() - w + 1).collect::<String>())
+        } else {
+            s.input.id.clone()
+        };
         let frames = format!("{}/{}", s.analysis.usable().count(), s.analysis.frames_captured);
         match &s.verdict {
             Some(v) => {
                 let passive = v.passive_score.map_or("-".to_string(), |p| format!("{p:.4}"));
                 let failed = v.named(false);
-                let note = if failed.is_empty() { String::new() } else { format!("failed: {}", failed.replace(';', ", ")) };
+                let note =
+                    if failed.is_empty() { String::new() } else { format!("failed: {}", failed.replace(';', ", ")) };
                 writeln!(
                     self.out,
                     "{id:<w$}  {frames:>6}  {:<7}  {:>5.1}  {:>5.1}  {:>8.1}  {:<12}  {passive:>7}  {:<8}  {note}",
@@ -193,7 +202,11 @@ impl<'a> Printer<'a> {
             }
             None => {
                 let reason = s.failure().map_or("", |(r, _)| r);
-                writeln!(self.out, "{id:<w$}  {frames:>6}  {:<7}  {:>5}  {:>5}  {:>8}  {:<12}  {:>7}  {:<8}  not scored: {reason}", "-", "-", "-", "-", "-", "-", "-")?;
+                writeln!(
+                    self.out,
+                    "{id:<w$}  {frames:>6}  {:<7}  {:>5}  {:>5}  {:>8}  {:<12}  {:>7}  {:<8}  not scored: {reason}",
+                    "-", "-", "-", "-", "-", "-", "-"
+                )?;
             }
         }
         Ok(())
@@ -208,15 +221,31 @@ mod tests {
 
     #[test]
     fn non_response_rows_have_every_column_and_no_score() {
-        let mut input = SessionInput::of_frames("s1".into(), crate::dataset::Label::Attack, "print".into(), Default::default(), Vec::new());
+        let mut input = SessionInput::of_frames(
+            "s1".into(),
+            crate::dataset::Label::Attack,
+            "print".into(),
+            Default::default(),
+            Vec::new(),
+        );
         input.meta.insert("subject".into(), "7".into());
         let problem = Some(Problem { reason: "no_frames", detail: "empty".into() });
-        let s = Scored { input, analysis: Analysis { frames_captured: 0, frames: Vec::new(), problem, stages: Stages::default() }, verdict: None };
+        let s = Scored {
+            input,
+            analysis: Analysis { frames_captured: 0, frames: Vec::new(), problem, stages: Stages::default() },
+            verdict: None,
+        };
         let meta = vec!["device".to_string(), "subject".to_string()];
         let (h, f) = (csv_header(&meta), csv_fields(&s, &meta));
         assert_eq!(h.len(), f.len());
         let cell = |name: &str| f[h.iter().position(|c| c == name).unwrap()].as_str();
-        assert_eq!((cell("path"), cell("label"), cell("attack_type"), cell("subject"), cell("device")), ("s1", "attack", "print", "7", ""));
-        assert_eq!((cell("score"), cell("status"), cell("reason"), cell("frames_captured")), ("", "non_response", "no_frames", "0"));
+        assert_eq!(
+            (cell("path"), cell("label"), cell("attack_type"), cell("subject"), cell("device")),
+            ("s1", "attack", "print", "7", "")
+        );
+        assert_eq!(
+            (cell("score"), cell("status"), cell("reason"), cell("frames_captured")),
+            ("", "non_response", "no_frames", "0")
+        );
     }
 }

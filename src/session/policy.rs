@@ -164,7 +164,10 @@ mod tests {
         let p = resolve("default", &[]).unwrap();
         assert_eq!((p.threshold, p.pose_weight, p.expression_weight), (75.0, 0.5, 0.5));
         let bands: Vec<_> = [95.0, 90.0, 89.9, 75.0, 74.9, 50.0, 49.9, 0.0].map(|s| p.band(s)).into();
-        assert_eq!(bands, ["very_high", "very_high", "high", "high", "review", "review", "likely_spoof", "likely_spoof"]);
+        assert_eq!(
+            bands,
+            ["very_high", "very_high", "high", "high", "review", "review", "likely_spoof", "likely_spoof"]
+        );
         assert!(!Combine::Both.decide(true, Some(false)) && Combine::Both.decide(true, None));
         assert!(Combine::Either.decide(false, Some(true)) && !Combine::Passive.decide(true, Some(false)));
     }

@@ -72,13 +72,23 @@ impl Verdict {
 
     /// Names of the challenges with the given result, `;`-separated (score file cells).
     pub fn named(&self, passed: bool) -> String {
-        self.challenges.iter().filter(|o| o.passed == passed).map(|o| o.challenge.as_str()).collect::<Vec<_>>().join(";")
+        self.challenges
+            .iter()
+            .filter(|o| o.passed == passed)
+            .map(|o| o.challenge.as_str())
+            .collect::<Vec<_>>()
+            .join(";")
     }
 }
 
 /// Judges an analysed session; `None` when the analysis left it unscorable. `passive_threshold` is the
 /// decision policy's threshold on the fused passive live probability.
-pub fn judge(session: &SessionInput, analysis: &Analysis, policy: &SessionPolicy, passive_threshold: f64) -> Option<Verdict> {
+pub fn judge(
+    session: &SessionInput,
+    analysis: &Analysis,
+    policy: &SessionPolicy,
+    passive_threshold: f64,
+) -> Option<Verdict> {
     if analysis.problem.is_some() {
         return None;
     }
@@ -96,7 +106,13 @@ pub fn judge(session: &SessionInput, analysis: &Analysis, policy: &SessionPolicy
     let smile = challenge::detect(Challenge::Smile, &timeline, &base, d, 0);
     // Searched from the first frame of a non-empty timeline, so both peaks exist.
     let (ear_min_ratio, smile_peak) = (blink.peak.unwrap_or(1.0), smile.peak.unwrap_or(1.0));
-    let measures = Measures { yaw_range: range(|g| g.yaw), pitch_range: range(|g| g.pitch), ear_min_ratio, blink: blink.passed, smile_peak };
+    let measures = Measures {
+        yaw_range: range(|g| g.yaw),
+        pitch_range: range(|g| g.pitch),
+        ear_min_ratio,
+        blink: blink.passed,
+        smile_peak,
+    };
     let outcomes = challenge::verify(&session.challenges, session.ordered, &timeline, &base, d);
     let (mode, pose, expression, pose_weight, expression_weight) = if outcomes.is_empty() {
         let v = &policy.variation;
@@ -112,7 +128,13 @@ pub fn judge(session: &SessionInput, analysis: &Analysis, policy: &SessionPolicy
         };
         let ((pose, any_pose), (expression, any_expression)) = (share(true), share(false));
         let weight = |w: f64, asked: bool| if asked { w } else { 0.0 };
-        (Mode::Active, pose, expression, weight(policy.pose_weight, any_pose), weight(policy.expression_weight, any_expression))
+        (
+            Mode::Active,
+            pose,
+            expression,
+            weight(policy.pose_weight, any_pose),
+            weight(policy.expression_weight, any_expression),
+        )
     };
     let liveness_score = (pose_weight * pose + expression_weight * expression) / (pose_weight + expression_weight);
     let liveness_passed = liveness_score >= policy.threshold;
@@ -153,7 +175,15 @@ mod tests {
             faces: 1,
             face: None,
             presence: Some(1.0),
-            geometry: Some(Geometry { yaw, pitch, roll: 0.0, ear_right: ear, ear_left: ear, mouth_width, mouth_open: 0.1 }),
+            geometry: Some(Geometry {
+                yaw,
+                pitch,
+                roll: 0.0,
+                ear_right: ear,
+                ear_left: ear,
+                mouth_width,
+                mouth_open: 0.1,
+            }),
             passive: Some(passive),
             dropped: None,
             points: None,
@@ -165,7 +195,13 @@ mod tests {
     }
 
     fn session(challenges: &[Challenge]) -> SessionInput {
-        let mut s = SessionInput::of_frames("s".into(), crate::dataset::Label::BonaFide, String::new(), Default::default(), Vec::new());
+        let mut s = SessionInput::of_frames(
+            "s".into(),
+            crate::dataset::Label::BonaFide,
+            String::new(),
+            Default::default(),
+            Vec::new(),
+        );
         s.challenges = challenges.to_vec();
         s
     }
@@ -174,7 +210,8 @@ mod tests {
     fn passive_mode_scores_movement_ranges() {
         let p = resolve("default", &[]).unwrap();
         // Pitch moves 5 degrees (half of full marks), eyes dip to 0.85 of the median (60% of the blink depth).
-        let frames = vec![frame(0.0, 0.0, 0.30, 0.6, 0.9), frame(3.0, 5.0, 0.30, 0.6, 0.7), frame(0.0, 2.0, 0.255, 0.6, 0.8)];
+        let frames =
+            vec![frame(0.0, 0.0, 0.30, 0.6, 0.9), frame(3.0, 5.0, 0.30, 0.6, 0.7), frame(0.0, 2.0, 0.255, 0.6, 0.8)];
         let v = judge(&session(&[]), &analysis(frames), &p, 0.5).unwrap();
         assert_eq!(v.mode, Mode::Passive);
         assert!((v.pose_variation_score - 50.0).abs() < 1e-9, "{}", v.pose_variation_score);
@@ -187,11 +224,22 @@ mod tests {
     fn active_mode_counts_challenges_and_reweights_unasked_categories() {
         let p = resolve("default", &[]).unwrap();
         // A blink at frame 2; no head movement.
-        let frames = vec![frame(0.0, 0.0, 0.3, 0.6, 0.9), frame(0.0, 0.0, 0.3, 0.6, 0.9), frame(0.0, 0.0, 0.1, 0.6, 0.9), frame(0.0, 0.0, 0.3, 0.6, 0.9)];
+        let frames = vec![
+            frame(0.0, 0.0, 0.3, 0.6, 0.9),
+            frame(0.0, 0.0, 0.3, 0.6, 0.9),
+            frame(0.0, 0.0, 0.1, 0.6, 0.9),
+            frame(0.0, 0.0, 0.3, 0.6, 0.9),
+        ];
         let only_blink = judge(&session(&[Challenge::Blink]), &analysis(frames.clone()), &p, 0.5).unwrap();
         assert_eq!((only_blink.mode, only_blink.liveness_score, only_blink.live), (Mode::Active, 100.0, true));
         let both = judge(&session(&[Challenge::Blink, Challenge::HeadLeft]), &analysis(frames), &p, 0.5).unwrap();
-        assert_eq!((both.pose_variation_score, both.expression_variation_score, both.liveness_score), (0.0, 100.0, 50.0));
-        assert_eq!((both.named(true), both.named(false), both.completed(), both.live), ("blink".into(), "head_left".into(), 1, false));
+        assert_eq!(
+            (both.pose_variation_score, both.expression_variation_score, both.liveness_score),
+            (0.0, 100.0, 50.0)
+        );
+        assert_eq!(
+            (both.named(true), both.named(false), both.completed(), both.live),
+            ("blink".into(), "head_left".into(), 1, false)
+        );
     }
 }
