@@ -32,7 +32,7 @@ pub struct Global {
     /// Folder holding the ONNX files [default: $LIVENESS_MODELS, else ./models]
     #[arg(long, global = true, value_name = "DIR")]
     pub models_dir: Option<PathBuf>,
-    /// Extra configuration folder with models/*.toml and policies/*.toml [default: ./configs and $LIVENESS_CONFIG]
+    /// Extra configuration folder with models/, policies/ and sessions/ *.toml [default: ./configs and $LIVENESS_CONFIG]
     #[arg(long, global = true, value_name = "DIR")]
     pub config_dir: Option<PathBuf>,
 }
@@ -136,11 +136,12 @@ pub enum SessionCommand {
 }
 
 pub const SESSION_NOTES: &str = "\
-A session is a folder of frames (ordered by name, numbers as numbers) or a folder with a session.json
-listing frames, timestamps and the challenges asked (head_left, head_right, blink, smile). With --dataset,
-sessions are grouped from a dataset: live/<session>/..., spoof/<attack_type>/<session>/..., a manifest
-with a `session` column, or NUAA (subject + glasses + pos + session). --csv writes the evaluation's score
-file format: score = liveness_score / 100.";
+A session is a folder of frames (ordered by name, numbers as numbers), or a folder
+with a session.json listing frames, timestamps and the challenges asked (head_left,
+head_right, blink, smile). With --dataset, sessions are grouped from a dataset:
+live/<session>/..., spoof/<attack_type>/<session>/..., a manifest with a `session`
+column, or NUAA (subject + glasses + pos + session). --csv and --scores-out write the
+evaluation's score-file format, with score = liveness_score / 100.";
 
 #[derive(Debug, Args)]
 pub struct SessionScoreArgs {
