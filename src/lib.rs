@@ -2,7 +2,8 @@
 //!
 //! The data flows through the modules in this order:
 //! `input`/`dataset` (what to score) -> `decode` -> `detect` -> `crop` -> `model` -> `score` (records)
-//! -> `metrics` -> report / gate. `commands` wires them to the command line defined in `cli`.
+//! -> `metrics` -> report / gate. Active liveness adds `landmarks` (face geometry per frame) and `session`
+//! (challenges and session scores over frame sequences). `commands` wires them to the command line defined in `cli`.
 
 pub mod cli;
 pub mod commands;
@@ -12,6 +13,7 @@ pub mod decode;
 pub mod detect;
 pub mod frame;
 pub mod input;
+pub mod landmarks;
 pub mod metrics;
 pub mod model;
 pub mod policy;
@@ -21,6 +23,7 @@ pub mod run;
 pub mod runtime;
 pub mod score;
 pub mod scorefile;
+pub mod session;
 
 #[cfg(test)]
 mod test_support;
@@ -41,5 +44,6 @@ pub fn run() -> Result<ExitCode> {
         Command::Eval(args) => commands::eval::run(&ctx, args),
         Command::Models(cmd) => commands::models::run(&ctx, cmd),
         Command::Bench(args) => commands::bench::run(&ctx, args),
+        Command::Session(cmd) => commands::session::run(&ctx, cmd),
     }
 }

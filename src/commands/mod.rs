@@ -4,6 +4,7 @@ pub mod bench;
 pub mod eval;
 pub mod models;
 pub mod score;
+pub mod session;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
