@@ -51,7 +51,7 @@ pub struct Global {
     /// Folder holding the ONNX files [default: $LIVENESS_MODELS, else ./models]
     #[arg(long, global = true, value_name = "DIR")]
     pub models_dir: Option<PathBuf>,
-    /// Extra configuration folder with models/*.toml and policies/*.toml [default: ./configs and $LIVENESS_CONFIG]
+    /// Extra configuration folder with models/, policies/ and sessions/ *.toml [default: ./configs and $LIVENESS_CONFIG]
     #[arg(long, global = true, value_name = "DIR")]
     pub config_dir: Option<PathBuf>,
 }
@@ -78,6 +78,9 @@ pub enum Command {
     /// What changed between two runs on the same presentations: rate changes, flipped decisions,
     /// McNemar, score distribution shift (KS), calibrated threshold movement
     Diff(DiffArgs),
+    /// Active liveness: score sessions (frame sequences, with or without challenges), draw challenges
+    #[command(subcommand)]
+    Session(SessionCommand),
 }
 
 #[derive(Debug, Args)]
@@ -320,6 +323,105 @@ pub struct BenchArgs {
     /// Passes over the images (the best pass is reported)
     #[arg(long, default_value_t = 3)]
     pub repeat: usize,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SessionCommand {
+    /// Score sessions: pose and expression variation, challenges completed, passive PAD, decision
+    #[command(after_help = format!("{SESSION_NOTES}\n\n{EXIT_CODES}"))]
+    Score(SessionScoreArgs),
+    /// Print a random challenge sequence for a capture app (JSON array)
+    Challenge(ChallengeArgs),
+    /// Per-frame face geometry of one session (landmarks, head angles, eye and mouth measures)
+    Frames(SessionFramesArgs),
+    /// Time sessions end to end and per stage (decode, detect, landmarks, passive PAD)
+    Bench(SessionBenchArgs),
+}
+
+pub const SESSION_NOTES: &str = "\
+A session is a folder of frames (ordered by name, numbers as numbers), or a folder
+with a session.json listing frames, timestamps and the challenges asked (head_left,
+head_right, blink, smile). With --dataset, sessions are grouped from a dataset:
+live/<session>/..., spoof/<attack_type>/<session>/..., a manifest with a `session`
+column, or NUAA (subject + glasses + pos + session). --csv and --scores-out write the
+evaluation's score-file format, with score = liveness_score / 100.";
+
+#[derive(Debug, Args)]
+pub struct SessionScoreArgs {
+    /// Session folders
+    #[arg(required_unless_present = "dataset")]
+    pub sessions: Vec<std::path::PathBuf>,
+    /// Score every session of this dataset (folder or manifest) instead
+    #[arg(long, conflicts_with = "sessions")]
+    pub dataset: Option<std::path::PathBuf>,
+    /// Dataset kind: auto, folders, manifest, nuaa
+    #[arg(long)]
+    pub kind: Option<String>,
+    /// Folder layout pattern (folders datasets), e.g. '{label}/{attack_type}/{session}/**'
+    #[arg(long)]
+    pub layout: Option<String>,
+    /// Official split to read (NUAA: train or test)
+    #[arg(long)]
+    pub split: Option<String>,
+    /// Session policy: name in configs/sessions, or a .toml path
+    #[arg(long, default_value = "default")]
+    pub session_policy: String,
+    /// Override the policy's frames per session (0 = every frame)
+    #[arg(long)]
+    pub frames: Option<usize>,
+    /// Skip passive PAD: the decision is active liveness alone
+    #[arg(long)]
+    pub no_passive: bool,
+    #[command(flatten)]
+    pub model: ModelOptions,
+    /// Output JSON Lines, one object per session (with every frame)
+    #[arg(long, conflicts_with = "csv")]
+    pub json: bool,
+    /// Output CSV (the evaluation's score-file format)
+    #[arg(long)]
+    pub csv: bool,
+    /// Also write the score file (CSV) here
+    #[arg(long, value_name = "FILE")]
+    pub scores_out: Option<std::path::PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ChallengeArgs {
+    /// Number of challenges
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub count: u16,
+    /// Seed (the same seed gives the same sequence) [default: from the clock]
+    #[arg(long)]
+    pub seed: Option<u64>,
+}
+
+#[derive(Debug, Args)]
+pub struct SessionFramesArgs {
+    /// A session folder
+    pub session: std::path::PathBuf,
+    /// Include the 468 landmarks of each frame (image pixels)
+    #[arg(long)]
+    pub points: bool,
+    /// Analyse at most this many frames (0 = every frame)
+    #[arg(long, default_value_t = 0)]
+    pub frames: usize,
+    #[command(flatten)]
+    pub model: ModelOptions,
+}
+
+#[derive(Debug, Args)]
+pub struct SessionBenchArgs {
+    /// Session folders
+    #[arg(required = true)]
+    pub sessions: Vec<std::path::PathBuf>,
+    /// Frames per session (sampled evenly)
+    #[arg(long, default_value_t = 12)]
+    pub frames: usize,
+    /// Passes (the best is reported)
+    #[arg(long, default_value_t = 3)]
+    pub repeat: usize,
+    #[command(flatten)]
+    pub model: ModelOptions,
 }
 
 fn parse_box(s: &str) -> Result<crate::frame::FaceBox, String> {

@@ -2,7 +2,8 @@
 //!
 //! The data flows through the modules in this order:
 //! `input`/`dataset` (what to score) -> `decode` -> `detect` -> `crop` -> `model` -> `score` (records)
-//! -> `metrics` -> report / gate. `commands` wires them to the command line defined in `cli`.
+//! -> `metrics` -> report / gate. Active liveness adds `landmarks` (face geometry per frame) and `session`
+//! (challenges and session scores over frame sequences). `commands` wires them to the command line defined in `cli`.
 
 pub mod calibrate;
 pub mod cli;
@@ -15,6 +16,7 @@ pub mod detect;
 pub mod frame;
 pub mod gate;
 pub mod input;
+pub mod landmarks;
 pub mod metrics;
 pub mod model;
 pub mod policy;
@@ -25,6 +27,7 @@ pub mod runtime;
 pub mod score;
 pub mod scorefile;
 pub mod scoreset;
+pub mod session;
 
 #[cfg(test)]
 mod test_support;
@@ -48,5 +51,6 @@ pub fn run() -> Result<ExitCode> {
         Command::Calibrate(args) => commands::calibrate::run(&ctx, args),
         Command::Gate(args) => commands::gate::run(&ctx, args),
         Command::Diff(args) => commands::diff::run(&ctx, args),
+        Command::Session(cmd) => commands::session::run(&ctx, cmd),
     }
 }

@@ -93,12 +93,30 @@ impl ScoreFormat {
 }
 
 /// True for columns that are never metadata: engine outputs (scores, status, boxes, per-model
-/// `*_score`, quality `q_*`) would make useless, near-unique segments, and the scoring policy's
-/// `decision`/`band` would make segments that are errors by construction (band=fail: BPCER 100%).
+/// `*_score`, quality `q_*`, the per-session measures of `liveness session score`) would make useless,
+/// near-unique segments. Session challenge outcomes (`challenges_passed`, `challenges_failed`) stay
+/// metadata on purpose: breaking rates down by them shows which challenge stops which attack.
 pub fn is_reserved(column: &str) -> bool {
     const RESERVED: [&str; 11] =
         ["score", "status", "reason", "decision", "band", "face_found", "x1", "y1", "x2", "y2", "face_count"];
-    RESERVED.contains(&column) || column.ends_with("_score") || column.starts_with("q_")
+    const SESSION_MEASURES: [&str; 12] = [
+        "liveness_mode",
+        "liveness_passed",
+        "challenges_asked",
+        "challenges_completed",
+        "frames_captured",
+        "frames_used",
+        "yaw_range",
+        "pitch_range",
+        "ear_min_ratio",
+        "blink",
+        "smile_peak",
+        "liveness_score",
+    ];
+    RESERVED.contains(&column)
+        || SESSION_MEASURES.contains(&column)
+        || column.ends_with("_score")
+        || column.starts_with("q_")
 }
 
 /// Reads a score CSV file; errors name the file, the line and the offending value.

@@ -12,7 +12,7 @@ use crate::dataset::{self, DatasetSpec, summary::summarize};
 use crate::metrics::{BootstrapOptions, EvalOptions, Policy as BandPolicy, SegmentOptions, evaluate, write_sweep_csv};
 use crate::report::terminal;
 use crate::run::{self, fingerprint};
-use crate::scorefile::{ReadOptions, read_scores};
+use crate::scorefile::{Presentation, ReadOptions, read_scores};
 
 pub const METRICS_JSON: &str = "metrics.json";
 pub const SWEEP_CSV: &str = "sweep.csv";
@@ -50,10 +50,7 @@ pub fn run(ctx: &Context, args: &EvalArgs) -> Result<ExitCode> {
     let options = EvalOptions {
         threshold,
         operating_rates: crate::metrics::DEFAULT_OPERATING_RATES.to_vec(),
-        segments: Some(SegmentOptions {
-            columns: (!args.segment_by.is_empty()).then(|| args.segment_by.clone()),
-            min_count: args.min_segment,
-        }),
+        segments: Some(SegmentOptions { columns: Some(segment_columns(&args.segment_by, &presentations)), min_count: args.min_segment }),
         bootstrap: (args.bootstrap > 0).then_some(BootstrapOptions { resamples: args.bootstrap, seed: args.seed }),
         policy: Some(BandPolicy { pass: settings.policy.bands.pass, retry: settings.policy.bands.retry, attempts: args.attempts.clone() }),
     };
@@ -87,6 +84,24 @@ pub fn run(ctx: &Context, args: &EvalArgs) -> Result<ExitCode> {
     println!("run folder: {}", out.display());
     let non_responses = presentations.iter().filter(|p| p.score.is_none()).count();
     Ok(if non_responses > 0 { ExitCode::from(3) } else { ExitCode::SUCCESS })
+}
+
+/// Most distinct values a metadata column may have to be segmented by default: beyond that (an image id, a
+/// timestamp) segments are single presentations and say nothing.
+const MAX_DEFAULT_SEGMENTS: usize = 50;
+
+/// `--segment-by` as given, else every metadata column with 2 to 50 distinct values.
+fn segment_columns(asked: &[String], presentations: &[Presentation]) -> Vec<String> {
+    if !asked.is_empty() {
+        return asked.to_vec();
+    }
+    let mut values: std::collections::BTreeMap<&str, std::collections::BTreeSet<&str>> = Default::default();
+    for p in presentations {
+        for (k, v) in &p.meta {
+            values.entry(k).or_default().insert(v);
+        }
+    }
+    values.into_iter().filter(|(_, v)| (2..=MAX_DEFAULT_SEGMENTS).contains(&v.len())).map(|(k, _)| k.to_string()).collect()
 }
 
 fn stem(p: &Path) -> String {

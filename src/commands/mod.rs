@@ -7,6 +7,7 @@ pub mod eval;
 pub mod gate;
 pub mod models;
 pub mod score;
+pub mod session;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
