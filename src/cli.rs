@@ -122,8 +122,11 @@ pub struct DiffArgs {
 }
 
 pub const GATE_EXIT_CODES: &str = "\
-Exit codes: 0 every criterion passed (or was optional and skipped); 1 some criterion failed; 2 the gate
-could not be evaluated (usage error, invalid gate or policy file, baseline of other presentations).";
+Exit codes:
+  0  every criterion passed (or was optional and skipped)
+  1  some criterion failed
+  2  the gate could not be evaluated: usage error, invalid gate or policy file, a policy calibrated
+     for another model, a baseline of other presentations";
 
 #[derive(Debug, Args)]
 pub struct GateArgs {
