@@ -51,7 +51,7 @@ pub struct Global {
     /// Folder holding the ONNX files [default: $LIVENESS_MODELS, else ./models]
     #[arg(long, global = true, value_name = "DIR")]
     pub models_dir: Option<PathBuf>,
-    /// Extra configuration folder with models/*.toml and policies/*.toml [default: ./configs and $LIVENESS_CONFIG]
+    /// Extra configuration folder with models/, policies/ and sessions/ *.toml [default: ./configs and $LIVENESS_CONFIG]
     #[arg(long, global = true, value_name = "DIR")]
     pub config_dir: Option<PathBuf>,
 }
@@ -71,6 +71,140 @@ pub enum Command {
     Bench(BenchArgs),
     /// Regenerate a run folder's report (index.html, report.md, charts) without rescoring, or compare runs
     Report(ReportArgs),
+    /// Choose the threshold and retry band meeting a target on a calibration split; write a policy
+    #[command(after_help = METRIC_CONVENTIONS)]
+    Calibrate(CalibrateArgs),
+    /// Check a score set against declarative criteria (TOML) at a policy's threshold; for CI
+    #[command(after_help = GATE_EXIT_CODES)]
+    Gate(GateArgs),
+    /// What changed between two runs on the same presentations: rate changes, flipped decisions,
+    /// McNemar, score distribution shift (KS), calibrated threshold movement
+    Diff(DiffArgs),
+    /// Active liveness: score sessions (frame sequences, with or without challenges), draw challenges
+    #[command(subcommand)]
+    Session(SessionCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// Run folder or score file of the base run
+    pub base: PathBuf,
+    /// Run folder or score file of the current run (may be the same file with another --current-model)
+    pub current: PathBuf,
+    /// Model column of BASE [default: its first model]
+    #[arg(long)]
+    pub base_model: Option<String>,
+    /// Model column of CURRENT [default: its first model]
+    #[arg(long)]
+    pub current_model: Option<String>,
+    /// Keep only presentations whose metadata COLUMN matches (both runs), e.g. subject=0005..0009
+    #[arg(long = "where", value_name = "COLUMN=V1,V2|COLUMN=LO..HI")]
+    pub filter: Option<crate::scoreset::Filter>,
+    /// Policy (threshold) of both runs: name in configs/policies, or a .toml path
+    #[arg(long, default_value = "default")]
+    pub policy: String,
+    /// Policy of BASE, overriding --policy
+    #[arg(long)]
+    pub base_policy: Option<String>,
+    /// Policy of CURRENT, overriding --policy
+    #[arg(long)]
+    pub current_policy: Option<String>,
+    /// Calibration target whose threshold movement is shown
+    #[arg(long, default_value = "bpcer20")]
+    pub target: crate::calibrate::Target,
+    /// Metadata columns to break rates down by (default: all)
+    #[arg(long, value_delimiter = ',')]
+    pub segment_by: Vec<String>,
+    /// Flipped decisions to print (all are in --json)
+    #[arg(long, default_value_t = 20)]
+    pub show_flips: usize,
+    /// Write the whole diff as JSON here
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+}
+
+pub const GATE_EXIT_CODES: &str = "\
+Exit codes:
+  0  every criterion passed (or was optional and skipped)
+  1  some criterion failed
+  2  the gate could not be evaluated: usage error, invalid gate or policy file, a policy calibrated
+     for another model, a baseline of other presentations";
+
+#[derive(Debug, Args)]
+pub struct GateArgs {
+    /// Run folder (its scores.csv) or score file to gate
+    pub scores: PathBuf,
+    #[command(flatten)]
+    pub select: ScoreSelection,
+    /// The criteria (TOML: name, [[criterion]] metric, max/min/max_regression, bound, optional)
+    #[arg(long, value_name = "FILE")]
+    pub criteria: PathBuf,
+    /// Policy giving the threshold and bands: name in configs/policies, or a .toml path
+    #[arg(long)]
+    pub policy: String,
+    /// metrics.json (or a run folder holding one) of the same presentations, for max_regression
+    #[arg(long, value_name = "METRICS")]
+    pub baseline: Option<PathBuf>,
+    /// Write JUnit XML here (one test case per criterion)
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+    /// Write a Markdown summary here (e.g. $GITHUB_STEP_SUMMARY)
+    #[arg(long, value_name = "FILE")]
+    pub summary: Option<PathBuf>,
+    /// Write the metrics document of the gated set here (a baseline for later gates)
+    #[arg(long, value_name = "FILE")]
+    pub metrics: Option<PathBuf>,
+}
+
+/// Which scores to read: a run folder or score file, one model's column, optionally a subset.
+#[derive(Debug, Args)]
+pub struct ScoreSelection {
+    /// The model whose scores to read: its `<model>_score` column in a multi-model scores.csv [default:
+    /// the first model]; also the descriptor recorded with a calibration
+    #[arg(long, short)]
+    pub model: Option<String>,
+    /// Keep only presentations whose metadata COLUMN has one of these values or lies in LO..HI
+    /// (inclusive, compared as text), e.g. subject=0001..0004
+    #[arg(long = "where", value_name = "COLUMN=V1,V2|COLUMN=LO..HI")]
+    pub filter: Option<crate::scoreset::Filter>,
+    /// Scores mean "spoof" (higher = attack): use -score
+    #[arg(long)]
+    pub flip: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CalibrateArgs {
+    /// Run folder (its scores.csv) or score file of the calibration split
+    pub scores: PathBuf,
+    #[command(flatten)]
+    pub select: ScoreSelection,
+    /// eer, bpcerN (BPCER at APCER_max <= 1/N), bpcer@apcer=X, apcer@bpcer=X, fixed=T, cost:apcer=A,bpcer=B
+    #[arg(long)]
+    pub target: crate::calibrate::Target,
+    /// Meet rate limits on the point estimate or on the upper end of the 95% Clopper-Pearson interval
+    #[arg(long, value_enum, default_value = "point")]
+    pub bound: crate::calibrate::Bound,
+    /// Retry band, pass edge: worst-species APCER allowed among scores accepted outright
+    #[arg(long, default_value_t = 0.01)]
+    pub pass_apcer: f64,
+    /// Retry band, retry edge: BPCER allowed among scores rejected outright
+    #[arg(long, default_value_t = 0.01)]
+    pub retry_bpcer: f64,
+    /// Write the policy under this name (to configs/policies/<name>.toml unless --out is given)
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Policy file to write
+    #[arg(long, requires = "name")]
+    pub out: Option<PathBuf>,
+    /// Description of the written policy
+    #[arg(long, requires = "name")]
+    pub description: Option<String>,
+    /// Policy whose quality gates the written policy keeps
+    #[arg(long, default_value = "default")]
+    pub base_policy: String,
+    /// Overwrite an existing policy file
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]
@@ -151,9 +285,10 @@ pub struct EvalArgs {
     /// Choose the threshold on this score file (a dev split) and apply it here
     #[arg(long, value_name = "SCORES")]
     pub calibrate_on: Option<PathBuf>,
-    /// Target of --calibrate-on: eer, or bpcerX (BPCER at APCER_max <= X%, e.g. bpcer20 = 5%)
+    /// Target of --calibrate-on: eer, bpcerN (BPCER at APCER_max <= 1/N, e.g. bpcer20), or any target of
+    /// `liveness calibrate --target`
     #[arg(long, default_value = "eer")]
-    pub calibrate_target: String,
+    pub calibrate_target: crate::calibrate::Target,
     /// Bootstrap resamples for subject-clustered intervals (0 to skip)
     #[arg(long, default_value_t = 1000)]
     pub bootstrap: usize,
@@ -203,6 +338,105 @@ pub struct ReportArgs {
     /// Where to write the report [default: the run folder itself; required to compare several runs]
     #[arg(long, short)]
     pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SessionCommand {
+    /// Score sessions: pose and expression variation, challenges completed, passive PAD, decision
+    #[command(after_help = format!("{SESSION_NOTES}\n\n{EXIT_CODES}"))]
+    Score(SessionScoreArgs),
+    /// Print a random challenge sequence for a capture app (JSON array)
+    Challenge(ChallengeArgs),
+    /// Per-frame face geometry of one session (landmarks, head angles, eye and mouth measures)
+    Frames(SessionFramesArgs),
+    /// Time sessions end to end and per stage (decode, detect, landmarks, passive PAD)
+    Bench(SessionBenchArgs),
+}
+
+pub const SESSION_NOTES: &str = "\
+A session is a folder of frames (ordered by name, numbers as numbers), or a folder
+with a session.json listing frames, timestamps and the challenges asked (head_left,
+head_right, blink, smile). With --dataset, sessions are grouped from a dataset:
+live/<session>/..., spoof/<attack_type>/<session>/..., a manifest with a `session`
+column, or NUAA (subject + glasses + pos + session). --csv and --scores-out write the
+evaluation's score-file format, with score = liveness_score / 100.";
+
+#[derive(Debug, Args)]
+pub struct SessionScoreArgs {
+    /// Session folders
+    #[arg(required_unless_present = "dataset")]
+    pub sessions: Vec<std::path::PathBuf>,
+    /// Score every session of this dataset (folder or manifest) instead
+    #[arg(long, conflicts_with = "sessions")]
+    pub dataset: Option<std::path::PathBuf>,
+    /// Dataset kind: auto, folders, manifest, nuaa
+    #[arg(long)]
+    pub kind: Option<String>,
+    /// Folder layout pattern (folders datasets), e.g. '{label}/{attack_type}/{session}/**'
+    #[arg(long)]
+    pub layout: Option<String>,
+    /// Official split to read (NUAA: train or test)
+    #[arg(long)]
+    pub split: Option<String>,
+    /// Session policy: name in configs/sessions, or a .toml path
+    #[arg(long, default_value = "default")]
+    pub session_policy: String,
+    /// Override the policy's frames per session (0 = every frame)
+    #[arg(long)]
+    pub frames: Option<usize>,
+    /// Skip passive PAD: the decision is active liveness alone
+    #[arg(long)]
+    pub no_passive: bool,
+    #[command(flatten)]
+    pub model: ModelOptions,
+    /// Output JSON Lines, one object per session (with every frame)
+    #[arg(long, conflicts_with = "csv")]
+    pub json: bool,
+    /// Output CSV (the evaluation's score-file format)
+    #[arg(long)]
+    pub csv: bool,
+    /// Also write the score file (CSV) here
+    #[arg(long, value_name = "FILE")]
+    pub scores_out: Option<std::path::PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ChallengeArgs {
+    /// Number of challenges
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub count: u16,
+    /// Seed (the same seed gives the same sequence) [default: from the clock]
+    #[arg(long)]
+    pub seed: Option<u64>,
+}
+
+#[derive(Debug, Args)]
+pub struct SessionFramesArgs {
+    /// A session folder
+    pub session: std::path::PathBuf,
+    /// Include the 468 landmarks of each frame (image pixels)
+    #[arg(long)]
+    pub points: bool,
+    /// Analyse at most this many frames (0 = every frame)
+    #[arg(long, default_value_t = 0)]
+    pub frames: usize,
+    #[command(flatten)]
+    pub model: ModelOptions,
+}
+
+#[derive(Debug, Args)]
+pub struct SessionBenchArgs {
+    /// Session folders
+    #[arg(required = true)]
+    pub sessions: Vec<std::path::PathBuf>,
+    /// Frames per session (sampled evenly)
+    #[arg(long, default_value_t = 12)]
+    pub frames: usize,
+    /// Passes (the best is reported)
+    #[arg(long, default_value_t = 3)]
+    pub repeat: usize,
+    #[command(flatten)]
+    pub model: ModelOptions,
 }
 
 fn parse_box(s: &str) -> Result<crate::frame::FaceBox, String> {

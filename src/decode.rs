@@ -84,8 +84,9 @@ impl fmt::Display for DecodeErrorKind {
 impl DecodeError {
     /// The non-response reason code reported for this failure in score files and output.
     pub fn reason(&self) -> &'static str {
-        match self.kind {
+        match &self.kind {
             DecodeErrorKind::Empty => "empty_file",
+            DecodeErrorKind::Io(e) if e.kind() == std::io::ErrorKind::NotFound => "missing_file",
             DecodeErrorKind::Io(_) => "unreadable",
             DecodeErrorKind::NotAnImage => "not_an_image",
             DecodeErrorKind::Unsupported(_) => "unsupported_image",

@@ -2,16 +2,21 @@
 //!
 //! The data flows through the modules in this order:
 //! `input`/`dataset` (what to score) -> `decode` -> `detect` -> `crop` -> `model` -> `score` (records)
-//! -> `metrics` -> report / gate. `commands` wires them to the command line defined in `cli`.
+//! -> `metrics` -> report / gate. Active liveness adds `landmarks` (face geometry per frame) and `session`
+//! (challenges and session scores over frame sequences). `commands` wires them to the command line defined in `cli`.
 
+pub mod calibrate;
 pub mod cli;
 pub mod commands;
 pub mod crop;
 pub mod dataset;
 pub mod decode;
+pub mod diff;
 pub mod detect;
 pub mod frame;
+pub mod gate;
 pub mod input;
+pub mod landmarks;
 pub mod metrics;
 pub mod model;
 pub mod policy;
@@ -21,6 +26,8 @@ pub mod run;
 pub mod runtime;
 pub mod score;
 pub mod scorefile;
+pub mod scoreset;
+pub mod session;
 
 #[cfg(test)]
 mod test_support;
@@ -42,5 +49,9 @@ pub fn run() -> Result<ExitCode> {
         Command::Models(cmd) => commands::models::run(&ctx, cmd),
         Command::Bench(args) => commands::bench::run(&ctx, args),
         Command::Report(args) => commands::report::run(args),
+        Command::Calibrate(args) => commands::calibrate::run(&ctx, args),
+        Command::Gate(args) => commands::gate::run(&ctx, args),
+        Command::Diff(args) => commands::diff::run(&ctx, args),
+        Command::Session(cmd) => commands::session::run(&ctx, cmd),
     }
 }

@@ -19,6 +19,9 @@ pub struct Policy {
     pub threshold: f64,
     pub bands: Bands,
     pub quality: QualityGates,
+    /// How the threshold was chosen (written by `liveness calibrate`); absent in hand-written policies.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calibration: Option<crate::calibrate::Calibration>,
 }
 
 #[derive(Clone, Copy, Debug, Deserialize, Serialize)]
@@ -100,22 +103,29 @@ impl Policy {
 /// Resolves `--policy`: a path to a TOML file, a name looked up as `<config dir>/policies/<name>.toml`, or
 /// `default` (built in).
 pub fn resolve(spec: &str, config_dirs: &[PathBuf]) -> Result<Policy> {
-    let as_path = Path::new(spec);
+    let (text, origin) = find_config(spec, config_dirs, "policies", BUILTIN_DEFAULT)?;
+    Policy::parse(&text, &origin)
+}
+
+/// The text and origin of a named configuration file: `spec` itself when it is a path (ends in `.toml` or
+/// holds a `/`), else `<config dir>/<folder>/<spec>.toml` in the first configuration folder that has it,
+/// else `builtin` for `default`. Shared by every kind of policy so they are all found the same way.
+pub fn find_config(spec: &str, config_dirs: &[PathBuf], folder: &str, builtin: &str) -> Result<(String, String)> {
     if spec.ends_with(".toml") || spec.contains('/') {
-        let text = std::fs::read_to_string(as_path).with_context(|| format!("cannot read policy {spec}"))?;
-        return Policy::parse(&text, spec);
+        let text = std::fs::read_to_string(Path::new(spec)).with_context(|| format!("cannot read {spec}"))?;
+        return Ok((text, spec.to_string()));
     }
     for dir in config_dirs {
-        let path = dir.join("policies").join(format!("{spec}.toml"));
+        let path = dir.join(folder).join(format!("{spec}.toml"));
         if path.is_file() {
-            let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read policy {}", path.display()))?;
-            return Policy::parse(&text, &path.display().to_string());
+            let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
+            return Ok((text, path.display().to_string()));
         }
     }
     if spec == "default" {
-        return Policy::parse(BUILTIN_DEFAULT, "builtin:default");
+        return Ok((builtin.to_string(), "builtin:default".to_string()));
     }
-    bail!("unknown policy `{spec}`: no {spec}.toml in the policies folder of {:?}; give a path to a policy .toml", config_dirs)
+    bail!("unknown {folder} entry `{spec}`: no {spec}.toml in the {folder} folder of {config_dirs:?}; give a path to a .toml file")
 }
 
 #[cfg(test)]

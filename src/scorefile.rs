@@ -95,10 +95,30 @@ impl ScoreFormat {
 }
 
 /// True for columns that are never metadata: engine outputs (scores, status, boxes, per-model
-/// `*_score`, quality `q_*`) would make useless, near-unique segments.
+/// `*_score`, quality `q_*`, the per-session measures of `liveness session score`) would make useless,
+/// near-unique segments. Session challenge outcomes (`challenges_passed`, `challenges_failed`) stay
+/// metadata on purpose: breaking rates down by them shows which challenge stops which attack.
 pub fn is_reserved(column: &str) -> bool {
-    const RESERVED: [&str; 9] = ["score", "status", "reason", "face_found", "x1", "y1", "x2", "y2", "face_count"];
-    RESERVED.contains(&column) || column.ends_with("_score") || column.starts_with("q_")
+    const RESERVED: [&str; 11] =
+        ["score", "status", "reason", "decision", "band", "face_found", "x1", "y1", "x2", "y2", "face_count"];
+    const SESSION_MEASURES: [&str; 12] = [
+        "liveness_mode",
+        "liveness_passed",
+        "challenges_asked",
+        "challenges_completed",
+        "frames_captured",
+        "frames_used",
+        "yaw_range",
+        "pitch_range",
+        "ear_min_ratio",
+        "blink",
+        "smile_peak",
+        "liveness_score",
+    ];
+    RESERVED.contains(&column)
+        || SESSION_MEASURES.contains(&column)
+        || column.ends_with("_score")
+        || column.starts_with("q_")
 }
 
 /// Reads a score CSV file; errors name the file, the line and the offending value.
@@ -411,10 +431,10 @@ mod tests {
 
     #[test]
     fn liveness_format_status_reason_and_reserved_columns() {
-        let text = "path,label,attack_type,device,score,status,reason,face_count,mini_score,q_blur,x1\n\
-            a,bona_fide,,phone,0.8,ok,,1,0.7,3,5\n\
-            b,spoof,replay,phone,,non_response,multiple_faces,2,,,\n\
-            c,fake,replay,tablet,,non_response,,0,,,\n";
+        let text = "path,label,attack_type,device,score,status,reason,decision,band,face_count,mini_score,q_blur,x1\n\
+            a,bona_fide,,phone,0.8,ok,,live,pass,1,0.7,3,5\n\
+            b,spoof,replay,phone,,non_response,multiple_faces,,,2,,,\n\
+            c,fake,replay,tablet,,non_response,,,,0,,,\n";
         let rows = parse(text).unwrap();
         assert_eq!(rows[0].meta.keys().collect::<Vec<_>>(), ["device"]);
         assert_eq!((rows[0].score, rows[0].bona_fide), (Some(0.8), true));

@@ -90,6 +90,9 @@ fn bad_inputs_are_reported_one_line_each_and_never_stop_the_batch() {
     std::fs::write(d.join("text.jpg"), b"this is not an image\n").unwrap();
     huge_png(&d.join("huge.png"), 30000, 30000);
     std::os::unix::fs::symlink("/nonexistent/file.jpg", d.join("dangling.jpg")).unwrap();
+    // Exists but cannot be read: reading /proc/self/mem at offset 0 fails with EIO (permissions would not
+    // stop root, which CI runs as).
+    std::os::unix::fs::symlink("/proc/self/mem", d.join("unreadable.jpg")).unwrap();
     std::fs::write(d.join("good.jpg"), &good).unwrap();
     std::fs::create_dir(d.join("no-images")).unwrap();
 
@@ -101,6 +104,7 @@ fn bad_inputs_are_reported_one_line_each_and_never_stop_the_batch() {
         .arg(d.join("huge.png"))
         .arg(d.join("dangling.jpg"))
         .arg(d.join("missing.jpg"))
+        .arg(d.join("unreadable.jpg"))
         .arg(d.join("no-images"))
         .arg(d.join("good.jpg"))
         .output()
@@ -108,7 +112,7 @@ fn bad_inputs_are_reported_one_line_each_and_never_stop_the_batch() {
     assert_eq!(out.status.code(), Some(3), "some inputs not scored -> exit 3");
     let stderr = String::from_utf8_lossy(&out.stderr);
     let recs = json_lines(&out.stdout);
-    assert_eq!(recs.len(), 7, "every file gets a record; the empty folder a stderr line");
+    assert_eq!(recs.len(), 8, "every file gets a record; the empty folder a stderr line");
     let good = recs.iter().find(|r| r["path"].as_str().unwrap().ends_with("good.jpg")).unwrap();
     assert!(good["live_probability"].as_f64().unwrap() > 0.9, "the good image is still scored");
     for (name, reason) in [
@@ -116,8 +120,9 @@ fn bad_inputs_are_reported_one_line_each_and_never_stop_the_batch() {
         ("truncated.jpg", "truncated"),
         ("text.jpg", "not_an_image"),
         ("huge.png", "too_large"),
-        ("dangling.jpg", "unreadable"),
-        ("missing.jpg", "unreadable"),
+        ("dangling.jpg", "missing_file"),
+        ("missing.jpg", "missing_file"),
+        ("unreadable.jpg", "unreadable"),
     ] {
         let r = recs.iter().find(|r| r["path"].as_str().unwrap().ends_with(name)).unwrap();
         assert_eq!(r["status"], "non_response", "{name}");

@@ -41,7 +41,8 @@ pub fn run(ctx: &Context, args: &EvalArgs) -> Result<ExitCode> {
     let (threshold, threshold_source) = match &args.calibrate_on {
         Some(dev) => {
             let dev_pres = read_scores(dev, read)?;
-            let t = calibrate(&dev_pres, &args.calibrate_target).with_context(|| format!("calibrating on {}", dev.display()))?;
+            let t = crate::calibrate::threshold_for(&dev_pres, args.calibrate_target)
+                .with_context(|| format!("calibrating on {}", dev.display()))?;
             (t, format!("{} on {}", args.calibrate_target, dev.display()))
         }
         None => (settings.policy.threshold, format!("policy {}", settings.policy.name)),
@@ -49,10 +50,7 @@ pub fn run(ctx: &Context, args: &EvalArgs) -> Result<ExitCode> {
     let options = EvalOptions {
         threshold,
         operating_rates: crate::metrics::DEFAULT_OPERATING_RATES.to_vec(),
-        segments: Some(SegmentOptions {
-            columns: (!args.segment_by.is_empty()).then(|| args.segment_by.clone()),
-            min_count: args.min_segment,
-        }),
+        segments: Some(SegmentOptions { columns: Some(segment_columns(&args.segment_by, &presentations)), min_count: args.min_segment }),
         bootstrap: (args.bootstrap > 0).then_some(BootstrapOptions { resamples: args.bootstrap, seed: args.seed }),
         policy: Some(BandPolicy { pass: settings.policy.bands.pass, retry: settings.policy.bands.retry, attempts: args.attempts.clone() }),
     };
@@ -90,25 +88,22 @@ pub fn run(ctx: &Context, args: &EvalArgs) -> Result<ExitCode> {
     Ok(if non_responses > 0 { ExitCode::from(3) } else { ExitCode::SUCCESS })
 }
 
-/// The threshold meeting `target` on the calibration presentations.
-pub fn calibrate(dev: &[Presentation], target: &str) -> Result<f64> {
-    let rate = match target.strip_prefix("bpcer").map(str::parse::<f64>) {
-        None if target == "eer" => None,
-        Some(Ok(n)) if n >= 1.0 => Some(1.0 / n),
-        _ => bail!("unknown --calibrate-target `{target}`: use eer or bpcerN (BPCER at APCER_max <= 1/N, e.g. bpcer20)"),
-    };
-    let options = EvalOptions { operating_rates: rate.into_iter().collect(), segments: None, bootstrap: None, policy: None, ..EvalOptions::new(0.5) };
-    let tf = serde_json::to_value(&evaluate(dev, &options)?.report.threshold_free)?;
-    let point = match rate {
-        None => tf["eer_pooled"].clone(),
-        // Keys are the rates as Rust prints them: 1/20 is exactly the double 0.05 and prints "0.05".
-        Some(x) => tf["bpcer_at_apcer"][format!("{x}")].clone(),
-    };
-    match &point["threshold"] {
-        serde_json::Value::Number(n) => n.as_f64().context("threshold is not a number"),
-        serde_json::Value::String(s) if s == "+inf" => Ok(f64::INFINITY),
-        _ => bail!("target {target} is not reachable: {}", point.get("reason").and_then(|r| r.as_str()).unwrap_or("n/a")),
+/// Most distinct values a metadata column may have to be segmented by default: beyond that (an image id, a
+/// timestamp) segments are single presentations and say nothing.
+const MAX_DEFAULT_SEGMENTS: usize = 50;
+
+/// `--segment-by` as given, else every metadata column with 2 to 50 distinct values.
+fn segment_columns(asked: &[String], presentations: &[Presentation]) -> Vec<String> {
+    if !asked.is_empty() {
+        return asked.to_vec();
     }
+    let mut values: std::collections::BTreeMap<&str, std::collections::BTreeSet<&str>> = Default::default();
+    for p in presentations {
+        for (k, v) in &p.meta {
+            values.entry(k).or_default().insert(v);
+        }
+    }
+    values.into_iter().filter(|(_, v)| (2..=MAX_DEFAULT_SEGMENTS).contains(&v.len())).map(|(k, _)| k.to_string()).collect()
 }
 
 fn stem(p: &Path) -> String {

@@ -1,10 +1,14 @@
 //! One module per subcommand; this file holds what they share: where models and configurations live.
 
 pub mod bench;
+pub mod calibrate;
+pub mod diff;
 pub mod eval;
+pub mod gate;
 pub mod models;
 pub mod report;
 pub mod score;
+pub mod session;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;

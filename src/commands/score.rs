@@ -19,13 +19,7 @@ pub fn run(ctx: &Context, args: &ScoreArgs) -> Result<ExitCode> {
         eprintln!("liveness: {}: {}", p.reason, p.detail);
     }
     let jobs: Vec<Job> = files.iter().map(|f| Job { file: f.clone(), name: f.display().to_string(), given_box: None }).collect();
-    let format = if args.json {
-        Format::Json
-    } else if args.csv {
-        Format::Csv
-    } else {
-        Format::Table
-    };
+    let format = Format::from_flags(args.json, args.csv);
     let names: Vec<String> = jobs.iter().map(|j| j.name.clone()).collect();
     let model_names = spec.descriptors.iter().map(|d| d.name.clone()).collect();
     let mut printer = Printer::new(format, &settings.policy, model_names, &names, Box::new(std::io::stdout().lock()))?;

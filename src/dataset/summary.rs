@@ -60,7 +60,7 @@ pub fn summarize(ds: &Dataset) -> Result<Summary> {
     if ds.samples.is_empty() {
         let why =
             ds.issues.first().map_or(String::new(), |i| format!(" ({} loading issue(s); first: {i})", ds.issues.len()));
-        bail!("dataset `{}` has no samples{why}", ds.name);
+        bail!("dataset `{}` at {} has no samples{why}; see datasets.md for the layouts read", ds.name, ds.root.display());
     }
     let attacks = ds.samples.iter().filter(|s| s.label == Label::Attack).count();
     let bona_fide = ds.samples.len() - attacks;
@@ -246,7 +246,8 @@ mod tests {
         let err = summarize(&dataset(Vec::new(), vec![issue])).unwrap_err().to_string();
         assert_eq!(
             err,
-            "dataset `d` has no samples (1 loading issue(s); first: error [unknown_label] spoofs/: not a label)"
+            "dataset `d` at r has no samples (1 loading issue(s); first: error [unknown_label] spoofs/: not a label); \
+             see datasets.md for the layouts read"
         );
     }
 }

@@ -84,7 +84,7 @@ pub struct BandsReport {
 pub(crate) fn bands(population: &Population, subjects: Option<&Subjects>, policy: &Policy) -> BandsReport {
     let mut counts = vec![[0u64; 4]; population.classes()];
     for item in &population.items {
-        counts[item.class][policy.band(item.score)] += 1;
+        counts[item.class][policy.band(item.score())] += 1;
     }
     let bands = |c: &[u64; 4], empty: &str| {
         let n = c.iter().sum();
@@ -118,7 +118,7 @@ fn completion(population: &Population, subjects: &Subjects, policy: &Policy) -> 
     let mut first_pass: Vec<Option<usize>> = vec![None; subjects.count];
     for (item, &s) in population.items.iter().zip(&subjects.of).filter(|(item, _)| item.class == BONA_FIDE) {
         tries[s] += 1;
-        if first_pass[s].is_none() && policy.band(item.score) == PASS {
+        if first_pass[s].is_none() && policy.band(item.score()) == PASS {
             first_pass[s] = Some(tries[s]);
         }
     }

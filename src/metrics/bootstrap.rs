@@ -179,8 +179,9 @@ mod tests {
 
     #[test]
     fn resamples_whole_subjects_and_is_reproducible() {
-        // Subject a: 3 live errors of 3; b and c: 0 of 1. BPCER over a resample takes only the values
-        // 3a/(3a+m) for a drawn a times: with 3 subjects the extremes 0 and 1 are both likely.
+        // Clusters: a (3 live errors of 3), b (0 of 1), c (0 of 1 live, 1 print accepted) and "" (the
+        // subject-less print). A resample of 4 draws has BPCER 0 when a is missing (p = 0.32) and 1
+        // when only a and "" are drawn (p = 0.059): both beyond the 2.5% tails, so the interval is [0, 1].
         let mut ps = vec![of_subject("", Some(0.1), "a"); 3];
         ps.push(of_subject("", Some(0.9), "b"));
         ps.push(of_subject("", Some(0.9), "c"));
@@ -191,7 +192,7 @@ mod tests {
         assert_eq!(interval(&first, BPCER), interval(&again, BPCER));
         let b = interval(&first, BPCER);
         assert_eq!((b.lower, b.upper), (0.0, 1.0));
-        // APCER (print) is defined only when subject c or the subject-less "" cluster is drawn.
+        // APCER (print) is defined unless neither c nor "" is drawn (p = 1/16, ~25 of 400 resamples).
         let a = interval(&first, APCER_MAX);
         assert!(a.resamples < 400 && a.resamples > 300, "{}", a.resamples);
         let (_, other_seed) = run(&ps, 12);

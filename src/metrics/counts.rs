@@ -39,7 +39,7 @@ impl Counts {
         tally: &Tally,
     ) -> Counts {
         let mut reasons: Vec<BTreeMap<String, u64>> = vec![BTreeMap::new(); population.classes()];
-        for i in members.filter(|&i| population.items[i].score.is_none()) {
+        for i in members.filter(|&i| population.items[i].score().is_none()) {
             let reason = presentations[i].reason.clone().unwrap_or_default();
             *reasons[population.items[i].class].entry(reason).or_default() += 1;
         }

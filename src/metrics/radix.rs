@@ -15,16 +15,18 @@ pub(crate) fn score(key: u64) -> f64 {
     f64::from_bits(if key >> 63 == 1 { key & !(1 << 63) } else { !key })
 }
 
-/// Sorts keys ascending: 8 passes of 8 bits, skipping the passes where every key has the same digit
-/// (scores in [0, 1] share their top bits, so those passes cost nothing).
-pub(crate) fn sort(keys: &mut Vec<u64>) {
+/// Sorts keys ascending and moves `payload[i]` along with `keys[i]` (stable): 8 passes of 8 bits,
+/// skipping the passes where every key has the same digit (scores in [0, 1] share their top bits,
+/// so those passes cost nothing). `payload` must be as long as `keys`.
+pub(crate) fn sort_with<T: Copy + Default>(keys: &mut Vec<u64>, payload: &mut Vec<T>) {
     let mut counts = [[0usize; 256]; 8];
     for &k in keys.iter() {
         for (digit, count) in counts.iter_mut().enumerate() {
             count[(k >> (8 * digit)) as usize & 0xff] += 1;
         }
     }
-    let mut spare = vec![0u64; keys.len()];
+    let mut spare_keys = vec![0u64; keys.len()];
+    let mut spare_payload = vec![T::default(); payload.len()];
     for (digit, count) in counts.iter().enumerate() {
         if count.contains(&keys.len()) {
             continue;
@@ -35,12 +37,14 @@ pub(crate) fn sort(keys: &mut Vec<u64>) {
             *slot = start;
             start += c;
         }
-        for &k in keys.iter() {
+        for (&k, &p) in keys.iter().zip(payload.iter()) {
             let bucket = (k >> (8 * digit)) as usize & 0xff;
-            spare[next[bucket]] = k;
+            spare_keys[next[bucket]] = k;
+            spare_payload[next[bucket]] = p;
             next[bucket] += 1;
         }
-        std::mem::swap(keys, &mut spare);
+        std::mem::swap(keys, &mut spare_keys);
+        std::mem::swap(payload, &mut spare_payload);
     }
 }
 
@@ -56,16 +60,20 @@ mod tests {
     }
 
     proptest! {
+        /// Same order as a stable sort by f64 total order (after folding -0.0), payload attached.
         #[test]
-        fn sorts_like_total_order(scores in prop::collection::vec(prop_oneof![
-            -1e300..1e300f64, -1.0..1.0f64, Just(0.0), Just(-0.0), Just(f64::MIN_POSITIVE), Just(-5e-324)
+        fn sorts_like_a_stable_total_order_sort(scores in prop::collection::vec(prop_oneof![
+            -1e300..1e300f64, -1.0..1.0f64, Just(0.0), Just(-0.0), Just(0.5), Just(f64::MIN_POSITIVE), Just(-5e-324)
         ], 0..300)) {
             let mut keys: Vec<u64> = scores.iter().map(|&s| key(s)).collect();
-            sort(&mut keys);
-            let got: Vec<f64> = keys.iter().map(|&k| score(k)).collect();
-            let mut want: Vec<f64> = scores.iter().map(|&s| s + 0.0).collect();
-            want.sort_by(f64::total_cmp);
-            prop_assert_eq!(got.iter().map(|s| s.to_bits()).collect::<Vec<_>>(), want.iter().map(|s| s.to_bits()).collect::<Vec<_>>());
+            let mut order: Vec<usize> = (0..scores.len()).collect();
+            sort_with(&mut keys, &mut order);
+            let mut want: Vec<usize> = (0..scores.len()).collect();
+            want.sort_by(|&a, &b| (scores[a] + 0.0).total_cmp(&(scores[b] + 0.0)));
+            prop_assert_eq!(&order, &want);
+            let got: Vec<u64> = keys.iter().map(|&k| score(k).to_bits()).collect();
+            let expected: Vec<u64> = want.iter().map(|&i| (scores[i] + 0.0).to_bits()).collect();
+            prop_assert_eq!(got, expected);
         }
     }
 }

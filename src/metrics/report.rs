@@ -123,14 +123,11 @@ pub fn evaluate(presentations: &[Presentation], options: &EvalOptions) -> Result
         }
     };
     let sweep = Sweep::from_population(&population);
-    let counts = Counts::new(presentations, &population, 0..presentations.len(), &tally);
-    let at = RateSet::build(&tally, &population.species, t, intervals.as_ref());
-    let tf = ThresholdFree::from_sweep(&sweep, &options.operating_rates);
     let report = MetricsReport {
         schema_version: "1",
-        counts,
-        at_threshold: at,
-        threshold_free: tf,
+        counts: Counts::new(presentations, &population, 0..presentations.len(), &tally),
+        at_threshold: RateSet::build(&tally, &population.species, t, intervals.as_ref()),
+        threshold_free: ThresholdFree::from_sweep(&sweep, &options.operating_rates),
         bootstrap,
         segments: match &options.segments {
             Some(s) => Metric::Value(segments(presentations, &population, t, s)?),
@@ -142,4 +139,63 @@ pub fn evaluate(presentations: &[Presentation], options: &EvalOptions) -> Result
         },
     };
     Ok(Evaluation { report, sweep })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::metrics::population::tests::pres;
+    use crate::metrics::subjects::tests::of_subject;
+    use serde_json::json;
+
+    fn sample() -> Vec<Presentation> {
+        vec![pres("", Some(0.9)), pres("", Some(0.2)), pres("print", Some(0.6)), pres("print", None)]
+    }
+
+    #[test]
+    fn invalid_options_and_empty_input_are_errors() {
+        let bad = |o: EvalOptions| evaluate(&sample(), &o).unwrap_err().to_string();
+        assert!(bad(EvalOptions::new(f64::NAN)).contains("threshold"));
+        assert!(bad(EvalOptions { operating_rates: vec![1.5], ..EvalOptions::new(0.5) }).contains("[0, 1]"));
+        let no_resamples = Some(BootstrapOptions { resamples: 0, seed: 1 });
+        assert!(bad(EvalOptions { bootstrap: no_resamples, ..EvalOptions::new(0.5) }).contains("resample"));
+        let inverted = Some(Policy { pass: 0.2, retry: 0.4, attempts: vec![1] });
+        assert!(bad(EvalOptions { policy: inverted, ..EvalOptions::new(0.5) }).contains("retry"));
+        assert!(evaluate(&[], &EvalOptions::new(0.5)).unwrap_err().to_string().contains("no presentations"));
+    }
+
+    #[test]
+    fn optional_sections_say_why_they_are_absent() {
+        let off = EvalOptions { segments: None, bootstrap: None, ..EvalOptions::new(0.5) };
+        let r = serde_json::to_value(evaluate(&sample(), &off).unwrap().report).unwrap();
+        assert_eq!(r["schema_version"], json!("1"));
+        assert_eq!(r["bootstrap"], json!({"value": null, "reason": "not requested"}));
+        assert_eq!(r["segments"], json!({"value": null, "reason": "not requested"}));
+        assert_eq!(r["decision_bands"], json!({"value": null, "reason": "no policy given"}));
+        let r = serde_json::to_value(evaluate(&sample(), &EvalOptions::new(0.5)).unwrap().report).unwrap();
+        assert_eq!(r["bootstrap"]["reason"], json!("no subject column"));
+        assert_eq!(r["segments"]["columns"], json!({}));
+    }
+
+    #[test]
+    fn report_ties_sections_together() {
+        // t = +inf rejects everything: BPCER 2/2, APCER 0/1; the threshold is written "+inf".
+        let ps: Vec<Presentation> = sample().into_iter().map(|p| of_subject(&p.species, p.score, "s1")).collect();
+        let evaluation = evaluate(&ps, &EvalOptions::new(f64::INFINITY)).unwrap();
+        let r = serde_json::to_value(&evaluation.report).unwrap();
+        assert_eq!(r["at_threshold"]["threshold"], json!("+inf"));
+        assert_eq!(r["at_threshold"]["bona_fide"]["bpcer"]["k"], json!(2));
+        assert_eq!(r["at_threshold"]["attack"]["apcer_max"]["species"], json!("print"));
+        assert_eq!(r["at_threshold"]["attack"]["apcer_max"]["rule_of_three"], json!(3.0));
+        assert_eq!(r["counts"]["species"]["print"]["non_responses"], json!(1));
+        assert_eq!(r["bootstrap"]["clusters"], json!(1));
+        // One cluster: every resample is the data itself.
+        assert_eq!(
+            r["at_threshold"]["bona_fide"]["bpcer"]["bootstrap95"],
+            json!({"lower": 1.0, "upper": 1.0, "resamples": 1000})
+        );
+        assert_eq!(r["segments"]["columns"]["subject"]["s1"]["counts"]["bona_fide"]["total"], json!(2));
+        assert_eq!(r["threshold_free"]["candidates"], json!(4));
+        assert_eq!(evaluation.sweep.candidates(), 4);
+    }
 }

@@ -53,7 +53,7 @@ impl Tally {
     /// Adds one presentation.
     pub fn record(&mut self, item: &Item, t: f64) {
         let c = &mut self.classes[item.class];
-        match item.score {
+        match item.score() {
             None => c.non_responses += 1,
             Some(s) => {
                 c.scored += 1;

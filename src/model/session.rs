@@ -20,7 +20,7 @@ pub fn open(path: &Path) -> Result<Session> {
     let fail = |e: &dyn std::fmt::Display| anyhow::anyhow!("ONNX Runtime cannot load {}: {e}", path.display());
     let mut builder = Session::builder(&rt.env)
         .map_err(|e| fail(&e))?
-        .with_optimization_level(GraphOptimizationLevel::Level3)
+        .with_optimization_level(GraphOptimizationLevel::All)
         .map_err(|e| fail(&e))?
         .with_intra_threads(1)
         .map_err(|e| fail(&e))?

@@ -8,12 +8,25 @@ use serde_json::json;
 use super::record::ScoreRecord;
 use crate::policy::Policy;
 
-/// Output format of `liveness score`.
+/// Output format of `liveness score` and `liveness session score`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
     Table,
     Json,
     Csv,
+}
+
+impl Format {
+    /// The format the `--json` / `--csv` flags ask for (clap makes them exclusive); a table without either.
+    pub fn from_flags(json: bool, csv: bool) -> Format {
+        if json {
+            Format::Json
+        } else if csv {
+            Format::Csv
+        } else {
+            Format::Table
+        }
+    }
 }
 
 /// Writes records one at a time (streaming), so output starts before the last image is scored.

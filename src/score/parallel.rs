@@ -73,7 +73,7 @@ pub fn score_all(
             });
             drop(tx);
         });
-        let outcome = deliver_in_order(rx, &mut sink);
+        let outcome = deliver_in_order(rx, &mut sink).map(|_| ());
         if outcome.is_err() {
             stop.store(true, Ordering::Relaxed);
         }
@@ -89,10 +89,9 @@ fn score_chunk(engine: &mut Engine, chunk: &[Job], settings: &Settings) -> Resul
     Ok(prepared.into_iter().map(|p| p.rec).collect())
 }
 
-fn deliver_in_order(
-    rx: mpsc::Receiver<(usize, Result<ScoreRecord>)>,
-    sink: &mut impl FnMut(ScoreRecord) -> Result<()>,
-) -> Result<()> {
+/// Hands results to `sink` in index order as soon as each one's predecessors have arrived; the number delivered.
+/// Shared with session scoring, which runs its own workers but needs the same ordering.
+pub fn deliver_in_order<T>(rx: mpsc::Receiver<(usize, Result<T>)>, sink: &mut impl FnMut(T) -> Result<()>) -> Result<usize> {
     let mut pending = BTreeMap::new();
     let mut next = 0;
     for (i, rec) in rx {
@@ -102,5 +101,5 @@ fn deliver_in_order(
             next += 1;
         }
     }
-    Ok(())
+    Ok(next)
 }

@@ -1,0 +1,142 @@
+//! `liveness gate`: scores + policy + criteria -> verdicts, a table, JUnit XML, a Markdown summary and
+//! an exit code CI can act on (0 pass, 1 fail, 2 the gate itself is broken).
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context as _, Result, bail, ensure};
+use serde_json::{Value, json};
+
+use super::Context;
+use super::eval::METRICS_JSON;
+use crate::cli::GateArgs;
+use crate::gate::{Gate, Verdict, check, junit, markdown, table};
+use crate::metrics::{DEFAULT_OPERATING_RATES, EvalOptions, Policy as BandPolicy, SegmentOptions, evaluate};
+use crate::policy::{self, Policy};
+use crate::run::utc_now_iso;
+use crate::scoreset::ScoreSet;
+
+/// Runs the gate; any error is exit 2, so that exit 1 always means "a criterion failed".
+pub fn run(ctx: &Context, args: &GateArgs) -> Result<ExitCode> {
+    match gate(ctx, args) {
+        Ok(code) => Ok(code),
+        Err(e) => {
+            eprintln!("liveness: error: {e:#}");
+            Ok(ExitCode::from(2))
+        }
+    }
+}
+
+fn gate(ctx: &Context, args: &GateArgs) -> Result<ExitCode> {
+    let gate = Gate::load(&args.criteria)?;
+    let policy = policy::resolve(&args.policy, &ctx.config_dirs)?;
+    let set = ScoreSet::selected(&args.scores, &args.select)?;
+    check_model(&policy, &set)?;
+    let fingerprint = set.fingerprint();
+    let baseline = args.baseline.as_deref().map(|b| load_baseline(b, &fingerprint)).transpose()?;
+    ensure!(
+        baseline.is_some() || !gate.needs_baseline(),
+        "{}: max_regression criteria need --baseline METRICS",
+        args.criteria.display()
+    );
+    if policy.calibration.as_ref().is_some_and(|c| c.dataset_fingerprint == fingerprint) {
+        eprintln!("warning: gating the presentations the policy was calibrated on: the figures are optimistic");
+    }
+
+    let options = EvalOptions {
+        threshold: policy.threshold,
+        operating_rates: DEFAULT_OPERATING_RATES.to_vec(),
+        segments: Some(SegmentOptions { columns: gate.segment_by.clone(), min_count: gate.min_segment }),
+        bootstrap: None,
+        policy: Some(BandPolicy { pass: policy.bands.pass, retry: policy.bands.retry, attempts: gate.attempts() }),
+    };
+    let evaluation = evaluate(&set.presentations, &options)?;
+    let mut doc = serde_json::to_value(&evaluation.report)?;
+    doc["run"] = json!({
+        "tool": format!("liveness {}", env!("CARGO_PKG_VERSION")),
+        "command": std::env::args().collect::<Vec<_>>(),
+        "created_utc": utc_now_iso(),
+        "source": set.describe(),
+        "model": set.model,
+        "policy": policy,
+        "threshold": policy.threshold,
+        "threshold_source": format!("policy {}", policy.name),
+        "gate": gate.name,
+        "presentations": set.presentations.len(),
+        "dataset_fingerprint": fingerprint,
+    });
+    let outcomes = check(&gate, &doc, baseline.as_ref().map(|(_, doc)| doc));
+
+    let mut context = vec![
+        format!("scores: {} ({} presentations, fingerprint {fingerprint})", set.describe(), set.presentations.len()),
+        format!(
+            "policy {}: bona fide iff score >= {}, pass >= {}, retry >= {}",
+            policy.name, policy.threshold, policy.bands.pass, policy.bands.retry
+        ),
+    ];
+    context.extend(baseline.as_ref().map(|(path, _)| format!("baseline: {}", path.display())));
+    for line in &context {
+        println!("{line}");
+    }
+    println!("{}", table(&gate.name, &outcomes));
+    if let Some(path) = &args.junit {
+        write(path, &junit(&gate.name, &outcomes), false)?;
+    }
+    if let Some(path) = &args.summary {
+        // Appended: $GITHUB_STEP_SUMMARY collects the summaries of several steps.
+        write(path, &markdown(&gate.name, &context, &outcomes), true)?;
+    }
+    if let Some(path) = &args.metrics {
+        write(path, &serde_json::to_string_pretty(&doc)?, false)?;
+    }
+    let failed = outcomes.iter().any(|o| o.verdict == Verdict::Fail);
+    Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}
+
+/// A calibrated threshold belongs to one model: applying it to another model's scores is an error.
+fn check_model(policy: &Policy, set: &ScoreSet) -> Result<()> {
+    let Some(cal) = &policy.calibration else { return Ok(()) };
+    match &set.model {
+        Some(m) if *m == cal.model => Ok(()),
+        Some(m) => bail!(
+            "policy {} was calibrated for model {}, but the scores are {m}'s: calibrate a policy for {m}",
+            policy.name,
+            cal.model
+        ),
+        None => {
+            bail!("policy {} was calibrated for model {}: name the scores' model with --model", policy.name, cal.model)
+        }
+    }
+}
+
+/// The baseline metrics document, which must describe the same presentations.
+fn load_baseline(path: &Path, fingerprint: &str) -> Result<(PathBuf, Value)> {
+    let file = if path.is_dir() { path.join(METRICS_JSON) } else { path.to_path_buf() };
+    let text = std::fs::read_to_string(&file).with_context(|| format!("cannot read baseline {}", file.display()))?;
+    let doc: Value = serde_json::from_str(&text).with_context(|| format!("baseline {} is not JSON", file.display()))?;
+    let Some(theirs) = doc["run"]["dataset_fingerprint"].as_str() else {
+        bail!("baseline {} has no run.dataset_fingerprint: not a liveness metrics.json", file.display());
+    };
+    ensure!(
+        theirs == fingerprint,
+        "baseline {} was computed on other presentations (dataset fingerprint {theirs}, gated set {fingerprint}); \
+         a regression check needs the same presentations (same files, same --where)",
+        file.display()
+    );
+    Ok((file, doc))
+}
+
+fn write(path: &Path, text: &str, append: bool) -> Result<()> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    }
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .write(true)
+        .append(append)
+        .truncate(!append)
+        .open(path)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    f.write_all(text.as_bytes()).with_context(|| format!("cannot write {}", path.display()))
+}

@@ -1,0 +1,143 @@
+//! Gate results for people (an aligned table), for CI test reports (JUnit XML: one test case per
+//! criterion, so a failed criterion shows up by name in the CI's test view) and for CI job summaries
+//! (Markdown).
+
+use std::fmt::Write;
+
+use super::{Outcome, Verdict};
+
+/// Counts of passed, failed and skipped criteria.
+fn tally(outcomes: &[Outcome]) -> (usize, usize, usize) {
+    let n = |v: Verdict| outcomes.iter().filter(|o| o.verdict == v).count();
+    (n(Verdict::Pass), n(Verdict::Fail), n(Verdict::Skipped))
+}
+
+fn headline(name: &str, outcomes: &[Outcome]) -> String {
+    let (pass, fail, skipped) = tally(outcomes);
+    let result = if fail == 0 { "PASSED" } else { "FAILED" };
+    format!("gate {name}: {result} ({pass} passed, {fail} failed, {skipped} skipped)")
+}
+
+/// An aligned text table, then the headline.
+pub fn table(name: &str, outcomes: &[Outcome]) -> String {
+    let width = |f: fn(&Outcome) -> &str, title: &str| {
+        outcomes.iter().map(|o| f(o).chars().count()).chain([title.len()]).max().unwrap_or(0)
+    };
+    let (wc, wl, wm) =
+        (width(|o| &o.criterion, "CRITERION"), width(|o| &o.limit, "LIMIT"), width(|o| &o.measured, "MEASURED"));
+    let mut s = format!("{:<wc$}  {:<wl$}  {:<wm$}  RESULT\n", "CRITERION", "LIMIT", "MEASURED");
+    for o in outcomes {
+        let reason = o.reason.as_deref().map(|r| format!("  ({r})")).unwrap_or_default();
+        let _ =
+            writeln!(s, "{:<wc$}  {:<wl$}  {:<wm$}  {}{reason}", o.criterion, o.limit, o.measured, o.verdict.as_str());
+    }
+    s + &headline(name, outcomes)
+}
+
+/// JUnit XML: suite `liveness gate <name>`, one test case per criterion.
+pub fn junit(name: &str, outcomes: &[Outcome]) -> String {
+    let (_, fail, skipped) = tally(outcomes);
+    let mut s = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    let _ = writeln!(
+        s,
+        "<testsuites name=\"liveness gate\" tests=\"{}\" failures=\"{fail}\" skipped=\"{skipped}\">",
+        outcomes.len()
+    );
+    let _ = writeln!(
+        s,
+        "  <testsuite name=\"liveness gate {}\" tests=\"{}\" failures=\"{fail}\" skipped=\"{skipped}\" errors=\"0\">",
+        xml(name),
+        outcomes.len()
+    );
+    for o in outcomes {
+        let test = format!("{} {}", o.criterion, o.limit);
+        let _ = write!(s, "    <testcase classname=\"liveness.gate.{}\" name=\"{}\"", xml(name), xml(&test));
+        let reason = o.reason.as_deref().unwrap_or("");
+        match o.verdict {
+            Verdict::Pass => {
+                let _ = writeln!(s, ">\n      <system-out>{}</system-out>\n    </testcase>", xml(&o.measured));
+            }
+            Verdict::Fail => {
+                let _ = writeln!(
+                    s,
+                    ">\n      <failure message=\"{}\">measured {}</failure>\n    </testcase>",
+                    xml(reason),
+                    xml(&o.measured)
+                );
+            }
+            Verdict::Skipped => {
+                let _ = writeln!(s, ">\n      <skipped message=\"{}\"/>\n    </testcase>", xml(reason));
+            }
+        }
+    }
+    s + "  </testsuite>\n</testsuites>\n"
+}
+
+/// A Markdown summary: headline, context lines, then the table.
+pub fn markdown(name: &str, context: &[String], outcomes: &[Outcome]) -> String {
+    let mut s = format!("### {}\n\n", headline(name, outcomes));
+    for line in context {
+        let _ = writeln!(s, "- {}", md(line));
+    }
+    s += "\n| criterion | limit | measured | result |\n| --- | --- | --- | --- |\n";
+    for o in outcomes {
+        let result = match (o.verdict, &o.reason) {
+            (Verdict::Pass, _) => "✅ pass".to_owned(),
+            (v, Some(r)) => format!("{} {}: {}", if v == Verdict::Fail { "❌" } else { "⏭️" }, v.as_str(), md(r)),
+            (v, None) => v.as_str().to_owned(),
+        };
+        let _ = writeln!(s, "| `{}` | {} | {} | {result} |", o.criterion, md(&o.limit), md(&o.measured));
+    }
+    s
+}
+
+fn xml(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+fn md(s: &str) -> String {
+    s.replace('|', "\\|")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn outcomes() -> Vec<Outcome> {
+        let o = |criterion: &str, verdict, reason: Option<&str>| Outcome {
+            criterion: criterion.into(),
+            limit: "<= 5.00%".into(),
+            measured: "7.00% (7/100) [2.86-13.89%]".into(),
+            verdict,
+            reason: reason.map(Into::into),
+        };
+        vec![
+            o("bpcer", Verdict::Pass, None),
+            o("apcer[print]", Verdict::Fail, Some("value 7.00% is outside <= 5.00%")),
+            o("apcer[mask]", Verdict::Skipped, Some("no presentations of species \"mask\"")),
+        ]
+    }
+
+    #[test]
+    fn junit_has_one_case_per_criterion_with_escaped_text() {
+        let x = junit("a&b", &outcomes());
+        assert!(
+            x.contains("<testsuite name=\"liveness gate a&amp;b\" tests=\"3\" failures=\"1\" skipped=\"1\""),
+            "{x}"
+        );
+        assert_eq!(x.matches("<testcase ").count(), 3);
+        assert!(x.contains("name=\"apcer[print] &lt;= 5.00%\""), "{x}");
+        assert!(x.contains("<failure message=\"value 7.00% is outside &lt;= 5.00%\">"), "{x}");
+        assert!(x.contains("<skipped message=\"no presentations of species &quot;mask&quot;\"/>"), "{x}");
+    }
+
+    #[test]
+    fn table_and_markdown_state_the_result() {
+        let t = table("g", &outcomes());
+        assert!(t.ends_with("gate g: FAILED (1 passed, 1 failed, 1 skipped)"), "{t}");
+        assert!(t.lines().nth(2).unwrap().contains("FAIL  (value 7.00%"), "{t}");
+        let m = markdown("g", &["threshold 0.5".into()], &outcomes()[..1]);
+        assert!(m.starts_with("### gate g: PASSED (1 passed, 0 failed, 0 skipped)\n\n- threshold 0.5\n"), "{m}");
+        assert!(m.contains("| `bpcer` | <= 5.00% | 7.00% (7/100) [2.86-13.89%] | ✅ pass |"), "{m}");
+    }
+}

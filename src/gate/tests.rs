@@ -1,0 +1,81 @@
+use serde_json::{Value, json};
+
+use super::*;
+
+fn rate(k: u64, n: u64, lower: f64, upper: f64) -> Value {
+    json!({"value": k as f64 / n as f64, "k": k, "n": n, "ci95": {"lower": lower, "upper": upper}})
+}
+
+/// A metrics document as `evaluate` serializes it, reduced to what the criteria below read.
+fn doc(bpcer_k: u64) -> Value {
+    json!({
+        "at_threshold": {
+            "bona_fide": {"bpcer": rate(bpcer_k, 100, 0.01, 0.09)},
+            "species": {"print": {"apcer": rate(2, 50, 0.005, 0.137)}},
+            "attack": {"apcer_max": {"value": 0.04, "k": 2, "n": 50, "ci95": {"lower": 0.005, "upper": 0.137}, "species": "print"}}
+        },
+        "decision_bands": {"completion": {"value": null, "reason": "no subject column"}},
+        "threshold_free": {"auc_pooled": {"value": 0.99}},
+        "segments": {"worst_bpcer": {"value": 0.1, "k": 3, "n": 30, "ci95": {"lower": 0.02, "upper": 0.27}, "column": "session", "segment": "02"}},
+    })
+}
+
+fn gate(criteria: &str) -> Gate {
+    Gate::parse(&format!("name = \"g\"\n{criteria}")).unwrap()
+}
+
+fn verdicts(g: &Gate, base: Option<&Value>) -> Vec<(Verdict, Option<String>)> {
+    check(g, &doc(5), base).into_iter().map(|o| (o.verdict, o.reason)).collect()
+}
+
+#[test]
+fn limits_on_value_and_upper_bound() {
+    let g = gate(
+        "[[criterion]]\nmetric = \"bpcer\"\nmax = 0.05\n\
+         [[criterion]]\nmetric = \"bpcer\"\nmax = 0.049\n\
+         [[criterion]]\nmetric = \"apcer_max\"\nmax = 0.05\nbound = \"upper\"\n\
+         [[criterion]]\nmetric = \"auc\"\nmin = 0.98\n\
+         [[criterion]]\nmetric = \"worst_segment_bpcer\"\nmax = 0.2\n",
+    );
+    let v = verdicts(&g, None);
+    assert_eq!(v[0], (Verdict::Pass, None), "5/100 <= 0.05 exactly");
+    assert_eq!(v[1].0, Verdict::Fail);
+    assert_eq!(v[2], (Verdict::Fail, Some("upper 95% bound 13.70% is outside upper95 <= 5.00%".into())));
+    assert_eq!((v[3].0, v[4].0), (Verdict::Pass, Verdict::Pass));
+    let out = check(&g, &doc(5), None);
+    assert!(out[2].measured.ends_with("species print"), "{}", out[2].measured);
+    assert!(out[4].measured.ends_with("segment session=02"), "{}", out[4].measured);
+}
+
+#[test]
+fn unevaluable_criteria_fail_unless_optional() {
+    let g = gate(
+        "[[criterion]]\nmetric = \"apcer\"\nspecies = \"mask\"\nmax = 0.1\n\
+         [[criterion]]\nmetric = \"apcer\"\nspecies = \"mask\"\nmax = 0.1\noptional = true\n\
+         [[criterion]]\nmetric = \"completion\"\nattempts = 3\nmin = 0.9\n",
+    );
+    let v = verdicts(&g, None);
+    let missing = "cannot be evaluated: no presentations of species \"mask\" (species present: print)";
+    assert_eq!(v[0], (Verdict::Fail, Some(missing.into())));
+    assert_eq!(v[1], (Verdict::Skipped, Some(missing.into())));
+    assert_eq!(v[2], (Verdict::Fail, Some("cannot be evaluated: no subject column".into())));
+}
+
+#[test]
+fn regression_against_a_baseline() {
+    let g = gate(
+        "[[criterion]]\nmetric = \"bpcer\"\nmax_regression = 0.01\n[[criterion]]\nmetric = \"auc\"\nmax_regression = 0.001\n",
+    );
+    // BPCER 5% now; baseline 4% -> worse by 1 point: allowed; baseline 3% -> 2 points: fails.
+    assert_eq!(verdicts(&g, Some(&doc(4)))[0].0, Verdict::Pass);
+    let v = verdicts(&g, Some(&doc(3)));
+    assert_eq!(v[0].0, Verdict::Fail);
+    assert_eq!(v[1].0, Verdict::Pass, "same AUC");
+    let worse_auc = {
+        let mut d = doc(5);
+        d["threshold_free"]["auc_pooled"]["value"] = json!(0.995);
+        d
+    };
+    assert_eq!(verdicts(&g, Some(&worse_auc))[1].0, Verdict::Fail, "AUC fell by 0.005");
+    assert_eq!(verdicts(&g, None)[0], (Verdict::Fail, Some("no baseline given".into())));
+}

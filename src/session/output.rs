@@ -1,0 +1,251 @@
+//! Presenting scored sessions: a table for people, JSON Lines, and CSV in the evaluation's score-file format
+//! (`path,label,attack_type,<meta...>,score,status,reason,...`) so `liveness eval --scores FILE` computes
+//! every metric at session level. `score` is the liveness score / 100; a session that could not be judged
+//! has an empty score, status `non_response` and a reason.
+
+use std::io::Write;
+
+use anyhow::Result;
+use serde_json::json;
+
+use super::analyze::Analysis;
+use super::input::SessionInput;
+use super::verdict::Verdict;
+use crate::score::output::Format;
+
+/// A session and everything known about it after scoring.
+pub struct Scored {
+    pub input: SessionInput,
+    pub analysis: Analysis,
+    pub verdict: Option<Verdict>,
+}
+
+impl Scored {
+    /// The reason code and explanation of a non-response.
+    pub fn failure(&self) -> Option<(&str, &str)> {
+        match (&self.verdict, &self.analysis.problem) {
+            (Some(_), _) => None,
+            (None, Some(p)) => Some((p.reason, p.detail.as_str())),
+            (None, None) => Some(("no_usable_frames", "no frame had a usable face")),
+        }
+    }
+}
+
+const SESSION_COLUMNS: [&str; 22] = [
+    "score",
+    "status",
+    "reason",
+    "decision",
+    "band",
+    "liveness_mode",
+    "liveness_score",
+    "liveness_passed",
+    "pose_variation_score",
+    "expression_variation_score",
+    "passive_score",
+    "challenges_asked",
+    "challenges_completed",
+    "challenges_passed",
+    "challenges_failed",
+    "frames_captured",
+    "frames_used",
+    "yaw_range",
+    "pitch_range",
+    "ear_min_ratio",
+    "blink",
+    "smile_peak",
+];
+
+pub fn csv_header(meta: &[String]) -> Vec<String> {
+    let mut h: Vec<String> = ["path", "label", "attack_type"].map(String::from).into();
+    h.extend(meta.iter().cloned());
+    h.extend(SESSION_COLUMNS.map(String::from));
+    h
+}
+
+pub fn csv_fields(s: &Scored, meta: &[String]) -> Vec<String> {
+    let mut f = vec![s.input.id.clone(), s.input.label.map_or("", |l| l.as_str()).to_string(), s.input.species.clone()];
+    f.extend(meta.iter().map(|k| s.input.meta.get(k).cloned().unwrap_or_default()));
+    let asked: Vec<&str> = s.input.challenges.iter().map(|c| c.as_str()).collect();
+    let used = s.analysis.usable().count();
+    match &s.verdict {
+        Some(v) => f.extend([
+            (v.liveness_score / 100.0).to_string(),
+            "ok".into(),
+            String::new(),
+            decision(v.live).into(),
+            v.band.into(),
+            v.mode.as_str().into(),
+            format!("{:.2}", v.liveness_score),
+            (v.liveness_passed as u8).to_string(),
+            format!("{:.2}", v.pose_variation_score),
+            format!("{:.2}", v.expression_variation_score),
+            v.passive_score.map_or(String::new(), |p| format!("{p:.6}")),
+            asked.join(";"),
+            v.completed().to_string(),
+            v.named(true),
+            v.named(false),
+            s.analysis.frames_captured.to_string(),
+            used.to_string(),
+            format!("{:.2}", v.measures.yaw_range),
+            format!("{:.2}", v.measures.pitch_range),
+            format!("{:.4}", v.measures.ear_min_ratio),
+            (v.measures.blink as u8).to_string(),
+            format!("{:.4}", v.measures.smile_peak),
+        ]),
+        None => {
+            let reason = s.failure().map_or("", |(r, _)| r);
+            f.extend([String::new(), "non_response".into(), reason.into()]);
+            f.extend(std::iter::repeat_n(String::new(), 8));
+            f.push(asked.join(";"));
+            f.extend(std::iter::repeat_n(String::new(), 3));
+            f.extend([s.analysis.frames_captured.to_string(), used.to_string()]);
+            f.extend(std::iter::repeat_n(String::new(), 5));
+        }
+    }
+    f
+}
+
+fn decision(live: bool) -> &'static str {
+    if live { "live" } else { "attack" }
+}
+
+/// One JSON object per session, with every frame's fate.
+pub fn json_record(s: &Scored) -> serde_json::Value {
+    let (reason, detail) = s.failure().map_or((None, None), |(r, d)| (Some(r), Some(d)));
+    json!({
+        "path": s.input.id,
+        "label": s.input.label.map(|l| l.as_str()),
+        "attack_type": s.input.species,
+        "meta": s.input.meta,
+        "status": if s.verdict.is_some() { "ok" } else { "non_response" },
+        "reason": reason,
+        "detail": detail,
+        "challenges_asked": s.input.challenges,
+        "ordered": s.input.ordered,
+        "frames_captured": s.analysis.frames_captured,
+        "frames_used": s.analysis.usable().count(),
+        "verdict": s.verdict,
+        "decision": s.verdict.as_ref().map(|v| decision(v.live)),
+        "frames": s.analysis.frames,
+    })
+}
+
+/// Writes sessions one at a time as they are scored.
+pub struct Printer<'a> {
+    format: Format,
+    meta: Vec<String>,
+    width: usize,
+    out: Box<dyn Write + 'a>,
+}
+
+impl<'a> Printer<'a> {
+    pub fn new(format: Format, meta: Vec<String>, ids: &[String], out: Box<dyn Write + 'a>) -> Result<Printer<'a>> {
+        let width = ids.iter().map(|n| n.chars().count()).max().unwrap_or(7).clamp(7, 60);
+        let mut p = Printer { format, meta, width, out };
+        match format {
+            Format::Csv => p.csv_row(&csv_header(&p.meta))?,
+            Format::Table => {
+                let w = p.width;
+                writeln!(
+                    p.out,
+                    "{:<w$}  {:>6}  {:<7}  {:>5}  {:>5}  {:>8}  {:<12}  {:>7}  {:<8}  NOTE",
+                    "SESSION", "FRAMES", "MODE", "POSE", "EXPR", "LIVENESS", "BAND", "PASSIVE", "DECISION"
+                )?;
+            }
+            Format::Json => {}
+        }
+        Ok(p)
+    }
+
+    pub fn print(&mut self, s: &Scored) -> Result<()> {
+        match self.format {
+            Format::Csv => self.csv_row(&csv_fields(s, &self.meta))?,
+            Format::Json => writeln!(self.out, "{}", json_record(s))?,
+            Format::Table => self.table_row(s)?,
+        }
+        self.out.flush()?;
+        Ok(())
+    }
+
+    fn csv_row(&mut self, fields: &[String]) -> Result<()> {
+        let mut w = csv::Writer::from_writer(&mut self.out);
+        w.write_record(fields)?;
+        w.flush()?;
+        Ok(())
+    }
+
+    fn table_row(&mut self, s: &Scored) -> Result<()> {
+        let w = self.width;
+        let id = if s.input.id.chars().count() > w {
+            format!("…{}", s.input.id.chars().skip(s.input.id.chars().count() - w + 1).collect::<String>())
+        } else {
+            s.input.id.clone()
+        };
+        let frames = format!("{}/{}", s.analysis.usable().count(), s.analysis.frames_captured);
+        match &s.verdict {
+            Some(v) => {
+                let passive = v.passive_score.map_or("-".to_string(), |p| format!("{p:.4}"));
+                let failed = v.named(false);
+                let note =
+                    if failed.is_empty() { String::new() } else { format!("failed: {}", failed.replace(';', ", ")) };
+                writeln!(
+                    self.out,
+                    "{id:<w$}  {frames:>6}  {:<7}  {:>5.1}  {:>5.1}  {:>8.1}  {:<12}  {passive:>7}  {:<8}  {note}",
+                    v.mode.as_str(),
+                    v.pose_variation_score,
+                    v.expression_variation_score,
+                    v.liveness_score,
+                    v.band,
+                    decision(v.live)
+                )?;
+            }
+            None => {
+                let reason = s.failure().map_or("", |(r, _)| r);
+                writeln!(
+                    self.out,
+                    "{id:<w$}  {frames:>6}  {:<7}  {:>5}  {:>5}  {:>8}  {:<12}  {:>7}  {:<8}  not scored: {reason}",
+                    "-", "-", "-", "-", "-", "-", "-"
+                )?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::session::analyze::Stages;
+    use crate::session::input::Problem;
+
+    #[test]
+    fn non_response_rows_have_every_column_and_no_score() {
+        let mut input = SessionInput::of_frames(
+            "s1".into(),
+            crate::dataset::Label::Attack,
+            "print".into(),
+            Default::default(),
+            Vec::new(),
+        );
+        input.meta.insert("subject".into(), "7".into());
+        let problem = Some(Problem { reason: "no_frames", detail: "empty".into() });
+        let s = Scored {
+            input,
+            analysis: Analysis { frames_captured: 0, frames: Vec::new(), problem, stages: Stages::default() },
+            verdict: None,
+        };
+        let meta = vec!["device".to_string(), "subject".to_string()];
+        let (h, f) = (csv_header(&meta), csv_fields(&s, &meta));
+        assert_eq!(h.len(), f.len());
+        let cell = |name: &str| f[h.iter().position(|c| c == name).unwrap()].as_str();
+        assert_eq!(
+            (cell("path"), cell("label"), cell("attack_type"), cell("subject"), cell("device")),
+            ("s1", "attack", "print", "7", "")
+        );
+        assert_eq!(
+            (cell("score"), cell("status"), cell("reason"), cell("frames_captured")),
+            ("", "non_response", "no_frames", "0")
+        );
+    }
+}
