@@ -9,7 +9,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 
-use super::run_folder::RunFolder;
+use serde_json::Value;
+
 use crate::crop::{CropRule, Resize, crop_face};
 use crate::decode::{DecodeLimits, decode_file};
 use crate::frame::FaceBox;
@@ -47,19 +48,19 @@ pub struct Gallery {
 }
 
 /// The score file of a run: its own scores.csv, else the score file `liveness eval --scores` read.
-pub fn score_file(run: &RunFolder) -> Option<PathBuf> {
-    let own = run.dir.join(SCORES_CSV);
+pub fn score_file(dir: &Path, doc: &Value) -> Option<PathBuf> {
+    let own = dir.join(SCORES_CSV);
     if own.is_file() {
         return Some(own);
     }
-    let source = PathBuf::from(run.doc["run"]["source"].as_str()?);
-    (run.doc["run"]["scored_with_models"] == false && source.is_file()).then_some(source)
+    let source = PathBuf::from(doc["run"]["source"].as_str()?);
+    (doc["run"]["scored_with_models"] == false && source.is_file()).then_some(source)
 }
 
 /// The folder image paths in the score file are relative to: the dataset root for a scoring run, the
 /// score file's folder for a run read from a score file.
-fn image_root(run: &RunFolder, scores: &Path) -> PathBuf {
-    let source = PathBuf::from(run.doc["run"]["source"].as_str().unwrap_or(""));
+fn image_root(doc: &Value, scores: &Path) -> PathBuf {
+    let source = PathBuf::from(doc["run"]["source"].as_str().unwrap_or(""));
     if source.is_dir() { source } else { scores.parent().map(Path::to_path_buf).unwrap_or_default() }
 }
 
@@ -106,11 +107,14 @@ impl<T> Worst<T> {
     }
 }
 
-/// Builds the galleries of `run`, or `None` when no score file is available (a committed example
-/// without scores.csv). Thumbnails that cannot be made carry the reason instead.
-pub fn build(run: &RunFolder) -> Result<Option<Gallery>> {
-    let (Some(scores), Some(threshold)) = (score_file(run), run.threshold()) else { return Ok(None) };
-    let flip = run.doc["run"]["flip"] == true;
+/// Builds the galleries of the run folder `dir` from its metrics document (it needs neither the sweep
+/// nor the charts, so it runs beside them), or `None` when no score file is available (a committed
+/// example without scores.csv). Thumbnails that cannot be made carry the reason instead.
+pub fn build(dir: &Path, doc: &Value) -> Result<Option<Gallery>> {
+    let (Some(scores), Some(threshold)) = (score_file(dir, doc), doc["at_threshold"]["threshold"].as_f64()) else {
+        return Ok(None);
+    };
+    let flip = doc["run"]["flip"] == true;
     let mut accepts = Worst::new(true);
     let mut rejects = Worst::new(false);
     visit_scores(&scores, ReadOptions { flip }, |row| {
@@ -125,7 +129,7 @@ pub fn build(run: &RunFolder) -> Result<Option<Gallery>> {
         }
         Ok(())
     })?;
-    let root = image_root(run, &scores);
+    let root = image_root(doc, &scores);
     let cases = |w: Worst<_>| -> Vec<Case> {
         w.into_sorted()
             .into_iter()
@@ -202,7 +206,8 @@ mod tests {
              e.jpg,attack,print,02,,non_response,no_face,,,,\n",
         )
         .unwrap();
-        let g = build(&RunFolder::load(dir.path()).unwrap()).unwrap().unwrap();
+        let doc = crate::report::run_folder::read_metrics(dir.path()).unwrap();
+        let g = build(dir.path(), &doc).unwrap().unwrap();
         let ids = |cases: &[Case]| cases.iter().map(|c| c.id.clone()).collect::<Vec<_>>();
         assert_eq!(ids(&g.false_accepts), ["d.jpg", "c.jpg"], "a score equal to the threshold is accepted");
         assert_eq!(ids(&g.false_rejects), ["a.jpg"]);

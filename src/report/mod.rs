@@ -43,16 +43,18 @@ pub struct Written {
 
 /// Writes the report of the run folder `run_dir` into `out` (usually the same folder).
 pub fn write_report(run_dir: &Path, out: &Path) -> Result<Written> {
-    let run = RunFolder::load(run_dir)?;
+    let doc = run_folder::read_metrics(run_dir)?;
     fresh_dir(&out.join(CHARTS_DIR))?;
     fresh_dir(&out.join(THUMBS_DIR))?;
-    // The gallery scans the score file while the charts are drawn from the sweep.
+    // The gallery scans the score file while the sweep is read and the charts drawn: on a large run
+    // these are the two long passes, over two different files.
     let (charts, gallery) = std::thread::scope(|s| {
-        let gallery = s.spawn(|| gallery::build(&run));
-        let charts = run_charts(&run, &out.join(CHARTS_DIR));
+        let gallery = s.spawn(|| gallery::build(run_dir, &doc));
+        let charts = RunFolder::from_metrics(run_dir, doc.clone())
+            .and_then(|run| run_charts(&run, &out.join(CHARTS_DIR)).map(|charts| (run, charts)));
         (charts, gallery.join().map_err(|_| anyhow!("the gallery thread panicked")))
     });
-    let charts = charts?;
+    let (run, charts) = charts?;
     let mut gallery = gallery??;
     if let Some(g) = &mut gallery {
         write_thumbnails(&mut g.false_accepts, "false-accept", out)?;

@@ -17,19 +17,28 @@ pub struct RunFolder {
     pub sweep: SweepTable,
 }
 
+/// A run folder's `metrics.json` document, checked to be one.
+pub fn read_metrics(dir: &Path) -> Result<Value> {
+    let metrics = dir.join(METRICS_JSON);
+    let text = std::fs::read_to_string(&metrics)
+        .with_context(|| format!("{} is not a run folder: cannot read {METRICS_JSON}", dir.display()))?;
+    let doc: Value = serde_json::from_str(&text).with_context(|| format!("{} is not valid JSON", metrics.display()))?;
+    ensure!(
+        doc["schema_version"] == "1",
+        "{}: unsupported schema_version {}",
+        metrics.display(),
+        doc["schema_version"]
+    );
+    Ok(doc)
+}
+
 impl RunFolder {
     pub fn load(dir: &Path) -> Result<RunFolder> {
-        let metrics = dir.join(METRICS_JSON);
-        let text = std::fs::read_to_string(&metrics)
-            .with_context(|| format!("{} is not a run folder: cannot read {METRICS_JSON}", dir.display()))?;
-        let doc: Value =
-            serde_json::from_str(&text).with_context(|| format!("{} is not valid JSON", metrics.display()))?;
-        ensure!(
-            doc["schema_version"] == "1",
-            "{}: unsupported schema_version {}",
-            metrics.display(),
-            doc["schema_version"]
-        );
+        RunFolder::from_metrics(dir, read_metrics(dir)?)
+    }
+
+    /// The run folder around an already read `metrics.json` document (reads and thins `sweep.csv`).
+    pub fn from_metrics(dir: &Path, doc: Value) -> Result<RunFolder> {
         let sweep = SweepTable::read(&dir.join(SWEEP_CSV))?;
         Ok(RunFolder { dir: dir.to_path_buf(), doc, sweep })
     }
