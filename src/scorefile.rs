@@ -101,22 +101,8 @@ impl ScoreFormat {
 pub fn is_reserved(column: &str) -> bool {
     const RESERVED: [&str; 11] =
         ["score", "status", "reason", "decision", "band", "face_found", "x1", "y1", "x2", "y2", "face_count"];
-    const SESSION_MEASURES: [&str; 12] = [
-        "liveness_mode",
-        "liveness_passed",
-        "challenges_asked",
-        "challenges_completed",
-        "frames_captured",
-        "frames_used",
-        "yaw_range",
-        "pitch_range",
-        "ear_min_ratio",
-        "blink",
-        "smile_peak",
-        "liveness_score",
-    ];
     RESERVED.contains(&column)
-        || SESSION_MEASURES.contains(&column)
+        || crate::session::output::is_session_measure(column)
         || column.ends_with("_score")
         || column.starts_with("q_")
 }
@@ -366,6 +352,16 @@ fn parse_score(value: &str) -> Result<Option<f64>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn engine_outputs_are_reserved_and_metadata_is_not() {
+        for c in ["score", "decision", "band", "silentface_score", "q_sharpness", "yaw_range", "blink", "frames_used"] {
+            assert!(is_reserved(c), "{c}");
+        }
+        for c in ["subject", "session", "device", "challenges_failed", "challenges_passed"] {
+            assert!(!is_reserved(c), "{c}");
+        }
+    }
 
     fn parse(text: &str) -> Result<Vec<Presentation>> {
         parse_scores(text.as_bytes(), "t.csv", ReadOptions::default())

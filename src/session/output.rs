@@ -56,6 +56,13 @@ const SESSION_COLUMNS: [&str; 22] = [
     "smile_peak",
 ];
 
+/// True for the per-session measure columns of a session score file. Challenge outcomes
+/// (`challenges_passed`, `challenges_failed`) are left out on purpose: an evaluation keeps them as metadata
+/// so rates can be broken down by which challenge passed or failed.
+pub fn is_session_measure(column: &str) -> bool {
+    SESSION_COLUMNS.contains(&column) && !matches!(column, "challenges_passed" | "challenges_failed")
+}
+
 pub fn csv_header(meta: &[String]) -> Vec<String> {
     let mut h: Vec<String> = ["path", "label", "attack_type"].map(String::from).into();
     h.extend(meta.iter().cloned());
