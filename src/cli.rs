@@ -38,7 +38,11 @@ Exit codes: 0 metrics computed; 1 fatal error; 2 usage error; 3 metrics computed
 were not scored (non-responses are in the metrics).";
 
 #[derive(Debug, Parser)]
-#[command(name = "liveness", version, about = "Face liveness (presentation attack detection): score images and evaluate PAD models the ISO/IEC 30107-3 way")]
+#[command(
+    name = "liveness",
+    version,
+    about = "Face liveness (presentation attack detection): score images and evaluate PAD models the ISO/IEC 30107-3 way"
+)]
 pub struct Cli {
     #[command(flatten)]
     pub global: Global,
@@ -310,9 +314,7 @@ pub enum ModelsCommand {
         names: Vec<String>,
     },
     /// Download a model's files from their upstream URLs and check their sha256
-    Fetch {
-        name: String,
-    },
+    Fetch { name: String },
 }
 
 #[derive(Debug, Args)]

@@ -26,7 +26,11 @@ pub fn expand(inputs: &[String], stdin: &mut dyn BufRead) -> (Vec<PathBuf>, Vec<
                 match line {
                     Ok(l) if l.trim().is_empty() => {}
                     Ok(l) => add(Path::new(l.trim()), &mut files, &mut problems),
-                    Err(e) => problems.push(Problem { input: "-".into(), reason: "unreadable", detail: format!("standard input: {e}") }),
+                    Err(e) => problems.push(Problem {
+                        input: "-".into(),
+                        reason: "unreadable",
+                        detail: format!("standard input: {e}"),
+                    }),
                 }
             }
         } else {
@@ -47,7 +51,11 @@ fn add(path: &Path, files: &mut Vec<PathBuf>, problems: &mut Vec<Problem>) {
         problems.push(Problem {
             input: path.display().to_string(),
             reason: "no_images",
-            detail: format!("{}: folder holds no images (looked for .{})", path.display(), IMAGE_EXTENSIONS.join(", .")),
+            detail: format!(
+                "{}: folder holds no images (looked for .{})",
+                path.display(),
+                IMAGE_EXTENSIONS.join(", .")
+            ),
         });
     }
 }
@@ -56,7 +64,11 @@ fn walk(dir: &Path, files: &mut Vec<PathBuf>, problems: &mut Vec<Problem>) {
     let entries = match std::fs::read_dir(dir) {
         Ok(e) => e,
         Err(e) => {
-            problems.push(Problem { input: dir.display().to_string(), reason: "unreadable", detail: format!("{}: {e}", dir.display()) });
+            problems.push(Problem {
+                input: dir.display().to_string(),
+                reason: "unreadable",
+                detail: format!("{}: {e}", dir.display()),
+            });
             return;
         }
     };

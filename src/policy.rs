@@ -125,7 +125,9 @@ pub fn find_config(spec: &str, config_dirs: &[PathBuf], folder: &str, builtin: &
     if spec == "default" {
         return Ok((builtin.to_string(), "builtin:default".to_string()));
     }
-    bail!("unknown {folder} entry `{spec}`: no {spec}.toml in the {folder} folder of {config_dirs:?}; give a path to a .toml file")
+    bail!(
+        "unknown {folder} entry `{spec}`: no {spec}.toml in the {folder} folder of {config_dirs:?}; give a path to a .toml file"
+    )
 }
 
 #[cfg(test)]

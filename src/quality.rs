@@ -77,7 +77,10 @@ fn sub_frame(frame: &Frame, x: usize, y: usize, w: usize, h: usize) -> Frame {
 
 /// ITU-R BT.601 luma, as OpenCV's RGB2GRAY.
 fn to_grey(f: &Frame) -> Vec<f64> {
-    f.pixels.chunks_exact(3).map(|p| 0.299 * f64::from(p[0]) + 0.587 * f64::from(p[1]) + 0.114 * f64::from(p[2])).collect()
+    f.pixels
+        .chunks_exact(3)
+        .map(|p| 0.299 * f64::from(p[0]) + 0.587 * f64::from(p[1]) + 0.114 * f64::from(p[2]))
+        .collect()
 }
 
 /// Variance of `4 * centre - up - down - left - right` over the interior pixels of a `side x side` image.
@@ -124,7 +127,14 @@ mod tests {
     #[test]
     fn gates_name_the_failing_measure() {
         let gates = crate::policy::resolve("default", &[]).unwrap().quality;
-        let good = Quality { face_px: 150.0, face_share: 0.1, sharpness: 100.0, brightness: 120.0, clipped_share: 0.0, at_border: true };
+        let good = Quality {
+            face_px: 150.0,
+            face_share: 0.1,
+            sharpness: 100.0,
+            brightness: 120.0,
+            clipped_share: 0.0,
+            at_border: true,
+        };
         assert_eq!(gate(&good, &gates), None);
         assert_eq!(gate(&Quality { face_px: 20.0, ..good }, &gates), Some("face_too_small"));
         assert_eq!(gate(&Quality { sharpness: 1.0, ..good }, &gates), Some("too_blurry"));

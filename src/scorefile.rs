@@ -131,7 +131,12 @@ pub fn visit_scores(path: &Path, options: ReadOptions, visit: impl FnMut(&Row) -
     visit_rows(std::io::BufReader::with_capacity(1 << 20, file), &path.display().to_string(), options, visit)
 }
 
-fn visit_rows<R: Read>(input: R, source: &str, options: ReadOptions, mut visit: impl FnMut(&Row) -> Result<()>) -> Result<()> {
+fn visit_rows<R: Read>(
+    input: R,
+    source: &str,
+    options: ReadOptions,
+    mut visit: impl FnMut(&Row) -> Result<()>,
+) -> Result<()> {
     let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(input);
     let header: Vec<String> = reader
         .headers()
@@ -388,7 +393,10 @@ mod tests {
         })
         .unwrap();
         let face = FaceBox { x1: 1, y1: 2, x2: 3, y2: 4 };
-        assert_eq!(seen, [("a.jpg".to_owned(), Some(face)), ("b.jpg".to_owned(), None), ("c.jpg".to_owned(), Some(face))]);
+        assert_eq!(
+            seen,
+            [("a.jpg".to_owned(), Some(face)), ("b.jpg".to_owned(), None), ("c.jpg".to_owned(), Some(face))]
+        );
         let mut scores = Vec::new();
         visit_scores(&path, ReadOptions { flip: true }, |row| {
             scores.push((row.bona_fide()?, row.score()?));

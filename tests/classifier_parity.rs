@@ -12,7 +12,8 @@ use liveness::model::descriptor::catalog;
 fn silent_face_logits_match_the_reference_crops() {
     let Some(models) = common::shared("models") else { return };
     let json: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(models.join("silent_face_reference_scores.json")).unwrap()).unwrap();
+        serde_json::from_str(&std::fs::read_to_string(models.join("silent_face_reference_scores.json")).unwrap())
+            .unwrap();
     let descriptor = catalog(&[]).unwrap()["silentface"].clone();
     let mut clf = Classifier::load(&descriptor, &models).unwrap();
     let member_key = ["MiniFASNetV2", "MiniFASNetV1SE"];
@@ -21,7 +22,9 @@ fn silent_face_logits_match_the_reference_crops() {
         let mut live = Vec::new();
         for (net, key) in clf.members.iter_mut().zip(member_key) {
             let m = &entry["models"][key];
-            let bgr = base64::engine::general_purpose::STANDARD.decode(m["crop_bgr_hwc_uint8_base64"].as_str().unwrap()).unwrap();
+            let bgr = base64::engine::general_purpose::STANDARD
+                .decode(m["crop_bgr_hwc_uint8_base64"].as_str().unwrap())
+                .unwrap();
             let patch = Frame::new(80, 80, bgr).swap_rb(); // the tool's frames are RGB
             let logits = net.raw_output(&[&patch]).unwrap().remove(0);
             for (got, want) in logits.iter().zip(m["logits"].as_array().unwrap()) {

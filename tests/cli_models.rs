@@ -11,20 +11,29 @@ fn list_shows_every_shipped_descriptor_and_file_presence() {
     if shared("models").is_none() {
         return;
     }
-    liveness()
-        .args(["models", "list"])
-        .assert()
-        .success()
-        .stdout(contains("silentface").and(contains("2/2")).and(contains("minifas128-int8")).and(contains("face detector: ultraface_rfb_320.onnx (present)")));
+    liveness().args(["models", "list"]).assert().success().stdout(
+        contains("silentface")
+            .and(contains("2/2"))
+            .and(contains("minifas128-int8"))
+            .and(contains("face detector: ultraface_rfb_320.onnx (present)")),
+    );
 }
 
 #[test]
 fn verify_checks_sha256_and_shapes_of_every_file() {
     let Some(models) = shared("models") else { return };
-    liveness().args(["models", "verify"]).assert().success().stdout(contains("ok    silentface / minifasnet_v1se_4.0").and(contains("FAIL").not()));
+    liveness()
+        .args(["models", "verify"])
+        .assert()
+        .success()
+        .stdout(contains("ok    silentface / minifasnet_v1se_4.0").and(contains("FAIL").not()));
     // A file with the right name but other content fails on its sha256.
     let dir = tempfile::tempdir().unwrap();
-    for f in std::fs::read_dir(&models).unwrap().map(|e| e.unwrap().path()).filter(|p| p.extension().is_some_and(|e| e == "onnx")) {
+    for f in std::fs::read_dir(&models)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "onnx"))
+    {
         std::os::unix::fs::symlink(&f, dir.path().join(f.file_name().unwrap())).unwrap();
     }
     std::fs::remove_file(dir.path().join("minifas_v2se_128.onnx")).unwrap();
@@ -53,7 +62,11 @@ fn fetch_explains_models_without_a_download_url() {
 #[test]
 fn csv_output_has_one_row_per_image_with_per_model_scores() {
     let Some(models) = shared("models") else { return };
-    let out = liveness().args(["score", "--csv", "--model", "silentface,minifas128"]).arg(models.join("samples")).output().unwrap();
+    let out = liveness()
+        .args(["score", "--csv", "--model", "silentface,minifas128"])
+        .arg(models.join("samples"))
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(0));
     let mut r = csv::Reader::from_reader(out.stdout.as_slice());
     let h: Vec<String> = r.headers().unwrap().iter().map(String::from).collect();

@@ -26,7 +26,10 @@ fn sample_images_score_as_the_reference_says() {
     assert!(live("image_F1.jpg") < 0.5, "F1 {}", live("image_F1.jpg"));
     assert!(live("image_F2.jpg") < 0.5, "F2 {}", live("image_F2.jpg"));
     for r in &recs {
-        assert_eq!(r["decision"].as_str().unwrap(), if r["live_probability"].as_f64().unwrap() >= 0.5 { "live" } else { "attack" });
+        assert_eq!(
+            r["decision"].as_str().unwrap(),
+            if r["live_probability"].as_f64().unwrap() >= 0.5 { "live" } else { "attack" }
+        );
         assert_eq!(r["face_count"], 1);
     }
 }
@@ -37,11 +40,17 @@ fn sample_images_score_as_the_reference_says() {
 fn reference_boxes_reproduce_the_reference_live_probabilities() {
     let Some(models) = shared("models") else { return };
     let json: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(models.join("silent_face_reference_scores.json")).unwrap()).unwrap();
+        serde_json::from_str(&std::fs::read_to_string(models.join("silent_face_reference_scores.json")).unwrap())
+            .unwrap();
     for (image, entry) in json["images"].as_object().unwrap() {
-        let b: Vec<i64> = entry["detector"]["bbox_xywh"].as_array().unwrap().iter().map(|v| v.as_i64().unwrap()).collect();
+        let b: Vec<i64> =
+            entry["detector"]["bbox_xywh"].as_array().unwrap().iter().map(|v| v.as_i64().unwrap()).collect();
         let face_box = format!("{},{},{},{}", b[0], b[1], b[0] + b[2], b[1] + b[3]);
-        let out = liveness().args(["score", "--json", "--box", &face_box]).arg(models.join("samples").join(image)).output().unwrap();
+        let out = liveness()
+            .args(["score", "--json", "--box", &face_box])
+            .arg(models.join("samples").join(image))
+            .output()
+            .unwrap();
         let r = &json_lines(&out.stdout)[0];
         let got = r["live_probability"].as_f64().unwrap();
         let want = entry["live_probability"].as_f64().unwrap();
@@ -159,7 +168,11 @@ fn several_faces_are_rejected_when_asked() {
 #[test]
 fn a_given_box_skips_detection() {
     let Some(models) = shared("models") else { return };
-    let out = liveness().args(["score", "--json", "--box", "106,147,313,360"]).arg(models.join("samples/image_T1.jpg")).output().unwrap();
+    let out = liveness()
+        .args(["score", "--json", "--box", "106,147,313,360"])
+        .arg(models.join("samples/image_T1.jpg"))
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(0));
     let r = &json_lines(&out.stdout)[0];
     assert_eq!(r["box"], serde_json::json!([106, 147, 313, 360]));
@@ -188,8 +201,11 @@ fn a_descriptor_whose_input_shape_disagrees_with_the_file_is_refused() {
     }
     let cfg = tempfile::tempdir().unwrap();
     std::fs::create_dir(cfg.path().join("models")).unwrap();
-    let desc = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("configs/models/minifas128.toml")).unwrap();
-    let bad = desc.replace("name = \"minifas128\"", "name = \"wrong-size\"").replace("width = 128, height = 128", "width = 96, height = 96");
+    let desc =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("configs/models/minifas128.toml")).unwrap();
+    let bad = desc
+        .replace("name = \"minifas128\"", "name = \"wrong-size\"")
+        .replace("width = 128, height = 128", "width = 96, height = 96");
     std::fs::write(cfg.path().join("models/wrong-size.toml"), bad).unwrap();
     let expected = "has shape [-1, 3, 128, 128] but the descriptor says [1, 3, 96, 96]";
     liveness()
@@ -199,7 +215,13 @@ fn a_descriptor_whose_input_shape_disagrees_with_the_file_is_refused() {
         .assert()
         .code(1)
         .stderr(contains(expected));
-    liveness().arg("--config-dir").arg(cfg.path()).args(["models", "verify", "wrong-size"]).assert().code(1).stdout(contains(expected));
+    liveness()
+        .arg("--config-dir")
+        .arg(cfg.path())
+        .args(["models", "verify", "wrong-size"])
+        .assert()
+        .code(1)
+        .stdout(contains(expected));
 }
 
 #[test]
@@ -212,7 +234,9 @@ fn missing_onnx_runtime_says_what_to_run() {
         .args(["score", "../shared/models/samples/image_T1.jpg"])
         .assert()
         .code(1)
-        .stderr(contains("ONNX Runtime").and(contains("scripts/setup.sh")).and(contains("/nonexistent/libonnxruntime.so")));
+        .stderr(
+            contains("ONNX Runtime").and(contains("scripts/setup.sh")).and(contains("/nonexistent/libonnxruntime.so")),
+        );
 }
 
 #[test]

@@ -45,7 +45,8 @@ fn manifest_problems_are_listed_and_the_good_rows_evaluated() {
         .to_vec();
     manifest.extend(b"bad\xff\xfename.jpg,live,,s6\n");
     std::fs::write(d.join("manifest.csv"), manifest).unwrap();
-    let out = liveness().arg("eval").arg(d.join("manifest.csv")).arg("--out").arg(dir.path().join("run")).output().unwrap();
+    let out =
+        liveness().arg("eval").arg(d.join("manifest.csv")).arg("--out").arg(dir.path().join("run")).output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(3), "metrics computed, the missing file is a non-response:\n{stderr}");
     for kind in ["duplicate", "unknown_label", "outside_root", "missing_file", "non_utf8"] {
@@ -62,11 +63,13 @@ fn a_dataset_with_one_class_gives_n_a_with_the_reason() {
     let dir = tempfile::tempdir().unwrap();
     link_samples(&models, &dir.path().join("ds/live"), &["image_T1.jpg"]);
     std::fs::create_dir_all(dir.path().join("ds/spoof/print")).unwrap();
-    let out = liveness().arg("eval").arg(dir.path().join("ds")).arg("--out").arg(dir.path().join("run")).output().unwrap();
+    let out =
+        liveness().arg("eval").arg(dir.path().join("ds")).arg("--out").arg(dir.path().join("run")).output().unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("EER (pooled) n/a"), "{stdout}");
-    let doc: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(dir.path().join("run/metrics.json")).unwrap()).unwrap();
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("run/metrics.json")).unwrap()).unwrap();
     let eer = &doc["threshold_free"]["eer_pooled"];
     assert!(eer["value"].is_null());
     assert!(eer["reason"].as_str().unwrap().contains("attack"), "{eer}");
@@ -78,5 +81,10 @@ fn an_empty_dataset_is_an_error() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(dir.path().join("live")).unwrap();
     std::fs::create_dir_all(dir.path().join("spoof/print")).unwrap();
-    liveness().arg("eval").arg(dir.path()).assert().code(1).stderr(contains("has no samples").and(contains(dir.path().display().to_string())));
+    liveness()
+        .arg("eval")
+        .arg(dir.path())
+        .assert()
+        .code(1)
+        .stderr(contains("has no samples").and(contains(dir.path().display().to_string())));
 }

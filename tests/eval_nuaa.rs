@@ -31,7 +31,16 @@ fn nuaa_train_agrees_with_the_reference_pipeline_and_reports_segments() {
     let (Some(data), Some(oracles)) = (shared("datasets/nuaa-train"), shared("oracles")) else { return };
     let out = tempfile::tempdir().unwrap();
     let run = liveness()
-        .args(["eval", "--model", "silentface,minifas128", "--segment-by", "session,pos", "--bootstrap", "200", "--out"])
+        .args([
+            "eval",
+            "--model",
+            "silentface,minifas128",
+            "--segment-by",
+            "session,pos",
+            "--bootstrap",
+            "200",
+            "--out",
+        ])
         .arg(out.path())
         .arg(&data)
         .output()
@@ -46,8 +55,11 @@ fn nuaa_train_agrees_with_the_reference_pipeline_and_reports_segments() {
     for (model, oracle) in [("silentface", "nuaa-train-silentface.csv"), ("minifas128", "nuaa-train-minifas128.csv")] {
         let ours = column(&h, &format!("{model}_score"));
         let reference = reference(&oracles.join(oracle));
-        let pairs: Vec<(f64, f64)> =
-            rows.iter().filter(|r| !r[ours].is_empty()).filter_map(|r| reference.get(&r[path]).map(|&s| (r[ours].parse().unwrap(), s))).collect();
+        let pairs: Vec<(f64, f64)> = rows
+            .iter()
+            .filter(|r| !r[ours].is_empty())
+            .filter_map(|r| reference.get(&r[path]).map(|&s| (r[ours].parse().unwrap(), s)))
+            .collect();
         assert!(pairs.len() > 3400, "{model}: only {} images scored by both", pairs.len());
         let mean_abs = pairs.iter().map(|(a, b)| (a - b).abs()).sum::<f64>() / pairs.len() as f64;
         let same = pairs.iter().filter(|(a, b)| (*a >= 0.5) == (*b >= 0.5)).count() as f64 / pairs.len() as f64;
@@ -56,7 +68,8 @@ fn nuaa_train_agrees_with_the_reference_pipeline_and_reports_segments() {
         assert!(same >= 0.99, "{model}: same decision for {same}");
     }
 
-    let doc: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out.path().join("metrics.json")).unwrap()).unwrap();
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.path().join("metrics.json")).unwrap()).unwrap();
     assert_eq!(doc["schema_version"], "1");
     let species = doc["at_threshold"]["species"].as_object().unwrap();
     assert_eq!(species.keys().collect::<Vec<_>>(), ["print-rotate", "print-still", "print-warp"]);

@@ -22,10 +22,13 @@ fn small_dataset(nuaa: &Path, dir: &Path) {
 }
 
 fn walk(d: &Path) -> Vec<std::path::PathBuf> {
-    std::fs::read_dir(d).unwrap().flat_map(|e| {
-        let p = e.unwrap().path();
-        if p.is_dir() { walk(&p) } else { vec![p] }
-    }).collect()
+    std::fs::read_dir(d)
+        .unwrap()
+        .flat_map(|e| {
+            let p = e.unwrap().path();
+            if p.is_dir() { walk(&p) } else { vec![p] }
+        })
+        .collect()
 }
 
 fn rows(p: &Path) -> usize {
@@ -33,7 +36,8 @@ fn rows(p: &Path) -> usize {
 }
 
 fn metrics_without_run_info(dir: &Path) -> serde_json::Value {
-    let mut doc: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(dir.join("metrics.json")).unwrap()).unwrap();
+    let mut doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("metrics.json")).unwrap()).unwrap();
     doc.as_object_mut().unwrap().remove("run");
     doc
 }

@@ -14,12 +14,12 @@ use ort::value::TensorRef;
 use super::{Context, DETECTOR_FILE, workers};
 use crate::cli::BenchArgs;
 use crate::decode::decode_file;
-use crate::input;
-use crate::model::{locate, session};
-use crate::score::parallel::score_all;
 use crate::detect::ultraface;
+use crate::input;
 use crate::model::classifier::input_tensor;
 use crate::model::descriptor::Member;
+use crate::model::{locate, session};
+use crate::score::parallel::score_all;
 use crate::score::pipeline::{Engine, EngineSpec, Job, Settings, score};
 use crate::score::record::Timings;
 
@@ -30,10 +30,16 @@ pub fn run(ctx: &Context, args: &BenchArgs) -> Result<ExitCode> {
     if files.is_empty() {
         bail!("bench: no images among the inputs");
     }
-    let jobs: Vec<Job> = files.iter().map(|f| Job { file: f.clone(), name: f.display().to_string(), given_box: None }).collect();
+    let jobs: Vec<Job> =
+        files.iter().map(|f| Job { file: f.clone(), name: f.display().to_string(), given_box: None }).collect();
     let n_workers = workers(args.model.workers);
     let models: Vec<&str> = spec.descriptors.iter().map(|d| d.name.as_str()).collect();
-    println!("bench: {} images, models {}, {n_workers} workers, best of {} passes", jobs.len(), models.join(","), args.repeat.max(1));
+    println!(
+        "bench: {} images, models {}, {n_workers} workers, best of {} passes",
+        jobs.len(),
+        models.join(","),
+        args.repeat.max(1)
+    );
 
     let (ips, stages, scored) = best_pass(&jobs, &spec, &settings, n_workers, args.repeat.max(1))?;
     let n = jobs.len() as f64;
@@ -61,7 +67,13 @@ pub fn run(ctx: &Context, args: &BenchArgs) -> Result<ExitCode> {
 }
 
 /// Runs the pipeline `repeat` times; returns the best images/s and that pass's summed stage times.
-fn best_pass(jobs: &[Job], spec: &EngineSpec, settings: &Settings, workers: usize, repeat: usize) -> Result<(f64, Timings, usize)> {
+fn best_pass(
+    jobs: &[Job],
+    spec: &EngineSpec,
+    settings: &Settings,
+    workers: usize,
+    repeat: usize,
+) -> Result<(f64, Timings, usize)> {
     let mut best = (0.0, Timings::default(), 0);
     for _ in 0..repeat {
         let mut sum = Timings::default();
@@ -92,15 +104,27 @@ struct Floor {
 
 impl Floor {
     fn new(spec: &EngineSpec, settings: &Settings, files: &[PathBuf]) -> Result<Floor> {
-        let mut nets = vec![("detector".to_string(), locate(&spec.models_dir, DETECTOR_FILE)?, "input".to_string(), [1, 3, 240, 320])];
+        let mut nets = vec![(
+            "detector".to_string(),
+            locate(&spec.models_dir, DETECTOR_FILE)?,
+            "input".to_string(),
+            [1, 3, 240, 320],
+        )];
         let members: Vec<&Member> = spec.descriptors.iter().flat_map(|d| &d.members).collect();
         for m in &members {
-            nets.push((m.name.clone(), locate(&spec.models_dir, &m.file)?, m.input.name.clone(), m.input_shape().map(|v| v as usize)));
+            nets.push((
+                m.name.clone(),
+                locate(&spec.models_dir, &m.file)?,
+                m.input.name.clone(),
+                m.input_shape().map(|v| v as usize),
+            ));
         }
         let mut engine = Engine::load(spec)?;
         for file in files {
             let job = Job { file: file.clone(), name: file.display().to_string(), given_box: None };
-            let (Ok(frame), Ok(rec)) = (decode_file(file, &settings.limits), score(&mut engine, &job, settings)) else { continue };
+            let (Ok(frame), Ok(rec)) = (decode_file(file, &settings.limits), score(&mut engine, &job, settings)) else {
+                continue;
+            };
             let Some(face) = rec.face else { continue };
             let mut det = Vec::new();
             ultraface::input_tensor(&frame, &mut det);
@@ -138,15 +162,19 @@ impl Floor {
             let handles: Vec<_> = (0..workers)
                 .map(|_| {
                     sc.spawn(|| -> Result<()> {
-                        let mut sessions = self.nets.iter().map(|(_, p, ..)| session::open(p)).collect::<Result<Vec<_>>>()?;
+                        let mut sessions =
+                            self.nets.iter().map(|(_, p, ..)| session::open(p)).collect::<Result<Vec<_>>>()?;
                         barrier.wait();
                         start.lock().map(|mut s| s.get_or_insert_with(Instant::now).to_owned()).ok();
                         loop {
                             let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                             let Some(file) = files.get(i) else { return Ok(()) };
                             let _ = decode_file(file, &settings.limits);
-                            for ((s, (_, _, input, shape)), d) in sessions.iter_mut().zip(&self.nets).zip(&self.tensors) {
-                                s.run(ort::inputs![input.as_str() => TensorRef::from_array_view((*shape, d.as_slice()))?])?;
+                            for ((s, (_, _, input, shape)), d) in sessions.iter_mut().zip(&self.nets).zip(&self.tensors)
+                            {
+                                s.run(
+                                    ort::inputs![input.as_str() => TensorRef::from_array_view((*shape, d.as_slice()))?],
+                                )?;
                             }
                         }
                     })
@@ -160,7 +188,14 @@ impl Floor {
     }
 }
 
-fn median_ms(s: &mut ort::session::Session, input: &str, mut shape: [usize; 4], one: &[f32], batch: usize, runs: usize) -> Result<f64> {
+fn median_ms(
+    s: &mut ort::session::Session,
+    input: &str,
+    mut shape: [usize; 4],
+    one: &[f32],
+    batch: usize,
+    runs: usize,
+) -> Result<f64> {
     shape[0] = batch;
     let data = one.repeat(batch);
     let mut times = Vec::new();

@@ -28,11 +28,17 @@ pub fn run(ctx: &Context, args: &EvalArgs) -> Result<ExitCode> {
             (file.display().to_string(), out, read_scores(file, read)?)
         }
         (None, Some(root)) => {
-            let ds = dataset::open(&DatasetSpec { root: root.clone(), kind: Some(args.kind.clone()), layout: args.layout.clone(), split: args.split.clone() })?;
+            let ds = dataset::open(&DatasetSpec {
+                root: root.clone(),
+                kind: Some(args.kind.clone()),
+                layout: args.layout.clone(),
+                split: args.split.clone(),
+            })?;
             let summary = summarize(&ds)?;
             eprintln!("{summary}");
             let out = args.out.clone().unwrap_or_else(|| run::default_folder(&ds.name, &models.join("+")));
-            let (scores, _) = run::score_dataset(&ds, &spec, &settings, &out, args.resume, workers(args.model.workers))?;
+            let (scores, _) =
+                run::score_dataset(&ds, &spec, &settings, &out, args.resume, workers(args.model.workers))?;
             (root.display().to_string(), out, read_scores(&scores, read)?)
         }
         (None, None) => bail!("give a DATASET folder or manifest, or --scores FILE"),
@@ -50,9 +56,16 @@ pub fn run(ctx: &Context, args: &EvalArgs) -> Result<ExitCode> {
     let options = EvalOptions {
         threshold,
         operating_rates: crate::metrics::DEFAULT_OPERATING_RATES.to_vec(),
-        segments: Some(SegmentOptions { columns: Some(segment_columns(&args.segment_by, &presentations)), min_count: args.min_segment }),
+        segments: Some(SegmentOptions {
+            columns: Some(segment_columns(&args.segment_by, &presentations)),
+            min_count: args.min_segment,
+        }),
         bootstrap: (args.bootstrap > 0).then_some(BootstrapOptions { resamples: args.bootstrap, seed: args.seed }),
-        policy: Some(BandPolicy { pass: settings.policy.bands.pass, retry: settings.policy.bands.retry, attempts: args.attempts.clone() }),
+        policy: Some(BandPolicy {
+            pass: settings.policy.bands.pass,
+            retry: settings.policy.bands.retry,
+            attempts: args.attempts.clone(),
+        }),
     };
     let evaluation = evaluate(&presentations, &options)?;
     let run_info = json!({
@@ -76,13 +89,16 @@ pub fn run(ctx: &Context, args: &EvalArgs) -> Result<ExitCode> {
     let mut doc = serde_json::to_value(&evaluation.report)?;
     doc["run"] = run_info;
     let metrics_path = out.join(METRICS_JSON);
-    std::fs::write(&metrics_path, serde_json::to_string_pretty(&doc)?).with_context(|| format!("cannot write {}", metrics_path.display()))?;
+    std::fs::write(&metrics_path, serde_json::to_string_pretty(&doc)?)
+        .with_context(|| format!("cannot write {}", metrics_path.display()))?;
     let sweep_path = out.join(SWEEP_CSV);
-    let sweep_file = std::fs::File::create(&sweep_path).with_context(|| format!("cannot write {}", sweep_path.display()))?;
+    let sweep_file =
+        std::fs::File::create(&sweep_path).with_context(|| format!("cannot write {}", sweep_path.display()))?;
     write_sweep_csv(&evaluation.sweep, std::io::BufWriter::new(sweep_file))?;
     println!("{}", terminal::summary(&doc));
     // The report reads the files just written, exactly as `liveness report` would later.
-    let report = crate::report::write_report(&out, &out).with_context(|| format!("metrics are in {}, but the report could not be written", out.display()))?;
+    let report = crate::report::write_report(&out, &out)
+        .with_context(|| format!("metrics are in {}, but the report could not be written", out.display()))?;
     println!("run folder: {} (report: {})", out.display(), report.html.display());
     let non_responses = presentations.iter().filter(|p| p.score.is_none()).count();
     Ok(if non_responses > 0 { ExitCode::from(3) } else { ExitCode::SUCCESS })
@@ -103,7 +119,11 @@ fn segment_columns(asked: &[String], presentations: &[Presentation]) -> Vec<Stri
             values.entry(k).or_default().insert(v);
         }
     }
-    values.into_iter().filter(|(_, v)| (2..=MAX_DEFAULT_SEGMENTS).contains(&v.len())).map(|(k, _)| k.to_string()).collect()
+    values
+        .into_iter()
+        .filter(|(_, v)| (2..=MAX_DEFAULT_SEGMENTS).contains(&v.len()))
+        .map(|(k, _)| k.to_string())
+        .collect()
 }
 
 fn stem(p: &Path) -> String {

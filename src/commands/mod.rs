@@ -59,7 +59,8 @@ impl Context {
             policy.quality.multi_face = m;
         }
         let spec = EngineSpec { models_dir: self.models_dir.clone(), detector_file: DETECTOR_FILE.into(), descriptors };
-        let settings = Settings { policy, limits: crate::decode::DecodeLimits { max_pixels: opts.max_pixels }, given_box: None };
+        let settings =
+            Settings { policy, limits: crate::decode::DecodeLimits { max_pixels: opts.max_pixels }, given_box: None };
         Ok((spec, settings))
     }
 }

@@ -28,7 +28,14 @@ fn list(ctx: &Context) -> Result<ExitCode> {
     for d in ctx.catalog()?.values() {
         let present = d.members.iter().filter(|m| ctx.models_dir.join(&m.file).is_file()).count();
         let members: Vec<&str> = d.members.iter().map(|m| m.file.as_str()).collect();
-        println!("{:<16} {:<8} {:<44} {} [{}]", d.name, format!("{present}/{}", d.members.len()), members.join(" + "), d.description, d.origin);
+        println!(
+            "{:<16} {:<8} {:<44} {} [{}]",
+            d.name,
+            format!("{present}/{}", d.members.len()),
+            members.join(" + "),
+            d.description,
+            d.origin
+        );
     }
     let det = if ctx.models_dir.join(DETECTOR_FILE).is_file() { "present" } else { "missing" };
     println!("face detector: {DETECTOR_FILE} ({det})");
@@ -102,7 +109,13 @@ fn fetch(ctx: &Context, name: &str) -> Result<ExitCode> {
             continue;
         }
         let Some(url) = &m.url else {
-            bail!("`{}` has no download URL ({}). Place {} in {} by hand.", m.name, m.source, m.file, ctx.models_dir.display())
+            bail!(
+                "`{}` has no download URL ({}). Place {} in {} by hand.",
+                m.name,
+                m.source,
+                m.file,
+                ctx.models_dir.display()
+            )
         };
         println!("fetch {url}");
         let part = dest.with_extension("onnx.part");
@@ -110,7 +123,10 @@ fn fetch(ctx: &Context, name: &str) -> Result<ExitCode> {
         let got = sha256_file(&part)?;
         if !got.eq_ignore_ascii_case(&m.sha256) {
             let _ = std::fs::remove_file(&part);
-            bail!("{url}: downloaded file has sha256 {got}, expected {} (upstream changed?); nothing was kept", m.sha256);
+            bail!(
+                "{url}: downloaded file has sha256 {got}, expected {} (upstream changed?); nothing was kept",
+                m.sha256
+            );
         }
         std::fs::rename(&part, &dest)?;
         println!("ok    {}", dest.display());
@@ -119,8 +135,10 @@ fn fetch(ctx: &Context, name: &str) -> Result<ExitCode> {
 }
 
 fn download(url: &str, to: &Path) -> Result<()> {
-    let mut resp = ureq::get(url).call().with_context(|| format!("cannot download {url} (is the internet reachable?)"))?;
+    let mut resp =
+        ureq::get(url).call().with_context(|| format!("cannot download {url} (is the internet reachable?)"))?;
     let mut file = std::fs::File::create(to).with_context(|| format!("cannot write {}", to.display()))?;
-    std::io::copy(&mut resp.body_mut().as_reader(), &mut file).with_context(|| format!("download of {url} interrupted"))?;
+    std::io::copy(&mut resp.body_mut().as_reader(), &mut file)
+        .with_context(|| format!("download of {url} interrupted"))?;
     Ok(())
 }

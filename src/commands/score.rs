@@ -18,7 +18,8 @@ pub fn run(ctx: &Context, args: &ScoreArgs) -> Result<ExitCode> {
     for p in &problems {
         eprintln!("liveness: {}: {}", p.reason, p.detail);
     }
-    let jobs: Vec<Job> = files.iter().map(|f| Job { file: f.clone(), name: f.display().to_string(), given_box: None }).collect();
+    let jobs: Vec<Job> =
+        files.iter().map(|f| Job { file: f.clone(), name: f.display().to_string(), given_box: None }).collect();
     let format = Format::from_flags(args.json, args.csv);
     let names: Vec<String> = jobs.iter().map(|j| j.name.clone()).collect();
     let model_names = spec.descriptors.iter().map(|d| d.name.clone()).collect();

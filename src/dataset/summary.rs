@@ -60,7 +60,11 @@ pub fn summarize(ds: &Dataset) -> Result<Summary> {
     if ds.samples.is_empty() {
         let why =
             ds.issues.first().map_or(String::new(), |i| format!(" ({} loading issue(s); first: {i})", ds.issues.len()));
-        bail!("dataset `{}` at {} has no samples{why}; see datasets.md for the layouts read", ds.name, ds.root.display());
+        bail!(
+            "dataset `{}` at {} has no samples{why}; see datasets.md for the layouts read",
+            ds.name,
+            ds.root.display()
+        );
     }
     let attacks = ds.samples.iter().filter(|s| s.label == Label::Attack).count();
     let bona_fide = ds.samples.len() - attacks;

@@ -47,7 +47,12 @@ impl UltraFace {
         let (_, scores) = outputs["scores"].try_extract_tensor::<f32>()?;
         let (_, boxes) = outputs["boxes"].try_extract_tensor::<f32>()?;
         if scores.len() != self.priors.len() * 2 || boxes.len() != self.priors.len() * 4 {
-            bail!("face detector returned {} scores and {} box values for {} priors", scores.len(), boxes.len(), self.priors.len());
+            bail!(
+                "face detector returned {} scores and {} box values for {} priors",
+                scores.len(),
+                boxes.len(),
+                self.priors.len()
+            );
         }
         let mut candidates: Vec<(usize, [f32; 4], f32)> = (0..self.priors.len())
             .filter(|&i| scores[2 * i + 1] > PROB_THRESHOLD)
@@ -61,7 +66,12 @@ impl UltraFace {
         Ok(kept
             .into_iter()
             .map(|(b, p)| Detection {
-                face: FaceBox { x1: (b[0] * w) as i32, y1: (b[1] * h) as i32, x2: (b[2] * w) as i32, y2: (b[3] * h) as i32 },
+                face: FaceBox {
+                    x1: (b[0] * w) as i32,
+                    y1: (b[1] * h) as i32,
+                    x2: (b[2] * w) as i32,
+                    y2: (b[3] * h) as i32,
+                },
                 confidence: p,
             })
             .collect())
@@ -93,7 +103,12 @@ fn priors() -> Vec<[f32; 4]> {
         for j in 0..FEATURE_H[level] {
             for i in 0..FEATURE_W[level] {
                 for &size in MIN_BOXES[level] {
-                    let p = [(i as f64 + 0.5) / scale_w, (j as f64 + 0.5) / scale_h, size / INPUT_W as f64, size / INPUT_H as f64];
+                    let p = [
+                        (i as f64 + 0.5) / scale_w,
+                        (j as f64 + 0.5) / scale_h,
+                        size / INPUT_W as f64,
+                        size / INPUT_H as f64,
+                    ];
                     out.push(p.map(|v| v.clamp(0.0, 1.0) as f32));
                 }
             }

@@ -48,9 +48,14 @@ impl Classifier {
             .map(|m| {
                 let path = super::locate(models_dir, &m.file)?;
                 let session = open(&path).with_context(|| format!("model `{}`", descriptor.name))?;
-                super::check_signature(m, &session).with_context(|| format!("model `{}` ({})", descriptor.name, descriptor.origin))?;
+                super::check_signature(m, &session)
+                    .with_context(|| format!("model `{}` ({})", descriptor.name, descriptor.origin))?;
                 let (inputs, _) = signature(&session);
-                let fixed = inputs.iter().find(|(n, _)| *n == m.input.name).and_then(|(_, s)| s.first().copied()).filter(|&d| d > 0);
+                let fixed = inputs
+                    .iter()
+                    .find(|(n, _)| *n == m.input.name)
+                    .and_then(|(_, s)| s.first().copied())
+                    .filter(|&d| d > 0);
                 let max_batch = fixed.map_or(BATCH, |d| d as usize);
                 Ok(MemberNet { member: m.clone(), session, max_batch, tensor: Vec::new() })
             })
@@ -137,7 +142,12 @@ impl MemberNet {
         let (_, values) = out.try_extract_tensor::<f32>()?;
         let classes = self.member.output.classes;
         if values.len() != classes * patches.len() {
-            bail!("model `{}` returned {} values for {} faces, its descriptor says {classes} classes", self.member.name, values.len(), patches.len());
+            bail!(
+                "model `{}` returned {} values for {} faces, its descriptor says {classes} classes",
+                self.member.name,
+                values.len(),
+                patches.len()
+            );
         }
         Ok(values.chunks_exact(classes).map(<[f32]>::to_vec).collect())
     }
@@ -145,7 +155,8 @@ impl MemberNet {
 
 /// The input tensor `member` gets for `face` in `frame`: crop, resize, colour order, scaling and layout.
 pub fn input_tensor(member: &Member, frame: &Frame, face: &FaceBox) -> Result<Vec<f32>, CropError> {
-    let crop = crop_face(frame, face, member.crop_rule(), member.resize_method(), member.input.width, member.input.height)?;
+    let crop =
+        crop_face(frame, face, member.crop_rule(), member.resize_method(), member.input.width, member.input.height)?;
     let mut tensor = Vec::new();
     fill_tensor(&mut tensor, &crop, member);
     Ok(tensor)

@@ -228,7 +228,8 @@ pub fn catalog(config_dirs: &[PathBuf]) -> Result<BTreeMap<String, Descriptor>> 
 }
 
 fn load_file(path: &Path) -> Result<Descriptor> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read model descriptor {}", path.display()))?;
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read model descriptor {}", path.display()))?;
     Descriptor::parse(&text, &path.display().to_string())
 }
 

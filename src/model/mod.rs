@@ -49,7 +49,13 @@ pub fn check_signature(m: &Member, s: &Session) -> Result<()> {
         bail!("`{}` ({}): no output named `{}`; the file's outputs are {:?}", m.name, m.file, m.output.name, outputs)
     };
     if oshape.last().is_some_and(|&c| c >= 0 && c as usize != m.output.classes) {
-        bail!("`{}` ({}): output `{}` has shape {oshape:?} but the descriptor says {} classes", m.name, m.file, m.output.name, m.output.classes);
+        bail!(
+            "`{}` ({}): output `{}` has shape {oshape:?} but the descriptor says {} classes",
+            m.name,
+            m.file,
+            m.output.name,
+            m.output.classes
+        );
     }
     Ok(())
 }

@@ -16,7 +16,8 @@ use super::onnx_patch::strip_initializer_inputs;
 pub fn open(path: &Path) -> Result<Session> {
     let rt = crate::runtime::init()?;
     let bytes = std::fs::read(path).with_context(|| format!("cannot read model file {}", path.display()))?;
-    let (bytes, _) = strip_initializer_inputs(&bytes).with_context(|| format!("{} is not a valid ONNX file", path.display()))?;
+    let (bytes, _) =
+        strip_initializer_inputs(&bytes).with_context(|| format!("{} is not a valid ONNX file", path.display()))?;
     let fail = |e: &dyn std::fmt::Display| anyhow::anyhow!("ONNX Runtime cannot load {}: {e}", path.display());
     let mut builder = Session::builder(&rt.env)
         .map_err(|e| fail(&e))?

@@ -47,7 +47,9 @@ pub fn summary(doc: &Value) -> String {
         threshold(&eer["threshold"]),
         tf["auc_pooled"]["value"].as_f64().map_or("n/a".into(), |a| format!("{a:.5}"))
     );
-    for (key, name, other) in [("bpcer_at_apcer", "BPCER @ APCER_max <=", "apcer_max"), ("apcer_at_bpcer", "APCER_max @ BPCER <=", "bpcer")] {
+    for (key, name, other) in
+        [("bpcer_at_apcer", "BPCER @ APCER_max <=", "apcer_max"), ("apcer_at_bpcer", "APCER_max @ BPCER <=", "bpcer")]
+    {
         let points: Vec<String> = tf[key]
             .as_object()
             .map(|m| {
@@ -57,7 +59,13 @@ pub fn summary(doc: &Value) -> String {
                         if p["value"].is_null() {
                             format!("{x}: n/a")
                         } else {
-                            format!("{x}: {} (t {}, {} {})", pct(&p["value"]), threshold(&p["threshold"]), other, pct(&p[other]))
+                            format!(
+                                "{x}: {} (t {}, {} {})",
+                                pct(&p["value"]),
+                                threshold(&p["threshold"]),
+                                other,
+                                pct(&p[other])
+                            )
                         }
                     })
                     .collect()
@@ -72,7 +80,8 @@ pub fn summary(doc: &Value) -> String {
 
 fn non_response_reasons(counts: &Value) -> String {
     let mut all = std::collections::BTreeMap::<String, u64>::new();
-    let groups = std::iter::once(&counts["bona_fide"]).chain(counts["species"].as_object().into_iter().flat_map(|m| m.values()));
+    let groups =
+        std::iter::once(&counts["bona_fide"]).chain(counts["species"].as_object().into_iter().flat_map(|m| m.values()));
     for g in groups {
         for (reason, n) in g["non_response_reasons"].as_object().into_iter().flatten() {
             *all.entry(reason.clone()).or_default() += n.as_u64().unwrap_or(0);
@@ -88,7 +97,8 @@ fn segments(s: &mut String, seg: &Value) {
     for (key, name) in [("worst_apcer_max", "APCER_max"), ("worst_bpcer", "BPCER")] {
         let w = &seg[key];
         if let Some(col) = w["column"].as_str() {
-            let _ = writeln!(s, "  worst segment by {name}: {col}={} {}", w["segment"].as_str().unwrap_or("?"), rate(w));
+            let _ =
+                writeln!(s, "  worst segment by {name}: {col}={} {}", w["segment"].as_str().unwrap_or("?"), rate(w));
         }
     }
 }

@@ -26,9 +26,15 @@ pub const SCORES_CSV: &str = "scores.csv";
 
 /// `reports/<dataset>-<model>-<UTC timestamp>`: a new folder per run, so runs never overwrite each other.
 pub fn default_folder(dataset: &str, model: &str) -> PathBuf {
-    let clean = |s: &str| s.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '+' { c } else { '_' }).collect::<String>();
+    let clean = |s: &str| {
+        s.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '+' { c } else { '_' }).collect::<String>()
+    };
     let [y, mo, d, h, mi, s] = utc_now();
-    PathBuf::from("reports").join(format!("{}-{}-{y:04}{mo:02}{d:02}-{h:02}{mi:02}{s:02}", clean(dataset), clean(model)))
+    PathBuf::from("reports").join(format!(
+        "{}-{}-{y:04}{mo:02}{d:02}-{h:02}{mi:02}{s:02}",
+        clean(dataset),
+        clean(model)
+    ))
 }
 
 /// Current UTC time as `YYYY-MM-DDTHH:MM:SSZ`.
@@ -90,7 +96,14 @@ fn row(sample: &Sample, meta: &[String], rec: &ScoreRecord, settings: &Settings,
 
 /// Scores `ds` into `<out>/scores.csv`; with `resume`, keeps the rows already there and scores the rest.
 /// Returns the path of the score file and how many samples were scored in this call.
-pub fn score_dataset(ds: &Dataset, spec: &EngineSpec, settings: &Settings, out: &Path, resume: bool, workers: usize) -> Result<(PathBuf, usize)> {
+pub fn score_dataset(
+    ds: &Dataset,
+    spec: &EngineSpec,
+    settings: &Settings,
+    out: &Path,
+    resume: bool,
+    workers: usize,
+) -> Result<(PathBuf, usize)> {
     std::fs::create_dir_all(out).with_context(|| format!("cannot create run folder {}", out.display()))?;
     let path = out.join(SCORES_CSV);
     let models: Vec<String> = spec.descriptors.iter().map(|d| d.name.clone()).collect();
@@ -110,7 +123,12 @@ pub fn score_dataset(ds: &Dataset, spec: &EngineSpec, settings: &Settings, out: 
     };
     let todo = &ds.samples[done..];
     if done > 0 {
-        eprintln!("resume: {done} of {} samples already in {}, scoring the other {}", ds.samples.len(), path.display(), todo.len());
+        eprintln!(
+            "resume: {done} of {} samples already in {}, scoring the other {}",
+            ds.samples.len(),
+            path.display(),
+            todo.len()
+        );
     }
     let jobs: Vec<Job> = todo
         .iter()

@@ -20,7 +20,10 @@ pub fn completed_rows(path: &Path, header: &[String], ds: &Dataset) -> Result<Op
     if std::fs::metadata(path)?.len() == 0 {
         return Ok(None);
     }
-    let mut reader = csv::ReaderBuilder::new().flexible(false).from_path(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(false)
+        .from_path(path)
+        .with_context(|| format!("cannot read {}", path.display()))?;
     let found: Vec<String> = reader.headers()?.iter().map(String::from).collect();
     if found != header {
         bail!(
@@ -53,7 +56,11 @@ pub fn completed_rows(path: &Path, header: &[String], ds: &Dataset) -> Result<Op
 
 /// Truncates the file after its last newline: a line without one was cut by the stop.
 fn cut_partial_line(path: &Path) -> Result<()> {
-    let mut f = OpenOptions::new().read(true).write(true).open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    let mut f = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(path)
+        .with_context(|| format!("cannot open {}", path.display()))?;
     let len = f.metadata()?.len();
     let tail = len.min(1 << 20);
     f.seek(SeekFrom::Start(len - tail))?;

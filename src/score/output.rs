@@ -40,7 +40,13 @@ pub struct Printer<'a> {
 }
 
 impl<'a> Printer<'a> {
-    pub fn new(format: Format, policy: &'a Policy, models: Vec<String>, names: &[String], out: Box<dyn Write + 'a>) -> Result<Self> {
+    pub fn new(
+        format: Format,
+        policy: &'a Policy,
+        models: Vec<String>,
+        names: &[String],
+        out: Box<dyn Write + 'a>,
+    ) -> Result<Self> {
         let path_width = names.iter().map(|n| n.chars().count()).max().unwrap_or(4).clamp(4, 60);
         let mut p = Printer { format, policy, models, path_width, csv: None, out };
         match format {
@@ -71,7 +77,11 @@ impl<'a> Printer<'a> {
 
     fn table_header(&mut self) -> Result<()> {
         let w = self.path_width;
-        writeln!(self.out, "{:<w$}  {:>5}  {:>6}  {:>5}  {:<8}  {:<5}  NOTE", "PATH", "FACES", "LIVE", "SCORE", "DECISION", "BAND")?;
+        writeln!(
+            self.out,
+            "{:<w$}  {:>5}  {:>6}  {:>5}  {:<8}  {:<5}  NOTE",
+            "PATH", "FACES", "LIVE", "SCORE", "DECISION", "BAND"
+        )?;
         Ok(())
     }
 
@@ -92,7 +102,11 @@ impl<'a> Printer<'a> {
             }
             None => {
                 let reason = rec.reason().unwrap_or("");
-                writeln!(self.out, "{path:<w$}  {faces:>5}  {:>6}  {:>5}  {:<8}  {:<5}  not scored: {reason}", "-", "-", "-", "-")?;
+                writeln!(
+                    self.out,
+                    "{path:<w$}  {faces:>5}  {:>6}  {:>5}  {:<8}  {:<5}  not scored: {reason}",
+                    "-", "-", "-", "-"
+                )?;
             }
         }
         Ok(())
@@ -159,13 +173,16 @@ pub fn json_record(rec: &ScoreRecord, policy: &Policy) -> serde_json::Value {
 
 /// Columns shared by `score --csv` and the evaluation's `scores.csv`, after any label/metadata columns.
 pub fn csv_header(models: &[String]) -> Vec<String> {
-    let mut h: Vec<String> = ["score", "status", "reason", "decision", "band", "face_count", "x1", "y1", "x2", "y2"].map(String::from).into();
+    let mut h: Vec<String> = ["score", "status", "reason", "decision", "band", "face_count", "x1", "y1", "x2", "y2"]
+        .map(String::from)
+        .into();
     h.extend(models.iter().map(|m| format!("{m}_score")));
     h.extend(QUALITY_COLUMNS.iter().map(|c| c.to_string()));
     h
 }
 
-const QUALITY_COLUMNS: [&str; 6] = ["q_face_px", "q_face_share", "q_sharpness", "q_brightness", "q_clipped_share", "q_at_border"];
+const QUALITY_COLUMNS: [&str; 6] =
+    ["q_face_px", "q_face_share", "q_sharpness", "q_brightness", "q_clipped_share", "q_at_border"];
 
 pub fn csv_fields(rec: &ScoreRecord, policy: &Policy, models: &[String]) -> Vec<String> {
     let live = rec.live();

@@ -16,8 +16,8 @@ use std::sync::mpsc;
 use anyhow::{Context, Result, anyhow};
 
 use super::pipeline::{Engine, EngineSpec, Job, Settings, classify, prepare};
-use crate::model::classifier::BATCH;
 use super::record::ScoreRecord;
+use crate::model::classifier::BATCH;
 
 /// Scores `jobs` on `workers` threads and calls `sink` with each record, in job order.
 pub fn score_all(
@@ -91,7 +91,10 @@ fn score_chunk(engine: &mut Engine, chunk: &[Job], settings: &Settings) -> Resul
 
 /// Hands results to `sink` in index order as soon as each one's predecessors have arrived; the number delivered.
 /// Shared with session scoring, which runs its own workers but needs the same ordering.
-pub fn deliver_in_order<T>(rx: mpsc::Receiver<(usize, Result<T>)>, sink: &mut impl FnMut(T) -> Result<()>) -> Result<usize> {
+pub fn deliver_in_order<T>(
+    rx: mpsc::Receiver<(usize, Result<T>)>,
+    sink: &mut impl FnMut(T) -> Result<()>,
+) -> Result<usize> {
     let mut pending = BTreeMap::new();
     let mut next = 0;
     for (i, rec) in rx {

@@ -91,15 +91,22 @@ pub fn prepare(engine: &mut Engine, job: &Job, settings: &Settings) -> Result<Pr
     rec.timings = Timings { decode_ms: ms(t0, t1), detect_ms: ms(t1, Instant::now()), classify_ms: 0.0 };
     let face = match chosen {
         Choice::Face(face) => face,
-        Choice::None => return done(rec.non_response("no_face", format!("{}: no face found by the detector", job.name))),
+        Choice::None => {
+            return done(rec.non_response("no_face", format!("{}: no face found by the detector", job.name)));
+        }
         Choice::Several(n) => {
-            return done(rec.non_response("multiple_faces", format!("{}: {n} faces found and the policy rejects several faces", job.name)));
+            return done(rec.non_response(
+                "multiple_faces",
+                format!("{}: {n} faces found and the policy rejects several faces", job.name),
+            ));
         }
     };
     rec.face = Some(face);
     rec.quality = quality::measure(&frame, &face);
     let Some(q) = rec.quality else {
-        return done(rec.non_response("crop_failed", format!("{}: the face box {face:?} lies outside the image", job.name)));
+        return done(
+            rec.non_response("crop_failed", format!("{}: the face box {face:?} lies outside the image", job.name)),
+        );
     };
     if let Some(reason) = quality::gate(&q, &settings.policy.quality) {
         return done(rec.non_response(reason, format!("{}: quality gate {reason} (measures: {q:?})", job.name)));
@@ -115,7 +122,8 @@ pub fn classify(engine: &mut Engine, batch: &mut [Prepared]) -> Result<()> {
     if idx.is_empty() {
         return Ok(());
     }
-    let faces: Vec<(&Frame, FaceBox)> = idx.iter().filter_map(|&i| batch[i].pending.as_ref().map(|(f, b)| (f, *b))).collect();
+    let faces: Vec<(&Frame, FaceBox)> =
+        idx.iter().filter_map(|&i| batch[i].pending.as_ref().map(|(f, b)| (f, *b))).collect();
     let mut results = Vec::with_capacity(engine.models.len());
     for model in &mut engine.models {
         results.push(model.classify(&faces)?);
@@ -130,11 +138,17 @@ pub fn classify(engine: &mut Engine, batch: &mut [Prepared]) -> Result<()> {
                 Ok(v) => p.rec.models.push(ModelScore {
                     model: model.descriptor.name.clone(),
                     live: v.live,
-                    members: model.members.iter().map(|m| m.member.name.clone()).zip(v.member_live.iter().copied()).collect(),
+                    members: model
+                        .members
+                        .iter()
+                        .map(|m| m.member.name.clone())
+                        .zip(v.member_live.iter().copied())
+                        .collect(),
                 }),
                 Err(e) => {
                     let detail = format!("{}: {e}", p.rec.path);
-                    p.rec = std::mem::replace(&mut p.rec, ScoreRecord::new(String::new())).non_response("crop_failed", detail);
+                    p.rec = std::mem::replace(&mut p.rec, ScoreRecord::new(String::new()))
+                        .non_response("crop_failed", detail);
                     break;
                 }
             }

@@ -9,7 +9,10 @@ pub fn shared(sub: &str) -> Option<PathBuf> {
     if p.exists() {
         Some(p)
     } else {
-        eprintln!("SKIPPED: {} is absent (the reference models and data live in ../shared beside the checkout)", p.display());
+        eprintln!(
+            "SKIPPED: {} is absent (the reference models and data live in ../shared beside the checkout)",
+            p.display()
+        );
         None
     }
 }
