@@ -196,7 +196,7 @@ impl Descriptor {
             if !(m.crop.scale.is_finite() && m.crop.scale > 0.0) {
                 bail!("{}: crop scale must be a positive number, got {}", ctx(), m.crop.scale);
             }
-            if m.normalize.std.iter().any(|s| *s == 0.0) || !m.normalize.scale.is_finite() {
+            if m.normalize.std.contains(&0.0) || !m.normalize.scale.is_finite() {
                 bail!("{}: normalize.std must be non-zero and scale finite", ctx());
             }
             if m.sha256.len() != 64 || !m.sha256.bytes().all(|b| b.is_ascii_hexdigit()) {

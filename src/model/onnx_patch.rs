@@ -40,10 +40,11 @@ fn rewrite_graph(graph: &[u8]) -> Result<(Vec<u8>, usize)> {
     let mut initializers = HashSet::new();
     for field in fields(graph)? {
         let field = field?;
-        if field.number == GRAPH_INITIALIZER && field.wire == WIRE_LEN {
-            if let Some(name) = string_field(field.payload, TENSOR_NAME)? {
-                initializers.insert(name);
-            }
+        if field.number == GRAPH_INITIALIZER
+            && field.wire == WIRE_LEN
+            && let Some(name) = string_field(field.payload, TENSOR_NAME)?
+        {
+            initializers.insert(name);
         }
     }
     let mut out = Vec::with_capacity(graph.len());

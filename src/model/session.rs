@@ -30,8 +30,11 @@ pub fn open(path: &Path) -> Result<Session> {
     builder.commit_from_memory(&bytes).map_err(|e| fail(&e))
 }
 
-/// The input or output names and shapes of a session, for checking them against a descriptor.
-pub fn signature(session: &Session) -> (Vec<(String, Vec<i64>)>, Vec<(String, Vec<i64>)>) {
+/// Names and shapes of a session's inputs or outputs (`-1` for a dynamic dimension).
+pub type Outlets = Vec<(String, Vec<i64>)>;
+
+/// The inputs and outputs of a session, for checking them against a descriptor.
+pub fn signature(session: &Session) -> (Outlets, Outlets) {
     let describe = |outlets: &[ort::value::Outlet]| {
         outlets
             .iter()

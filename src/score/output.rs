@@ -123,10 +123,8 @@ fn quality_note(rec: &ScoreRecord) -> String {
     if rec.faces.len() > 1 {
         notes.push(format!("{} faces", rec.faces.len()));
     }
-    if let Some(q) = rec.quality {
-        if q.at_border {
-            notes.push("face at border".to_string());
-        }
+    if rec.quality.is_some_and(|q| q.at_border) {
+        notes.push("face at border".to_string());
     }
     notes.join(", ")
 }
