@@ -147,8 +147,7 @@ pub fn classify(engine: &mut Engine, batch: &mut [Prepared]) -> Result<()> {
                 }),
                 Err(e) => {
                     let detail = format!("{}: {e}", p.rec.path);
-                    p.rec = std::mem::replace(&mut p.rec, ScoreRecord::new(String::new()))
-                        .non_response("crop_failed", detail);
+                    p.rec.refuse("crop_failed", detail);
                     break;
                 }
             }

@@ -67,9 +67,14 @@ impl ScoreRecord {
     }
 
     pub fn non_response(mut self, reason: &str, detail: impl Into<String>) -> ScoreRecord {
+        self.refuse(reason, detail);
+        self
+    }
+
+    /// Turns the record into a non-response in place (for records held in a batch).
+    pub fn refuse(&mut self, reason: &str, detail: impl Into<String>) {
         self.models.clear();
         self.outcome = Outcome::NonResponse { reason: reason.to_string(), detail: detail.into() };
-        self
     }
 
     /// The primary live probability, if the image was scored.
