@@ -40,47 +40,34 @@ pub fn expand(inputs: &[String], stdin: &mut dyn BufRead) -> (Vec<PathBuf>, Vec<
     (files, problems)
 }
 
+/// A folder is listed by [`crate::dataset::paths::list`], the same walk dataset folders get (sorted, hidden
+/// entries skipped, symbolic-link cycles followed once), so `score dir/` and `eval dir/` see the same images.
 fn add(path: &Path, files: &mut Vec<PathBuf>, problems: &mut Vec<Problem>) {
     if !path.is_dir() {
         files.push(path.to_path_buf());
         return;
     }
-    let before = files.len();
-    walk(path, files, problems);
-    if files.len() == before {
-        problems.push(Problem {
-            input: path.display().to_string(),
-            reason: "no_images",
-            detail: format!(
-                "{}: folder holds no images (looked for .{})",
-                path.display(),
-                IMAGE_EXTENSIONS.join(", .")
-            ),
-        });
-    }
-}
-
-fn walk(dir: &Path, files: &mut Vec<PathBuf>, problems: &mut Vec<Problem>) {
-    let entries = match std::fs::read_dir(dir) {
-        Ok(e) => e,
+    let shown = path.display().to_string();
+    let listing = match crate::dataset::paths::list(path) {
+        Ok(l) => l,
         Err(e) => {
-            problems.push(Problem {
-                input: dir.display().to_string(),
-                reason: "unreadable",
-                detail: format!("{}: {e}", dir.display()),
-            });
+            problems.push(Problem { input: shown, reason: "unreadable", detail: format!("{e:#}") });
             return;
         }
     };
-    let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
-    paths.sort();
-    for p in paths {
-        if p.is_dir() {
-            walk(&p, files, problems);
-        } else if is_image_name(&p) {
-            files.push(p);
-        }
+    for name in &listing.non_utf8 {
+        problems.push(Problem {
+            input: shown.clone(),
+            reason: "non_utf8_name",
+            detail: format!("{}/{name}: file name is not UTF-8 and cannot be reported; rename it", path.display()),
+        });
     }
+    if listing.images.is_empty() {
+        let detail = format!("{shown}: folder holds no images (looked for .{})", IMAGE_EXTENSIONS.join(", ."));
+        problems.push(Problem { input: shown, reason: "no_images", detail });
+        return;
+    }
+    files.extend(listing.images.iter().map(|rel| path.join(rel)));
 }
 
 pub fn is_image_name(p: &Path) -> bool {
@@ -97,7 +84,7 @@ mod tests {
         let d = dir.path();
         std::fs::create_dir_all(d.join("a/b")).unwrap();
         std::fs::create_dir_all(d.join("empty")).unwrap();
-        for f in ["a/b/2.PNG", "a/1.jpg", "a/notes.txt", "z.webp"] {
+        for f in ["a/b/2.PNG", "a/1.jpg", "a/notes.txt", "a/._1.jpg", "z.webp"] {
             std::fs::write(d.join(f), b"x").unwrap();
         }
         let inputs = vec![d.display().to_string(), d.join("empty").display().to_string(), "missing.jpg".into()];
