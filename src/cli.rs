@@ -231,6 +231,11 @@ pub struct ModelOptions {
     /// Worker threads [default: number of cores]
     #[arg(long, short = 'j')]
     pub workers: Option<usize>,
+    /// Runtime for the PAD classifiers (the face detector always runs on ONNX Runtime): `ort` is the
+    /// reference path (the Python reference's exact scores); `openvino` runs the same ONNX files with
+    /// OpenVINO's CPU kernels, faster, within float rounding (see README, Speed)
+    #[arg(long, value_enum, default_value_t = crate::model::backend::Backend::default())]
+    pub backend: crate::model::backend::Backend,
 }
 
 #[derive(Debug, Args)]

@@ -34,7 +34,7 @@ pub fn init() -> Result<&'static Runtime> {
 }
 
 fn load() -> Result<Runtime> {
-    let candidates = candidates();
+    let candidates = candidates("ORT_DYLIB_PATH", LOCAL_DIR, LIB_NAME);
     let mut tried = Vec::new();
     for (origin, path) in &candidates {
         // A bare file name is handed to dlopen, which searches the system paths itself.
@@ -65,13 +65,14 @@ fn load() -> Result<Runtime> {
     ))
 }
 
-/// Search order: `ORT_DYLIB_PATH`; `.onnxruntime/lib` in the current folder or any folder above the
-/// executable (a checkout's `target/release/liveness` finds the checkout's copy); then the system loader.
-fn candidates() -> Vec<(&'static str, PathBuf)> {
+/// Where to look for a runtime library `lib_name` (ONNX Runtime here, OpenVINO in `model::openvino`): the
+/// variable `env_var`; `local_dir` (as `scripts/setup.sh` lays it) in the current folder or any folder above
+/// the executable (a checkout's `target/release/liveness` finds the checkout's copy); then the system loader.
+pub(crate) fn candidates(env_var: &'static str, local_dir: &str, lib_name: &str) -> Vec<(&'static str, PathBuf)> {
     let mut out = Vec::new();
-    if let Some(p) = std::env::var_os("ORT_DYLIB_PATH").filter(|p| !p.is_empty()) {
+    if let Some(p) = std::env::var_os(env_var).filter(|p| !p.is_empty()) {
         // An explicit choice is the only candidate: silently falling back would hide a wrong setting.
-        out.push(("ORT_DYLIB_PATH", PathBuf::from(p)));
+        out.push((env_var, PathBuf::from(p)));
         return out;
     }
     let mut roots: Vec<PathBuf> = std::env::current_dir().into_iter().collect();
@@ -79,11 +80,11 @@ fn candidates() -> Vec<(&'static str, PathBuf)> {
         roots.extend(exe.ancestors().skip(1).map(Path::to_path_buf));
     }
     for root in roots {
-        let p = root.join(LOCAL_DIR).join(LIB_NAME);
+        let p = root.join(local_dir).join(lib_name);
         if !out.iter().any(|(_, q)| q == &p) {
             out.push(("project-local", p));
         }
     }
-    out.push(("system library path", PathBuf::from(LIB_NAME)));
+    out.push(("system library path", PathBuf::from(lib_name)));
     out
 }

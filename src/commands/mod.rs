@@ -58,7 +58,12 @@ impl Context {
         if let Some(m) = opts.multi_face {
             policy.quality.multi_face = m;
         }
-        let spec = EngineSpec { models_dir: self.models_dir.clone(), detector_file: DETECTOR_FILE.into(), descriptors };
+        let spec = EngineSpec {
+            models_dir: self.models_dir.clone(),
+            detector_file: DETECTOR_FILE.into(),
+            descriptors,
+            backend: opts.backend,
+        };
         let settings =
             Settings { policy, limits: crate::decode::DecodeLimits { max_pixels: opts.max_pixels }, given_box: None };
         Ok((spec, settings))

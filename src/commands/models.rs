@@ -69,7 +69,7 @@ fn verify(ctx: &Context, names: &[String]) -> Result<ExitCode> {
 fn verify_member(dir: &Path, m: &Member) -> Result<()> {
     let path = dir.join(&m.file);
     check_file(&path, &m.sha256)?;
-    check_signature(m, &session::open(&path)?)
+    check_signature(m, &session::signature(&session::open(&path)?))
 }
 
 /// The file exists and its sha256 is the recorded one.

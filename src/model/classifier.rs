@@ -3,18 +3,17 @@
 use std::path::Path;
 
 use anyhow::{Context, Result, bail};
-use ort::session::Session;
-use ort::value::TensorRef;
 
+use super::backend::{Backend, Net};
 use super::descriptor::{ColorOrder, Descriptor, Layout, Member, OutputKind};
-use super::session::{open, signature, softmax};
+use super::session::softmax;
 use crate::crop::{CropError, crop_face};
 use crate::frame::{FaceBox, Frame};
 
 /// A loaded member network with its contract.
 pub struct MemberNet {
     pub member: Member,
-    session: Session,
+    net: Net,
     /// Largest batch the ONNX file accepts (1 when its batch dimension is fixed).
     max_batch: usize,
     tensor: Vec<f32>,
@@ -40,24 +39,26 @@ pub struct Verdict {
 pub const BATCH: usize = 8;
 
 impl Classifier {
-    /// Opens every member of `descriptor` from `models_dir`.
-    pub fn load(descriptor: &Descriptor, models_dir: &Path) -> Result<Classifier> {
+    /// Opens every member of `descriptor` from `models_dir` on `backend`.
+    pub fn load(descriptor: &Descriptor, models_dir: &Path, backend: Backend) -> Result<Classifier> {
         let members = descriptor
             .members
             .iter()
             .map(|m| {
                 let path = super::locate(models_dir, &m.file)?;
-                let session = open(&path).with_context(|| format!("model `{}`", descriptor.name))?;
-                super::check_signature(m, &session)
+                let net = Net::open(backend, &path, &m.input.name, &m.output.name, BATCH, m.precision)
+                    .with_context(|| format!("model `{}`", descriptor.name))?;
+                let signature = net.signature();
+                super::check_signature(m, &signature)
                     .with_context(|| format!("model `{}` ({})", descriptor.name, descriptor.origin))?;
-                let (inputs, _) = signature(&session);
+                let (inputs, _) = signature;
                 let fixed = inputs
                     .iter()
                     .find(|(n, _)| *n == m.input.name)
                     .and_then(|(_, s)| s.first().copied())
                     .filter(|&d| d > 0);
                 let max_batch = fixed.map_or(BATCH, |d| d as usize);
-                Ok(MemberNet { member: m.clone(), session, max_batch, tensor: Vec::new() })
+                Ok(MemberNet { member: m.clone(), net, max_batch, tensor: Vec::new() })
             })
             .collect::<Result<Vec<_>>>()?;
         Ok(Classifier { descriptor: descriptor.clone(), members })
@@ -115,7 +116,7 @@ impl MemberNet {
             .collect())
     }
 
-    /// Each patch's output vector as it comes out of ONNX Runtime (logits or probabilities).
+    /// Each patch's output vector as it comes out of the runtime (logits or probabilities).
     pub fn raw_output(&mut self, patches: &[&Frame]) -> Result<Vec<Vec<f32>>> {
         let mut out = Vec::with_capacity(patches.len());
         for chunk in patches.chunks(self.max_batch) {
@@ -131,15 +132,11 @@ impl MemberNet {
         }
         let mut shape = self.member.input_shape().map(|v| v as usize);
         shape[0] = patches.len();
-        let input = TensorRef::from_array_view((shape, self.tensor.as_slice()))?;
-        let outputs = self
-            .session
-            .run(ort::inputs![self.member.input.name.as_str() => input])
-            .with_context(|| format!("running `{}`", self.member.name))?;
-        let Some(out) = outputs.get(self.member.output.name.as_str()) else {
-            bail!("model `{}` has no output named `{}`", self.member.name, self.member.output.name)
-        };
-        let (_, values) = out.try_extract_tensor::<f32>()?;
+        let m = &self.member;
+        let values = self
+            .net
+            .run(&m.input.name, &m.output.name, &shape, &self.tensor)
+            .with_context(|| format!("running `{}`", m.name))?;
         let classes = self.member.output.classes;
         if values.len() != classes * patches.len() {
             bail!(

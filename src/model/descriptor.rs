@@ -67,6 +67,18 @@ pub struct Member {
     pub crop: Crop,
     pub resize: ResizeKind,
     pub output: Output,
+    /// Inference precision. Anything but `f32` changes scores, so it runs only on OpenVINO and ships only as
+    /// a descriptor of its own (`silentface-bf16`), never as a setting of an fp32 one.
+    #[serde(default)]
+    pub precision: Precision,
+}
+
+#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, PartialEq, Eq, Hash)]
+#[serde(rename_all = "lowercase")]
+pub enum Precision {
+    #[default]
+    F32,
+    Bf16,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]

@@ -1,15 +1,15 @@
-//! PAD model adapters: descriptors, ONNX Runtime sessions, and classifiers built from them.
+//! PAD model adapters: descriptors, runtime sessions (ONNX Runtime, OpenVINO), and classifiers built from them.
 
+pub mod backend;
 pub mod classifier;
 pub mod descriptor;
 pub mod onnx_patch;
+pub mod openvino;
 pub mod session;
 
 use std::path::{Path, PathBuf};
 
 use anyhow::{Result, bail};
-use ort::session::Session;
-
 use descriptor::Member;
 
 /// The path of model file `file` in `models_dir`, or an error that says how to get it.
@@ -27,8 +27,7 @@ pub fn locate(models_dir: &Path, file: &str) -> Result<PathBuf> {
 
 /// Checks that the ONNX file has the input and output the descriptor names, with agreeing shapes (dynamic
 /// dimensions accept any size), so a wrong descriptor fails at load time with both shapes named.
-pub fn check_signature(m: &Member, s: &Session) -> Result<()> {
-    let (inputs, outputs) = session::signature(s);
+pub fn check_signature(m: &Member, (inputs, outputs): &(session::Outlets, session::Outlets)) -> Result<()> {
     let Some((_, shape)) = inputs.iter().find(|(n, _)| *n == m.input.name) else {
         bail!("`{}` ({}): no input named `{}`; the file's inputs are {:?}", m.name, m.file, m.input.name, inputs)
     };

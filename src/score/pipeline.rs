@@ -9,6 +9,7 @@ use super::record::{ModelScore, ScoreRecord, Timings};
 use crate::decode::{DecodeLimits, decode_file};
 use crate::detect::{Detection, MultiFace, largest, ultraface::UltraFace};
 use crate::frame::{FaceBox, Frame};
+use crate::model::backend::Backend;
 use crate::model::classifier::Classifier;
 use crate::model::descriptor::Descriptor;
 use crate::policy::Policy;
@@ -26,12 +27,18 @@ pub struct EngineSpec {
     pub models_dir: PathBuf,
     pub detector_file: String,
     pub descriptors: Vec<Descriptor>,
+    /// The runtime for the classifiers (the detector always runs on ONNX Runtime).
+    pub backend: Backend,
 }
 
 impl Engine {
     pub fn load(spec: &EngineSpec) -> Result<Engine> {
         let detector = UltraFace::load(&crate::model::locate(&spec.models_dir, &spec.detector_file)?)?;
-        let models = spec.descriptors.iter().map(|d| Classifier::load(d, &spec.models_dir)).collect::<Result<_>>()?;
+        let models = spec
+            .descriptors
+            .iter()
+            .map(|d| Classifier::load(d, &spec.models_dir, spec.backend))
+            .collect::<Result<_>>()?;
         Ok(Engine { detector, models })
     }
 }

@@ -16,6 +16,7 @@ use crate::decode::{DecodeLimits, decode_file};
 use crate::detect::{Detection, largest, ultraface::UltraFace};
 use crate::frame::{FaceBox, Frame};
 use crate::landmarks::{FaceMesh, Geometry, MIN_PRESENCE, mesh::MODEL_FILE};
+use crate::model::backend::Backend;
 use crate::model::classifier::Classifier;
 use crate::model::descriptor::Descriptor;
 use crate::model::locate;
@@ -32,7 +33,7 @@ impl SessionEngine {
         Ok(SessionEngine {
             detector: UltraFace::load(&locate(models_dir, crate::commands::DETECTOR_FILE)?)?,
             mesh: FaceMesh::load(&locate(models_dir, MODEL_FILE)?)?,
-            passive: passive.map(|d| Classifier::load(d, models_dir)).transpose()?,
+            passive: passive.map(|d| Classifier::load(d, models_dir, Backend::Ort)).transpose()?,
         })
     }
 }
