@@ -335,6 +335,9 @@ pub struct BenchArgs {
     /// Passes over the images (the best pass is reported)
     #[arg(long, default_value_t = 3)]
     pub repeat: usize,
+    /// Measure the pipeline only, not the floor (what scripts/compare-reference.sh uses)
+    #[arg(long)]
+    pub no_floor: bool,
 }
 
 #[derive(Debug, Args)]
