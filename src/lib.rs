@@ -24,10 +24,12 @@ pub mod quality;
 pub mod report;
 pub mod run;
 pub mod runtime;
+pub mod schema;
 pub mod score;
 pub mod scorefile;
 pub mod scoreset;
 pub mod session;
+pub mod stats;
 
 #[cfg(test)]
 mod test_support;

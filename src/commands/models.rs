@@ -7,10 +7,11 @@ use std::process::ExitCode;
 use anyhow::{Context as _, Result, bail};
 use sha2::{Digest, Sha256};
 
-use super::{Context, DETECTOR_FILE};
+use super::Context;
 use crate::cli::ModelsCommand;
 use crate::model::descriptor::{Descriptor, Member};
 use crate::model::{check_signature, session};
+use crate::schema::DETECTOR_FILE;
 
 const DETECTOR_SHA256: &str = "faf6740b495e8b9508e6fda11e8c0368bbdde01143e8f0a3e511d0892c4d794e";
 
