@@ -21,6 +21,7 @@ pub mod metrics;
 pub mod model;
 pub mod policy;
 pub mod quality;
+pub mod recognition;
 pub mod report;
 pub mod run;
 pub mod runtime;
