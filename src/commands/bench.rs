@@ -14,7 +14,7 @@ use std::time::Instant;
 
 use anyhow::{Result, bail};
 
-use super::{Context, DETECTOR_FILE, workers};
+use super::{Context, workers};
 use crate::cli::BenchArgs;
 use crate::decode::decode_file;
 use crate::detect::ultraface;
@@ -23,6 +23,7 @@ use crate::model::backend::{Backend, Net};
 use crate::model::classifier::{BATCH, input_tensor};
 use crate::model::descriptor::{Member, Precision};
 use crate::model::locate;
+use crate::schema::DETECTOR_FILE;
 use crate::score::parallel::score_all;
 use crate::score::pipeline::{Engine, EngineSpec, Job, Settings, score};
 use crate::score::record::Timings;

@@ -4,18 +4,17 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::{Context as _, Result, bail};
-use serde_json::json;
 
 use super::{Context, workers};
 use crate::cli::EvalArgs;
 use crate::dataset::{self, DatasetSpec, summary::summarize};
 use crate::metrics::{BootstrapOptions, EvalOptions, Policy as BandPolicy, SegmentOptions, evaluate, write_sweep_csv};
 use crate::report::terminal;
-use crate::run::{self, fingerprint};
-use crate::scorefile::{Presentation, ReadOptions, read_scores};
-
-pub const METRICS_JSON: &str = "metrics.json";
-pub const SWEEP_CSV: &str = "sweep.csv";
+use crate::run::{default_folder, score_dataset, utc_now_iso};
+use crate::schema::Presentation;
+use crate::schema::RunInfo;
+use crate::schema::run_folder::{METRICS_JSON, SWEEP_CSV};
+use crate::scorefile::{ReadOptions, fingerprint, read_scores};
 
 pub fn run(ctx: &Context, args: &EvalArgs) -> Result<ExitCode> {
     let (spec, settings) = ctx.scoring_setup(&args.model)?;
@@ -23,7 +22,7 @@ pub fn run(ctx: &Context, args: &EvalArgs) -> Result<ExitCode> {
     let models: Vec<String> = spec.descriptors.iter().map(|d| d.name.clone()).collect();
     let (source, out, presentations) = match (&args.scores, &args.dataset) {
         (Some(file), _) => {
-            let out = args.out.clone().unwrap_or_else(|| run::default_folder(&stem(file), "scores"));
+            let out = args.out.clone().unwrap_or_else(|| default_folder(&stem(file), "scores"));
             std::fs::create_dir_all(&out).with_context(|| format!("cannot create {}", out.display()))?;
             (file.display().to_string(), out, read_scores(file, read)?)
         }
@@ -36,9 +35,8 @@ pub fn run(ctx: &Context, args: &EvalArgs) -> Result<ExitCode> {
             })?;
             let summary = summarize(&ds)?;
             eprintln!("{summary}");
-            let out = args.out.clone().unwrap_or_else(|| run::default_folder(&ds.name, &models.join("+")));
-            let (scores, _) =
-                run::score_dataset(&ds, &spec, &settings, &out, args.resume, workers(args.model.workers))?;
+            let out = args.out.clone().unwrap_or_else(|| default_folder(&ds.name, &models.join("+")));
+            let (scores, _) = score_dataset(&ds, &spec, &settings, &out, args.resume, workers(args.model.workers))?;
             (root.display().to_string(), out, read_scores(&scores, read)?)
         }
         (None, None) => bail!("give a DATASET folder or manifest, or --scores FILE"),
@@ -68,26 +66,24 @@ pub fn run(ctx: &Context, args: &EvalArgs) -> Result<ExitCode> {
         }),
     };
     let evaluation = evaluate(&presentations, &options)?;
-    let run_info = json!({
-        "tool": format!("liveness {}", env!("CARGO_PKG_VERSION")),
-        "command": std::env::args().collect::<Vec<_>>(),
-        "created_utc": run::utc_now_iso(),
-        "source": source,
-        "models": spec.descriptors.iter().map(|d| json!({
-            "name": d.name,
-            "origin": d.origin,
-            "members": d.members.iter().map(|m| json!({"name": m.name, "file": m.file, "sha256": m.sha256})).collect::<Vec<_>>(),
-        })).collect::<Vec<_>>(),
-        "scored_with_models": args.scores.is_none(),
-        "policy": settings.policy,
-        "threshold": threshold,
-        "threshold_source": threshold_source,
-        "flip": args.flip,
-        "presentations": presentations.len(),
-        "dataset_fingerprint": fingerprint(&presentations),
-    });
+    let run_info = RunInfo {
+        tool: super::tool_name(),
+        command: std::env::args().collect(),
+        created_utc: utc_now_iso(),
+        source,
+        models: Some(spec.descriptors.iter().map(super::model_info).collect()),
+        scored_with_models: Some(args.scores.is_none()),
+        model: None,
+        policy: settings.policy.clone(),
+        threshold,
+        threshold_source,
+        gate: None,
+        flip: Some(args.flip),
+        presentations: presentations.len(),
+        dataset_fingerprint: fingerprint(&presentations),
+    };
     let mut doc = serde_json::to_value(&evaluation.report)?;
-    doc["run"] = run_info;
+    doc["run"] = serde_json::to_value(&run_info)?;
     let metrics_path = out.join(METRICS_JSON);
     std::fs::write(&metrics_path, serde_json::to_string_pretty(&doc)?)
         .with_context(|| format!("cannot write {}", metrics_path.display()))?;

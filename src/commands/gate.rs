@@ -6,15 +6,16 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context as _, Result, bail, ensure};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::Context;
-use super::eval::METRICS_JSON;
 use crate::cli::GateArgs;
 use crate::gate::{Gate, Verdict, check, junit, markdown, table};
 use crate::metrics::{DEFAULT_OPERATING_RATES, EvalOptions, Policy as BandPolicy, SegmentOptions, evaluate};
 use crate::policy::{self, Policy};
 use crate::run::utc_now_iso;
+use crate::schema::RunInfo;
+use crate::schema::run_folder::METRICS_JSON;
 use crate::scoreset::ScoreSet;
 
 /// Runs the gate; any error is exit 2, so that exit 1 always means "a criterion failed".
@@ -31,7 +32,7 @@ pub fn run(ctx: &Context, args: &GateArgs) -> Result<ExitCode> {
 fn gate(ctx: &Context, args: &GateArgs) -> Result<ExitCode> {
     let gate = Gate::load(&args.criteria)?;
     let policy = policy::resolve(&args.policy, &ctx.config_dirs)?;
-    let set = ScoreSet::selected(&args.scores, &args.select)?;
+    let set = ScoreSet::load(super::score_selector(&args.scores, &args.select))?;
     check_model(&policy, &set)?;
     let fingerprint = set.fingerprint();
     let baseline = args.baseline.as_deref().map(|b| load_baseline(b, &fingerprint)).transpose()?;
@@ -53,19 +54,23 @@ fn gate(ctx: &Context, args: &GateArgs) -> Result<ExitCode> {
     };
     let evaluation = evaluate(&set.presentations, &options)?;
     let mut doc = serde_json::to_value(&evaluation.report)?;
-    doc["run"] = json!({
-        "tool": format!("liveness {}", env!("CARGO_PKG_VERSION")),
-        "command": std::env::args().collect::<Vec<_>>(),
-        "created_utc": utc_now_iso(),
-        "source": set.describe(),
-        "model": set.model,
-        "policy": policy,
-        "threshold": policy.threshold,
-        "threshold_source": format!("policy {}", policy.name),
-        "gate": gate.name,
-        "presentations": set.presentations.len(),
-        "dataset_fingerprint": fingerprint,
-    });
+    let run_info = RunInfo {
+        tool: super::tool_name(),
+        command: std::env::args().collect(),
+        created_utc: utc_now_iso(),
+        source: set.describe(),
+        models: None,
+        scored_with_models: None,
+        model: set.model.clone(),
+        policy: policy.clone(),
+        threshold: policy.threshold,
+        threshold_source: format!("policy {}", policy.name),
+        gate: Some(gate.name.clone()),
+        flip: None,
+        presentations: set.presentations.len(),
+        dataset_fingerprint: fingerprint.clone(),
+    };
+    doc["run"] = serde_json::to_value(&run_info)?;
     let outcomes = check(&gate, &doc, baseline.as_ref().map(|(_, doc)| doc));
 
     let mut context = vec![

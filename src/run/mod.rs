@@ -16,13 +16,12 @@ use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::dataset::{Dataset, Sample};
-use crate::score::output::{csv_fields, csv_header};
+use crate::schema::columns;
+use crate::schema::run_folder::SCORES_CSV;
+use crate::score::output::csv_fields;
 use crate::score::parallel::score_all;
 use crate::score::pipeline::{EngineSpec, Job, Settings};
 use crate::score::record::ScoreRecord;
-
-/// File name of the score file inside a run folder.
-pub const SCORES_CSV: &str = "scores.csv";
 
 /// `reports/<dataset>-<model>-<UTC timestamp>`: a new folder per run, so runs never overwrite each other.
 pub fn default_folder(dataset: &str, model: &str) -> PathBuf {
@@ -59,20 +58,6 @@ fn utc_now() -> [i64; 6] {
     [year, month, day, rem / 3600, rem % 3600 / 60, rem % 60]
 }
 
-/// A fingerprint of what was evaluated: sha256 over every presentation's id, label and species, in order.
-/// Two runs with the same fingerprint evaluated the same presentations (scores may differ).
-pub fn fingerprint(presentations: &[crate::scorefile::Presentation]) -> String {
-    use sha2::{Digest, Sha256};
-    let mut h = Sha256::new();
-    for p in presentations {
-        h.update(p.id.as_bytes());
-        h.update([0, u8::from(p.bona_fide), 0]);
-        h.update(p.species.as_bytes());
-        h.update([b'\n']);
-    }
-    format!("{:x}", h.finalize())[..16].to_string()
-}
-
 /// Metadata columns of a dataset: the union over samples, sorted, so the header is stable.
 pub fn meta_columns(ds: &Dataset) -> Vec<String> {
     let set: BTreeSet<&String> = ds.samples.iter().flat_map(|s| s.meta.keys()).collect();
@@ -81,10 +66,7 @@ pub fn meta_columns(ds: &Dataset) -> Vec<String> {
 
 /// The header of a run's `scores.csv`.
 pub fn header(meta: &[String], models: &[String]) -> Vec<String> {
-    let mut h: Vec<String> = ["path", "label", "attack_type"].map(String::from).into();
-    h.extend(meta.iter().cloned());
-    h.extend(csv_header(models));
-    h
+    columns::image_header(meta, models)
 }
 
 fn row(sample: &Sample, meta: &[String], rec: &ScoreRecord, settings: &Settings, models: &[String]) -> Vec<String> {
