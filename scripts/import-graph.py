@@ -39,6 +39,7 @@ LAYER_OF = {
     "crop": "pipeline",
     "model": "pipeline",
     "landmarks": "pipeline",
+    "recognition": "pipeline",
     "quality": "pipeline",
     "policy": "pipeline",
     "score": "pipeline",

@@ -79,7 +79,7 @@ fn detector_mesh_and_chips_reproduce_the_reference_on_nuaa() {
     let Some(models) = shared_models("detector_mesh_and_chips_reproduce_the_reference") else { return };
     let data = models.join("../datasets/nuaa-train");
     let r = reference(&models);
-    let mut det = UltraFace::load(&models.join(crate::commands::DETECTOR_FILE)).unwrap();
+    let mut det = UltraFace::load(&models.join(crate::schema::DETECTOR_FILE)).unwrap();
     let mut rec = recognizer(&models);
     for e in r["examples"].as_array().unwrap() {
         let src = e["source"].as_str().unwrap();
