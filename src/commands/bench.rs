@@ -211,8 +211,13 @@ impl Floor {
                     }
                 };
                 let one = median_ms(&mut session, net, 1, 50)?;
-                let used = if net.batch > 1 { median_ms(&mut session, net, net.batch, 10)? / net.batch as f64 } else { one };
-                line += &format!(" {} {one:.2} ms at batch 1, {used:.2} ms per image at batch {};", backend.name(), net.batch);
+                let used =
+                    if net.batch > 1 { median_ms(&mut session, net, net.batch, 10)? / net.batch as f64 } else { one };
+                line += &format!(
+                    " {} {one:.2} ms at batch 1, {used:.2} ms per image at batch {};",
+                    backend.name(),
+                    net.batch
+                );
                 if best.is_none_or(|(ms, _)| used < ms) {
                     best = Some((used, backend));
                 }
@@ -236,8 +241,7 @@ impl Floor {
             let handles: Vec<_> = (0..workers)
                 .map(|_| {
                     sc.spawn(|| -> Result<()> {
-                        let mut sessions =
-                            self.nets.iter().map(|n| open(n, n.backend)).collect::<Result<Vec<_>>>()?;
+                        let mut sessions = self.nets.iter().map(|n| open(n, n.backend)).collect::<Result<Vec<_>>>()?;
                         let inputs: Vec<Vec<f32>> = self.nets.iter().map(|n| n.item.repeat(n.batch)).collect();
                         let mut mine = Timings::default();
                         barrier.wait();
