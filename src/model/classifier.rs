@@ -47,6 +47,8 @@ impl Classifier {
             .iter()
             .map(|m| {
                 let path = super::locate(models_dir, &m.file)?;
+                super::integrity::check_sha256(&path, &m.sha256)
+                    .with_context(|| format!("model `{}`", descriptor.name))?;
                 let session = open(&path).with_context(|| format!("model `{}`", descriptor.name))?;
                 super::check_signature(m, &session)
                     .with_context(|| format!("model `{}` ({})", descriptor.name, descriptor.origin))?;

@@ -2,6 +2,7 @@
 
 pub mod classifier;
 pub mod descriptor;
+pub mod integrity;
 pub mod onnx_patch;
 pub mod session;
 
