@@ -16,6 +16,7 @@ use std::str::FromStr;
 use anyhow::{Context, Result, bail, ensure};
 
 use crate::run::SCORES_CSV;
+use crate::run::coverage::Coverage;
 use crate::scorefile::{Presentation, ReadOptions, parse_scores};
 
 /// Keep presentations whose metadata `column` is one of `values`, or within `lo..=hi` (string order).
@@ -92,6 +93,8 @@ pub struct ScoreSet {
     pub model: Option<String>,
     pub filter: Option<Filter>,
     pub presentations: Vec<Presentation>,
+    /// How much of its run the file is (see [`crate::run::coverage`]); checked by each command.
+    pub coverage: Coverage,
 }
 
 impl ScoreSet {
@@ -111,7 +114,8 @@ impl ScoreSet {
             presentations.retain(|p| filter.keeps(p));
             ensure!(!presentations.is_empty(), "{}: no presentation has {filter}", file.display());
         }
-        Ok(ScoreSet { file, model, filter: sel.filter.cloned(), presentations })
+        let coverage = Coverage::of(sel.path)?;
+        Ok(ScoreSet { file, model, filter: sel.filter.cloned(), presentations, coverage })
     }
 
     /// Reads what the command-line options [`crate::cli::ScoreSelection`] select from `path`.

@@ -1,9 +1,10 @@
 //! `liveness eval`: dataset (or score file) -> scores.csv -> metrics.json, sweep.csv and a summary.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context as _, Result, bail};
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::{Context, workers};
@@ -11,21 +12,57 @@ use crate::cli::EvalArgs;
 use crate::dataset::{self, DatasetSpec, summary::summarize};
 use crate::metrics::{BootstrapOptions, EvalOptions, Policy as BandPolicy, SegmentOptions, evaluate, write_sweep_csv};
 use crate::report::terminal;
-use crate::run::{self, fingerprint};
+use crate::run::coverage::{Coverage, count_rows as rows};
+use crate::run::shard::{ShardArg, ShardSpec};
+use crate::run::{self, Plan, fingerprint};
+use crate::score::pipeline::{EngineSpec, Settings};
 use crate::scorefile::{Presentation, ReadOptions, read_scores};
 
-pub const METRICS_JSON: &str = "metrics.json";
-pub const SWEEP_CSV: &str = "sweep.csv";
+pub use crate::run::{METRICS_JSON, SWEEP_CSV};
+
+/// The options that turn scores into metrics. Recorded in a run's manifest, so that `liveness merge`
+/// computes a sharded run's figures exactly as one `eval` would.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Recipe {
+    pub segment_by: Vec<String>,
+    pub min_segment: u64,
+    pub bootstrap: usize,
+    pub seed: u64,
+    pub attempts: Vec<usize>,
+    pub flip: bool,
+    pub calibrate_on: Option<PathBuf>,
+    pub calibrate_target: crate::calibrate::Target,
+}
+
+impl Recipe {
+    fn of(args: &EvalArgs) -> Recipe {
+        Recipe {
+            segment_by: args.segment_by.clone(),
+            min_segment: args.min_segment,
+            bootstrap: args.bootstrap,
+            seed: args.seed,
+            attempts: args.attempts.clone(),
+            flip: args.flip,
+            calibrate_on: args.calibrate_on.clone(),
+            calibrate_target: args.calibrate_target,
+        }
+    }
+}
 
 pub fn run(ctx: &Context, args: &EvalArgs) -> Result<ExitCode> {
     let (spec, settings) = ctx.scoring_setup(&args.model)?;
+    let recipe = Recipe::of(args);
     let read = ReadOptions { flip: args.flip };
     let models: Vec<String> = spec.descriptors.iter().map(|d| d.name.clone()).collect();
-    let (source, out, presentations) = match (&args.scores, &args.dataset) {
+    match (&args.scores, &args.dataset) {
         (Some(file), _) => {
+            let coverage = Coverage::of(file)?;
+            coverage.check(args.allow_incomplete)?;
             let out = args.out.clone().unwrap_or_else(|| run::default_folder(&stem(file), "scores"));
             std::fs::create_dir_all(&out).with_context(|| format!("cannot create {}", out.display()))?;
-            (file.display().to_string(), out, read_scores(file, read)?)
+            let presentations = read_scores(file, read)?;
+            let source = Source { text: file.display().to_string(), scored_with_models: false, shard: None };
+            finish(&out, &source, &presentations, &recipe, &spec, &settings, &coverage)
         }
         (None, Some(root)) => {
             let ds = dataset::open(&DatasetSpec {
@@ -36,20 +73,65 @@ pub fn run(ctx: &Context, args: &EvalArgs) -> Result<ExitCode> {
             })?;
             let summary = summarize(&ds)?;
             eprintln!("{summary}");
-            let out = args.out.clone().unwrap_or_else(|| run::default_folder(&ds.name, &models.join("+")));
-            let (scores, _) =
-                run::score_dataset(&ds, &spec, &settings, &out, args.resume, workers(args.model.workers))?;
-            (root.display().to_string(), out, read_scores(&scores, read)?)
+            let shard = args.shard.as_ref().map(ShardArg::resolve).transpose()?;
+            let out = args.out.clone().unwrap_or_else(|| {
+                let name =
+                    shard.map_or_else(|| ds.name.clone(), |s| format!("{}-shard{}of{}", ds.name, s.index, s.count));
+                run::default_folder(&name, &models.join("+"))
+            });
+            let plan = Plan {
+                out: &out,
+                resume: args.resume,
+                force: args.force,
+                workers: workers(args.model.workers),
+                source: root.display().to_string(),
+                shard,
+                evaluation: serde_json::to_value(&recipe)?,
+                command: std::env::args().collect(),
+            };
+            let (scores, _, _lock) = run::score_dataset(&ds, &spec, &settings, &plan)?;
+            if let Some(s) = shard {
+                eprintln!(
+                    "shard {s}: {} of {} presentations; merge the shards with `liveness merge`",
+                    rows(&scores),
+                    ds.samples.len()
+                );
+            }
+            let presentations = read_scores(&scores, read)?;
+            let source = Source { text: root.display().to_string(), scored_with_models: true, shard };
+            finish(&out, &source, &presentations, &recipe, &spec, &settings, &Coverage::of(&out)?)
         }
         (None, None) => bail!("give a DATASET folder or manifest, or --scores FILE"),
-    };
+    }
+}
 
-    let (threshold, threshold_source) = match &args.calibrate_on {
+/// Where a run's scores came from.
+pub struct Source {
+    /// The dataset or score file, as given.
+    pub text: String,
+    /// Scored here (`true`), or read from a file.
+    pub scored_with_models: bool,
+    pub shard: Option<ShardSpec>,
+}
+
+/// Scores -> metrics.json, sweep.csv, the summary and the report in `out`. Shared by `eval` and `merge`,
+/// so that a merged run's files are the ones one `eval` writes.
+pub fn finish(
+    out: &Path,
+    source: &Source,
+    presentations: &[Presentation],
+    recipe: &Recipe,
+    spec: &EngineSpec,
+    settings: &Settings,
+    coverage: &Coverage,
+) -> Result<ExitCode> {
+    let read = ReadOptions { flip: recipe.flip };
+    let (threshold, threshold_source) = match &recipe.calibrate_on {
         Some(dev) => {
             let dev_pres = read_scores(dev, read)?;
-            let t = crate::calibrate::threshold_for(&dev_pres, args.calibrate_target)
+            let t = crate::calibrate::threshold_for(&dev_pres, recipe.calibrate_target)
                 .with_context(|| format!("calibrating on {}", dev.display()))?;
-            (t, format!("{} on {}", args.calibrate_target, dev.display()))
+            (t, format!("{} on {}", recipe.calibrate_target, dev.display()))
         }
         None => (settings.policy.threshold, format!("policy {}", settings.policy.name)),
     };
@@ -57,44 +139,56 @@ pub fn run(ctx: &Context, args: &EvalArgs) -> Result<ExitCode> {
         threshold,
         operating_rates: crate::metrics::DEFAULT_OPERATING_RATES.to_vec(),
         segments: Some(SegmentOptions {
-            columns: Some(segment_columns(&args.segment_by, &presentations)),
-            min_count: args.min_segment,
+            columns: Some(segment_columns(&recipe.segment_by, presentations)),
+            min_count: recipe.min_segment,
         }),
-        bootstrap: (args.bootstrap > 0).then_some(BootstrapOptions { resamples: args.bootstrap, seed: args.seed }),
+        bootstrap: (recipe.bootstrap > 0)
+            .then_some(BootstrapOptions { resamples: recipe.bootstrap, seed: recipe.seed }),
         policy: Some(BandPolicy {
             pass: settings.policy.bands.pass,
             retry: settings.policy.bands.retry,
-            attempts: args.attempts.clone(),
+            attempts: recipe.attempts.clone(),
         }),
     };
-    let evaluation = evaluate(&presentations, &options)?;
-    let run_info = json!({
+    let evaluation = evaluate(presentations, &options)?;
+    let mut run_info = json!({
         "tool": format!("liveness {}", env!("CARGO_PKG_VERSION")),
         "command": std::env::args().collect::<Vec<_>>(),
         "created_utc": run::utc_now_iso(),
-        "source": source,
+        "source": source.text,
         "models": spec.descriptors.iter().map(|d| json!({
             "name": d.name,
             "origin": d.origin,
             "members": d.members.iter().map(|m| json!({"name": m.name, "file": m.file, "sha256": m.sha256})).collect::<Vec<_>>(),
         })).collect::<Vec<_>>(),
-        "scored_with_models": args.scores.is_none(),
+        "scored_with_models": source.scored_with_models,
         "policy": settings.policy,
         "threshold": threshold,
         "threshold_source": threshold_source,
-        "flip": args.flip,
+        "flip": recipe.flip,
         "presentations": presentations.len(),
-        "dataset_fingerprint": fingerprint(&presentations),
+        "dataset_fingerprint": fingerprint(presentations),
     });
+    if let Some(s) = source.shard {
+        run_info["shard"] = json!(s.to_string());
+    }
+    if !coverage.is_complete() {
+        // Only an incomplete set carries the block, so complete runs stay byte-identical however made.
+        run_info["coverage"] = coverage.to_json();
+        eprintln!("warning: {}", coverage.note().unwrap_or_default());
+    }
+    let mut sweep = Vec::new();
+    write_sweep_csv(&evaluation.sweep, &mut sweep)?;
+    // Recorded so that a sweep.csv cut or edited later is refused before charts are drawn from it.
+    run_info["sweep_csv"] = run::sweep_check::record(&sweep);
     let mut doc = serde_json::to_value(&evaluation.report)?;
     doc["run"] = run_info;
+    let sweep_path = out.join(SWEEP_CSV);
+    std::fs::write(&sweep_path, &sweep).with_context(|| format!("cannot write {}", sweep_path.display()))?;
+    // Written last: a metrics.json on disk means the sweep beside it is whole.
     let metrics_path = out.join(METRICS_JSON);
     std::fs::write(&metrics_path, serde_json::to_string_pretty(&doc)?)
         .with_context(|| format!("cannot write {}", metrics_path.display()))?;
-    let sweep_path = out.join(SWEEP_CSV);
-    let sweep_file =
-        std::fs::File::create(&sweep_path).with_context(|| format!("cannot write {}", sweep_path.display()))?;
-    write_sweep_csv(&evaluation.sweep, std::io::BufWriter::new(sweep_file))?;
     println!("{}", terminal::summary(&doc));
     // The report reads the files just written, exactly as `liveness report` would later.
     let report = crate::report::write_report(&out, &out)
