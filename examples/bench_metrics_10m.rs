@@ -11,7 +11,7 @@ use std::time::Instant;
 
 use anyhow::{Context, Result};
 use liveness::metrics::{DEFAULT_OPERATING_RATES, EvalOptions, Policy, Sweep, ThresholdFree, evaluate};
-use liveness::scorefile::Presentation;
+use liveness::schema::Presentation;
 
 const N: usize = 10_000_000;
 const RUNS: usize = 3;

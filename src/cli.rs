@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::detect::MultiFace;
+use crate::schema::{Bound, MultiFace, Target};
 
 pub const EXIT_CODES: &str = "\
 Exit codes:
@@ -141,7 +141,7 @@ pub struct DiffArgs {
     pub current_policy: Option<String>,
     /// Calibration target whose threshold movement is shown
     #[arg(long, default_value = "bpcer20")]
-    pub target: crate::calibrate::Target,
+    pub target: Target,
     /// Metadata columns to break rates down by (default: all)
     #[arg(long, value_delimiter = ',')]
     pub segment_by: Vec<String>,
@@ -216,10 +216,10 @@ pub struct CalibrateArgs {
     pub select: ScoreSelection,
     /// eer, bpcerN (BPCER at APCER_max <= 1/N), bpcer@apcer=X, apcer@bpcer=X, fixed=T, cost:apcer=A,bpcer=B
     #[arg(long)]
-    pub target: crate::calibrate::Target,
+    pub target: Target,
     /// Meet rate limits on the point estimate or on the upper end of the 95% Clopper-Pearson interval
     #[arg(long, value_enum, default_value = "point")]
-    pub bound: crate::calibrate::Bound,
+    pub bound: Bound,
     /// Retry band, pass edge: worst-species APCER allowed among scores accepted outright
     #[arg(long, default_value_t = 0.01)]
     pub pass_apcer: f64,
@@ -339,7 +339,7 @@ pub struct EvalArgs {
     /// Target of --calibrate-on: eer, bpcerN (BPCER at APCER_max <= 1/N, e.g. bpcer20), or any target of
     /// `liveness calibrate --target`
     #[arg(long, default_value = "eer")]
-    pub calibrate_target: crate::calibrate::Target,
+    pub calibrate_target: Target,
     /// Bootstrap resamples for subject-clustered intervals (0 to skip)
     #[arg(long, default_value_t = 1000)]
     pub bootstrap: usize,
@@ -500,6 +500,28 @@ fn parse_box(s: &str) -> Result<crate::frame::FaceBox, String> {
         [x1, y1, x2, y2] if x2 > x1 && y2 > y1 => Ok(crate::frame::FaceBox { x1, y1, x2, y2 }),
         [_, _, _, _] => Err("x2 must exceed x1 and y2 must exceed y1".into()),
         _ => Err(format!("expected 4 integers x1,y1,x2,y2, got {}", v.len())),
+    }
+}
+
+// Policy and calibration words are contracts (`crate::schema`, which knows no clap); their command-line
+// spelling is declared here, from the same `as_str` the files use.
+impl clap::ValueEnum for MultiFace {
+    fn value_variants<'a>() -> &'a [Self] {
+        &MultiFace::ALL
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        Some(clap::builder::PossibleValue::new(self.as_str()).help(self.help()))
+    }
+}
+
+impl clap::ValueEnum for Bound {
+    fn value_variants<'a>() -> &'a [Self] {
+        &Bound::ALL
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        Some(clap::builder::PossibleValue::new(self.as_str()))
     }
 }
 

@@ -3,9 +3,6 @@
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
 
-/// File extensions treated as images when a folder is searched (case-insensitive).
-pub const IMAGE_EXTENSIONS: &[&str] = &["jpg", "jpeg", "png", "webp", "bmp"];
-
 /// An input that yields no image, with the reason (reported, never silently skipped).
 #[derive(Debug, PartialEq, Eq)]
 pub struct Problem {
@@ -63,7 +60,10 @@ fn add(path: &Path, files: &mut Vec<PathBuf>, problems: &mut Vec<Problem>) {
         });
     }
     if listing.images.is_empty() {
-        let detail = format!("{shown}: folder holds no images (looked for .{})", IMAGE_EXTENSIONS.join(", ."));
+        let detail = format!(
+            "{shown}: folder holds no images (looked for .{})",
+            crate::dataset::paths::IMAGE_EXTENSIONS.join(", .")
+        );
         problems.push(Problem { input: shown, reason: "no_images", detail });
         return;
     }

@@ -21,13 +21,16 @@ pub mod metrics;
 pub mod model;
 pub mod policy;
 pub mod quality;
+pub mod recognition;
 pub mod report;
 pub mod run;
 pub mod runtime;
+pub mod schema;
 pub mod score;
 pub mod scorefile;
 pub mod scoreset;
 pub mod session;
+pub mod stats;
 
 #[cfg(test)]
 mod test_support;

@@ -1,67 +1,13 @@
-//! Decision policies: threshold, pass/retry/fail bands and quality gates, one TOML file per use case.
+//! Decision policies: threshold, pass/retry/fail bands and quality gates, one TOML file per use case. The
+//! types and the decision rules are contracts ([`crate::schema::policy`]); this module finds and parses
+//! the files.
 
 use std::path::{Path, PathBuf};
 
+pub use crate::schema::policy::{Band, Bands, Policy, QualityGates};
 use anyhow::{Context, Result, bail};
-use serde::{Deserialize, Serialize};
-
-use crate::detect::MultiFace;
 
 const BUILTIN_DEFAULT: &str = include_str!("../configs/policies/default.toml");
-
-#[derive(Clone, Debug, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct Policy {
-    pub name: String,
-    #[serde(default)]
-    pub description: String,
-    /// Bona fide iff score >= threshold.
-    pub threshold: f64,
-    pub bands: Bands,
-    pub quality: QualityGates,
-    /// How the threshold was chosen (written by `liveness calibrate`); absent in hand-written policies.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub calibration: Option<crate::calibrate::Calibration>,
-}
-
-#[derive(Clone, Copy, Debug, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct Bands {
-    pub pass: f64,
-    pub retry: f64,
-}
-
-#[derive(Clone, Debug, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct QualityGates {
-    pub min_face_px: f64,
-    pub min_face_share: f64,
-    pub min_sharpness: f64,
-    pub min_brightness: f64,
-    pub max_brightness: f64,
-    pub max_clipped_share: f64,
-    pub reject_border: bool,
-    pub multi_face: MultiFace,
-}
-
-/// Where a score falls under the policy's bands.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Band {
-    Pass,
-    Retry,
-    Fail,
-}
-
-impl Band {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Band::Pass => "pass",
-            Band::Retry => "retry",
-            Band::Fail => "fail",
-        }
-    }
-}
 
 impl Policy {
     pub fn parse(text: &str, origin: &str) -> Result<Policy> {
@@ -81,22 +27,6 @@ impl Policy {
             bail!("bands.retry ({}) must not exceed bands.pass ({})", self.bands.retry, self.bands.pass);
         }
         Ok(())
-    }
-
-    /// The band of a live probability: pass >= bands.pass, retry >= bands.retry, else fail.
-    pub fn band(&self, score: f64) -> Band {
-        if score >= self.bands.pass {
-            Band::Pass
-        } else if score >= self.bands.retry {
-            Band::Retry
-        } else {
-            Band::Fail
-        }
-    }
-
-    /// The decision at the threshold: bona fide iff score >= threshold.
-    pub fn is_live(&self, score: f64) -> bool {
-        score >= self.threshold
     }
 }
 

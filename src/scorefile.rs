@@ -5,9 +5,9 @@
 //!
 //! | format | detected by | required columns |
 //! | --- | --- | --- |
-//! | [`ScoreFormat::BobPad`] | an `is_bonafide` column | `claimed_id,test_label,is_bonafide,attack_type,score` |
-//! | [`ScoreFormat::Liveness`] (our `scores.csv`) | a `status` column | `path,label,attack_type,score,status,reason` |
-//! | [`ScoreFormat::Reference`] (oracles, `ref_pipeline.py`) | anything else | `path,label,attack_type,score,face_found` |
+//! | `BobPad` | an `is_bonafide` column | `claimed_id,test_label,is_bonafide,attack_type,score` |
+//! | `Liveness` (our `scores.csv`) | a `status` column | `path,label,attack_type,score,status,reason` |
+//! | `Reference` (oracles, `ref_pipeline.py`) | anything else | `path,label,attack_type,score,face_found` |
 //!
 //! Non-responses (the system gave no score) are kept, not dropped: ISO/IEC 30107-3 reports them as
 //! APNRR/BPNRR, and the system-level rates count them. Their reason:
@@ -21,10 +21,9 @@
 //! [`Presentation::meta`], so any metadata (subject, session, device, ...) can be segmented on without
 //! the reader knowing it. bob.pad's `claimed_id` becomes meta `subject`, `test_label` the id.
 //!
-//! An attack with an empty `attack_type` gets species [`UNSPECIFIED_SPECIES`]: APCER is per species,
+//! An attack with an empty `attack_type` gets species [`UNKNOWN_SPECIES`] (`unknown`, as datasets name it): APCER is per species,
 //! and an empty name would be an unreadable key in every report.
 
-use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::Read;
 use std::path::Path;
@@ -32,37 +31,9 @@ use std::path::Path;
 use anyhow::{Context, Result, anyhow, bail};
 
 use crate::frame::FaceBox;
-
-/// Species given to an attack row whose `attack_type` is empty.
-pub const UNSPECIFIED_SPECIES: &str = "unspecified";
-
-/// One scored (or unscored) presentation to the PAD subsystem.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Presentation {
-    /// Where it came from: the image path (`test_label` for bob.pad files).
-    pub id: String,
-    /// True for a bona fide (live) presentation, false for an attack.
-    pub bona_fide: bool,
-    /// PAI species of an attack; `""` for bona fide presentations.
-    pub species: String,
-    /// Higher = more bona fide; `None` is a non-response.
-    pub score: Option<f64>,
-    /// Why there is no score; `Some` exactly when `score` is `None`.
-    pub reason: Option<String>,
-    /// Every other column (subject, session, device, ...), by column name.
-    pub meta: BTreeMap<String, String>,
-}
-
-/// The header-detected layout of a score file; see the module doc for the rules.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ScoreFormat {
-    /// `path,label,attack_type,...,score,face_found,x1,y1,x2,y2` (oracles and `ref_pipeline.py`).
-    Reference,
-    /// Our own `scores.csv`: `path,label,attack_type,...,score,status,reason,...`.
-    Liveness,
-    /// bob.pad: `claimed_id,test_label,is_bonafide,attack_type,score`.
-    BobPad,
-}
+use crate::schema::columns::{self, ATTACK_TYPE, BOB_CLAIMED_ID, BOX, LABEL, PATH, REASON, SCORE, STATUS, is_reserved};
+use crate::schema::presentation::{FINGERPRINT_HEX, write_fingerprint_entry, write_fingerprint_input};
+use crate::schema::{Presentation, ScoreFormat, Status, UNKNOWN_SPECIES};
 
 /// How to read a score file.
 #[derive(Debug, Clone, Copy, Default)]
@@ -73,38 +44,24 @@ pub struct ReadOptions {
     pub flip: bool,
 }
 
-impl ScoreFormat {
-    /// Picks the format from the header's column names.
-    pub fn detect(header: &[&str]) -> ScoreFormat {
-        if header.contains(&"is_bonafide") {
-            ScoreFormat::BobPad
-        } else if header.contains(&"status") {
-            ScoreFormat::Liveness
-        } else {
-            ScoreFormat::Reference
-        }
-    }
-
-    fn required(self) -> &'static [&'static str] {
-        match self {
-            ScoreFormat::Reference => &["path", "label", "attack_type", "score", "face_found"],
-            ScoreFormat::Liveness => &["path", "label", "attack_type", "score", "status", "reason"],
-            ScoreFormat::BobPad => &["claimed_id", "test_label", "is_bonafide", "attack_type", "score"],
-        }
-    }
+/// The presentation fingerprint: sha256 over [`write_fingerprint_input`] (id, label and species of every
+/// presentation, in order), first 16 hex digits. Two runs with the same fingerprint evaluated the same
+/// presentations (scores may differ).
+pub fn fingerprint(presentations: &[Presentation]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    write_fingerprint_input(presentations, &mut h).expect("hashing does not fail");
+    format!("{:x}", h.finalize())[..FINGERPRINT_HEX].to_string()
 }
 
-/// True for columns that are never metadata: engine outputs (scores, status, boxes, per-model
-/// `*_score`, quality `q_*`, the per-session measures of `liveness session score`) would make useless,
-/// near-unique segments. Session challenge outcomes (`challenges_passed`, `challenges_failed`) stay
-/// metadata on purpose: breaking rates down by them shows which challenge stops which attack.
-pub fn is_reserved(column: &str) -> bool {
-    const RESERVED: [&str; 11] =
-        ["score", "status", "reason", "decision", "band", "face_found", "x1", "y1", "x2", "y2", "face_count"];
-    RESERVED.contains(&column)
-        || crate::session::output::is_session_measure(column)
-        || column.ends_with("_score")
-        || column.starts_with("q_")
+/// [`fingerprint`] of `(id, bona fide, species)` entries: what the presentations of these will hash to.
+pub fn fingerprint_of<'a>(entries: impl IntoIterator<Item = (&'a str, bool, &'a str)>) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    for (id, bona_fide, species) in entries {
+        write_fingerprint_entry(id, bona_fide, species, &mut h).expect("hashing does not fail");
+    }
+    format!("{:x}", h.finalize())[..FINGERPRINT_HEX].to_string()
 }
 
 /// Reads a score CSV file; errors name the file, the line and the offending value.
@@ -176,20 +133,20 @@ impl Layout {
         check_required(format, &names)?;
         let at = |name: &str| names.iter().position(|c| *c == name);
         let (id, label, response, reason) = match format {
-            ScoreFormat::Reference => (at("path"), at("label"), at("face_found"), None),
-            ScoreFormat::Liveness => (at("path"), at("label"), at("status"), at("reason")),
-            ScoreFormat::BobPad => (at("test_label"), at("is_bonafide"), None, None),
+            ScoreFormat::Reference => (at(PATH), at(LABEL), at(columns::FACE_FOUND), None),
+            ScoreFormat::Liveness => (at(PATH), at(LABEL), at(STATUS), at(REASON)),
+            ScoreFormat::BobPad => (at(columns::BOB_TEST_LABEL), at(columns::BOB_IS_BONAFIDE), None, None),
         };
         Ok(Layout {
             format,
             id,
             label,
-            species: at("attack_type"),
-            score: at("score"),
+            species: at(ATTACK_TYPE),
+            score: at(SCORE),
             response,
             reason,
             meta: meta_columns(format, &names)?,
-            face_box: match ["x1", "y1", "x2", "y2"].map(at) {
+            face_box: match BOX.map(at) {
                 [Some(a), Some(b), Some(c), Some(d)] => Some([a, b, c, d]),
                 _ => None,
             },
@@ -207,14 +164,14 @@ impl Layout {
                 ("1", some) => Ok((some, None)),
                 (other, _) => bail!("face_found must be 0 or 1, found {other:?}"),
             },
-            ScoreFormat::Liveness => match (field(self.response), score) {
-                ("ok", None) => bail!("status is ok but the score is empty"),
-                ("ok", some) => Ok((some, None)),
-                ("non_response", _) => match field(self.reason) {
+            ScoreFormat::Liveness => match (Status::parse(field(self.response)), score) {
+                (Some(Status::Ok), None) => bail!("status is ok but the score is empty"),
+                (Some(Status::Ok), some) => Ok((some, None)),
+                (Some(Status::NonResponse), _) => match field(self.reason) {
                     "" => no_score("unspecified"),
                     reason => no_score(reason),
                 },
-                (other, _) => bail!("status must be ok or non_response, found {other:?}"),
+                (None, _) => bail!("status must be ok or non_response, found {:?}", field(self.response)),
             },
             ScoreFormat::BobPad => match score {
                 None => no_score("no_score"),
@@ -262,7 +219,7 @@ impl<'a> Row<'a> {
         let bona_fide = self.bona_fide()?;
         let species = match (bona_fide, self.field(self.layout.species)) {
             (true, _) => String::new(),
-            (false, "") => UNSPECIFIED_SPECIES.to_owned(),
+            (false, "") => UNKNOWN_SPECIES.to_owned(),
             (false, s) => s.to_owned(),
         };
         let (score, reason) = self.response()?;
@@ -302,16 +259,13 @@ fn check_required(format: ScoreFormat, names: &[&str]) -> Result<()> {
 
 /// Metadata columns and their indices; bob.pad's `claimed_id` is renamed `subject`.
 fn meta_columns(format: ScoreFormat, names: &[&str]) -> Result<Vec<(String, usize)>> {
-    let core: &[&str] = match format {
-        ScoreFormat::BobPad => &["test_label", "is_bonafide", "attack_type"],
-        _ => &["path", "label", "attack_type"],
-    };
+    let core = format.identity();
     let mut meta: Vec<(String, usize)> = Vec::new();
     for (i, name) in names.iter().enumerate() {
         if core.contains(name) || is_reserved(name) {
             continue;
         }
-        let key = if format == ScoreFormat::BobPad && *name == "claimed_id" { "subject" } else { name };
+        let key = if format == ScoreFormat::BobPad && *name == BOB_CLAIMED_ID { "subject" } else { name };
         if meta.iter().any(|(k, _)| k == key) {
             bail!("column {key:?} appears twice (bob.pad's claimed_id is read as subject)");
         }
@@ -423,7 +377,7 @@ mod tests {
         assert_eq!(rows[0].meta["subject"], "0001");
         assert_eq!((rows[1].score, rows[1].reason.as_deref()), (None, Some("no_face")));
         assert_eq!(rows[1].species, "print-warp");
-        assert_eq!(rows[2].species, UNSPECIFIED_SPECIES);
+        assert_eq!(rows[2].species, UNKNOWN_SPECIES);
     }
 
     #[test]

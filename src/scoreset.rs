@@ -15,9 +15,10 @@ use std::str::FromStr;
 
 use anyhow::{Context, Result, bail, ensure};
 
-use crate::run::SCORES_CSV;
 use crate::run::coverage::Coverage;
-use crate::scorefile::{Presentation, ReadOptions, parse_scores};
+use crate::schema::Presentation;
+use crate::schema::run_folder::SCORES_CSV;
+use crate::scorefile::{ReadOptions, parse_scores};
 
 /// Keep presentations whose metadata `column` is one of `values`, or within `lo..=hi` (string order).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -118,11 +119,6 @@ impl ScoreSet {
         Ok(ScoreSet { file, model, filter: sel.filter.cloned(), presentations, coverage })
     }
 
-    /// Reads what the command-line options [`crate::cli::ScoreSelection`] select from `path`.
-    pub fn selected(path: &Path, sel: &crate::cli::ScoreSelection) -> Result<ScoreSet> {
-        ScoreSet::load(Selector { path, model: sel.model.as_deref(), filter: sel.filter.as_ref(), flip: sel.flip })
-    }
-
     /// `file [model] [filter]`, for reports.
     pub fn describe(&self) -> String {
         let mut s = self.file.display().to_string();
@@ -135,9 +131,9 @@ impl ScoreSet {
         s
     }
 
-    /// The fingerprint of the presentations read (after filtering): see [`crate::run::fingerprint`].
+    /// The fingerprint of the presentations read (after filtering): see [`crate::scorefile::fingerprint`].
     pub fn fingerprint(&self) -> String {
-        crate::run::fingerprint(&self.presentations)
+        crate::scorefile::fingerprint(&self.presentations)
     }
 }
 

@@ -21,7 +21,7 @@ pub use select::{Figures, choose, figures, index_at};
 pub use target::{Bound, TARGET_SYNTAX, Target};
 
 use crate::metrics::{Sweep, Threshold};
-use crate::scorefile::Presentation;
+use crate::schema::Presentation;
 
 /// A calibrated threshold and band, each with the rates reached there.
 #[derive(Debug, Clone, PartialEq)]

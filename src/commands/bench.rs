@@ -11,7 +11,7 @@ use std::time::Instant;
 use anyhow::{Result, bail};
 use ort::value::TensorRef;
 
-use super::{Context, DETECTOR_FILE, workers};
+use super::{Context, workers};
 use crate::cli::BenchArgs;
 use crate::decode::decode_file;
 use crate::detect::ultraface;
@@ -19,6 +19,7 @@ use crate::input;
 use crate::model::classifier::input_tensor;
 use crate::model::descriptor::Member;
 use crate::model::{locate, session};
+use crate::schema::DETECTOR_FILE;
 use crate::score::parallel::score_all;
 use crate::score::pipeline::{Engine, EngineSpec, Job, Settings, score};
 use crate::score::record::Timings;

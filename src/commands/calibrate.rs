@@ -7,14 +7,14 @@ use anyhow::{Context as _, Result, bail, ensure};
 use super::Context;
 use crate::calibrate::{BandEdges, Calibration, Figure, Figures, ModelFile, Outcome, Reached, calibrate};
 use crate::cli::CalibrateArgs;
+use crate::metrics::format::{rate, threshold};
 use crate::model::descriptor;
 use crate::policy::{self, Bands, Policy};
-use crate::report::format::{rate, threshold};
 use crate::run::utc_now_iso;
 use crate::scoreset::ScoreSet;
 
 pub fn run(ctx: &Context, args: &CalibrateArgs) -> Result<ExitCode> {
-    let set = ScoreSet::selected(&args.scores, &args.select)?;
+    let set = ScoreSet::load(super::score_selector(&args.scores, &args.select))?;
     let coverage_note = set.coverage.check(args.select.allow_incomplete)?;
     for (name, v) in [("--pass-apcer", args.pass_apcer), ("--retry-bpcer", args.retry_bpcer)] {
         ensure!((0.0..=1.0).contains(&v), "{name} must be within 0..1, got {v}");
@@ -98,7 +98,7 @@ fn policy_of(ctx: &Context, args: &CalibrateArgs, set: &ScoreSet, out: &Outcome,
         presentations: set.presentations.len() as u64,
         coverage: set.coverage.note(),
         date: utc_now_iso(),
-        tool: format!("liveness {}", env!("CARGO_PKG_VERSION")),
+        tool: super::tool_name(),
         model_files: descriptor
             .members
             .iter()

@@ -5,7 +5,6 @@ use std::process::ExitCode;
 
 use anyhow::{Context as _, Result, bail};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 
 use super::{Context, workers};
 use crate::cli::EvalArgs;
@@ -14,11 +13,11 @@ use crate::metrics::{BootstrapOptions, EvalOptions, Policy as BandPolicy, Segmen
 use crate::report::terminal;
 use crate::run::coverage::{Coverage, count_rows as rows};
 use crate::run::shard::{ShardArg, ShardSpec};
-use crate::run::{self, Plan, fingerprint};
+use crate::run::{Plan, default_folder, score_dataset, utc_now_iso};
+use crate::schema::run_folder::{METRICS_JSON, SWEEP_CSV};
+use crate::schema::{Presentation, RunInfo};
 use crate::score::pipeline::{EngineSpec, Settings};
-use crate::scorefile::{Presentation, ReadOptions, read_scores};
-
-pub use crate::run::{METRICS_JSON, SWEEP_CSV};
+use crate::scorefile::{ReadOptions, fingerprint, read_scores};
 
 /// The options that turn scores into metrics. Recorded in a run's manifest, so that `liveness merge`
 /// computes a sharded run's figures exactly as one `eval` would.
@@ -58,7 +57,7 @@ pub fn run(ctx: &Context, args: &EvalArgs) -> Result<ExitCode> {
         (Some(file), _) => {
             let coverage = Coverage::of(file)?;
             coverage.check(args.allow_incomplete)?;
-            let out = args.out.clone().unwrap_or_else(|| run::default_folder(&stem(file), "scores"));
+            let out = args.out.clone().unwrap_or_else(|| default_folder(&stem(file), "scores"));
             std::fs::create_dir_all(&out).with_context(|| format!("cannot create {}", out.display()))?;
             let presentations = read_scores(file, read)?;
             let source = Source { text: file.display().to_string(), scored_with_models: false, shard: None };
@@ -77,7 +76,7 @@ pub fn run(ctx: &Context, args: &EvalArgs) -> Result<ExitCode> {
             let out = args.out.clone().unwrap_or_else(|| {
                 let name =
                     shard.map_or_else(|| ds.name.clone(), |s| format!("{}-shard{}of{}", ds.name, s.index, s.count));
-                run::default_folder(&name, &models.join("+"))
+                default_folder(&name, &models.join("+"))
             });
             let plan = Plan {
                 out: &out,
@@ -89,7 +88,7 @@ pub fn run(ctx: &Context, args: &EvalArgs) -> Result<ExitCode> {
                 evaluation: serde_json::to_value(&recipe)?,
                 command: std::env::args().collect(),
             };
-            let (scores, _, _lock) = run::score_dataset(&ds, &spec, &settings, &plan)?;
+            let (scores, _, _lock) = score_dataset(&ds, &spec, &settings, &plan)?;
             if let Some(s) = shard {
                 eprintln!(
                     "shard {s}: {} of {} presentations; merge the shards with `liveness merge`",
@@ -151,38 +150,34 @@ pub fn finish(
         }),
     };
     let evaluation = evaluate(presentations, &options)?;
-    let mut run_info = json!({
-        "tool": format!("liveness {}", env!("CARGO_PKG_VERSION")),
-        "command": std::env::args().collect::<Vec<_>>(),
-        "created_utc": run::utc_now_iso(),
-        "source": source.text,
-        "models": spec.descriptors.iter().map(|d| json!({
-            "name": d.name,
-            "origin": d.origin,
-            "members": d.members.iter().map(|m| json!({"name": m.name, "file": m.file, "sha256": m.sha256})).collect::<Vec<_>>(),
-        })).collect::<Vec<_>>(),
-        "scored_with_models": source.scored_with_models,
-        "policy": settings.policy,
-        "threshold": threshold,
-        "threshold_source": threshold_source,
-        "flip": recipe.flip,
-        "presentations": presentations.len(),
-        "dataset_fingerprint": fingerprint(presentations),
-    });
-    if let Some(s) = source.shard {
-        run_info["shard"] = json!(s.to_string());
-    }
-    if !coverage.is_complete() {
-        // Only an incomplete set carries the block, so complete runs stay byte-identical however made.
-        run_info["coverage"] = coverage.to_json();
-        eprintln!("warning: {}", coverage.note().unwrap_or_default());
-    }
     let mut sweep = Vec::new();
     write_sweep_csv(&evaluation.sweep, &mut sweep)?;
-    // Recorded so that a sweep.csv cut or edited later is refused before charts are drawn from it.
-    run_info["sweep_csv"] = run::sweep_check::record(&sweep);
+    let run_info = RunInfo {
+        tool: super::tool_name(),
+        command: std::env::args().collect(),
+        created_utc: utc_now_iso(),
+        source: source.text.clone(),
+        models: Some(spec.descriptors.iter().map(super::model_info).collect()),
+        scored_with_models: Some(source.scored_with_models),
+        model: None,
+        policy: settings.policy.clone(),
+        threshold,
+        threshold_source,
+        gate: None,
+        flip: Some(recipe.flip),
+        presentations: presentations.len(),
+        dataset_fingerprint: fingerprint(presentations),
+        shard: source.shard.map(|s| s.to_string()),
+        // Only an incomplete set carries the block, so complete runs stay byte-identical however made.
+        coverage: (!coverage.is_complete()).then(|| coverage.info()).flatten(),
+        // Recorded so that a sweep.csv cut or edited later is refused before charts are drawn from it.
+        sweep_csv: Some(crate::run::sweep_check::record(&sweep)),
+    };
+    if let Some(note) = coverage.note() {
+        eprintln!("warning: {note}");
+    }
     let mut doc = serde_json::to_value(&evaluation.report)?;
-    doc["run"] = run_info;
+    doc["run"] = serde_json::to_value(&run_info)?;
     let sweep_path = out.join(SWEEP_CSV);
     std::fs::write(&sweep_path, &sweep).with_context(|| format!("cannot write {}", sweep_path.display()))?;
     // Written last: a metrics.json on disk means the sweep beside it is whole.

@@ -6,16 +6,17 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context as _, Result, bail, ensure};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::Context;
-use super::eval::METRICS_JSON;
 use crate::cli::GateArgs;
 use crate::gate::{Gate, Outcome, Verdict, check, junit, markdown, table};
 use crate::metrics::{DEFAULT_OPERATING_RATES, EvalOptions, Policy as BandPolicy, SegmentOptions, evaluate};
 use crate::policy::{self, Policy};
 use crate::run::coverage::Coverage;
 use crate::run::utc_now_iso;
+use crate::schema::RunInfo;
+use crate::schema::run_folder::METRICS_JSON;
 use crate::scoreset::ScoreSet;
 
 /// Runs the gate; any error is exit 2, so that exit 1 always means "a criterion failed".
@@ -32,7 +33,7 @@ pub fn run(ctx: &Context, args: &GateArgs) -> Result<ExitCode> {
 fn gate(ctx: &Context, args: &GateArgs) -> Result<ExitCode> {
     let gate = Gate::load(&args.criteria)?;
     let policy = policy::resolve(&args.policy, &ctx.config_dirs)?;
-    let set = ScoreSet::selected(&args.scores, &args.select)?;
+    let set = ScoreSet::load(super::score_selector(&args.scores, &args.select))?;
     let coverage_note = match set.coverage.check(args.select.allow_incomplete) {
         Ok(note) => note,
         Err(refused) => {
@@ -65,22 +66,28 @@ fn gate(ctx: &Context, args: &GateArgs) -> Result<ExitCode> {
     };
     let evaluation = evaluate(&set.presentations, &options)?;
     let mut doc = serde_json::to_value(&evaluation.report)?;
-    doc["run"] = json!({
-        "tool": format!("liveness {}", env!("CARGO_PKG_VERSION")),
-        "command": std::env::args().collect::<Vec<_>>(),
-        "created_utc": utc_now_iso(),
-        "source": set.describe(),
-        "model": set.model,
-        "policy": policy,
-        "threshold": policy.threshold,
-        "threshold_source": format!("policy {}", policy.name),
-        "gate": gate.name,
-        "presentations": set.presentations.len(),
-        "dataset_fingerprint": fingerprint,
-    });
+    let run_info = RunInfo {
+        tool: super::tool_name(),
+        command: std::env::args().collect(),
+        created_utc: utc_now_iso(),
+        source: set.describe(),
+        models: None,
+        scored_with_models: None,
+        model: set.model.clone(),
+        policy: policy.clone(),
+        threshold: policy.threshold,
+        threshold_source: format!("policy {}", policy.name),
+        gate: Some(gate.name.clone()),
+        flip: None,
+        presentations: set.presentations.len(),
+        dataset_fingerprint: fingerprint.clone(),
+        shard: None,
+        coverage: coverage_note.as_ref().and(set.coverage.info()),
+        sweep_csv: None,
+    };
+    doc["run"] = serde_json::to_value(&run_info)?;
     let mut outcomes = check(&gate, &doc, baseline.as_ref().map(|(_, doc)| doc));
     if let Some(note) = &coverage_note {
-        doc["run"]["coverage"] = set.coverage.to_json();
         // A row of its own, so the table, JUnit and Markdown all carry the coverage; never a pass.
         outcomes.insert(0, coverage_row(Verdict::Skipped, note, &set));
     }

@@ -4,14 +4,15 @@ use std::process::ExitCode;
 
 use anyhow::{Context as _, Result, bail};
 
-use super::{Context, DETECTOR_FILE};
+use super::Context;
 use crate::cli::MergeArgs;
 use crate::commands::eval::{Recipe, Source, finish};
 use crate::model::descriptor::Descriptor;
-use crate::policy::Policy;
 use crate::run::coverage::Coverage;
+use crate::run::lock;
 use crate::run::merge::{check, merge};
-use crate::run::{RUN_JSON, SCORES_CSV, lock};
+use crate::schema::run_folder::{RUN_JSON, SCORES_CSV};
+use crate::schema::{DETECTOR_FILE, Policy};
 use crate::score::pipeline::{EngineSpec, Settings};
 use crate::scorefile::{ReadOptions, read_scores};
 

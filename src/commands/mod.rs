@@ -12,17 +12,18 @@ pub mod score;
 pub mod session;
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 
-use crate::cli::{Global, ModelOptions};
+use crate::cli::{Global, ModelOptions, ScoreSelection};
 use crate::model::descriptor::{self, Descriptor};
 use crate::policy::{self, Policy};
+use crate::schema::{MemberInfo, ModelInfo};
 use crate::score::pipeline::{EngineSpec, Settings};
+use crate::scoreset::Selector;
 
-/// The face detector's file; its sha256 and URL are in configs/detectors/ultraface.toml.
-pub const DETECTOR_FILE: &str = "ultraface_rfb_320.onnx";
+use crate::schema::DETECTOR_FILE;
 
 /// Resolved global locations.
 pub struct Context {
@@ -77,6 +78,29 @@ fn default_models_dir() -> PathBuf {
         .ok()
         .and_then(|exe| exe.ancestors().skip(1).map(|a| a.join("models")).find(|m| m.join(DETECTOR_FILE).exists()))
         .unwrap_or(local)
+}
+
+/// What `--model`, `--where` and `--flip` select from `path` (a run folder or a score file).
+pub fn score_selector<'a>(path: &'a Path, sel: &'a ScoreSelection) -> Selector<'a> {
+    Selector { path, model: sel.model.as_deref(), filter: sel.filter.as_ref(), flip: sel.flip }
+}
+
+/// `liveness <version>`, as run blocks and calibration records name the tool.
+pub fn tool_name() -> String {
+    format!("liveness {}", env!("CARGO_PKG_VERSION"))
+}
+
+/// A descriptor as the run block records it.
+pub fn model_info(d: &Descriptor) -> ModelInfo {
+    ModelInfo {
+        name: d.name.clone(),
+        origin: d.origin.clone(),
+        members: d
+            .members
+            .iter()
+            .map(|m| MemberInfo { name: m.name.clone(), file: m.file.clone(), sha256: m.sha256.clone() })
+            .collect(),
+    }
 }
 
 /// Worker count: the option, else one per core.

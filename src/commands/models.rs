@@ -5,11 +5,12 @@ use std::process::ExitCode;
 
 use anyhow::{Context as _, Result, bail};
 
-use super::{Context, DETECTOR_FILE};
+use super::Context;
 use crate::cli::ModelsCommand;
 use crate::model::descriptor::{Descriptor, Member};
 use crate::model::integrity::sha256_file;
 use crate::model::{check_signature, session};
+use crate::schema::DETECTOR_FILE;
 
 const DETECTOR_SHA256: &str = "faf6740b495e8b9508e6fda11e8c0368bbdde01143e8f0a3e511d0892c4d794e";
 
@@ -25,12 +26,12 @@ fn list(ctx: &Context) -> Result<ExitCode> {
     println!("models folder: {}", ctx.models_dir.display());
     println!("{:<16} {:<8} {:<44} DESCRIPTION", "NAME", "FILES", "MEMBERS");
     for d in ctx.catalog()?.values() {
-        let present = d.members.iter().filter(|m| ctx.models_dir.join(&m.file).is_file()).count();
-        let members: Vec<&str> = d.members.iter().map(|m| m.file.as_str()).collect();
+        let members = d.files();
+        let present = members.iter().filter(|f| ctx.models_dir.join(f).is_file()).count();
         println!(
             "{:<16} {:<8} {:<44} {} [{}]",
             d.name,
-            format!("{present}/{}", d.members.len()),
+            format!("{present}/{}", members.len()),
             members.join(" + "),
             d.description,
             d.origin
@@ -60,6 +61,10 @@ fn verify(ctx: &Context, names: &[String]) -> Result<ExitCode> {
     for d in chosen {
         for m in &d.members {
             report(&format!("{} / {} ({})", d.name, m.name, m.file), verify_member(&ctx.models_dir, m));
+        }
+        if let Some(e) = &d.embedding {
+            let loaded = crate::recognition::Embedder::load(d, &ctx.models_dir).map(drop);
+            report(&format!("{} ({})", d.name, e.file), loaded);
         }
     }
     Ok(if failures == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })

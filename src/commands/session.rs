@@ -252,8 +252,10 @@ struct Floor {
 /// The floor the landmark stage is up against, on the crop of the first frame with a face.
 fn landmark_inference(setup: &Setup, input: &SessionInput) -> Result<Floor> {
     use crate::landmarks::crop::{Square, sample};
-    let mut detector =
-        crate::detect::ultraface::UltraFace::load(&crate::model::locate(&setup.models_dir, super::DETECTOR_FILE)?)?;
+    let mut detector = crate::detect::ultraface::UltraFace::load(&crate::model::locate(
+        &setup.models_dir,
+        crate::schema::DETECTOR_FILE,
+    )?)?;
     let mut mesh = crate::landmarks::FaceMesh::load(&crate::model::locate(
         &setup.models_dir,
         crate::landmarks::mesh::MODEL_FILE,
@@ -276,7 +278,7 @@ fn landmark_inference(setup: &Setup, input: &SessionInput) -> Result<Floor> {
         }
         let crop = t.elapsed().as_secs_f64() * 1000.0 / runs as f64;
         let best = times.iter().copied().fold(f64::MAX, f64::min);
-        return Ok(Floor { runs, best, median: crate::session::challenge::median(times.into_iter()), crop });
+        return Ok(Floor { runs, best, median: crate::stats::median(times.into_iter()), crop });
     }
     bail!("bench: no frame of {} has a face", input.id)
 }

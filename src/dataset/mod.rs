@@ -65,7 +65,7 @@ impl Label {
 }
 
 /// Species given to an attack whose attack type the dataset does not tell (always with an issue).
-pub const UNKNOWN_SPECIES: &str = "unknown";
+pub use crate::schema::UNKNOWN_SPECIES;
 
 /// One presentation to score.
 #[derive(Clone, Debug, PartialEq, Eq)]

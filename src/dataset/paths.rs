@@ -8,7 +8,8 @@ use anyhow::{Context, Result};
 
 use super::{Issue, IssueKind};
 
-use crate::input::IMAGE_EXTENSIONS;
+/// File extensions treated as images when a folder is searched (case-insensitive).
+pub const IMAGE_EXTENSIONS: &[&str] = &["jpg", "jpeg", "png", "webp", "bmp"];
 
 pub fn is_image(name: &str) -> bool {
     has_extension(name, IMAGE_EXTENSIONS)

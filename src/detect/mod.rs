@@ -13,16 +13,6 @@ pub struct Detection {
     pub confidence: f32,
 }
 
-/// What to do when an image holds several faces.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, serde::Deserialize, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum MultiFace {
-    /// Score the largest face (the reference pipeline's rule).
-    Largest,
-    /// Refuse the image: a non-response with reason `multiple_faces`.
-    Reject,
-}
-
 /// The largest face by integer box area; boxes with no width or height are ignored; ties go to the higher
 /// confidence, then to the earlier box in NMS order (as the reference pipeline picks).
 pub fn largest(detections: &[Detection]) -> Option<&Detection> {

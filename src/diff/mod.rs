@@ -17,7 +17,7 @@ pub use stats::{Ks, ks_two_sample, mcnemar_exact, paired_change};
 
 use crate::calibrate::{Bound, Target, choose, figures};
 use crate::metrics::{Rate, Sweep, Threshold};
-use crate::scorefile::Presentation;
+use crate::schema::Presentation;
 
 /// How to decide and what to break down.
 #[derive(Debug, Clone)]

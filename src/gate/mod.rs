@@ -15,7 +15,7 @@ pub use spec::{Check, Criterion, Gate, METRICS, MetricKind, Param, Side};
 
 use serde_json::Value;
 
-use crate::report::format::{pct, rate};
+use crate::metrics::format::{pct, rate};
 
 /// What a criterion measured.
 #[derive(Debug, Clone, PartialEq)]

@@ -138,7 +138,7 @@ mod tests {
     use super::*;
     use crate::metrics::population::tests::pres;
     use crate::metrics::subjects::tests::of_subject;
-    use crate::scorefile::Presentation;
+    use crate::schema::Presentation;
 
     fn policy() -> Policy {
         Policy { pass: 0.8, retry: 0.5, attempts: vec![1, 2, 3] }

@@ -11,6 +11,7 @@
 
 use serde::Serialize;
 
+use super::ci::BootstrapInterval;
 use super::metric::Metric;
 use super::population::Population;
 use super::rates::{BootstrapIntervals, RateKind};
@@ -30,16 +31,6 @@ impl Default for BootstrapOptions {
     fn default() -> Self {
         BootstrapOptions { resamples: 1000, seed: 1 }
     }
-}
-
-/// A percentile interval: the 2.5% and 97.5% quantiles (linear interpolation between order
-/// statistics, numpy's default) of the rate over the resamples where it was defined.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-pub struct BootstrapInterval {
-    pub lower: f64,
-    pub upper: f64,
-    /// Resamples in which the rate was defined (its n was > 0).
-    pub resamples: usize,
 }
 
 /// What was run (report section `bootstrap`).
@@ -133,7 +124,7 @@ mod tests {
     use crate::metrics::population::tests::pres;
     use crate::metrics::rates::{Measure, Scope};
     use crate::metrics::subjects::tests::of_subject;
-    use crate::scorefile::Presentation;
+    use crate::schema::Presentation;
 
     const BPCER: RateKind = RateKind { measure: Measure::Error, scope: Scope::BonaFide };
     const APCER_MAX: RateKind = RateKind { measure: Measure::Error, scope: Scope::Worst };

@@ -143,6 +143,17 @@ fn ln_gamma(x: f64) -> f64 {
     0.5 * (2.0 * std::f64::consts::PI).ln() + (x + 0.5) * t.ln() - t + sum.ln()
 }
 
+/// A bootstrap percentile interval (computed in `bootstrap`, kept beside the other intervals so the
+/// rates that carry it need not import the resampler): the 2.5% and 97.5% quantiles (linear interpolation between order
+/// statistics, numpy's default) of the rate over the resamples where it was defined.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct BootstrapInterval {
+    pub lower: f64,
+    pub upper: f64,
+    /// Resamples in which the rate was defined (its n was > 0).
+    pub resamples: usize,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

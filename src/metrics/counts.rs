@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::population::{BONA_FIDE, Population};
 use super::tally::{ClassTally, Tally};
-use crate::scorefile::Presentation;
+use crate::schema::Presentation;
 
 /// Counts of one class.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

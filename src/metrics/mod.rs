@@ -1,4 +1,4 @@
-//! The metrics engine: ISO/IEC 30107-3 PAD metrics over [`Presentation`](crate::scorefile::Presentation)s.
+//! The metrics engine: ISO/IEC 30107-3 PAD metrics over [`Presentation`](crate::schema::Presentation)s.
 //!
 //! Conventions (contract: `shared/oracles/README.md`): bona fide iff score >= t; non-responses are
 //! left out of APCER/BPCER and counted in APNRR/BPNRR and the system-level rates; candidate
@@ -14,6 +14,7 @@ mod bands;
 mod bootstrap;
 mod ci;
 mod counts;
+pub mod format;
 mod metric;
 mod operating;
 mod population;
@@ -34,8 +35,8 @@ pub(crate) use population::tests::pres;
 mod properties;
 
 pub use bands::{Bands, BandsReport, Policy};
-pub use bootstrap::{BootstrapInterval, BootstrapOptions, BootstrapSummary};
-pub use ci::{Interval, clopper_pearson};
+pub use bootstrap::{BootstrapOptions, BootstrapSummary};
+pub use ci::{BootstrapInterval, Interval, clopper_pearson};
 pub use counts::{ClassCounts, Counts};
 pub use metric::{Metric, NotAvailable, Threshold};
 pub use operating::{Auc, Eer, OperatingPoint, ThresholdFree, apcer_at_bpcer, auc_pooled, bpcer_at_apcer, eer_pooled};

@@ -194,7 +194,7 @@ impl Curve<'_> {
 mod tests {
     use super::*;
     use crate::metrics::population::tests::pres;
-    use crate::scorefile::Presentation;
+    use crate::schema::Presentation;
 
     /// 4 live, 5 attacks of 2 species, with ties across classes.
     ///

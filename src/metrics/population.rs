@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use anyhow::{Result, bail, ensure};
 
-use crate::scorefile::Presentation;
+use crate::schema::Presentation;
 
 /// Class index of bona fide presentations; attack species `s` has class `s + 1`.
 pub(crate) const BONA_FIDE: usize = 0;

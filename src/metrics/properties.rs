@@ -9,7 +9,7 @@ use proptest::prelude::*;
 use super::population::tests::pres;
 use super::{EvalOptions, Metric, Policy, Rate, SegmentOptions, Sweep, Threshold, evaluate};
 use super::{apcer_at_bpcer, auc_pooled, bpcer_at_apcer, eer_pooled};
-use crate::scorefile::Presentation;
+use crate::schema::Presentation;
 
 const SPECIES: [&str; 3] = ["a", "b", "c"];
 

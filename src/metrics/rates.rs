@@ -15,8 +15,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
 
-use super::bootstrap::BootstrapInterval;
-use super::ci::{Interval, clopper_pearson};
+use super::ci::{BootstrapInterval, Interval, clopper_pearson};
 use super::metric::{Metric, Threshold};
 use super::tally::{ClassTally, Tally};
 

@@ -14,7 +14,7 @@ use super::segments::{SegmentOptions, SegmentsReport, segments};
 use super::subjects::Subjects;
 use super::sweep::Sweep;
 use super::tally::Tally;
-use crate::scorefile::Presentation;
+use crate::schema::Presentation;
 
 /// The x of `bpcer_at_apcer[x]` and `apcer_at_bpcer[x]` by default (BPCER10, BPCER20, BPCER100).
 pub const DEFAULT_OPERATING_RATES: [f64; 3] = [0.10, 0.05, 0.01];

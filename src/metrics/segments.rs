@@ -20,7 +20,7 @@ use super::population::Population;
 use super::rates::{Rate, RateSet};
 use super::sweep::Sweep;
 use super::tally::Tally;
-use crate::scorefile::Presentation;
+use crate::schema::Presentation;
 
 /// Which columns to segment on, and the size guard.
 #[derive(Debug, Clone, PartialEq, Eq)]

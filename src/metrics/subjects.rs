@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use crate::scorefile::Presentation;
+use crate::schema::Presentation;
 
 /// The meta column that names the subject.
 pub const SUBJECT_COLUMN: &str = "subject";

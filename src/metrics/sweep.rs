@@ -13,7 +13,7 @@ use anyhow::{Context, Result};
 use super::metric::Threshold;
 use super::population::{BONA_FIDE, Population};
 use super::radix;
-use crate::scorefile::Presentation;
+use crate::schema::Presentation;
 
 /// A count stored per sweep point. u32 rather than u64 takes 160 MB off a 10-million-point sweep
 /// (and as many page faults and bytes scanned); [`Population::new`] refuses more presentations than

@@ -1,4 +1,5 @@
-//! Model descriptors: everything needed to run a PAD model, in a TOML file instead of code.
+//! Model descriptors: everything needed to run a PAD model (or a face-recognition embedding model), in a TOML
+//! file instead of code.
 //!
 //! Colour order, value scaling, crop rule and live class index differ between model families, and getting
 //! any of them wrong silently inverts or ruins scores; so each is stated explicitly, and unknown keys are an
@@ -17,25 +18,103 @@ const BUILTIN: &[(&str, &str)] = &[
     ("silentface", include_str!("../../configs/models/silentface.toml")),
     ("minifas128", include_str!("../../configs/models/minifas128.toml")),
     ("minifas128-int8", include_str!("../../configs/models/minifas128-int8.toml")),
+    ("face_recognition_128", include_str!("../../configs/models/face_recognition_128.toml")),
 ];
 
 /// The model used when none is named.
 pub const DEFAULT_MODEL: &str = "silentface";
+/// The face-recognition model used when none is named.
+pub const DEFAULT_RECOGNIZER: &str = "face_recognition_128";
 
-/// A PAD model: one or more member networks whose softmax outputs are combined into a live probability.
+/// A PAD model: one or more member networks whose softmax outputs are combined into a live probability; or,
+/// with `kind = "embedding"`, a face-recognition network described by its `[embedding]` table.
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Descriptor {
     pub name: String,
     #[serde(default)]
+    pub kind: Kind,
+    #[serde(default)]
     pub description: String,
     #[serde(default)]
     pub combine: Combine,
-    #[serde(rename = "member")]
+    #[serde(rename = "member", default)]
     pub members: Vec<Member>,
+    /// The recognition network of an `embedding` descriptor.
+    #[serde(default)]
+    pub embedding: Option<Embedding>,
     /// Where the descriptor was read from (`builtin` or a path); filled in when loading.
     #[serde(skip)]
     pub origin: String,
+}
+
+/// What a descriptor's model does.
+#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    /// Presentation attack detection: `[[member]]` classifiers giving a live probability.
+    #[default]
+    Pad,
+    /// Face recognition: one network giving a descriptor vector per face chip (`[embedding]`).
+    Embedding,
+}
+
+/// A face-recognition network: face chip in, descriptor vector out, compared by Euclidean distance.
+///
+/// The chip pixels go in as raw RGB 0..255 in the given layout: any normalisation must be inside the graph (as
+/// in `face_recognition_128.onnx`), so there is no scaling to get wrong here.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Embedding {
+    pub file: String,
+    /// Checked when the model is loaded: descriptors from another file are not comparable with a stored gallery.
+    pub sha256: String,
+    #[serde(default)]
+    pub url: Option<String>,
+    #[serde(default)]
+    pub source: String,
+    pub input: Input,
+    pub output: EmbeddingOutput,
+    pub chip: Chip,
+    /// Default match threshold: same person iff distance < threshold (strict, as face-api's FaceMatcher).
+    pub threshold: f64,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct EmbeddingOutput {
+    pub name: String,
+    pub dim: usize,
+}
+
+/// How the face chip is cut (see `recognition::chip`).
+#[derive(Clone, Copy, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Chip {
+    pub rule: ChipRule,
+    /// dlib's `padding` of `get_face_chip_details` (0.25 for the dlib ResNet).
+    pub padding: f64,
+    /// Below this face-mesh presence the landmarks are not trusted and the `box` rule is used instead.
+    pub min_presence: f32,
+}
+
+/// The crop rule of a face chip; descriptors made with different rules are not comparable.
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum ChipRule {
+    /// dlib's 5-point similarity chip from face-mesh points, falling back to `box` when the mesh is unsure.
+    Dlib5,
+    /// A square of the detector box's longer side, no landmarks.
+    Box,
+}
+
+impl ChipRule {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChipRule::Dlib5 => "dlib5",
+            ChipRule::Box => "box",
+        }
+    }
 }
 
 /// How member outputs are combined. Upstream Silent-Face averages the softmax vectors; that is the only
@@ -179,6 +258,12 @@ impl Descriptor {
     }
 
     fn validate(&self) -> Result<()> {
+        if self.kind == Kind::Embedding {
+            return self.validate_embedding();
+        }
+        if self.embedding.is_some() {
+            bail!("`{}` has an [embedding] table but is not `kind = \"embedding\"`", self.name);
+        }
         if self.members.is_empty() {
             bail!("`{}` has no [[member]] model", self.name);
         }
@@ -199,12 +284,55 @@ impl Descriptor {
             if m.normalize.std.contains(&0.0) || !m.normalize.scale.is_finite() {
                 bail!("{}: normalize.std must be non-zero and scale finite", ctx());
             }
-            if m.sha256.len() != 64 || !m.sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
-                bail!("{}: sha256 must be 64 hex digits, got `{}`", ctx(), m.sha256);
-            }
+            check_sha256(&m.sha256).with_context(ctx)?;
         }
         Ok(())
     }
+
+    fn validate_embedding(&self) -> Result<()> {
+        let Some(e) = &self.embedding else {
+            bail!("`{}` is `kind = \"embedding\"` but has no [embedding] table", self.name)
+        };
+        if !self.members.is_empty() {
+            bail!("`{}`: an embedding descriptor has no [[member]] classifiers", self.name);
+        }
+        if e.output.dim == 0 || e.input.width == 0 || e.input.height == 0 {
+            bail!("`{}`: input size and output dim must be positive", self.name);
+        }
+        if !(e.threshold.is_finite() && e.threshold > 0.0) {
+            bail!("`{}`: threshold must be a positive distance, got {}", self.name, e.threshold);
+        }
+        if !(e.chip.padding.is_finite() && e.chip.padding >= 0.0) || !(0.0..=1.0).contains(&e.chip.min_presence) {
+            bail!("`{}`: chip padding must be >= 0 and min_presence within 0..1", self.name);
+        }
+        check_sha256(&e.sha256).with_context(|| format!("`{}`", self.name))
+    }
+
+    /// The ONNX files the descriptor runs, in order.
+    pub fn files(&self) -> Vec<&str> {
+        let members = self.members.iter().map(|m| m.file.as_str());
+        members.chain(self.embedding.iter().map(|e| e.file.as_str())).collect()
+    }
+
+    /// The PAD view of a descriptor: an error naming the fix for an embedding model given where a PAD model
+    /// is wanted (`--model`).
+    pub fn require_pad(self) -> Result<Descriptor> {
+        if self.kind == Kind::Embedding {
+            bail!(
+                "`{}` is a face-recognition (embedding) model, not a liveness model; it is used by `compare`, \
+                 `search`, `persons` and `eval --match` (option --recognizer). Fix: give a PAD model to --model",
+                self.name
+            );
+        }
+        Ok(self)
+    }
+}
+
+fn check_sha256(sha: &str) -> Result<()> {
+    if sha.len() != 64 || !sha.bytes().all(|b| b.is_ascii_hexdigit()) {
+        bail!("sha256 must be 64 hex digits, got `{sha}`");
+    }
+    Ok(())
 }
 
 /// All descriptors the tool knows: the built-in ones, then `*.toml` files in each config folder (a file
@@ -233,8 +361,25 @@ fn load_file(path: &Path) -> Result<Descriptor> {
     Descriptor::parse(&text, &path.display().to_string())
 }
 
-/// Resolves `--model` values: a descriptor name from the catalog, or a path to a `.toml` file.
+/// Resolves `--model` values (PAD models): a descriptor name from the catalog, or a path to a `.toml` file.
 pub fn resolve(spec: &str, catalog: &BTreeMap<String, Descriptor>) -> Result<Descriptor> {
+    resolve_any(spec, catalog)?.require_pad()
+}
+
+/// Resolves `--recognizer` values: like [`resolve`], for face-recognition (`kind = "embedding"`) descriptors.
+pub fn resolve_embedding(spec: &str, catalog: &BTreeMap<String, Descriptor>) -> Result<Descriptor> {
+    let d = resolve_any(spec, catalog)?;
+    if d.kind != Kind::Embedding {
+        bail!(
+            "`{}` is a liveness (PAD) model, not a face-recognition model. Fix: --recognizer {}",
+            d.name,
+            DEFAULT_RECOGNIZER
+        );
+    }
+    Ok(d)
+}
+
+fn resolve_any(spec: &str, catalog: &BTreeMap<String, Descriptor>) -> Result<Descriptor> {
     if spec.ends_with(".toml") || spec.contains('/') {
         return load_file(Path::new(spec));
     }
@@ -275,6 +420,25 @@ mod tests {
         let bad = good.replace("live_index = 0", "live_index = 2");
         let err = format!("{:#}", Descriptor::parse(&bad, "t.toml").unwrap_err());
         assert!(err.contains("live_index 2 is not below classes 2"), "{err}");
+    }
+
+    #[test]
+    fn embedding_descriptors_are_kept_apart_from_pad_models() {
+        let c = catalog(&[]).unwrap();
+        let fr = resolve_embedding(DEFAULT_RECOGNIZER, &c).unwrap();
+        let e = fr.embedding.as_ref().unwrap();
+        assert_eq!((fr.kind, e.output.dim, e.chip.rule, e.threshold), (Kind::Embedding, 128, ChipRule::Dlib5, 0.6));
+        assert_eq!(fr.files(), ["face_recognition_128.onnx"]);
+        let err = format!("{:#}", resolve(DEFAULT_RECOGNIZER, &c).unwrap_err());
+        assert!(err.contains("not a liveness model") && err.contains("--model"), "{err}");
+        let err = format!("{:#}", resolve_embedding("silentface", &c).unwrap_err());
+        assert!(err.contains("--recognizer face_recognition_128"), "{err}");
+        let text = include_str!("../../configs/models/face_recognition_128.toml");
+        let err =
+            format!("{:#}", Descriptor::parse(&text.replace("kind = \"embedding\"\n", ""), "f.toml").unwrap_err());
+        assert!(err.contains("[embedding] table but is not"), "{err}");
+        let err = format!("{:#}", Descriptor::parse(&text.replace("dim = 128", "dim = 0"), "f.toml").unwrap_err());
+        assert!(err.contains("output dim must be positive"), "{err}");
     }
 
     #[test]

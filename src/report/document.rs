@@ -7,9 +7,9 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use super::charts::Rendered;
-use super::format::{pct, rate, threshold};
 use super::gallery::Gallery;
 use super::run_folder::RunFolder;
+use crate::metrics::format::{pct, rate, threshold};
 
 #[derive(Debug, Clone)]
 pub enum Block {

@@ -14,7 +14,7 @@ use serde_json::Value;
 use crate::crop::{CropRule, Resize, crop_face};
 use crate::decode::{DecodeLimits, decode_file};
 use crate::frame::FaceBox;
-use crate::run::SCORES_CSV;
+use crate::schema::run_folder::SCORES_CSV;
 use crate::scorefile::{ReadOptions, visit_scores};
 
 /// Cases per gallery.
@@ -133,7 +133,7 @@ pub fn build(dir: &Path, doc: &Value) -> Result<Option<Gallery>> {
     let cases = |w: Worst<_>| -> Vec<Case> {
         w.into_sorted()
             .into_iter()
-            .map(|(score, (p, face)): (f64, (crate::scorefile::Presentation, Option<FaceBox>))| Case {
+            .map(|(score, (p, face)): (f64, (crate::schema::Presentation, Option<FaceBox>))| Case {
                 thumbnail: thumbnail(&root.join(&p.id), face),
                 thumbnail_file: None,
                 id: p.id,

@@ -7,7 +7,7 @@
 
 pub mod charts;
 pub mod document;
-pub mod format;
+
 pub mod gallery;
 pub mod html;
 pub mod markdown;
@@ -28,10 +28,7 @@ use charts::sweep::SweepChart;
 use charts::{Rendered, render, stem};
 use run_folder::RunFolder;
 
-pub const INDEX_HTML: &str = "index.html";
-pub const REPORT_MD: &str = "report.md";
-pub const CHARTS_DIR: &str = "charts";
-pub const THUMBS_DIR: &str = "thumbs";
+pub use crate::schema::run_folder::{CHARTS_DIR, INDEX_HTML, REPORT_MD, THUMBS_DIR};
 
 /// What a report wrote.
 #[derive(Debug, Clone)]

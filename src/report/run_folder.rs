@@ -8,7 +8,7 @@ use anyhow::{Context, Result, ensure};
 use serde_json::Value;
 
 use super::sweep_table::SweepTable;
-use crate::commands::eval::{METRICS_JSON, SWEEP_CSV};
+use crate::schema::run_folder::{METRICS_JSON, SWEEP_CSV};
 
 #[derive(Debug, Clone)]
 pub struct RunFolder {

@@ -4,7 +4,7 @@ use std::fmt::Write;
 
 use serde_json::Value;
 
-use super::format::{pct, rate, threshold};
+use crate::metrics::format::{pct, rate, threshold};
 
 /// Renders the headline metrics of a metrics document in about 25 lines.
 pub fn summary(doc: &Value) -> String {

@@ -10,9 +10,10 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::manifest::{Found, Manifest, State, run_folder_of};
+use crate::schema::run_folder::{CoverageInfo, METRICS_JSON, RUN_JSON, SCORES_CSV};
 
 /// The refusal of an incomplete run: a usage error (exit 2), never a failed criterion.
 #[derive(Debug)]
@@ -42,8 +43,8 @@ impl Coverage {
     /// The coverage of the score set at `path` (a run folder, a score file in one, or a plain file).
     pub fn of(path: &Path) -> Result<Coverage> {
         let Some(run) = run_folder_of(path) else { return Ok(Coverage::Plain) };
-        let scores = run.join(super::SCORES_CSV);
-        if !scores.exists() && !run.join(super::manifest::RUN_JSON).exists() {
+        let scores = run.join(SCORES_CSV);
+        if !scores.exists() && !run.join(RUN_JSON).exists() {
             return Ok(Coverage::Plain); // metrics only (`eval --scores --out`): metrics.json says the rest
         }
         Ok(match Manifest::find(&run) {
@@ -57,7 +58,7 @@ impl Coverage {
             }
             Found::Missing => {
                 let expected = expected_from_metrics(&run);
-                let why = format!("{} has no {}", run.display(), super::manifest::RUN_JSON);
+                let why = format!("{} has no {RUN_JSON}", run.display());
                 Coverage::Unknown { scored: count_rows(&scores), run, expected, why }
             }
             Found::Damaged(why) => Coverage::Unknown { scored: count_rows(&scores), expected: None, run, why },
@@ -102,20 +103,18 @@ impl Coverage {
         }
     }
 
-    /// The `coverage` block of metrics.json and of gate documents.
-    pub fn to_json(&self) -> Value {
-        match self {
-            Coverage::Plain => json!({"complete": true, "source": "score file"}),
-            Coverage::Complete { presentations, .. } => {
-                json!({"complete": true, "scored": presentations, "expected": presentations})
-            }
+    /// The `run.coverage` block of metrics.json and gate documents; `None` for a complete set.
+    pub fn info(&self) -> Option<CoverageInfo> {
+        let note = self.note()?;
+        Some(match self {
             Coverage::Incomplete { scored, expected, .. } => {
-                json!({"complete": false, "scored": scored, "expected": expected, "note": self.note()})
+                CoverageInfo { complete: Some(false), scored: *scored, expected: Some(*expected), note }
             }
             Coverage::Unknown { scored, expected, .. } => {
-                json!({"complete": null, "scored": scored, "expected": expected, "note": self.note()})
+                CoverageInfo { complete: None, scored: *scored, expected: *expected, note }
             }
-        }
+            Coverage::Plain | Coverage::Complete { .. } => return None,
+        })
     }
 }
 
@@ -132,6 +131,6 @@ pub fn count_rows(path: &Path) -> u64 {
 
 /// `run.presentations` of an old run folder's metrics.json.
 fn expected_from_metrics(run: &Path) -> Option<u64> {
-    let text = std::fs::read_to_string(run.join(super::METRICS_JSON)).ok()?;
+    let text = std::fs::read_to_string(run.join(METRICS_JSON)).ok()?;
     serde_json::from_str::<Value>(&text).ok()?["run"]["presentations"].as_u64()
 }

@@ -9,7 +9,7 @@ use std::path::Path;
 
 use anyhow::{Context, Result, bail};
 
-pub const LOCK_FILE: &str = ".lock";
+use crate::schema::run_folder::LOCK_FILE;
 
 /// Holds the lock until dropped.
 #[derive(Debug)]

@@ -14,8 +14,7 @@ use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-/// File name of the manifest inside a run folder.
-pub const RUN_JSON: &str = "run.json";
+use crate::schema::run_folder::{METRICS_JSON, RUN_JSON, SCORES_CSV};
 
 /// Version of the manifest's layout; a reader refuses other versions.
 pub const MANIFEST_VERSION: u32 = 1;
@@ -187,8 +186,8 @@ pub fn run_folder_of(path: &Path) -> Option<PathBuf> {
         return Some(path.to_path_buf());
     }
     let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let is_scores = path.file_name().is_some_and(|n| n == super::SCORES_CSV);
-    (is_scores && (dir.join(RUN_JSON).exists() || dir.join(super::METRICS_JSON).exists())).then(|| dir.to_path_buf())
+    let is_scores = path.file_name().is_some_and(|n| n == SCORES_CSV);
+    (is_scores && (dir.join(RUN_JSON).exists() || dir.join(METRICS_JSON).exists())).then(|| dir.to_path_buf())
 }
 
 #[cfg(test)]

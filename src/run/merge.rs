@@ -2,7 +2,7 @@
 //!
 //! The shards are checked first (same dataset fingerprint, models, policy, metric options and shard count;
 //! every shard exactly once; each complete), then their rows are interleaved back into dataset order by
-//! the positions each shard recorded ([`super::shard::POSITIONS`]). The interleave is a k-way merge that
+//! the positions each shard recorded (`positions.txt`, [`super::shard::store_positions`]). The interleave is a k-way merge that
 //! holds one row per shard: time linear in rows, memory flat in rows and a few KB per shard. Rows are
 //! copied as parsed CSV records re-written by the same writer, so the merged `scores.csv` is byte-identical
 //! to a single run's.
@@ -16,9 +16,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail, ensure};
 use serde_json::json;
 
-use super::SCORES_CSV;
 use super::manifest::{Manifest, State, differences};
-use super::shard::POSITIONS;
+use crate::schema::run_folder::{POSITIONS_TXT as POSITIONS, SCORES_CSV};
 
 /// One shard's folder and manifest.
 pub struct Shard {

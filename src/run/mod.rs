@@ -24,19 +24,13 @@ use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::{Value, json};
 
 use crate::dataset::{Dataset, Label, Sample};
-use crate::score::output::{csv_fields, csv_header};
+use crate::schema::columns;
+use crate::schema::run_folder::{METRICS_JSON, RUN_JSON, SCORES_CSV, SWEEP_CSV};
+use crate::score::output::csv_fields;
 use crate::score::parallel::score_all;
 use crate::score::pipeline::{EngineSpec, Job, Settings};
 use crate::score::record::ScoreRecord;
-pub use manifest::RUN_JSON;
 use manifest::{DatasetRecord, Found, Manifest, ShardSpec, State};
-
-/// File name of the score file inside a run folder.
-pub const SCORES_CSV: &str = "scores.csv";
-/// The metrics document `eval` computes from a run's scores.
-pub const METRICS_JSON: &str = "metrics.json";
-/// The threshold sweep behind the charts.
-pub const SWEEP_CSV: &str = "sweep.csv";
 
 /// `reports/<dataset>-<model>-<UTC timestamp>`: a new folder per run, so runs never overwrite each other.
 pub fn default_folder(dataset: &str, model: &str) -> PathBuf {
@@ -73,27 +67,11 @@ fn utc_now() -> [i64; 6] {
     [year, month, day, rem / 3600, rem % 3600 / 60, rem % 60]
 }
 
-/// A fingerprint of what was evaluated: sha256 over every presentation's id, label and species, in order.
-/// Two runs with the same fingerprint evaluated the same presentations (scores may differ).
-pub fn fingerprint(presentations: &[crate::scorefile::Presentation]) -> String {
-    fingerprint_of(presentations.iter().map(|p| (p.id.as_str(), p.bona_fide, p.species.as_str())))
-}
-
-/// The fingerprint [`fingerprint`] gives the scores of these samples, known before any is scored.
+/// The fingerprint `scorefile::fingerprint` gives the scores of these samples, known before any is scored.
 pub fn samples_fingerprint(samples: &[Sample]) -> String {
-    fingerprint_of(samples.iter().map(|s| (s.rel_path.as_str(), s.label == Label::BonaFide, s.species.as_str())))
-}
-
-fn fingerprint_of<'a>(items: impl Iterator<Item = (&'a str, bool, &'a str)>) -> String {
-    use sha2::{Digest, Sha256};
-    let mut h = Sha256::new();
-    for (id, bona_fide, species) in items {
-        h.update(id.as_bytes());
-        h.update([0, u8::from(bona_fide), 0]);
-        h.update(species.as_bytes());
-        h.update([b'\n']);
-    }
-    format!("{:x}", h.finalize())[..16].to_string()
+    crate::scorefile::fingerprint_of(
+        samples.iter().map(|s| (s.rel_path.as_str(), s.label == Label::BonaFide, s.species.as_str())),
+    )
 }
 
 /// Metadata columns of a dataset: the union over samples, sorted, so the header is stable.
@@ -104,10 +82,7 @@ pub fn meta_columns(ds: &Dataset) -> Vec<String> {
 
 /// The header of a run's `scores.csv`.
 pub fn header(meta: &[String], models: &[String]) -> Vec<String> {
-    let mut h: Vec<String> = ["path", "label", "attack_type"].map(String::from).into();
-    h.extend(meta.iter().cloned());
-    h.extend(csv_header(models));
-    h
+    columns::image_header(meta, models)
 }
 
 fn row(sample: &Sample, meta: &[String], rec: &ScoreRecord, settings: &Settings, models: &[String]) -> Vec<String> {

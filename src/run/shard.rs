@@ -13,6 +13,7 @@ use anyhow::{Context, Result};
 use sha2::{Digest, Sha256};
 
 use crate::dataset::Sample;
+use crate::schema::run_folder::POSITIONS_TXT;
 
 pub use super::manifest::ShardSpec;
 
@@ -33,23 +34,20 @@ impl ShardSpec {
     }
 }
 
-/// File of a shard's run folder: the position in the whole dataset of each of its rows, one per line.
-/// `merge` interleaves the shards' rows by it, back into dataset order.
-pub const POSITIONS: &str = "positions.txt";
-
 /// Positions (0-based, in dataset order) of the samples that belong to `shard`.
 pub fn positions(samples: &[Sample], shard: ShardSpec) -> Vec<usize> {
     samples.iter().enumerate().filter(|(_, s)| shard.holds(&s.rel_path)).map(|(i, _)| i).collect()
 }
 
-/// Writes `dir/positions.txt` whole (sibling file, then rename).
+/// Writes `dir/positions.txt` whole (sibling file, then rename): the position in the whole dataset of each
+/// of the shard's rows, one per line, by which `merge` interleaves the shards back into dataset order.
 pub fn store_positions(dir: &Path, positions: &[usize]) -> Result<()> {
     let mut text = String::with_capacity(positions.len() * 8);
     for p in positions {
         text += &p.to_string();
         text.push('\n');
     }
-    let (path, tmp) = (dir.join(POSITIONS), dir.join(format!(".{POSITIONS}.tmp")));
+    let (path, tmp) = (dir.join(POSITIONS_TXT), dir.join(format!(".{POSITIONS_TXT}.tmp")));
     std::fs::write(&tmp, text)
         .and_then(|()| std::fs::rename(&tmp, &path))
         .with_context(|| format!("cannot write {}", path.display()))

@@ -6,21 +6,25 @@
 use std::path::Path;
 
 use anyhow::{Context, Result, bail};
-use serde_json::{Value, json};
+use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-/// `{"rows": data rows, "sha256": hex}` of the sweep's bytes.
-pub fn record(sweep: &[u8]) -> Value {
-    json!({"rows": data_rows(sweep), "sha256": format!("{:x}", Sha256::digest(sweep))})
+use crate::schema::run_folder::SweepRecord;
+
+/// Data rows and sha256 of the sweep's bytes.
+pub fn record(sweep: &[u8]) -> SweepRecord {
+    SweepRecord { rows: data_rows(sweep), sha256: format!("{:x}", Sha256::digest(sweep)) }
 }
 
 fn data_rows(bytes: &[u8]) -> u64 {
     (bytes.iter().filter(|&&b| b == b'\n').count() as u64).saturating_sub(1)
 }
 
-/// Refuses a sweep file that is not the one `recorded` describes (nothing to check when `recorded` is null).
+/// Refuses a sweep file that is not the one metrics.json's `run.sweep_csv` describes (nothing to check in
+/// a folder from before the record).
 pub fn verify(path: &Path, recorded: &Value) -> Result<()> {
-    let Some(sha) = recorded["sha256"].as_str() else { return Ok(()) };
+    let Ok(recorded) = serde_json::from_value::<SweepRecord>(recorded.clone()) else { return Ok(()) };
+    let sha = recorded.sha256.as_str();
     let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
     if format!("{:x}", Sha256::digest(&bytes)) == sha {
         return Ok(());
@@ -30,7 +34,7 @@ pub fn verify(path: &Path, recorded: &Value) -> Result<()> {
          Fix: rerun `liveness eval ... --resume` on the run folder to rewrite it",
         path.display(),
         data_rows(&bytes),
-        recorded["rows"]
+        recorded.rows
     )
 }
 
@@ -43,7 +47,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("sweep.csv");
         let whole = b"threshold,bpcer\n+inf,1\n0.5,0.2\n";
-        let rec = record(whole);
+        let rec = serde_json::to_value(record(whole)).unwrap();
         assert_eq!(rec["rows"], 2);
         std::fs::write(&p, whole).unwrap();
         verify(&p, &rec).unwrap();

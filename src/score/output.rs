@@ -6,7 +6,8 @@ use anyhow::Result;
 use serde_json::json;
 
 use super::record::ScoreRecord;
-use crate::policy::Policy;
+use crate::schema::columns;
+use crate::schema::{Decision, Policy, Status};
 
 /// Output format of `liveness score` and `liveness session score`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -114,7 +115,11 @@ impl<'a> Printer<'a> {
 }
 
 fn decision(p: f64, policy: &Policy) -> &'static str {
-    if policy.is_live(p) { "live" } else { "attack" }
+    Decision::of(policy.is_live(p)).as_str()
+}
+
+fn status(live: Option<f64>) -> Status {
+    if live.is_some() { Status::Ok } else { Status::NonResponse }
 }
 
 /// Flags for measures close to their gates, so a person sees why a score may be low.
@@ -151,7 +156,7 @@ pub fn json_record(rec: &ScoreRecord, policy: &Policy) -> serde_json::Value {
     };
     json!({
         "path": rec.path,
-        "status": if live.is_some() { "scored" } else { "non_response" },
+        "status": status(live).as_str(),
         "reason": reason,
         "detail": detail,
         "width": rec.width,
@@ -171,23 +176,15 @@ pub fn json_record(rec: &ScoreRecord, policy: &Policy) -> serde_json::Value {
 
 /// Columns shared by `score --csv` and the evaluation's `scores.csv`, after any label/metadata columns.
 pub fn csv_header(models: &[String]) -> Vec<String> {
-    let mut h: Vec<String> = ["score", "status", "reason", "decision", "band", "face_count", "x1", "y1", "x2", "y2"]
-        .map(String::from)
-        .into();
-    h.extend(models.iter().map(|m| format!("{m}_score")));
-    h.extend(QUALITY_COLUMNS.iter().map(|c| c.to_string()));
-    h
+    columns::image_result_header(models)
 }
-
-const QUALITY_COLUMNS: [&str; 6] =
-    ["q_face_px", "q_face_share", "q_sharpness", "q_brightness", "q_clipped_share", "q_at_border"];
 
 pub fn csv_fields(rec: &ScoreRecord, policy: &Policy, models: &[String]) -> Vec<String> {
     let live = rec.live();
     let opt = |v: Option<String>| v.unwrap_or_default();
     let mut f = vec![
         opt(live.map(|p| p.to_string())),
-        if live.is_some() { "ok".into() } else { "non_response".into() },
+        status(live).as_str().into(),
         rec.reason().unwrap_or("").to_string(),
         opt(live.map(|p| decision(p, policy).to_string())),
         opt(live.map(|p| policy.band(p).as_str().to_string())),
@@ -195,7 +192,7 @@ pub fn csv_fields(rec: &ScoreRecord, policy: &Policy, models: &[String]) -> Vec<
     ];
     match rec.face {
         Some(b) => f.extend([b.x1, b.y1, b.x2, b.y2].map(|v| v.to_string())),
-        None => f.extend(std::iter::repeat_n(String::new(), 4)),
+        None => f.extend(std::iter::repeat_n(String::new(), columns::BOX.len())),
     }
     for m in models {
         f.push(opt(rec.models.iter().find(|s| &s.model == m).filter(|_| live.is_some()).map(|s| s.live.to_string())));
@@ -209,7 +206,7 @@ pub fn csv_fields(rec: &ScoreRecord, policy: &Policy, models: &[String]) -> Vec<
             format!("{:.6}", q.clipped_share),
             (q.at_border as u8).to_string(),
         ]),
-        None => f.extend(std::iter::repeat_n(String::new(), QUALITY_COLUMNS.len())),
+        None => f.extend(std::iter::repeat_n(String::new(), columns::QUALITY.len())),
     }
     f
 }

@@ -7,12 +7,13 @@ use anyhow::Result;
 
 use super::record::{ModelScore, ScoreRecord, Timings};
 use crate::decode::{DecodeLimits, decode_file};
-use crate::detect::{Detection, MultiFace, largest, ultraface::UltraFace};
+use crate::detect::{Detection, largest, ultraface::UltraFace};
 use crate::frame::{FaceBox, Frame};
 use crate::model::classifier::Classifier;
 use crate::model::descriptor::Descriptor;
 use crate::policy::Policy;
 use crate::quality;
+use crate::schema::MultiFace;
 
 /// Everything a worker needs to score images: its own detector and classifier sessions.
 pub struct Engine {

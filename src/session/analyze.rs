@@ -30,7 +30,7 @@ pub struct SessionEngine {
 impl SessionEngine {
     pub fn load(models_dir: &Path, passive: Option<&Descriptor>) -> Result<SessionEngine> {
         Ok(SessionEngine {
-            detector: UltraFace::load(&locate(models_dir, crate::commands::DETECTOR_FILE)?)?,
+            detector: UltraFace::load(&locate(models_dir, crate::schema::DETECTOR_FILE)?)?,
             mesh: FaceMesh::load(&locate(models_dir, MODEL_FILE)?)?,
             passive: passive.map(|d| Classifier::load(d, models_dir)).transpose()?,
         })

@@ -7,8 +7,9 @@
 
 use serde::Serialize;
 
-use super::policy::Detection as Thresholds;
+use super::policy::ChallengeThresholds as Thresholds;
 use crate::landmarks::Geometry;
+use crate::stats::median;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -68,17 +69,6 @@ impl Baseline {
             ear: median(timeline.iter().map(Geometry::ear)),
         }
     }
-}
-
-/// Median of the values, 0 for none.
-pub fn median(values: impl Iterator<Item = f64>) -> f64 {
-    let mut v: Vec<f64> = values.collect();
-    if v.is_empty() {
-        return 0.0;
-    }
-    v.sort_by(f64::total_cmp);
-    let n = v.len();
-    if n % 2 == 1 { v[n / 2] } else { (v[n / 2 - 1] + v[n / 2]) / 2.0 }
 }
 
 /// What a detector found for one challenge.

@@ -86,7 +86,7 @@ impl SessionInput {
             let detail = format!(
                 "{}: no frames (looked for .{} files)",
                 dir.display(),
-                crate::input::IMAGE_EXTENSIONS.join(", .")
+                crate::dataset::paths::IMAGE_EXTENSIONS.join(", .")
             );
             return s.fail("no_frames", detail);
         }

@@ -11,6 +11,8 @@ use serde_json::json;
 use super::analyze::Analysis;
 use super::input::SessionInput;
 use super::verdict::Verdict;
+use crate::schema::columns;
+use crate::schema::{Decision, Status};
 use crate::score::output::Format;
 
 /// A session and everything known about it after scoring.
@@ -31,43 +33,8 @@ impl Scored {
     }
 }
 
-const SESSION_COLUMNS: [&str; 22] = [
-    "score",
-    "status",
-    "reason",
-    "decision",
-    "band",
-    "liveness_mode",
-    "liveness_score",
-    "liveness_passed",
-    "pose_variation_score",
-    "expression_variation_score",
-    "passive_score",
-    "challenges_asked",
-    "challenges_completed",
-    "challenges_passed",
-    "challenges_failed",
-    "frames_captured",
-    "frames_used",
-    "yaw_range",
-    "pitch_range",
-    "ear_min_ratio",
-    "blink",
-    "smile_peak",
-];
-
-/// True for the per-session measure columns of a session score file. Challenge outcomes
-/// (`challenges_passed`, `challenges_failed`) are left out on purpose: an evaluation keeps them as metadata
-/// so rates can be broken down by which challenge passed or failed.
-pub fn is_session_measure(column: &str) -> bool {
-    SESSION_COLUMNS.contains(&column) && !matches!(column, "challenges_passed" | "challenges_failed")
-}
-
 pub fn csv_header(meta: &[String]) -> Vec<String> {
-    let mut h: Vec<String> = ["path", "label", "attack_type"].map(String::from).into();
-    h.extend(meta.iter().cloned());
-    h.extend(SESSION_COLUMNS.map(String::from));
-    h
+    columns::session_header(meta)
 }
 
 pub fn csv_fields(s: &Scored, meta: &[String]) -> Vec<String> {
@@ -78,7 +45,7 @@ pub fn csv_fields(s: &Scored, meta: &[String]) -> Vec<String> {
     match &s.verdict {
         Some(v) => f.extend([
             (v.liveness_score / 100.0).to_string(),
-            "ok".into(),
+            Status::Ok.as_str().into(),
             String::new(),
             decision(v.live).into(),
             v.band.into(),
@@ -102,7 +69,7 @@ pub fn csv_fields(s: &Scored, meta: &[String]) -> Vec<String> {
         ]),
         None => {
             let reason = s.failure().map_or("", |(r, _)| r);
-            f.extend([String::new(), "non_response".into(), reason.into()]);
+            f.extend([String::new(), Status::NonResponse.as_str().into(), reason.into()]);
             f.extend(std::iter::repeat_n(String::new(), 8));
             f.push(asked.join(";"));
             f.extend(std::iter::repeat_n(String::new(), 3));
@@ -114,7 +81,7 @@ pub fn csv_fields(s: &Scored, meta: &[String]) -> Vec<String> {
 }
 
 fn decision(live: bool) -> &'static str {
-    if live { "live" } else { "attack" }
+    Decision::of(live).as_str()
 }
 
 /// One JSON object per session, with every frame's fate.
@@ -125,7 +92,7 @@ pub fn json_record(s: &Scored) -> serde_json::Value {
         "label": s.input.label.map(|l| l.as_str()),
         "attack_type": s.input.species,
         "meta": s.input.meta,
-        "status": if s.verdict.is_some() { "ok" } else { "non_response" },
+        "status": if s.verdict.is_some() { Status::Ok } else { Status::NonResponse }.as_str(),
         "reason": reason,
         "detail": detail,
         "challenges_asked": s.input.challenges,

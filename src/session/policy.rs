@@ -26,7 +26,7 @@ pub struct SessionPolicy {
     pub passive_fusion: Fusion,
     pub combine: Combine,
     pub bands: Bands,
-    pub detection: Detection,
+    pub detection: ChallengeThresholds,
     pub variation: Variation,
 }
 
@@ -47,7 +47,7 @@ impl Fusion {
         }
         Some(match self {
             Fusion::Mean => values.iter().sum::<f64>() / values.len() as f64,
-            Fusion::Median => super::challenge::median(values.iter().copied()),
+            Fusion::Median => crate::stats::median(values.iter().copied()),
             Fusion::Min => values.iter().copied().fold(f64::INFINITY, f64::min),
             Fusion::Max => values.iter().copied().fold(f64::NEG_INFINITY, f64::max),
         })
@@ -86,7 +86,7 @@ pub struct Bands {
 
 #[derive(Clone, Copy, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-pub struct Detection {
+pub struct ChallengeThresholds {
     pub yaw_degrees: f64,
     pub return_fraction: f64,
     pub blink_ratio: f64,

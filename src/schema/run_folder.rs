@@ -1,0 +1,123 @@
+//! The run folder `eval` writes and `report`, `gate`, `calibrate` and `diff` read, and the `run` block of
+//! its metrics document: what was evaluated, with what, and where the threshold came from.
+
+use serde::{Deserialize, Serialize};
+
+use super::policy::Policy;
+
+/// Every scored presentation, one row each (the score-file hand-off from scoring to evaluation).
+pub const SCORES_CSV: &str = "scores.csv";
+/// The metrics document: the metrics engine's report plus the `run` block ([`RunInfo`]).
+pub const METRICS_JSON: &str = "metrics.json";
+/// The threshold sweep: one row per candidate threshold.
+pub const SWEEP_CSV: &str = "sweep.csv";
+/// The HTML report.
+pub const INDEX_HTML: &str = "index.html";
+/// The Markdown report.
+pub const REPORT_MD: &str = "report.md";
+/// Chart files (SVG and PNG) of the report.
+pub const CHARTS_DIR: &str = "charts";
+/// Face thumbnails of the report's gallery.
+pub const THUMBS_DIR: &str = "thumbs";
+/// The run's manifest: size, dataset fingerprint, what decides the rows, state (`crate::run::manifest`).
+pub const RUN_JSON: &str = "run.json";
+/// A shard's rows' positions in the whole dataset, one per line (`crate::run::shard`).
+pub const POSITIONS_TXT: &str = "positions.txt";
+/// The advisory lock of a run folder's writer (`crate::run::lock`).
+pub const LOCK_FILE: &str = ".lock";
+
+/// The `run` block of a metrics document, written by `eval` and `gate --metrics`. Fields only one of them
+/// knows are optional and left out when absent.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct RunInfo {
+    /// `liveness <version>`.
+    pub tool: String,
+    /// The command line, as given.
+    pub command: Vec<String>,
+    /// UTC, ISO 8601.
+    pub created_utc: String,
+    /// The dataset folder or score file evaluated (`gate`: the file with its model and filter).
+    pub source: String,
+    /// The models that scored the presentations (`eval`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub models: Option<Vec<ModelInfo>>,
+    /// True when `eval` scored a dataset, false when it read a score file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scored_with_models: Option<bool>,
+    /// The model whose scores were gated (`gate`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    pub policy: Policy,
+    /// The decision threshold applied (bona fide iff score >= threshold); written `null` when +inf.
+    #[serde(with = "infinite_as_null")]
+    pub threshold: f64,
+    /// Where the threshold came from: `policy <name>` or `<target> on <file>`.
+    pub threshold_source: String,
+    /// The gate's name (`gate`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gate: Option<String>,
+    /// Scores were negated (higher = attack in the file).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flip: Option<bool>,
+    pub presentations: usize,
+    /// The presentation fingerprint: same fingerprint, same presentations.
+    pub dataset_fingerprint: String,
+    /// `I/N` of a shard's run (`eval --shard`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<String>,
+    /// Present only when the presentations are not their whole run (`--allow-incomplete`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub coverage: Option<CoverageInfo>,
+    /// What `sweep.csv` must be (`eval`): checked before charts are drawn from it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sweep_csv: Option<SweepRecord>,
+}
+
+/// How much of its run a score set is.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CoverageInfo {
+    /// `false` for an incomplete run, `null` when unknown (a folder without run.json).
+    pub complete: Option<bool>,
+    pub scored: u64,
+    /// Presentations the run is meant to hold, when known.
+    pub expected: Option<u64>,
+    /// `INCOMPLETE: 2736 of 3491 presentations scored (78.4%)`.
+    pub note: String,
+}
+
+/// Data rows and sha256 of a `sweep.csv`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SweepRecord {
+    pub rows: u64,
+    pub sha256: String,
+}
+
+/// A model descriptor as recorded in the run block.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ModelInfo {
+    pub name: String,
+    /// The descriptor file (or `builtin:<name>`).
+    pub origin: String,
+    pub members: Vec<MemberInfo>,
+}
+
+/// One ONNX file of a model.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberInfo {
+    pub name: String,
+    pub file: String,
+    pub sha256: String,
+}
+
+/// JSON has no infinity: +inf (the reject-everyone threshold) is written `null` and read back as +inf.
+mod infinite_as_null {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(t: &f64, s: S) -> Result<S::Ok, S::Error> {
+        if t.is_finite() { s.serialize_f64(*t) } else { s.serialize_none() }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+        Ok(Option::<f64>::deserialize(d)?.unwrap_or(f64::INFINITY))
+    }
+}
