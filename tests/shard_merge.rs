@@ -72,7 +72,11 @@ fn same_run(a: &Path, b: &Path) {
         let text = std::fs::read_to_string(d.join("report.md")).unwrap();
         text.lines()
             .filter(|l| {
-                !l.contains("liveness eval") && !l.contains("liveness merge") && !l.contains("UTC") && !l.contains("T2")
+                !l.contains("liveness eval")
+                    && !l.contains("liveness merge")
+                    && !l.starts_with("Read from")
+                    && !l.contains("UTC")
+                    && !l.contains("T2")
             })
             .map(String::from)
             .collect::<Vec<_>>()
@@ -128,7 +132,15 @@ fn four_shards_merge_to_one_eval_and_faults_are_named() {
         "--bootstrap".as_ref(),
         "0".as_ref(),
     ];
-    let left = kill_after_rows_with(&args, &shard2, 1, &[("JOB_COMPLETION_INDEX", "2")]);
+    // On a fast moment the shard may finish before the kill lands: start it again until a kill is part-way.
+    let mut left = counts[2];
+    for _ in 0..5 {
+        let _ = std::fs::remove_dir_all(&shard2);
+        left = kill_after_rows_with(&args, &shard2, 1, &[("JOB_COMPLETION_INDEX", "2")]);
+        if left < counts[2] {
+            break;
+        }
+    }
     assert!(left < counts[2], "killed part-way ({left} of {})", counts[2]);
     let ks: Vec<PathBuf> = (0..4).map(|i| killed.join(format!("shard-{i}"))).collect();
     // Not yet resumed: the failed shard is named, and a partial merge carries its coverage.
@@ -163,7 +175,7 @@ fn four_shards_merge_to_one_eval_and_faults_are_named() {
     let other = t("other");
     let mut c = pod(&indexed_job_command(&data, &other), big);
     c.arg("--policy").arg(&policy);
-    assert_eq!(c.status().unwrap().code(), Some(0));
+    assert!(matches!(c.status().unwrap().code(), Some(0 | 3))); // 3: the strict gates reject images
     let mut mixed = shards.clone();
     mixed[big] = other.join(format!("shard-{big}"));
     merge(&mixed, &t("mixed"), &[])
@@ -189,7 +201,7 @@ fn the_slurm_script_and_the_spark_pipe_command_run_as_documented() {
     }
     let tmp = tempfile::tempdir().unwrap();
     let data = tmp.path().join("data");
-    nuaa_subset(&data, 4);
+    nuaa_subset(&data, N); // every one of the 4 shards gets a share (an empty shard has no metrics)
     let runs = tmp.path().join("runs");
     for i in 0..4 {
         let out = Command::new("sh")
