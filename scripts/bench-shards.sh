@@ -19,7 +19,7 @@ trap 'rm -rf "$WORK"' EXIT
 subset() { # subset DIR N: N live + N print images (symlinks), every 7th file
     for pair in "ClientRaw:live" "ImposterRaw:spoof/print"; do
         mkdir -p "$1/${pair#*:}"
-        find "$DATA/${pair%%:*}" -type f -name '*.jpg' | sort | awk 'NR % 7 == 1' | head -n "$2" |
+        find "$DATA/${pair%%:*}" -type f -name '*.jpg' | sort | awk -v n="$2" 'NR % 7 == 1 && ++k <= n' |
             while read -r f; do ln -s "$(realpath "$f")" "$1/${pair#*:}/$(basename "$f")"; done
     done
 }
