@@ -87,6 +87,32 @@ pub enum Command {
     /// Active liveness: score sessions (frame sequences, with or without challenges), draw challenges
     #[command(subcommand)]
     Session(SessionCommand),
+    /// Merge the run folders of `eval --shard I/N` into the run one `eval` would have written
+    #[command(after_help = MERGE_NOTES)]
+    Merge(MergeArgs),
+}
+
+pub const MERGE_NOTES: &str = "\
+The shards must be of one run: same dataset fingerprint, models (descriptor and file sha256s), policy,
+metric options and shard count, each shard exactly once and complete. The merged scores.csv, metrics.json,
+sweep.csv and report equal one `eval` of the whole dataset, except metrics.json's run.command and
+run.created_utc. Exit codes: 0 merged; 1 the shards do not make one run (the difference or the missing
+shard is named); 2 usage error; 3 merged, some presentations not scored (non-responses).";
+
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// Run folders written by `liveness eval DATASET --shard I/N`
+    #[arg(required = true, value_name = "SHARD_RUN")]
+    pub shards: Vec<PathBuf>,
+    /// The merged run folder
+    #[arg(long, short)]
+    pub out: PathBuf,
+    /// Merge although shards are missing or incomplete: the run is marked incomplete with its coverage
+    #[arg(long)]
+    pub partial: bool,
+    /// Replace a run already in --out
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]
@@ -125,6 +151,9 @@ pub struct DiffArgs {
     /// Write the whole diff as JSON here
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
+    /// Compare runs that are not complete (killed, or a partial merge); the output says so
+    #[arg(long)]
+    pub allow_incomplete: bool,
 }
 
 pub const GATE_EXIT_CODES: &str = "\
@@ -174,6 +203,9 @@ pub struct ScoreSelection {
     /// Scores mean "spoof" (higher = attack): use -score
     #[arg(long)]
     pub flip: bool,
+    /// Compute on a run that is not complete (killed, or a partial merge); every output then says so
+    #[arg(long)]
+    pub allow_incomplete: bool,
 }
 
 #[derive(Debug, Args)]
@@ -254,6 +286,10 @@ pub struct ScoreArgs {
     /// Output CSV
     #[arg(long)]
     pub csv: bool,
+    /// Score only shard I of N of the inputs (a stable hash of each path as printed decides its shard);
+    /// `auto/N` takes I from JOB_COMPLETION_INDEX or SLURM_ARRAY_TASK_ID
+    #[arg(long, value_name = "I/N|auto/N")]
+    pub shard: Option<crate::run::shard::ShardArg>,
 }
 
 #[derive(Debug, Args)]
@@ -279,9 +315,20 @@ pub struct EvalArgs {
     /// Run folder for scores.csv, metrics.json, sweep.csv [default: reports/<dataset>-<model>-<timestamp>]
     #[arg(long, short)]
     pub out: Option<PathBuf>,
-    /// Continue a stopped run in --out: keep its scores.csv rows and score the rest
+    /// Continue a stopped run in --out: keep its scores.csv rows and score the rest (refused when the
+    /// models' files, the policy or the dataset differ from the run's run.json)
     #[arg(long, requires = "out")]
     pub resume: bool,
+    /// Replace the run already in --out (without it, an existing run is refused)
+    #[arg(long, conflicts_with = "resume")]
+    pub force: bool,
+    /// Score only shard I of N (a stable hash of each presentation's path decides its shard); `auto/N`
+    /// takes I from JOB_COMPLETION_INDEX (Kubernetes) or SLURM_ARRAY_TASK_ID (Slurm). See `liveness merge`
+    #[arg(long, value_name = "I/N|auto/N", conflicts_with = "scores")]
+    pub shard: Option<crate::run::shard::ShardArg>,
+    /// With --scores: compute on a run's scores.csv although the run is incomplete (outputs say so)
+    #[arg(long)]
+    pub allow_incomplete: bool,
     /// Metadata columns to break every metric down by (default: all)
     #[arg(long, value_delimiter = ',')]
     pub segment_by: Vec<String>,
@@ -348,6 +395,9 @@ pub struct ReportArgs {
     /// Where to write the report [default: the run folder itself; required to compare several runs]
     #[arg(long, short)]
     pub out: Option<PathBuf>,
+    /// Report a run that is not complete (killed, or a partial merge); the report says so in a banner
+    #[arg(long)]
+    pub allow_incomplete: bool,
 }
 
 #[derive(Debug, Subcommand)]

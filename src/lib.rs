@@ -56,5 +56,6 @@ pub fn run() -> Result<ExitCode> {
         Command::Gate(args) => commands::gate::run(&ctx, args),
         Command::Diff(args) => commands::diff::run(&ctx, args),
         Command::Session(cmd) => commands::session::run(&ctx, cmd),
+        Command::Merge(args) => commands::merge::run(&ctx, args),
     }
 }

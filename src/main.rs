@@ -5,7 +5,8 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             eprintln!("liveness: error: {e:#}");
-            ExitCode::from(1)
+            // An incomplete run is a usage error (exit 2): never mistaken for a fatal error or a result.
+            ExitCode::from(if e.is::<liveness::run::coverage::Incomplete>() { 2 } else { 1 })
         }
     }
 }

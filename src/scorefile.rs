@@ -32,7 +32,7 @@ use anyhow::{Context, Result, anyhow, bail};
 
 use crate::frame::FaceBox;
 use crate::schema::columns::{self, ATTACK_TYPE, BOB_CLAIMED_ID, BOX, LABEL, PATH, REASON, SCORE, STATUS, is_reserved};
-use crate::schema::presentation::{FINGERPRINT_HEX, write_fingerprint_input};
+use crate::schema::presentation::{FINGERPRINT_HEX, write_fingerprint_entry, write_fingerprint_input};
 use crate::schema::{Presentation, ScoreFormat, Status, UNKNOWN_SPECIES};
 
 /// How to read a score file.
@@ -51,6 +51,16 @@ pub fn fingerprint(presentations: &[Presentation]) -> String {
     use sha2::{Digest, Sha256};
     let mut h = Sha256::new();
     write_fingerprint_input(presentations, &mut h).expect("hashing does not fail");
+    format!("{:x}", h.finalize())[..FINGERPRINT_HEX].to_string()
+}
+
+/// [`fingerprint`] of `(id, bona fide, species)` entries: what the presentations of these will hash to.
+pub fn fingerprint_of<'a>(entries: impl IntoIterator<Item = (&'a str, bool, &'a str)>) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    for (id, bona_fide, species) in entries {
+        write_fingerprint_entry(id, bona_fide, species, &mut h).expect("hashing does not fail");
+    }
     format!("{:x}", h.finalize())[..FINGERPRINT_HEX].to_string()
 }
 

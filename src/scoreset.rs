@@ -15,6 +15,7 @@ use std::str::FromStr;
 
 use anyhow::{Context, Result, bail, ensure};
 
+use crate::run::coverage::Coverage;
 use crate::schema::Presentation;
 use crate::schema::run_folder::SCORES_CSV;
 use crate::scorefile::{ReadOptions, parse_scores};
@@ -93,6 +94,8 @@ pub struct ScoreSet {
     pub model: Option<String>,
     pub filter: Option<Filter>,
     pub presentations: Vec<Presentation>,
+    /// How much of its run the file is (see [`crate::run::coverage`]); checked by each command.
+    pub coverage: Coverage,
 }
 
 impl ScoreSet {
@@ -112,7 +115,8 @@ impl ScoreSet {
             presentations.retain(|p| filter.keeps(p));
             ensure!(!presentations.is_empty(), "{}: no presentation has {filter}", file.display());
         }
-        Ok(ScoreSet { file, model, filter: sel.filter.cloned(), presentations })
+        let coverage = Coverage::of(sel.path)?;
+        Ok(ScoreSet { file, model, filter: sel.filter.cloned(), presentations, coverage })
     }
 
     /// `file [model] [filter]`, for reports.

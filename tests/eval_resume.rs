@@ -4,36 +4,8 @@
 mod common;
 
 use std::path::Path;
-use std::time::{Duration, Instant};
 
-use common::{liveness, shared};
-
-/// A small folder-convention dataset of real NUAA images (symlinks): 120 live, 120 printed photos.
-fn small_dataset(nuaa: &Path, dir: &Path) {
-    for (sub, target, n) in [("ClientRaw", "live", 120), ("ImposterRaw", "spoof/print", 120)] {
-        let dest = dir.join(target);
-        std::fs::create_dir_all(&dest).unwrap();
-        let mut files: Vec<_> = walk(&nuaa.join(sub));
-        files.sort();
-        for f in files.into_iter().step_by(7).take(n) {
-            std::os::unix::fs::symlink(&f, dest.join(f.file_name().unwrap())).unwrap();
-        }
-    }
-}
-
-fn walk(d: &Path) -> Vec<std::path::PathBuf> {
-    std::fs::read_dir(d)
-        .unwrap()
-        .flat_map(|e| {
-            let p = e.unwrap().path();
-            if p.is_dir() { walk(&p) } else { vec![p] }
-        })
-        .collect()
-}
-
-fn rows(p: &Path) -> usize {
-    std::fs::read_to_string(p).map(|s| s.lines().count().saturating_sub(1)).unwrap_or(0)
-}
+use common::{kill_after_rows, liveness, nuaa_subset, rows, shared};
 
 fn metrics_without_run_info(dir: &Path) -> serde_json::Value {
     let mut doc: serde_json::Value =
@@ -44,35 +16,20 @@ fn metrics_without_run_info(dir: &Path) -> serde_json::Value {
 
 #[test]
 fn killed_run_resumes_to_identical_results() {
-    let Some(nuaa) = shared("datasets/nuaa-train") else { return };
+    if shared("datasets/nuaa-train").is_none() {
+        return;
+    }
     let tmp = tempfile::tempdir().unwrap();
     let data = tmp.path().join("data");
-    small_dataset(&nuaa, &data);
+    nuaa_subset(&data, 120);
     let (full, part) = (tmp.path().join("full"), tmp.path().join("part"));
 
     liveness().arg("eval").arg(&data).arg("--out").arg(&full).args(["--workers", "2"]).assert().code(0);
     assert_eq!(rows(&full.join("scores.csv")), 240);
 
-    let bin = assert_cmd::cargo::cargo_bin("liveness");
-    let mut child = std::process::Command::new(bin)
-        .env("LIVENESS_MODELS", shared("models").unwrap())
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .arg("eval")
-        .arg(&data)
-        .arg("--out")
-        .arg(&part)
-        .args(["--workers", "1"])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let start = Instant::now();
-    while rows(&part.join("scores.csv")) < 40 {
-        assert!(start.elapsed() < Duration::from_secs(60), "run did not start writing scores");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    child.kill().unwrap(); // SIGKILL: no chance to clean up
-    child.wait().unwrap();
+    let args =
+        ["eval".as_ref(), data.as_os_str(), "--out".as_ref(), part.as_os_str(), "--workers".as_ref(), "1".as_ref()];
+    kill_after_rows(&args, &part, 40);
     let written = rows(&part.join("scores.csv"));
     assert!(written < 240, "killed before the end ({written} rows)");
 
@@ -83,10 +40,12 @@ fn killed_run_resumes_to_identical_results() {
 
 #[test]
 fn resume_refuses_a_score_file_from_another_run() {
-    let Some(nuaa) = shared("datasets/nuaa-train") else { return };
+    if shared("datasets/nuaa-train").is_none() {
+        return;
+    }
     let tmp = tempfile::tempdir().unwrap();
     let data = tmp.path().join("data");
-    small_dataset(&nuaa, &data);
+    nuaa_subset(&data, 120);
     let out = tmp.path().join("out");
     std::fs::create_dir_all(&out).unwrap();
     std::fs::write(out.join("scores.csv"), "path,label,attack_type,score\nx.jpg,live,,0.5\n").unwrap();

@@ -15,6 +15,7 @@ use crate::scoreset::ScoreSet;
 
 pub fn run(ctx: &Context, args: &CalibrateArgs) -> Result<ExitCode> {
     let set = ScoreSet::load(super::score_selector(&args.scores, &args.select))?;
+    let coverage_note = set.coverage.check(args.select.allow_incomplete)?;
     for (name, v) in [("--pass-apcer", args.pass_apcer), ("--retry-bpcer", args.retry_bpcer)] {
         ensure!((0.0..=1.0).contains(&v), "{name} must be within 0..1, got {v}");
     }
@@ -32,6 +33,9 @@ pub fn run(ctx: &Context, args: &CalibrateArgs) -> Result<ExitCode> {
         args.target,
         if args.bound == crate::calibrate::Bound::Upper { "upper 95%" } else { "point" }
     );
+    if let Some(note) = &coverage_note {
+        println!("coverage: {note}");
+    }
     print_figures("threshold", &out.threshold);
     print_figures(&format!("pass edge (APCER_max <= {})", args.pass_apcer), &out.pass);
     print_figures(&format!("retry edge (BPCER <= {})", args.retry_bpcer), &out.retry);
@@ -92,6 +96,7 @@ fn policy_of(ctx: &Context, args: &CalibrateArgs, set: &ScoreSet, out: &Outcome,
         filter: set.filter.as_ref().map(ToString::to_string),
         dataset_fingerprint: set.fingerprint(),
         presentations: set.presentations.len() as u64,
+        coverage: set.coverage.note(),
         date: utc_now_iso(),
         tool: super::tool_name(),
         model_files: descriptor

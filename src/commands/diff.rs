@@ -17,6 +17,14 @@ pub fn run(ctx: &Context, args: &DiffArgs) -> Result<ExitCode> {
         ScoreSet::load(Selector { path, model: model.as_deref(), filter: args.filter.as_ref(), flip: false })
     };
     let (base, current) = (load(&args.base, &args.base_model)?, load(&args.current, &args.current_model)?);
+    let notes = [&base, &current].map(|set| {
+        set.coverage.check(args.allow_incomplete).map(|n| n.map(|n| format!("{}: {n}", set.file.display())))
+    });
+    for note in notes {
+        if let Some(note) = note? {
+            println!("coverage: {note}");
+        }
+    }
     let threshold = |side: &Option<String>| -> Result<f64> {
         Ok(policy::resolve(side.as_deref().unwrap_or(&args.policy), &ctx.config_dirs)?.threshold)
     };

@@ -1,30 +1,67 @@
 //! `liveness eval`: dataset (or score file) -> scores.csv -> metrics.json, sweep.csv and a summary.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context as _, Result, bail};
+use serde::{Deserialize, Serialize};
 
 use super::{Context, workers};
 use crate::cli::EvalArgs;
 use crate::dataset::{self, DatasetSpec, summary::summarize};
 use crate::metrics::{BootstrapOptions, EvalOptions, Policy as BandPolicy, SegmentOptions, evaluate, write_sweep_csv};
 use crate::report::terminal;
-use crate::run::{default_folder, score_dataset, utc_now_iso};
-use crate::schema::Presentation;
-use crate::schema::RunInfo;
+use crate::run::coverage::{Coverage, count_rows as rows};
+use crate::run::shard::{ShardArg, ShardSpec};
+use crate::run::{Plan, default_folder, score_dataset, utc_now_iso};
 use crate::schema::run_folder::{METRICS_JSON, SWEEP_CSV};
+use crate::schema::{Presentation, RunInfo};
+use crate::score::pipeline::{EngineSpec, Settings};
 use crate::scorefile::{ReadOptions, fingerprint, read_scores};
+
+/// The options that turn scores into metrics. Recorded in a run's manifest, so that `liveness merge`
+/// computes a sharded run's figures exactly as one `eval` would.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Recipe {
+    pub segment_by: Vec<String>,
+    pub min_segment: u64,
+    pub bootstrap: usize,
+    pub seed: u64,
+    pub attempts: Vec<usize>,
+    pub flip: bool,
+    pub calibrate_on: Option<PathBuf>,
+    pub calibrate_target: crate::calibrate::Target,
+}
+
+impl Recipe {
+    fn of(args: &EvalArgs) -> Recipe {
+        Recipe {
+            segment_by: args.segment_by.clone(),
+            min_segment: args.min_segment,
+            bootstrap: args.bootstrap,
+            seed: args.seed,
+            attempts: args.attempts.clone(),
+            flip: args.flip,
+            calibrate_on: args.calibrate_on.clone(),
+            calibrate_target: args.calibrate_target,
+        }
+    }
+}
 
 pub fn run(ctx: &Context, args: &EvalArgs) -> Result<ExitCode> {
     let (spec, settings) = ctx.scoring_setup(&args.model)?;
+    let recipe = Recipe::of(args);
     let read = ReadOptions { flip: args.flip };
     let models: Vec<String> = spec.descriptors.iter().map(|d| d.name.clone()).collect();
-    let (source, out, presentations) = match (&args.scores, &args.dataset) {
+    match (&args.scores, &args.dataset) {
         (Some(file), _) => {
+            let coverage = Coverage::of(file)?;
+            coverage.check(args.allow_incomplete)?;
             let out = args.out.clone().unwrap_or_else(|| default_folder(&stem(file), "scores"));
             std::fs::create_dir_all(&out).with_context(|| format!("cannot create {}", out.display()))?;
-            (file.display().to_string(), out, read_scores(file, read)?)
+            let presentations = read_scores(file, read)?;
+            let source = Source { text: file.display().to_string(), scored_with_models: false, shard: None };
+            finish(&out, &source, &presentations, &recipe, &spec, &settings, &coverage)
         }
         (None, Some(root)) => {
             let ds = dataset::open(&DatasetSpec {
@@ -35,19 +72,65 @@ pub fn run(ctx: &Context, args: &EvalArgs) -> Result<ExitCode> {
             })?;
             let summary = summarize(&ds)?;
             eprintln!("{summary}");
-            let out = args.out.clone().unwrap_or_else(|| default_folder(&ds.name, &models.join("+")));
-            let (scores, _) = score_dataset(&ds, &spec, &settings, &out, args.resume, workers(args.model.workers))?;
-            (root.display().to_string(), out, read_scores(&scores, read)?)
+            let shard = args.shard.as_ref().map(ShardArg::resolve).transpose()?;
+            let out = args.out.clone().unwrap_or_else(|| {
+                let name =
+                    shard.map_or_else(|| ds.name.clone(), |s| format!("{}-shard{}of{}", ds.name, s.index, s.count));
+                default_folder(&name, &models.join("+"))
+            });
+            let plan = Plan {
+                out: &out,
+                resume: args.resume,
+                force: args.force,
+                workers: workers(args.model.workers),
+                source: root.display().to_string(),
+                shard,
+                evaluation: serde_json::to_value(&recipe)?,
+                command: std::env::args().collect(),
+            };
+            let (scores, _, _lock) = score_dataset(&ds, &spec, &settings, &plan)?;
+            if let Some(s) = shard {
+                eprintln!(
+                    "shard {s}: {} of {} presentations; merge the shards with `liveness merge`",
+                    rows(&scores),
+                    ds.samples.len()
+                );
+            }
+            let presentations = read_scores(&scores, read)?;
+            let source = Source { text: root.display().to_string(), scored_with_models: true, shard };
+            finish(&out, &source, &presentations, &recipe, &spec, &settings, &Coverage::of(&out)?)
         }
         (None, None) => bail!("give a DATASET folder or manifest, or --scores FILE"),
-    };
+    }
+}
 
-    let (threshold, threshold_source) = match &args.calibrate_on {
+/// Where a run's scores came from.
+pub struct Source {
+    /// The dataset or score file, as given.
+    pub text: String,
+    /// Scored here (`true`), or read from a file.
+    pub scored_with_models: bool,
+    pub shard: Option<ShardSpec>,
+}
+
+/// Scores -> metrics.json, sweep.csv, the summary and the report in `out`. Shared by `eval` and `merge`,
+/// so that a merged run's files are the ones one `eval` writes.
+pub fn finish(
+    out: &Path,
+    source: &Source,
+    presentations: &[Presentation],
+    recipe: &Recipe,
+    spec: &EngineSpec,
+    settings: &Settings,
+    coverage: &Coverage,
+) -> Result<ExitCode> {
+    let read = ReadOptions { flip: recipe.flip };
+    let (threshold, threshold_source) = match &recipe.calibrate_on {
         Some(dev) => {
             let dev_pres = read_scores(dev, read)?;
-            let t = crate::calibrate::threshold_for(&dev_pres, args.calibrate_target)
+            let t = crate::calibrate::threshold_for(&dev_pres, recipe.calibrate_target)
                 .with_context(|| format!("calibrating on {}", dev.display()))?;
-            (t, format!("{} on {}", args.calibrate_target, dev.display()))
+            (t, format!("{} on {}", recipe.calibrate_target, dev.display()))
         }
         None => (settings.policy.threshold, format!("policy {}", settings.policy.name)),
     };
@@ -55,42 +138,52 @@ pub fn run(ctx: &Context, args: &EvalArgs) -> Result<ExitCode> {
         threshold,
         operating_rates: crate::metrics::DEFAULT_OPERATING_RATES.to_vec(),
         segments: Some(SegmentOptions {
-            columns: Some(segment_columns(&args.segment_by, &presentations)),
-            min_count: args.min_segment,
+            columns: Some(segment_columns(&recipe.segment_by, presentations)),
+            min_count: recipe.min_segment,
         }),
-        bootstrap: (args.bootstrap > 0).then_some(BootstrapOptions { resamples: args.bootstrap, seed: args.seed }),
+        bootstrap: (recipe.bootstrap > 0)
+            .then_some(BootstrapOptions { resamples: recipe.bootstrap, seed: recipe.seed }),
         policy: Some(BandPolicy {
             pass: settings.policy.bands.pass,
             retry: settings.policy.bands.retry,
-            attempts: args.attempts.clone(),
+            attempts: recipe.attempts.clone(),
         }),
     };
-    let evaluation = evaluate(&presentations, &options)?;
+    let evaluation = evaluate(presentations, &options)?;
+    let mut sweep = Vec::new();
+    write_sweep_csv(&evaluation.sweep, &mut sweep)?;
     let run_info = RunInfo {
         tool: super::tool_name(),
         command: std::env::args().collect(),
         created_utc: utc_now_iso(),
-        source,
+        source: source.text.clone(),
         models: Some(spec.descriptors.iter().map(super::model_info).collect()),
-        scored_with_models: Some(args.scores.is_none()),
+        scored_with_models: Some(source.scored_with_models),
         model: None,
         policy: settings.policy.clone(),
         threshold,
         threshold_source,
         gate: None,
-        flip: Some(args.flip),
+        flip: Some(recipe.flip),
         presentations: presentations.len(),
-        dataset_fingerprint: fingerprint(&presentations),
+        dataset_fingerprint: fingerprint(presentations),
+        shard: source.shard.map(|s| s.to_string()),
+        // Only an incomplete set carries the block, so complete runs stay byte-identical however made.
+        coverage: (!coverage.is_complete()).then(|| coverage.info()).flatten(),
+        // Recorded so that a sweep.csv cut or edited later is refused before charts are drawn from it.
+        sweep_csv: Some(crate::run::sweep_check::record(&sweep)),
     };
+    if let Some(note) = coverage.note() {
+        eprintln!("warning: {note}");
+    }
     let mut doc = serde_json::to_value(&evaluation.report)?;
     doc["run"] = serde_json::to_value(&run_info)?;
+    let sweep_path = out.join(SWEEP_CSV);
+    std::fs::write(&sweep_path, &sweep).with_context(|| format!("cannot write {}", sweep_path.display()))?;
+    // Written last: a metrics.json on disk means the sweep beside it is whole.
     let metrics_path = out.join(METRICS_JSON);
     std::fs::write(&metrics_path, serde_json::to_string_pretty(&doc)?)
         .with_context(|| format!("cannot write {}", metrics_path.display()))?;
-    let sweep_path = out.join(SWEEP_CSV);
-    let sweep_file =
-        std::fs::File::create(&sweep_path).with_context(|| format!("cannot write {}", sweep_path.display()))?;
-    write_sweep_csv(&evaluation.sweep, std::io::BufWriter::new(sweep_file))?;
     println!("{}", terminal::summary(&doc));
     // The report reads the files just written, exactly as `liveness report` would later.
     let report = crate::report::write_report(&out, &out)

@@ -10,9 +10,10 @@ use serde_json::Value;
 
 use super::Context;
 use crate::cli::GateArgs;
-use crate::gate::{Gate, Verdict, check, junit, markdown, table};
+use crate::gate::{Gate, Outcome, Verdict, check, junit, markdown, table};
 use crate::metrics::{DEFAULT_OPERATING_RATES, EvalOptions, Policy as BandPolicy, SegmentOptions, evaluate};
 use crate::policy::{self, Policy};
+use crate::run::coverage::Coverage;
 use crate::run::utc_now_iso;
 use crate::schema::RunInfo;
 use crate::schema::run_folder::METRICS_JSON;
@@ -33,6 +34,17 @@ fn gate(ctx: &Context, args: &GateArgs) -> Result<ExitCode> {
     let gate = Gate::load(&args.criteria)?;
     let policy = policy::resolve(&args.policy, &ctx.config_dirs)?;
     let set = ScoreSet::load(super::score_selector(&args.scores, &args.select))?;
+    let coverage_note = match set.coverage.check(args.select.allow_incomplete) {
+        Ok(note) => note,
+        Err(refused) => {
+            // A JUnit file left from an earlier gate must not keep claiming a pass for this one.
+            if let Some(path) = &args.junit {
+                let row = coverage_row(Verdict::Fail, &refused.to_string(), &set);
+                write(path, &junit(&gate.name, &[row]), false)?;
+            }
+            return Err(refused);
+        }
+    };
     check_model(&policy, &set)?;
     let fingerprint = set.fingerprint();
     let baseline = args.baseline.as_deref().map(|b| load_baseline(b, &fingerprint)).transpose()?;
@@ -69,9 +81,16 @@ fn gate(ctx: &Context, args: &GateArgs) -> Result<ExitCode> {
         flip: None,
         presentations: set.presentations.len(),
         dataset_fingerprint: fingerprint.clone(),
+        shard: None,
+        coverage: coverage_note.as_ref().and(set.coverage.info()),
+        sweep_csv: None,
     };
     doc["run"] = serde_json::to_value(&run_info)?;
-    let outcomes = check(&gate, &doc, baseline.as_ref().map(|(_, doc)| doc));
+    let mut outcomes = check(&gate, &doc, baseline.as_ref().map(|(_, doc)| doc));
+    if let Some(note) = &coverage_note {
+        // A row of its own, so the table, JUnit and Markdown all carry the coverage; never a pass.
+        outcomes.insert(0, coverage_row(Verdict::Skipped, note, &set));
+    }
 
     let mut context = vec![
         format!("scores: {} ({} presentations, fingerprint {fingerprint})", set.describe(), set.presentations.len()),
@@ -81,6 +100,7 @@ fn gate(ctx: &Context, args: &GateArgs) -> Result<ExitCode> {
         ),
     ];
     context.extend(baseline.as_ref().map(|(path, _)| format!("baseline: {}", path.display())));
+    context.extend(coverage_note.as_ref().map(|note| format!("coverage: {note}")));
     for line in &context {
         println!("{line}");
     }
@@ -97,6 +117,22 @@ fn gate(ctx: &Context, args: &GateArgs) -> Result<ExitCode> {
     }
     let failed = outcomes.iter().any(|o| o.verdict == Verdict::Fail);
     Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}
+
+/// The `coverage` row of an incomplete (or unknown) run.
+fn coverage_row(verdict: Verdict, reason: &str, set: &ScoreSet) -> Outcome {
+    let measured = match &set.coverage {
+        Coverage::Incomplete { scored, expected, .. } => format!("{scored} of {expected} presentations"),
+        Coverage::Unknown { scored, expected: Some(e), .. } => format!("{scored} of {e} presentations?"),
+        _ => format!("{} presentations", set.presentations.len()),
+    };
+    Outcome {
+        criterion: "coverage".into(),
+        limit: "complete run".into(),
+        measured,
+        verdict,
+        reason: Some(reason.into()),
+    }
 }
 
 /// A calibrated threshold belongs to one model: applying it to another model's scores is an error.

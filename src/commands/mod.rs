@@ -5,6 +5,7 @@ pub mod calibrate;
 pub mod diff;
 pub mod eval;
 pub mod gate;
+pub mod merge;
 pub mod models;
 pub mod report;
 pub mod score;

@@ -1,15 +1,14 @@
 //! `liveness models list | verify | fetch`.
 
-use std::io::Read;
 use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::{Context as _, Result, bail};
-use sha2::{Digest, Sha256};
 
 use super::Context;
 use crate::cli::ModelsCommand;
 use crate::model::descriptor::{Descriptor, Member};
+use crate::model::integrity::sha256_file;
 use crate::model::{check_signature, session};
 use crate::schema::DETECTOR_FILE;
 
@@ -87,20 +86,6 @@ fn check_file(path: &Path, sha256: &str) -> Result<()> {
         bail!("{}: sha256 is {got}, expected {sha256} (wrong or corrupted file)", path.display());
     }
     Ok(())
-}
-
-pub fn sha256_file(path: &Path) -> Result<String> {
-    let mut f = std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
-    let mut h = Sha256::new();
-    let mut buf = vec![0u8; 1 << 16];
-    loop {
-        let n = f.read(&mut buf).with_context(|| format!("cannot read {}", path.display()))?;
-        if n == 0 {
-            break;
-        }
-        h.update(&buf[..n]);
-    }
-    Ok(format!("{:x}", h.finalize()))
 }
 
 fn fetch(ctx: &Context, name: &str) -> Result<ExitCode> {

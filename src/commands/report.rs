@@ -5,9 +5,24 @@ use std::process::ExitCode;
 use anyhow::{Context, Result, bail};
 
 use crate::cli::ReportArgs;
+use crate::report::run_folder::read_metrics;
 use crate::report::{write_comparison, write_report};
+use crate::run::coverage::{Coverage, Incomplete};
 
 pub fn run(args: &ReportArgs) -> Result<ExitCode> {
+    for run in &args.runs {
+        if let Some(note) = Coverage::of(run)?.check(args.allow_incomplete)? {
+            eprintln!("warning: {}: {note}", run.display());
+        }
+        let incomplete = read_metrics(run).is_ok_and(|doc| doc["run"]["coverage"]["complete"] == false);
+        if incomplete && !args.allow_incomplete {
+            return Err(Incomplete(format!(
+                "{}: its metrics were computed on an incomplete run (metrics.json run.coverage); pass --allow-incomplete to report them",
+                run.display()
+            ))
+            .into());
+        }
+    }
     let written = match (&args.runs[..], &args.out) {
         ([one], out) => write_report(one, out.as_deref().unwrap_or(one))?,
         (_, Some(out)) => {

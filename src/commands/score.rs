@@ -18,8 +18,12 @@ pub fn run(ctx: &Context, args: &ScoreArgs) -> Result<ExitCode> {
     for p in &problems {
         eprintln!("liveness: {}: {}", p.reason, p.detail);
     }
-    let jobs: Vec<Job> =
+    let mut jobs: Vec<Job> =
         files.iter().map(|f| Job { file: f.clone(), name: f.display().to_string(), given_box: None }).collect();
+    if let Some(shard) = args.shard.as_ref().map(crate::run::shard::ShardArg::resolve).transpose()? {
+        // The path as given and printed is the id, so the shards of one input list never overlap.
+        jobs.retain(|j| shard.holds(&j.name));
+    }
     let format = Format::from_flags(args.json, args.csv);
     let names: Vec<String> = jobs.iter().map(|j| j.name.clone()).collect();
     let model_names = spec.descriptors.iter().map(|d| d.name.clone()).collect();

@@ -46,6 +46,8 @@ impl Classifier {
             .iter()
             .map(|m| {
                 let path = super::locate(models_dir, &m.file)?;
+                super::integrity::check_sha256(&path, &m.sha256)
+                    .with_context(|| format!("model `{}`", descriptor.name))?;
                 let net = Net::open(backend, &path, &m.input.name, &m.output.name, BATCH, m.precision)
                     .with_context(|| format!("model `{}`", descriptor.name))?;
                 let signature = net.signature();

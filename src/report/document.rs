@@ -35,8 +35,12 @@ pub enum Block {
 pub fn run_report(run: &RunFolder, charts: Vec<Rendered>, gallery: Option<Gallery>) -> (String, Vec<Block>) {
     let doc = &run.doc;
     let title = format!("PAD evaluation: {} on {}", run.models(), doc["run"]["source"].as_str().unwrap_or("?"));
-    let mut b =
-        vec![Block::Verdict(verdict(doc)), Block::Heading("Metrics at the threshold".into()), metrics_table(doc)];
+    let mut b = Vec::new();
+    if let Some(note) = doc["run"]["coverage"]["note"].as_str() {
+        // An incomplete run (computed with --allow-incomplete): said before any figure.
+        b.push(Block::Verdict(format!("Computed on an incomplete run: {note}. These figures are not the run's.")));
+    }
+    b.extend([Block::Verdict(verdict(doc)), Block::Heading("Metrics at the threshold".into()), metrics_table(doc)]);
     b.push(Block::Heading("Threshold-free metrics".into()));
     b.push(threshold_free_table(doc));
     b.push(Block::Heading("Charts".into()));

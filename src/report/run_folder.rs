@@ -39,6 +39,7 @@ impl RunFolder {
 
     /// The run folder around an already read `metrics.json` document (reads and thins `sweep.csv`).
     pub fn from_metrics(dir: &Path, doc: Value) -> Result<RunFolder> {
+        crate::run::sweep_check::verify(&dir.join(SWEEP_CSV), &doc["run"]["sweep_csv"])?;
         let sweep = SweepTable::read(&dir.join(SWEEP_CSV))?;
         Ok(RunFolder { dir: dir.to_path_buf(), doc, sweep })
     }

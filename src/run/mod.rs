@@ -5,23 +5,32 @@
 //! half-written last line, and scoring only the rest: the resumed file is byte-identical to an
 //! uninterrupted run's.
 
+pub mod coverage;
+pub mod lock;
+pub mod manifest;
+pub mod merge;
 pub mod resume;
+pub mod shard;
+pub mod sweep_check;
 
+use std::borrow::Cow;
 use std::collections::BTreeSet;
 use std::fs::{File, OpenOptions};
-use std::io::{BufWriter, Write};
+use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 use indicatif::{ProgressBar, ProgressStyle};
+use serde_json::{Value, json};
 
-use crate::dataset::{Dataset, Sample};
+use crate::dataset::{Dataset, Label, Sample};
 use crate::schema::columns;
-use crate::schema::run_folder::SCORES_CSV;
+use crate::schema::run_folder::{METRICS_JSON, RUN_JSON, SCORES_CSV, SWEEP_CSV};
 use crate::score::output::csv_fields;
 use crate::score::parallel::score_all;
 use crate::score::pipeline::{EngineSpec, Job, Settings};
 use crate::score::record::ScoreRecord;
+use manifest::{DatasetRecord, Found, Manifest, ShardSpec, State};
 
 /// `reports/<dataset>-<model>-<UTC timestamp>`: a new folder per run, so runs never overwrite each other.
 pub fn default_folder(dataset: &str, model: &str) -> PathBuf {
@@ -58,6 +67,13 @@ fn utc_now() -> [i64; 6] {
     [year, month, day, rem / 3600, rem % 3600 / 60, rem % 60]
 }
 
+/// The fingerprint `scorefile::fingerprint` gives the scores of these samples, known before any is scored.
+pub fn samples_fingerprint(samples: &[Sample]) -> String {
+    crate::scorefile::fingerprint_of(
+        samples.iter().map(|s| (s.rel_path.as_str(), s.label == Label::BonaFide, s.species.as_str())),
+    )
+}
+
 /// Metadata columns of a dataset: the union over samples, sorted, so the header is stable.
 pub fn meta_columns(ds: &Dataset) -> Vec<String> {
     let set: BTreeSet<&String> = ds.samples.iter().flat_map(|s| s.meta.keys()).collect();
@@ -76,22 +92,101 @@ fn row(sample: &Sample, meta: &[String], rec: &ScoreRecord, settings: &Settings,
     r
 }
 
-/// Scores `ds` into `<out>/scores.csv`; with `resume`, keeps the rows already there and scores the rest.
-/// Returns the path of the score file and how many samples were scored in this call.
+/// What a scoring run is asked to do, beside the dataset and the engine.
+pub struct Plan<'a> {
+    pub out: &'a Path,
+    /// Continue the run in `out`: keep its rows, score the rest.
+    pub resume: bool,
+    /// Replace whatever run `out` holds.
+    pub force: bool,
+    pub workers: usize,
+    /// The dataset as given on the command line.
+    pub source: String,
+    /// Score only this shard's share of the dataset.
+    pub shard: Option<ShardSpec>,
+    /// The metric options, recorded so that a merge of shards computes the same figures.
+    pub evaluation: Value,
+    /// The command line (`std::env::args`), for the resume hint.
+    pub command: Vec<String>,
+}
+
+/// Scores `ds` (or its shard's share) into `<out>/scores.csv` under a manifest; with `resume`, keeps the
+/// rows already there and scores the rest. Returns the score file, how many samples this call scored and
+/// the folder's lock, which the caller keeps while it writes the rest of the folder.
 pub fn score_dataset(
     ds: &Dataset,
     spec: &EngineSpec,
     settings: &Settings,
-    out: &Path,
-    resume: bool,
-    workers: usize,
-) -> Result<(PathBuf, usize)> {
+    plan: &Plan,
+) -> Result<(PathBuf, usize, lock::RunLock)> {
+    let out = plan.out;
     std::fs::create_dir_all(out).with_context(|| format!("cannot create run folder {}", out.display()))?;
+    let held = lock::lock(out)?;
     let path = out.join(SCORES_CSV);
+    if !plan.resume && !plan.force && (path.exists() || out.join(RUN_JSON).exists()) {
+        bail!(
+            "{} already holds a run ({}): pass --resume to continue it, --force to replace it, or choose another --out",
+            out.display(),
+            path.display()
+        );
+    }
+    let share: Cow<[Sample]> = match plan.shard {
+        Some(s) => {
+            let positions = shard::positions(&ds.samples, s);
+            shard::store_positions(out, &positions)?;
+            Cow::Owned(positions.iter().map(|&i| ds.samples[i].clone()).collect())
+        }
+        None => Cow::Borrowed(&ds.samples),
+    };
     let models: Vec<String> = spec.descriptors.iter().map(|d| d.name.clone()).collect();
     let meta = meta_columns(ds);
     let header = header(&meta, &models);
-    let kept = if resume { resume::completed_rows(&path, &header, ds)? } else { None };
+    let mut manifest = Manifest {
+        manifest_version: manifest::MANIFEST_VERSION,
+        state: State::Scoring,
+        presentations: share.len() as u64,
+        fingerprint: samples_fingerprint(&share),
+        dataset: DatasetRecord {
+            source: plan.source.clone(),
+            fingerprint: samples_fingerprint(&ds.samples),
+            presentations: ds.samples.len() as u64,
+        },
+        shard: plan.shard,
+        decides: decides(spec, settings, &header)?,
+        evaluation: plan.evaluation.clone(),
+        resume_command: manifest::resume_command(&plan.command),
+        origins: spec.descriptors.iter().map(|d| d.origin.clone()).collect(),
+        created_utc: utc_now_iso(),
+        completed_utc: None,
+    };
+    let kept = if plan.resume {
+        let old = match Manifest::find(out) {
+            Found::Manifest(old) => Some(old),
+            Found::Missing => None, // a run from before manifests: its rows are still checked one by one
+            Found::Damaged(why) => bail!("cannot resume: {why}; pass --force to score the run afresh"),
+        };
+        if let Some(old) = &old {
+            refuse_other_settings(out, "decides", &old.decides, &manifest.decides)?;
+        }
+        let kept = resume::completed_rows(&path, &header, &share)?;
+        if let Some(old) = &old {
+            let what = |m: &Manifest| {
+                json!({"fingerprint": m.fingerprint, "presentations": m.presentations,
+                "dataset": {"fingerprint": m.dataset.fingerprint, "presentations": m.dataset.presentations},
+                "shard": m.shard})
+            };
+            refuse_other_settings(out, "dataset", &what(old), &what(&manifest))?;
+            manifest.created_utc = old.created_utc.clone();
+        }
+        kept
+    } else {
+        None
+    };
+    for stale in [METRICS_JSON, SWEEP_CSV] {
+        // Figures of an earlier state of this folder must not sit beside rows they were not computed on.
+        let _ = std::fs::remove_file(out.join(stale));
+    }
+    manifest.store(out)?;
     let done = kept.unwrap_or(0);
     let file = if kept.is_some() {
         OpenOptions::new().append(true).open(&path).with_context(|| format!("cannot append to {}", path.display()))?
@@ -103,11 +198,11 @@ pub fn score_dataset(
         drop(w);
         f
     };
-    let todo = &ds.samples[done..];
+    let todo = &share[done..];
     if done > 0 {
         eprintln!(
             "resume: {done} of {} samples already in {}, scoring the other {}",
-            ds.samples.len(),
+            share.len(),
             path.display(),
             todo.len()
         );
@@ -123,7 +218,7 @@ pub fn score_dataset(
     let bar = progress(jobs.len() as u64);
     let mut writer = csv::Writer::from_writer(BufWriter::new(file));
     let mut k = 0;
-    score_all(&jobs, spec, settings, workers, |rec| {
+    score_all(&jobs, spec, settings, plan.workers, |rec| {
         writer.write_record(row(&todo[k], &meta, &rec, settings, &models))?;
         // Flushed per record: what was computed is on disk, whenever the run is stopped.
         writer.flush()?;
@@ -135,8 +230,50 @@ pub fn score_dataset(
         Ok(())
     })?;
     bar.finish_and_clear();
-    writer.into_inner().map_err(|e| e.into_error())?.flush()?;
-    Ok((path, todo.len()))
+    let file = writer.into_inner().map_err(|e| e.into_error())?.into_inner().map_err(|e| e.into_error())?;
+    file.sync_all().with_context(|| format!("cannot write {}", path.display()))?;
+    manifest.state = State::Complete;
+    manifest.completed_utc = Some(utc_now_iso());
+    manifest.store(out)?;
+    Ok((path, todo.len(), held))
+}
+
+/// What decides a row: each model's descriptor and the sha256 of the files actually on disk, the policy
+/// (threshold, bands and quality gates), the decode limit and the columns.
+fn decides(spec: &EngineSpec, settings: &Settings, header: &[String]) -> Result<Value> {
+    let mut models = Vec::new();
+    for d in &spec.descriptors {
+        let mut descriptor = serde_json::to_value(d)?;
+        if let Some(o) = descriptor.as_object_mut() {
+            o.remove("description"); // prose: never decides a score
+        }
+        let mut files = Vec::new();
+        for m in &d.members {
+            let path = crate::model::locate(&spec.models_dir, &m.file)?;
+            files.push(json!({"file": m.file, "sha256": crate::model::integrity::sha256_cached(&path)?}));
+        }
+        models.push(json!({"name": d.name, "descriptor": descriptor, "files": files}));
+    }
+    Ok(json!({
+        "models": models,
+        "policy": settings.policy,
+        "max_pixels": settings.limits.max_pixels,
+        "columns": header,
+    }))
+}
+
+/// Refuses a resume whose `what` differs from the recorded one, naming every difference.
+fn refuse_other_settings(out: &Path, what: &str, old: &Value, new: &Value) -> Result<()> {
+    let diff = manifest::differences(old, new);
+    if diff.is_empty() {
+        return Ok(());
+    }
+    bail!(
+        "cannot resume {}: its rows were scored under other settings ({what}: recorded -> now):\n  {}\n\
+         Resume with the recorded settings, use another --out, or pass --force to score afresh",
+        out.display(),
+        diff.join("\n  ")
+    )
 }
 
 fn progress(len: u64) -> ProgressBar {

@@ -1,30 +1,65 @@
 //! Checking what a stopped run already wrote.
 
 use std::fs::OpenOptions;
-use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
 
 use anyhow::{Context, Result, bail};
 
-use crate::dataset::Dataset;
+use crate::dataset::Sample;
 
-/// How many leading samples of `ds` are complete rows in the score file at `path`, after cutting any
-/// half-written last line; `None` when there is no file or not even a complete header (start afresh).
-/// Refuses a file whose header or paths do not match this dataset and these models: mixing two runs in one
-/// file would corrupt every metric.
-pub fn completed_rows(path: &Path, header: &[String], ds: &Dataset) -> Result<Option<usize>> {
+/// How many leading samples of `ds` are complete rows in the score file at `path`, after cutting a
+/// record the stop left half-written; `None` when there is no file or not even a complete header (start
+/// afresh). Refuses a file whose header, paths or labels do not match this dataset and these models:
+/// mixing two runs in one file would corrupt every metric.
+///
+/// A record counts as complete only when writing it again gives exactly its bytes on disk (the run wrote
+/// it with the same CSV writer). That cuts a record stopped inside a quoted field, such as a file name
+/// holding a newline, where "cut after the last newline" would keep half a record.
+pub fn completed_rows(path: &Path, header: &[String], samples: &[Sample]) -> Result<Option<usize>> {
     if !path.exists() {
         return Ok(None);
     }
-    cut_partial_line(path)?;
-    if std::fs::metadata(path)?.len() == 0 {
-        return Ok(None);
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(&bytes[..]);
+    let mut record = csv::ByteRecord::new();
+    let (mut start, mut rows) = (0usize, None::<usize>);
+    loop {
+        let more = reader
+            .read_byte_record(&mut record)
+            .with_context(|| format!("cannot resume: {} is not a readable CSV file", path.display()))?;
+        let end = reader.position().byte() as usize;
+        if !more || end == start {
+            break;
+        }
+        if written_form(&record)? != bytes[start..end] {
+            if end == bytes.len() {
+                break; // the record the stop cut
+            }
+            bail!("cannot resume: {} row {} is malformed", path.display(), rows.map_or(1, |n| n + 2));
+        }
+        match rows {
+            None => check_header(path, &record, header)?,
+            Some(n) => check_row(path, &record, n, samples)?,
+        }
+        rows = Some(rows.map_or(0, |n| n + 1));
+        start = end;
     }
-    let mut reader = csv::ReaderBuilder::new()
-        .flexible(false)
-        .from_path(path)
-        .with_context(|| format!("cannot read {}", path.display()))?;
-    let found: Vec<String> = reader.headers()?.iter().map(String::from).collect();
+    if (start as u64) < bytes.len() as u64 {
+        let f = OpenOptions::new().write(true).open(path).with_context(|| format!("cannot open {}", path.display()))?;
+        f.set_len(start as u64).with_context(|| format!("cannot cut {}", path.display()))?;
+    }
+    Ok(rows)
+}
+
+/// The bytes the run's CSV writer produces for `record`.
+fn written_form(record: &csv::ByteRecord) -> Result<Vec<u8>> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_byte_record(record)?;
+    w.into_inner().map_err(|e| e.into_error().into())
+}
+
+fn check_header(path: &Path, found: &csv::ByteRecord, header: &[String]) -> Result<()> {
+    let found: Vec<String> = found.iter().map(|f| String::from_utf8_lossy(f).into_owned()).collect();
     if found != header {
         bail!(
             "cannot resume: {} has columns {:?} but this run writes {:?} (different models or dataset?). Use another --out folder or drop --resume",
@@ -33,46 +68,35 @@ pub fn completed_rows(path: &Path, header: &[String], ds: &Dataset) -> Result<Op
             header
         );
     }
-    let mut n = 0;
-    for (i, rec) in reader.records().enumerate() {
-        let rec = rec.with_context(|| format!("cannot resume: {} row {} is malformed", path.display(), i + 2))?;
-        let Some(sample) = ds.samples.get(i) else {
-            bail!("cannot resume: {} has more rows than the dataset has samples ({})", path.display(), ds.samples.len())
-        };
-        if rec.get(0) != Some(sample.rel_path.as_str()) {
-            bail!(
-                "cannot resume: row {} of {} is {:?} but sample {} of the dataset is {:?} (the dataset changed?)",
-                i + 2,
-                path.display(),
-                rec.get(0).unwrap_or(""),
-                i + 1,
-                sample.rel_path
-            );
-        }
-        n += 1;
-    }
-    Ok(Some(n))
+    Ok(())
 }
 
-/// Truncates the file after its last newline: a line without one was cut by the stop.
-fn cut_partial_line(path: &Path) -> Result<()> {
-    let mut f = OpenOptions::new()
-        .read(true)
-        .write(true)
-        .open(path)
-        .with_context(|| format!("cannot open {}", path.display()))?;
-    let len = f.metadata()?.len();
-    let tail = len.min(1 << 20);
-    f.seek(SeekFrom::Start(len - tail))?;
-    let mut buf = Vec::with_capacity(tail as usize);
-    f.read_to_end(&mut buf)?;
-    let keep = match buf.iter().rposition(|&b| b == b'\n') {
-        Some(p) => len - tail + p as u64 + 1,
-        None if tail == len => 0,
-        None => bail!("{}: last line longer than 1 MiB; not a score file?", path.display()),
+/// Row `i` (0-based, after the header) must be sample `i`, with the same label and attack type.
+fn check_row(path: &Path, rec: &csv::ByteRecord, i: usize, samples: &[Sample]) -> Result<()> {
+    let field = |k: usize| String::from_utf8_lossy(rec.get(k).unwrap_or_default()).into_owned();
+    let Some(sample) = samples.get(i) else {
+        bail!("cannot resume: {} has more rows than the dataset has samples ({})", path.display(), samples.len())
     };
-    if keep < len {
-        f.set_len(keep)?;
+    if field(0) != sample.rel_path {
+        bail!(
+            "cannot resume: row {} of {} is {:?} but sample {} of the dataset is {:?} (the dataset changed?)",
+            i + 2,
+            path.display(),
+            field(0),
+            i + 1,
+            sample.rel_path
+        );
+    }
+    let (label, species) = (field(1), field(2));
+    if label != sample.label.as_str() || species != sample.species {
+        bail!(
+            "cannot resume: row {} of {} ({:?}) is labelled {label}/{species:?} but the dataset now says {}/{:?} (labels changed?)",
+            i + 2,
+            path.display(),
+            sample.rel_path,
+            sample.label.as_str(),
+            sample.species
+        );
     }
     Ok(())
 }
@@ -80,15 +104,57 @@ fn cut_partial_line(path: &Path) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dataset::Label;
+
+    fn dataset(names: &[&str]) -> Vec<Sample> {
+        names
+            .iter()
+            .map(|n| Sample {
+                path: n.into(),
+                rel_path: (*n).into(),
+                label: Label::BonaFide,
+                species: String::new(),
+                meta: Default::default(),
+                face_box: None,
+            })
+            .collect()
+    }
+
+    fn header() -> Vec<String> {
+        ["path", "label", "attack_type", "score"].map(String::from).into()
+    }
+
+    fn resume(text: &str, names: &[&str]) -> (Result<Option<usize>>, String) {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("s.csv");
+        std::fs::write(&p, text).unwrap();
+        let r = completed_rows(&p, &header(), &dataset(names));
+        (r, std::fs::read_to_string(&p).unwrap())
+    }
 
     #[test]
     fn partial_last_line_is_cut() {
-        let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join("s.csv");
-        std::fs::write(&p, "a,b\n1,2\n3,").unwrap();
-        cut_partial_line(&p).unwrap();
-        assert_eq!(std::fs::read_to_string(&p).unwrap(), "a,b\n1,2\n");
-        cut_partial_line(&p).unwrap();
-        assert_eq!(std::fs::read_to_string(&p).unwrap(), "a,b\n1,2\n");
+        let (n, text) = resume("path,label,attack_type,score\na,live,,0.5\nb,li", &["a", "b"]);
+        assert_eq!((n.unwrap(), text.as_str()), (Some(1), "path,label,attack_type,score\na,live,,0.5\n"));
+        let (n, _) = resume("path,label,att", &["a"]);
+        assert_eq!(n.unwrap(), None);
+    }
+
+    #[test]
+    fn a_record_cut_inside_a_quoted_field_is_cut_back_whole() {
+        let whole = "path,label,attack_type,score\na,live,,0.5\n";
+        // Cut right after the newline inside the quoted file name: ends in \n, yet half a record.
+        let (n, text) = resume(&format!("{whole}\"b\n"), &["a", "b\nc"]);
+        assert_eq!((n.unwrap(), text.as_str()), (Some(1), whole));
+        let row = "\"b\nc\",live,,0.7\n";
+        let (n, text) = resume(&format!("{whole}{row}"), &["a", "b\nc"]);
+        assert_eq!((n.unwrap(), text), (Some(2), format!("{whole}{row}")));
+    }
+
+    #[test]
+    fn changed_labels_are_named() {
+        let (r, _) = resume("path,label,attack_type,score\na,attack,print,0.5\n", &["a"]);
+        let e = r.unwrap_err().to_string();
+        assert!(e.contains("labelled attack/\"print\"") && e.contains("now says live"), "{e}");
     }
 }

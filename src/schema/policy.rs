@@ -142,6 +142,9 @@ pub struct Calibration {
     /// the presentation fingerprint (`scorefile::fingerprint`) of the calibration presentations.
     pub dataset_fingerprint: String,
     pub presentations: u64,
+    /// Set only when calibrated on an incomplete run (`--allow-incomplete`): how much of it was there.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub coverage: Option<String>,
     /// UTC, ISO 8601.
     pub date: String,
     pub tool: String,

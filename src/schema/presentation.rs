@@ -34,10 +34,16 @@ pub const FINGERPRINT_HEX: usize = 16;
 /// `scorefile::fingerprint`, which owns the hashing crate.
 pub fn write_fingerprint_input(presentations: &[Presentation], out: &mut impl Write) -> io::Result<()> {
     for p in presentations {
-        out.write_all(p.id.as_bytes())?;
-        out.write_all(&[0, u8::from(p.bona_fide), 0])?;
-        out.write_all(p.species.as_bytes())?;
-        out.write_all(b"\n")?;
+        write_fingerprint_entry(&p.id, p.bona_fide, &p.species, out)?;
     }
     Ok(())
+}
+
+/// One presentation's part of [`write_fingerprint_input`]; a run's manifest hashes its samples this way
+/// before any is scored.
+pub fn write_fingerprint_entry(id: &str, bona_fide: bool, species: &str, out: &mut impl Write) -> io::Result<()> {
+    out.write_all(id.as_bytes())?;
+    out.write_all(&[0, u8::from(bona_fide), 0])?;
+    out.write_all(species.as_bytes())?;
+    out.write_all(b"\n")
 }

@@ -19,6 +19,12 @@ pub const REPORT_MD: &str = "report.md";
 pub const CHARTS_DIR: &str = "charts";
 /// Face thumbnails of the report's gallery.
 pub const THUMBS_DIR: &str = "thumbs";
+/// The run's manifest: size, dataset fingerprint, what decides the rows, state (`crate::run::manifest`).
+pub const RUN_JSON: &str = "run.json";
+/// A shard's rows' positions in the whole dataset, one per line (`crate::run::shard`).
+pub const POSITIONS_TXT: &str = "positions.txt";
+/// The advisory lock of a run folder's writer (`crate::run::lock`).
+pub const LOCK_FILE: &str = ".lock";
 
 /// The `run` block of a metrics document, written by `eval` and `gate --metrics`. Fields only one of them
 /// knows are optional and left out when absent.
@@ -56,6 +62,34 @@ pub struct RunInfo {
     pub presentations: usize,
     /// The presentation fingerprint: same fingerprint, same presentations.
     pub dataset_fingerprint: String,
+    /// `I/N` of a shard's run (`eval --shard`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<String>,
+    /// Present only when the presentations are not their whole run (`--allow-incomplete`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub coverage: Option<CoverageInfo>,
+    /// What `sweep.csv` must be (`eval`): checked before charts are drawn from it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sweep_csv: Option<SweepRecord>,
+}
+
+/// How much of its run a score set is.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CoverageInfo {
+    /// `false` for an incomplete run, `null` when unknown (a folder without run.json).
+    pub complete: Option<bool>,
+    pub scored: u64,
+    /// Presentations the run is meant to hold, when known.
+    pub expected: Option<u64>,
+    /// `INCOMPLETE: 2736 of 3491 presentations scored (78.4%)`.
+    pub note: String,
+}
+
+/// Data rows and sha256 of a `sweep.csv`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SweepRecord {
+    pub rows: u64,
+    pub sha256: String,
 }
 
 /// A model descriptor as recorded in the run block.

@@ -26,3 +26,67 @@ pub fn liveness() -> assert_cmd::Command {
     cmd.current_dir(env!("CARGO_MANIFEST_DIR"));
     cmd
 }
+
+/// A folder-convention dataset of real NUAA images (symlinks): `n` live under `live/` and `n` printed
+/// photos under `spoof/print/`, every 7th file of each class in name order.
+pub fn nuaa_subset(dir: &std::path::Path, n: usize) {
+    let nuaa = shared("datasets/nuaa-train").expect("checked by the caller");
+    for (sub, target) in [("ClientRaw", "live"), ("ImposterRaw", "spoof/print")] {
+        let dest = dir.join(target);
+        std::fs::create_dir_all(&dest).unwrap();
+        let mut files = walk(&nuaa.join(sub));
+        files.sort();
+        for f in files.into_iter().step_by(7).take(n) {
+            std::os::unix::fs::symlink(&f, dest.join(f.file_name().unwrap())).unwrap();
+        }
+    }
+}
+
+fn walk(d: &std::path::Path) -> Vec<PathBuf> {
+    std::fs::read_dir(d)
+        .unwrap()
+        .flat_map(|e| {
+            let p = e.unwrap().path();
+            if p.is_dir() { walk(&p) } else { vec![p] }
+        })
+        .collect()
+}
+
+/// Data rows of a CSV file (0 when absent); file names here hold no newlines.
+pub fn rows(p: &std::path::Path) -> usize {
+    std::fs::read_to_string(p).map(|s| s.lines().count().saturating_sub(1)).unwrap_or(0)
+}
+
+/// Starts `liveness ARGS` (one worker is the caller's business) and SIGKILLs it once `out/scores.csv`
+/// holds at least `at` rows; returns the rows left on disk.
+pub fn kill_after_rows(args: &[&std::ffi::OsStr], out: &std::path::Path, at: usize) -> usize {
+    kill_after_rows_with(args, out, at, &[])
+}
+
+/// [`kill_after_rows`] with extra environment variables.
+pub fn kill_after_rows_with(
+    args: &[&std::ffi::OsStr],
+    out: &std::path::Path,
+    at: usize,
+    env: &[(&str, &str)],
+) -> usize {
+    let bin = assert_cmd::cargo::cargo_bin("liveness");
+    let mut cmd = std::process::Command::new(bin);
+    cmd.env("LIVENESS_MODELS", shared("models").unwrap()).current_dir(env!("CARGO_MANIFEST_DIR")).args(args);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child =
+        cmd.stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null()).spawn().expect("liveness starts");
+    let start = std::time::Instant::now();
+    let scores = out.join("scores.csv");
+    while rows(&scores) < at {
+        if start.elapsed() > std::time::Duration::from_secs(120) || child.try_wait().unwrap().is_some() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    child.kill().unwrap(); // SIGKILL: no chance to clean up
+    child.wait().unwrap();
+    rows(&scores)
+}
