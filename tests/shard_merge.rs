@@ -13,7 +13,7 @@ use common::{kill_after_rows_with, liveness, nuaa_subset, shared};
 use predicates::prelude::PredicateBooleanExt;
 use predicates::str::contains;
 
-const N: usize = 16; // 16 live + 16 print
+const N: usize = 48; // 48 live + 48 print: about 24 per shard, so rows arrive in several batches of 8 and a kill can land part-way
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
