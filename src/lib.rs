@@ -41,6 +41,7 @@ pub mod decode;
 pub mod detect;
 pub mod diff;
 pub mod frame;
+pub mod gallery;
 pub mod gate;
 pub mod input;
 pub mod landmarks;
@@ -84,5 +85,8 @@ pub fn run() -> Result<ExitCode> {
         Command::Diff(args) => commands::diff::run(&ctx, args),
         Command::Session(cmd) => commands::session::run(&ctx, cmd),
         Command::Merge(args) => commands::merge::run(&ctx, args),
+        Command::Compare(args) => commands::compare::run(&ctx, args),
+        Command::Persons(cmd) => commands::persons::run(&ctx, cmd),
+        Command::Search(args) => commands::search::run(&ctx, args),
     }
 }
