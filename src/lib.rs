@@ -29,6 +29,7 @@ pub mod schema;
 pub mod score;
 pub mod scorefile;
 pub mod scoreset;
+pub mod serve;
 pub mod session;
 pub mod stats;
 
@@ -57,5 +58,6 @@ pub fn run() -> Result<ExitCode> {
         Command::Diff(args) => commands::diff::run(&ctx, args),
         Command::Session(cmd) => commands::session::run(&ctx, cmd),
         Command::Merge(args) => commands::merge::run(&ctx, args),
+        Command::Serve(args) => commands::serve::run(&ctx, args),
     }
 }

@@ -9,6 +9,7 @@ pub mod merge;
 pub mod models;
 pub mod report;
 pub mod score;
+pub mod serve;
 pub mod session;
 
 use std::collections::BTreeMap;
