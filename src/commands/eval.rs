@@ -97,6 +97,12 @@ pub fn run(ctx: &Context, args: &EvalArgs) -> Result<ExitCode> {
                 );
             }
             let presentations = read_scores(&scores, read)?;
+            if let (Some(s), true) = (shard, presentations.is_empty()) {
+                // More tasks than presentations: a complete share of nothing, which merges; exit 0 so a
+                // scheduler does not retry it. There are no figures of its own to compute.
+                eprintln!("shard {s} holds none of the {} presentations: no metrics of its own", ds.samples.len());
+                return Ok(ExitCode::SUCCESS);
+            }
             let source = Source { text: root.display().to_string(), scored_with_models: true, shard };
             finish(&out, &source, &presentations, &recipe, &spec, &settings, &Coverage::of(&out)?)
         }
@@ -159,6 +165,7 @@ pub fn finish(
         source: source.text.clone(),
         models: Some(spec.descriptors.iter().map(super::model_info).collect()),
         scored_with_models: Some(source.scored_with_models),
+        backend: source.scored_with_models.then(|| spec.backend.name().to_string()),
         model: None,
         policy: settings.policy.clone(),
         threshold,

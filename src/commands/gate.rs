@@ -73,6 +73,7 @@ fn gate(ctx: &Context, args: &GateArgs) -> Result<ExitCode> {
         source: set.describe(),
         models: None,
         scored_with_models: None,
+        backend: None,
         model: set.model.clone(),
         policy: policy.clone(),
         threshold: policy.threshold,
