@@ -9,7 +9,7 @@ use std::path::PathBuf;
 
 use base64::Engine as _;
 use serde_json::{Value, json};
-use serve_support::{Server, cli_json_lines, multipart};
+use serve_support::{Server, assert_matches_openapi, cli_json_lines, multipart, openapi};
 
 /// A live face and a printed-photo attack of two subjects each.
 const IMAGES: [&str; 4] = [
@@ -47,6 +47,7 @@ fn scores_over_http_equal_the_command_line_for_every_encoding_and_policy() {
     let (Some(models), Some(nuaa)) = (common::shared("models"), common::shared("datasets/nuaa-train")) else { return };
     let files: Vec<PathBuf> = IMAGES.iter().map(|i| nuaa.join(i)).collect();
     let server = Server::start(&["--policy", "onboarding", "--policy", "login-step-up"], &models);
+    let doc = openapi(&server);
     for policy in ["onboarding", "login-step-up"] {
         let head = ["score", "--json", "--policy", policy];
         let mut args: Vec<&std::ffi::OsStr> = head.iter().map(std::ffi::OsStr::new).collect();
@@ -68,6 +69,7 @@ fn scores_over_http_equal_the_command_line_for_every_encoding_and_policy() {
             let form = server.post("/v1/liveness", &ct, &body, None);
             for (how, (status, got)) in [("raw", raw), ("base64", plain), ("data URL", url), ("multipart", form)] {
                 assert_eq!(status, 200, "{name} {how}: {got}");
+                assert_matches_openapi(&doc, "/v1/liveness", "post", status, &got);
                 assert_same(&got, want, &format!("{name} over {how}, {policy}"));
                 assert_eq!(got["policy"], policy);
                 assert_eq!(got["model"]["name"], "silentface");
@@ -102,6 +104,7 @@ fn blank_png() -> Vec<u8> {
 fn bad_requests_get_json_errors_with_stable_codes_and_the_server_keeps_serving() {
     let (Some(models), Some(nuaa)) = (common::shared("models"), common::shared("datasets/nuaa-train")) else { return };
     let server = Server::start(&["--policy", "onboarding", "--max-body", "200000"], &models);
+    let doc = openapi(&server);
     let face = std::fs::read(nuaa.join(IMAGES[0])).unwrap();
     let code = |(status, body): (u16, Value)| (status, body["error"]["code"].as_str().unwrap_or("").to_string());
     let cases: Vec<(&str, (u16, Value), u16, &str)> = vec![
@@ -109,7 +112,12 @@ fn bad_requests_get_json_errors_with_stable_codes_and_the_server_keeps_serving()
         ("bad JSON", server.post("/v1/liveness", "application/json", b"{\"image\": ", None), 400, "bad_json"),
         ("unknown field", server.post_json("/v1/liveness", &json!({"img": "AAAA"})), 400, "bad_json"),
         ("text body", server.post("/v1/liveness", "text/plain", b"hello", None), 415, "unsupported_media_type"),
-        ("not an image", server.post("/v1/liveness", "image/jpeg", b"plain text, not an image at all", None), 422, "not_an_image"),
+        (
+            "not an image",
+            server.post("/v1/liveness", "image/jpeg", b"plain text, not an image at all", None),
+            422,
+            "not_an_image",
+        ),
         ("no face", server.post("/v1/liveness", "image/png", &blank_png(), None), 422, "no_face"),
         ("truncated", server.post("/v1/liveness", "image/jpeg", &face[..face.len() / 3], None), 422, "truncated"),
         ("oversized", server.post("/v1/liveness", "image/jpeg", &vec![0u8; 300_000], None), 413, "body_too_large"),
@@ -125,14 +133,22 @@ fn bad_requests_get_json_errors_with_stable_codes_and_the_server_keeps_serving()
             403,
             "threshold_override_forbidden",
         ),
-        ("multipart without file", {
-            let (ct, body) = multipart(&[("policy", None, b"onboarding")]);
-            server.post("/v1/liveness", &ct, &body, None)
-        }, 400, "missing_file"),
+        (
+            "multipart without file",
+            {
+                let (ct, body) = multipart(&[("policy", None, b"onboarding")]);
+                server.post("/v1/liveness", &ct, &body, None)
+            },
+            400,
+            "missing_file",
+        ),
         ("unknown endpoint", server.post("/v2/liveness", "image/jpeg", &face, None), 404, "not_found"),
     ];
     for (what, answer, status, want) in cases {
         let body = answer.1.clone();
+        if what != "unknown endpoint" {
+            assert_matches_openapi(&doc, "/v1/liveness", "post", answer.0, &body);
+        }
         assert_eq!(code(answer), (status, want.to_string()), "{what}: {body}");
         assert!(body["error"]["message"].as_str().is_some_and(|m| m.len() > 10), "{what}: {body}");
     }

@@ -29,7 +29,11 @@ pub fn run(ctx: &Context, args: &ServeArgs) -> Result<ExitCode> {
                 .with_context(|| format!("cannot read the token file {}", path.display()))?;
             let token = text.trim().to_string();
             if token.len() < 16 {
-                bail!("the token in {} is {} characters; use at least 16 (e.g. `openssl rand -hex 32`)", path.display(), token.len());
+                bail!(
+                    "the token in {} is {} characters; use at least 16 (e.g. `openssl rand -hex 32`)",
+                    path.display(),
+                    token.len()
+                );
             }
             Some(token)
         }

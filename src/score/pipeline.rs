@@ -124,9 +124,7 @@ pub fn prepare_with(
     rec.face = Some(face);
     rec.quality = quality::measure(&frame, &face);
     let Some(q) = rec.quality else {
-        return done(
-            rec.non_response("crop_failed", format!("{name}: the face box {face:?} lies outside the image")),
-        );
+        return done(rec.non_response("crop_failed", format!("{name}: the face box {face:?} lies outside the image")));
     };
     if let Some(reason) = quality::gate(&q, &settings.policy.quality) {
         return done(rec.non_response(reason, format!("{name}: quality gate {reason} (measures: {q:?})")));

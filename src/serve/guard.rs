@@ -73,7 +73,9 @@ pub async fn auth(State(app): State<Arc<App>>, req: Request, next: Next) -> Resp
         Some(t) if bool::from(Sha256::digest(t.trim().as_bytes()).as_slice().ct_eq(want.as_slice())) => {
             next.run(req).await
         }
-        Some(_) => ApiError::new(StatusCode::UNAUTHORIZED, "invalid_token", "the bearer token is not valid").into_response(),
+        Some(_) => {
+            ApiError::new(StatusCode::UNAUTHORIZED, "invalid_token", "the bearer token is not valid").into_response()
+        }
     }
 }
 
@@ -83,7 +85,10 @@ pub async fn limit(State(app): State<Arc<App>>, req: Request, next: Next) -> Res
     let Ok(_permit) = app.in_flight.clone().try_acquire_owned() else {
         return ApiError::unavailable(
             "overloaded",
-            format!("{} requests are already being handled (the server's --max-in-flight); retry shortly", app.max_in_flight),
+            format!(
+                "{} requests are already being handled (the server's --max-in-flight); retry shortly",
+                app.max_in_flight
+            ),
             1,
         )
         .into_response();

@@ -11,9 +11,8 @@ use std::sync::Mutex;
 /// Request latency buckets, seconds.
 const LATENCY_S: [f64; 14] = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0];
 /// Live-probability buckets: twentieths of 0..1.
-const PROBABILITY: [f64; 20] = [
-    0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95, 1.0,
-];
+const PROBABILITY: [f64; 20] =
+    [0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95, 1.0];
 /// Images per classifier run.
 const BATCH: [f64; 8] = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0];
 
@@ -144,7 +143,8 @@ impl Metrics {
         }
         head(&mut out, "liveness_non_responses_total", "counter", "Images not scored, by policy and reason.");
         for ((p, r), n) in &s.non_responses {
-            let _ = writeln!(out, "liveness_non_responses_total{{policy=\"{}\",reason=\"{}\"}} {n}", label(p), label(r));
+            let _ =
+                writeln!(out, "liveness_non_responses_total{{policy=\"{}\",reason=\"{}\"}} {n}", label(p), label(r));
         }
         head(&mut out, "liveness_live_probability", "histogram", "Live probability of scored images, by policy.");
         for (p, h) in &s.live {

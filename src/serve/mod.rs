@@ -14,6 +14,7 @@ pub mod options;
 pub mod passive;
 pub mod pool;
 pub mod server;
+pub mod sessions;
 pub mod state;
 pub mod upload;
 

@@ -80,9 +80,8 @@ impl Pool {
             let (rx, session, spec, metrics, ready) =
                 (rx.clone(), session.clone(), spec.clone(), metrics.clone(), ready_tx.clone());
             std::thread::Builder::new().name(format!("liveness-worker-{i}")).spawn(move || {
-                let loaded = Engine::load(&spec).and_then(|e| {
-                    SessionEngine::load(&spec.models_dir, session.passive.as_ref()).map(|s| (e, s))
-                });
+                let loaded = Engine::load(&spec)
+                    .and_then(|e| SessionEngine::load(&spec.models_dir, session.passive.as_ref()).map(|s| (e, s)));
                 let (mut engine, mut session_engine) = match loaded {
                     Ok(e) => {
                         let _ = ready.send(Ok(()));

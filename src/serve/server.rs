@@ -26,6 +26,7 @@ use super::guard;
 use super::metrics::Metrics;
 use super::options::ServeOptions;
 use super::pool::{Pool, SessionSetup};
+use super::sessions::{self, Sessions};
 use super::state::{App, Ids, not_ready};
 use super::{openapi, passive};
 
@@ -37,7 +38,8 @@ type Json = axum::Json<Value>;
 
 async fn readyz(State(app): State<Arc<App>>) -> Result<Json, ApiError> {
     app.pool.get().ok_or_else(not_ready)?;
-    let runtime = crate::runtime::init().map_err(|e| ApiError::unavailable("runtime_unavailable", format!("{e:#}"), 5))?;
+    let runtime =
+        crate::runtime::init().map_err(|e| ApiError::unavailable("runtime_unavailable", format!("{e:#}"), 5))?;
     let policies: Vec<&str> = app.policies.iter().map(|s| s.policy.name.as_str()).collect();
     Ok(axum::Json(json!({
         "status": "ready",
@@ -57,6 +59,11 @@ async fn metrics(State(app): State<Arc<App>>) -> Response {
             "Requests on /v1 being handled.",
             (app.max_in_flight - app.in_flight.available_permits()) as f64,
         ),
+        (
+            "liveness_sessions_held",
+            "Sessions held (awaiting frames, scoring or finished).",
+            app.sessions.count() as f64,
+        ),
         ("liveness_uptime_seconds", "Seconds since the server started.", app.started.elapsed().as_secs_f64()),
     ];
     ([("content-type", "text/plain; version=0.0.4")], app.metrics.render(&gauges)).into_response()
@@ -73,6 +80,9 @@ async fn method_not_allowed() -> ApiError {
 fn router(app: Arc<App>) -> Router {
     let protected = Router::new()
         .route("/v1/liveness", post(passive::liveness))
+        .route("/v1/sessions", post(sessions::create))
+        .route("/v1/sessions/{id}", get(sessions::status))
+        .route("/v1/sessions/{id}/frames", post(sessions::frames))
         .route_layer(from_fn_with_state(app.clone(), guard::limit))
         .route("/metrics", get(metrics))
         .route_layer(from_fn_with_state(app.clone(), guard::auth));
@@ -126,6 +136,12 @@ async fn serve(opts: ServeOptions) -> Result<()> {
         metrics: Arc::new(Metrics::default()),
         audit,
         ids: Ids::new(),
+        sessions: Sessions::new(
+            opts.sessions.ttl,
+            opts.sessions.max_sessions,
+            opts.sessions.policy.min_frames,
+            opts.sessions.policy.threshold,
+        )?,
         started: Instant::now(),
     });
     let policies: Vec<&str> = opts.policies.iter().map(|s| s.policy.name.as_str()).collect();

@@ -31,6 +31,7 @@ pub struct App {
     pub metrics: Arc<Metrics>,
     pub audit: Option<Audit>,
     pub ids: Ids,
+    pub sessions: super::sessions::Sessions,
     pub started: Instant,
 }
 
@@ -67,15 +68,11 @@ impl App {
 
     /// Queues work on the inference pool and awaits its reply: 503 when not ready or the queue is full,
     /// 500 when the engine failed.
-    pub async fn infer<T>(
-        &self,
-        work: impl FnOnce(oneshot::Sender<anyhow::Result<T>>) -> Work,
-    ) -> Result<T, ApiError> {
+    pub async fn infer<T>(&self, work: impl FnOnce(oneshot::Sender<anyhow::Result<T>>) -> Work) -> Result<T, ApiError> {
         let pool = self.pool.get().ok_or_else(not_ready)?;
         let (tx, rx) = oneshot::channel();
-        pool.submit(work(tx)).map_err(|Busy| {
-            ApiError::unavailable("overloaded", "the inference queue is full; retry shortly", 1)
-        })?;
+        pool.submit(work(tx))
+            .map_err(|Busy| ApiError::unavailable("overloaded", "the inference queue is full; retry shortly", 1))?;
         match rx.await {
             Ok(Ok(v)) => Ok(v),
             Ok(Err(e)) => Err(ApiError::internal(format!("inference failed: {e:#}"))),
@@ -102,13 +99,12 @@ pub struct Ids {
 
 impl Ids {
     pub fn new() -> Ids {
-        let mut bytes = [0u8; 4];
-        let random = std::fs::File::open("/dev/urandom").and_then(|mut f| std::io::Read::read_exact(&mut f, &mut bytes));
-        if random.is_err() {
+        // Not a secret: the clock stands in if the system has no random source.
+        let bytes = random_bytes::<4>().unwrap_or_else(|_| {
             let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
-            bytes = ((nanos as u32) ^ std::process::id()).to_le_bytes();
-        }
-        Ids { prefix: bytes.iter().map(|b| format!("{b:02x}")).collect(), next: AtomicU64::new(1) }
+            ((nanos as u32) ^ std::process::id()).to_le_bytes()
+        });
+        Ids { prefix: hex(&bytes), next: AtomicU64::new(1) }
     }
 
     pub fn next(&self) -> String {
@@ -122,3 +118,13 @@ impl Default for Ids {
     }
 }
 
+/// `N` bytes from the kernel's random source (session ids and challenge orders must not be guessable).
+pub fn random_bytes<const N: usize>() -> std::io::Result<[u8; N]> {
+    let mut bytes = [0u8; N];
+    std::io::Read::read_exact(&mut std::fs::File::open("/dev/urandom")?, &mut bytes)?;
+    Ok(bytes)
+}
+
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

@@ -121,7 +121,9 @@ pub async fn image_upload(req: Request, max_body: usize) -> Result<Upload, ApiEr
                     other => {
                         return Err(ApiError::bad_request(
                             "unknown_field",
-                            format!("multipart field {other:?} is not accepted; send `file`, optionally `policy`, `threshold`"),
+                            format!(
+                                "multipart field {other:?} is not accepted; send `file`, optionally `policy`, `threshold`"
+                            ),
                         ));
                     }
                 }
@@ -183,14 +185,16 @@ pub struct Field {
 
 impl Field {
     pub fn text(&self) -> Result<String, ApiError> {
-        String::from_utf8(self.data.to_vec())
-            .map_err(|_| ApiError::bad_request("bad_field", format!("multipart field {:?} is not UTF-8 text", self.name)))
+        String::from_utf8(self.data.to_vec()).map_err(|_| {
+            ApiError::bad_request("bad_field", format!("multipart field {:?} is not UTF-8 text", self.name))
+        })
     }
 }
 
 /// The parts of a multipart body already read (and size-checked) into `bytes`.
 pub async fn multipart_fields(parts: Parts, bytes: Bytes) -> Result<Vec<Field>, ApiError> {
-    let bad = |e: &dyn std::fmt::Display| ApiError::bad_request("bad_multipart", format!("invalid multipart body: {e}"));
+    let bad =
+        |e: &dyn std::fmt::Display| ApiError::bad_request("bad_multipart", format!("invalid multipart body: {e}"));
     let req = Request::from_parts(parts, Body::from(bytes));
     let mut mp = Multipart::from_request(req, &()).await.map_err(|e| bad(&e))?;
     let mut fields = Vec::new();

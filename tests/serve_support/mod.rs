@@ -147,3 +147,113 @@ pub fn cli_json_lines(models: &Path, args: &[&std::ffi::OsStr]) -> Vec<Value> {
     assert!(out.status.code().is_some_and(|c| c == 0 || c == 3), "{}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8_lossy(&out.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect()
 }
+
+/// The served OpenAPI document.
+pub fn openapi(server: &Server) -> Value {
+    let (status, text) = server.get("/openapi.json", None);
+    assert_eq!(status, 200);
+    serde_json::from_str(&text).unwrap()
+}
+
+/// Checks `value` against the JSON schema of the response `status` of `method path` in the OpenAPI
+/// document: the subset of JSON Schema the document uses ($ref, type, const, enum, required, properties,
+/// additionalProperties, items, minItems/maxItems, minimum/maximum, oneOf). Panics naming every mismatch.
+pub fn assert_matches_openapi(doc: &Value, path: &str, method: &str, status: u16, value: &Value) {
+    let op = &doc["paths"][path][method];
+    assert!(op.is_object(), "no {method} {path} in the OpenAPI document");
+    let response = &op["responses"][status.to_string()];
+    assert!(response.is_object(), "{method} {path} answered {status}, which the document does not list");
+    let schema = &response["content"]["application/json"]["schema"];
+    let mut problems = Vec::new();
+    check(doc, schema, value, "$", &mut problems);
+    assert!(
+        problems.is_empty(),
+        "{method} {path} {status} does not match the document:\n{}\n{value}",
+        problems.join("\n")
+    );
+}
+
+fn check(doc: &Value, schema: &Value, v: &Value, at: &str, out: &mut Vec<String>) {
+    if let Some(r) = schema["$ref"].as_str() {
+        let target = r.trim_start_matches("#/").split('/').fold(doc, |d, k| &d[k]);
+        assert!(!target.is_null(), "dangling $ref {r}");
+        return check(doc, target, v, at, out);
+    }
+    if let Some(options) = schema["oneOf"].as_array() {
+        let fits = options
+            .iter()
+            .filter(|s| {
+                let mut p = Vec::new();
+                check(doc, s, v, at, &mut p);
+                p.is_empty()
+            })
+            .count();
+        if fits != 1 {
+            out.push(format!("{at}: matches {fits} of the oneOf alternatives"));
+        }
+        return;
+    }
+    if let Some(c) = schema.get("const")
+        && c != v
+    {
+        out.push(format!("{at}: {v} is not {c}"));
+    }
+    if let Some(e) = schema["enum"].as_array()
+        && !e.contains(v)
+    {
+        out.push(format!("{at}: {v} is not one of {e:?}"));
+    }
+    let types: Vec<&str> = match &schema["type"] {
+        Value::String(t) => vec![t.as_str()],
+        Value::Array(ts) => ts.iter().filter_map(Value::as_str).collect(),
+        _ => vec![],
+    };
+    let is = |t: &str| match t {
+        "object" => v.is_object(),
+        "array" => v.is_array(),
+        "string" => v.is_string(),
+        "number" => v.is_number(),
+        "integer" => v.is_u64() || v.is_i64(),
+        "boolean" => v.is_boolean(),
+        "null" => v.is_null(),
+        _ => false,
+    };
+    if !types.is_empty() && !types.iter().any(|t| is(t)) {
+        out.push(format!("{at}: {v} is not of type {types:?}"));
+        return;
+    }
+    if let Some(n) = v.as_f64()
+        && (schema["minimum"].as_f64().is_some_and(|m| n < m) || schema["maximum"].as_f64().is_some_and(|m| n > m))
+    {
+        out.push(format!("{at}: {n} is out of range"));
+    }
+    if let Some(obj) = v.as_object() {
+        for k in schema["required"].as_array().into_iter().flatten().filter_map(Value::as_str) {
+            if !obj.contains_key(k) {
+                out.push(format!("{at}: required field {k} is missing"));
+            }
+        }
+        let props = schema["properties"].as_object();
+        for (k, val) in obj {
+            match props.and_then(|p| p.get(k)) {
+                Some(s) => check(doc, s, val, &format!("{at}.{k}"), out),
+                None => match &schema["additionalProperties"] {
+                    Value::Bool(false) => out.push(format!("{at}: field {k} is not in the document")),
+                    s if s.is_object() => check(doc, s, val, &format!("{at}.{k}"), out),
+                    _ => {}
+                },
+            }
+        }
+    }
+    if let Some(items) = v.as_array() {
+        let n = items.len() as u64;
+        if schema["minItems"].as_u64().is_some_and(|m| n < m) || schema["maxItems"].as_u64().is_some_and(|m| n > m) {
+            out.push(format!("{at}: {n} items"));
+        }
+        if schema["items"].is_object() {
+            for (i, item) in items.iter().enumerate() {
+                check(doc, &schema["items"], item, &format!("{at}[{i}]"), out);
+            }
+        }
+    }
+}
