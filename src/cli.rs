@@ -93,6 +93,103 @@ pub enum Command {
     /// Serve scoring and sessions over HTTP: POST /v1/liveness, /v1/sessions; /healthz, /readyz, /metrics
     #[command(after_help = SERVE_NOTES)]
     Serve(ServeArgs),
+    /// Face compare 1:1 with liveness: distance of a probe to a gallery identity, match, the probe's
+    /// liveness, and the combined decision (match AND live)
+    #[command(after_help = MATCH_CONVENTIONS)]
+    Compare(CompareArgs),
+    /// The persons gallery (SQLite): enrol identities after a liveness check, list them
+    #[command(subcommand)]
+    Persons(PersonsCommand),
+    /// Face search 1:N with liveness: the nearest enrolled identities, or unknown past the threshold
+    #[command(after_help = MATCH_CONVENTIONS)]
+    Search(SearchArgs),
+}
+
+pub const MATCH_CONVENTIONS: &str = "\
+Matching conventions (face-api.js FaceMatcher; ../shared/models/FACE_RECOGNITION.md):
+  - distance = Euclidean distance between 128-D descriptors; against several images of one identity,
+    the mean of the distances. Same person iff distance < match threshold (strict).
+  - liveness: the probe's PAD score, live iff score >= the policy threshold (see `liveness score`).
+  - combined decision: accepted iff match AND live; a probe with no usable face is rejected with a reason.
+  - the 0.6 default is face-api's; on NUAA it lets 71-79% of impostors match: calibrate it.
+Exit codes: 0 decided (accepted or not); 1 fatal error; 2 usage error; 3 the probe could not be
+analysed (no face, several faces under --multi-face reject, unreadable): rejected, with its reason.";
+
+/// The face-recognition model and the match threshold.
+#[derive(Debug, Args)]
+pub struct MatchOptions {
+    /// Face-recognition (embedding) model descriptor, name or .toml path
+    #[arg(long, default_value = crate::model::descriptor::DEFAULT_RECOGNIZER)]
+    pub recognizer: String,
+    /// Match iff distance < this [default: the recognizer's, 0.6 for face_recognition_128]
+    #[arg(long, value_name = "DISTANCE")]
+    pub match_threshold: Option<f64>,
+}
+
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// The probe image (the person presenting now)
+    pub probe: PathBuf,
+    /// Reference images of the claimed identity (the mean distance over them decides)
+    #[arg(required = true)]
+    pub gallery: Vec<PathBuf>,
+    #[command(flatten)]
+    pub model: ModelOptions,
+    #[command(flatten)]
+    pub matching: MatchOptions,
+    /// Output one JSON object
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PersonsCommand {
+    /// Enrol NAME from IMAGES: every image must show a face that passes the liveness check, else
+    /// nothing is written; a name already enrolled is refused
+    Add(PersonsAddArgs),
+    /// List the enrolled identities with their image counts
+    List {
+        /// Gallery folder (holds gallery.sqlite)
+        #[arg(long, value_name = "DIR")]
+        db: PathBuf,
+        #[command(flatten)]
+        matching: MatchOptions,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct PersonsAddArgs {
+    /// Gallery folder (holds gallery.sqlite; created by the first enrolment)
+    #[arg(long, value_name = "DIR")]
+    pub db: PathBuf,
+    /// The identity's name (unique in the gallery)
+    pub name: String,
+    /// Enrolment images of NAME
+    #[arg(required = true)]
+    pub images: Vec<PathBuf>,
+    #[command(flatten)]
+    pub model: ModelOptions,
+    #[command(flatten)]
+    pub matching: MatchOptions,
+}
+
+#[derive(Debug, Args)]
+pub struct SearchArgs {
+    /// The probe image
+    pub probe: PathBuf,
+    /// Gallery folder (holds gallery.sqlite)
+    #[arg(long, value_name = "DIR")]
+    pub db: PathBuf,
+    /// Identities to list, nearest first
+    #[arg(long, default_value_t = 5)]
+    pub top: usize,
+    #[command(flatten)]
+    pub model: ModelOptions,
+    #[command(flatten)]
+    pub matching: MatchOptions,
+    /// Output one JSON object
+    #[arg(long)]
+    pub json: bool,
 }
 
 pub const MERGE_NOTES: &str = "\

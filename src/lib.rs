@@ -14,6 +14,7 @@ pub mod decode;
 pub mod detect;
 pub mod diff;
 pub mod frame;
+pub mod gallery;
 pub mod gate;
 pub mod input;
 pub mod landmarks;
@@ -59,5 +60,8 @@ pub fn run() -> Result<ExitCode> {
         Command::Session(cmd) => commands::session::run(&ctx, cmd),
         Command::Merge(args) => commands::merge::run(&ctx, args),
         Command::Serve(args) => commands::serve::run(&ctx, args),
+        Command::Compare(args) => commands::compare::run(&ctx, args),
+        Command::Persons(cmd) => commands::persons::run(&ctx, cmd),
+        Command::Search(args) => commands::search::run(&ctx, args),
     }
 }
