@@ -16,6 +16,7 @@
 //!                                                                                         evaluation
 //!  landmarks + session: face mesh per frame → challenges and session scores               run apart)
 //!  recognition: face descriptors for face match
+//!  serve: score and session behind HTTP (axum/tokio; engines on worker threads)
 //! ```
 //!
 //! Scoring and evaluation meet only through the score file: `eval DATASET` writes `scores.csv` and
