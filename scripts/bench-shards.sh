@@ -39,15 +39,17 @@ run_shards() { # run_shards K OUT: K shard processes at once, each with CORES/K 
     for p in "${pids[@]}"; do wait "$p" || [ $? = 3 ]; done
 }
 
-declare -A wall merge_t
+declare -A wall merge_t merge_kb
 overhead=()
 for r in $(seq 1 "$ROUNDS"); do
     order="1 2 4"; [ $(( r % 2 )) = 0 ] && order="4 2 1"
     for k in $order; do
         out="$WORK/r$r-k$k"
         t0=$(now); run_shards "$k" "$out"; t1=$(now)
-        "$BIN" merge "$out"/shard-* --out "$out/merged" >/dev/null 2>&1 || [ $? = 3 ]
+        /usr/bin/time -f %M -o "$out/merge.kb" "$BIN" merge "$out"/shard-* --out "$out/merged" >/dev/null 2>&1 ||
+            [ $? = 3 ]
         t2=$(now)
+        merge_kb[$k]+="$(cat "$out/merge.kb") "
         wall[$k]+="$(echo "$t1 - $t0" | bc) "
         merge_t[$k]+="$(echo "$t2 - $t1" | bc) "
         echo "round $r: $k shard(s): scoring $(echo "$t1 - $t0" | bc | cut -c1-6)s, merge $(echo "$t2 - $t1" | bc | cut -c1-5)s (load $(load))"
@@ -56,15 +58,18 @@ for r in $(seq 1 "$ROUNDS"); do
     t0=$(now); "$BIN" eval "$WORK/tiny" --out "$WORK/tiny-$r" --bootstrap 0 -j 1 >/dev/null 2>&1 || [ $? = 3 ]; t1=$(now)
     overhead+=("$(echo "$t1 - $t0" | bc)")
 done
-python3 - "$n" "$CORES" "${wall[1]}" "${wall[2]}" "${wall[4]}" "${merge_t[1]}" "${merge_t[4]}" "${overhead[*]}" "$(cut -d' ' -f1-3 /proc/loadavg)" <<'PY'
+python3 - "$n" "$CORES" "${wall[1]}" "${wall[2]}" "${wall[4]}" "${merge_t[1]}" "${merge_t[4]}" "${overhead[*]}" "$(cut -d' ' -f1-3 /proc/loadavg)" \
+    "${merge_kb[1]}" "${merge_kb[4]}" <<'PY'
 import statistics as st, sys
 n, cores = int(sys.argv[1]), int(sys.argv[2])
 med = lambda s: st.median(float(x) for x in s.split())
 w1, w2, w4, m1, m4, ov = (med(a) for a in sys.argv[3:9])
+kb1, kb4 = med(sys.argv[10]), med(sys.argv[11])
 print(f"\n{n} images, {cores} cores, medians of {len(sys.argv[3].split())} rounds (load average now {sys.argv[9]})")
 for k, w in ((1, w1), (2, w2), (4, w4)):
     print(f"  {k} shard(s) in parallel: {w:7.2f} s  {n / w:6.1f} images/s  speed-up {w1 / w:4.2f}x")
-print(f"  merge: {m1:.2f} s for 1 shard, {m4:.2f} s for 4 (metrics and report included)")
+print(f"  merge: {m1:.2f} s for 1 shard, {m4:.2f} s for 4 (metrics and report included); "
+      f"peak memory {kb1 / 1024:.1f} MB for 1 shard, {kb4 / 1024:.1f} MB for 4")
 print(f"  fixed cost per shard (2-image run: model load, listing, metrics, report): {ov:.2f} s")
 per_image = (w1 - ov) * cores / n  # core-seconds per image on this machine
 print(f"  per-image cost: {per_image * 1000:.0f} core-ms")

@@ -256,3 +256,86 @@ fn the_slurm_script_and_the_spark_pipe_command_run_as_documented() {
     b.sort();
     assert_eq!(a, b, "partitions give the same records as one process");
 }
+
+/// A shard whose share is empty (more tasks than presentations, or an unlucky hash on a small set) is a
+/// complete run folder of 0 rows that exits 0, as a retrying scheduler needs; one whose share holds a
+/// single class exits 0 too. The merge of such shards still equals one `eval`.
+#[test]
+fn empty_and_one_class_shards_succeed_and_merge() {
+    if shared("datasets/nuaa-train").is_none() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    nuaa_subset(&data, 2); // 4 presentations over 8 shards: at least 4 shards are empty
+    let runs = tmp.path().join("runs");
+    let command = indexed_job_command(&data, &runs);
+    let command: Vec<String> = command.into_iter().map(|w| if w == "4" { "8".into() } else { w }).collect();
+    for i in 0..8 {
+        let p = pod(&command, i).output().unwrap();
+        assert_eq!(p.status.code(), Some(0), "pod {i}: {}", String::from_utf8_lossy(&p.stderr));
+    }
+    let shards: Vec<PathBuf> = (0..8).map(|i| runs.join(format!("shard-{i}"))).collect();
+    let counts: Vec<usize> = shards.iter().map(|s| common::rows(&s.join("scores.csv"))).collect();
+    assert_eq!(counts.iter().sum::<usize>(), 4, "{counts:?}");
+    let empty = counts.iter().position(|&c| c == 0).expect("an empty shard");
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(shards[empty].join("run.json")).unwrap()).unwrap();
+    assert_eq!(manifest["state"], "complete");
+    assert_eq!(manifest["presentations"], 0);
+    let single = tmp.path().join("single");
+    liveness().arg("eval").arg(&data).arg("--out").arg(&single).args(["--bootstrap", "0"]).assert().code(0);
+    merge(&shards, &tmp.path().join("merged"), &[]).code(0);
+    same_run(&single, &tmp.path().join("merged"));
+}
+
+/// The classifiers' runtime decides a row's last float bits, so shards scored on another backend are
+/// refused at merge, and a merge of OpenVINO shards records (and reports) OpenVINO as one `eval` does.
+#[test]
+fn the_backend_is_recorded_and_shards_of_another_backend_are_refused() {
+    if shared("datasets/nuaa-train").is_none() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    nuaa_subset(&data, 6);
+    let shard = |runs: &Path, i: usize, backend: &str| {
+        let out = tmp.path().join(runs).join(format!("shard-{i}"));
+        liveness()
+            .arg("eval")
+            .arg(&data)
+            .args(["--shard", &format!("{i}/2"), "--bootstrap", "0", "--backend", backend, "--out"])
+            .arg(&out)
+            .assert()
+            .code(0);
+        out
+    };
+    let ov: Vec<PathBuf> = (0..2).map(|i| shard(Path::new("ov"), i, "openvino")).collect();
+    let single = tmp.path().join("single");
+    liveness()
+        .arg("eval")
+        .arg(&data)
+        .args(["--bootstrap", "0", "--backend", "openvino", "--out"])
+        .arg(&single)
+        .assert()
+        .code(0);
+    merge(&ov, &tmp.path().join("merged"), &[]).code(0);
+    same_run(&single, &tmp.path().join("merged"));
+    assert_eq!(metrics(&single)["run"]["backend"], "openvino");
+    let report = std::fs::read_to_string(tmp.path().join("merged/report.md")).unwrap();
+    assert!(report.contains("| classifier runtime | openvino |"), "{report}");
+
+    // Nor does a resume mix them in one folder.
+    liveness()
+        .arg("eval")
+        .arg(&data)
+        .args(["--shard", "0/2", "--bootstrap", "0", "--backend", "ort", "--resume", "--out"])
+        .arg(&ov[0])
+        .assert()
+        .code(1)
+        .stderr(contains("cannot resume").and(contains("backend: \"openvino\" -> \"ort\"")));
+    let ort = shard(Path::new("ort"), 1, "ort");
+    merge(&[ov[0].clone(), ort], &tmp.path().join("mixed"), &[])
+        .code(1)
+        .stderr(contains("decides.backend: \"openvino\" -> \"ort\""));
+}

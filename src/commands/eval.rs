@@ -124,6 +124,12 @@ pub fn run(ctx: &Context, args: &EvalArgs) -> Result<ExitCode> {
                 );
             }
             let presentations = read_scores(&scores, ReadOptions::column(args.flip, &column, &Mapping::default()))?;
+            if let (Some(s), true) = (shard, presentations.is_empty()) {
+                // More tasks than presentations: a complete share of nothing, which merges; exit 0 so a
+                // scheduler does not retry it. There are no figures of its own to compute.
+                eprintln!("shard {s} holds none of the {} presentations: no metrics of its own", ds.samples.len());
+                return Ok(ExitCode::SUCCESS);
+            }
             let source = Source {
                 text: root.display().to_string(),
                 scored_with_models: true,
@@ -230,6 +236,7 @@ pub fn finish(
         source: source.text.clone(),
         models: Some(spec.descriptors.iter().map(super::model_info).collect()),
         scored_with_models: Some(source.scored_with_models),
+        backend: source.scored_with_models.then(|| spec.backend.name().to_string()),
         model: column.model.clone(),
         score_column: Some(column.column.clone()),
         mapping: source.mapping.is_given().then(|| source.mapping.clone()),

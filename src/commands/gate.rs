@@ -74,6 +74,7 @@ fn gate(ctx: &Context, args: &GateArgs) -> Result<ExitCode> {
         source: set.describe(),
         models: None,
         scored_with_models: None,
+        backend: None,
         model: set.column.model.clone(),
         score_column: Some(set.column.column.clone()),
         mapping: None,

@@ -46,13 +46,13 @@ pub fn run(ctx: &Context, args: &MergeArgs) -> Result<ExitCode> {
     let policy: Policy = serde_json::from_value(m.decides["policy"].clone()).context("the shards' run.json: policy")?;
     let max_pixels = m.decides["max_pixels"].as_u64().context("the shards' run.json: max_pixels")?;
     let recipe: Recipe = serde_json::from_value(m.evaluation.clone()).context("the shards' run.json: evaluation")?;
-    // Backend: run.json does not record it yet; ORT is the default and the reference path.
-    let spec = EngineSpec {
-        models_dir: ctx.models_dir.clone(),
-        detector_file: DETECTOR_FILE.into(),
-        descriptors,
-        backend: crate::model::backend::Backend::Ort,
+    // A manifest written before the backend was recorded was scored on ORT, the only runtime then.
+    let backend = match m.decides.get("backend") {
+        Some(b) => serde_json::from_value(b.clone()).context("the shards' run.json: backend")?,
+        None => crate::model::backend::Backend::Ort,
     };
+    let spec =
+        EngineSpec { models_dir: ctx.models_dir.clone(), detector_file: DETECTOR_FILE.into(), descriptors, backend };
     let settings = Settings { policy, limits: crate::decode::DecodeLimits { max_pixels }, given_box: None };
     let coverage = Coverage::of(&args.out)?;
     if let Some(note) = coverage.note() {

@@ -265,6 +265,9 @@ fn reproducibility(run: &Value) -> Vec<Block> {
         vec!["threshold".into(), format!("{} ({})", threshold(&run["threshold"]), text(&run["threshold_source"]))],
         vec!["scores flipped".into(), text(&run["flip"])],
     ];
+    if !run["backend"].is_null() {
+        rows.push(vec!["classifier runtime".into(), text(&run["backend"])]);
+    }
     for m in run["models"].as_array().into_iter().flatten() {
         for member in m["members"].as_array().into_iter().flatten() {
             rows.push(vec![

@@ -239,7 +239,8 @@ pub fn score_dataset(
 }
 
 /// What decides a row: each model's descriptor and the sha256 of the files actually on disk, the policy
-/// (threshold, bands and quality gates), the decode limit and the columns.
+/// (threshold, bands and quality gates), the classifiers' runtime (ORT and OpenVINO agree only to float
+/// rounding, so rows of the two are never mixed in one file), the decode limit and the columns.
 fn decides(spec: &EngineSpec, settings: &Settings, header: &[String]) -> Result<Value> {
     let mut models = Vec::new();
     for d in &spec.descriptors {
@@ -257,6 +258,7 @@ fn decides(spec: &EngineSpec, settings: &Settings, header: &[String]) -> Result<
     Ok(json!({
         "models": models,
         "policy": settings.policy,
+        "backend": spec.backend,
         "max_pixels": settings.limits.max_pixels,
         "columns": header,
     }))

@@ -44,6 +44,10 @@ pub struct RunInfo {
     /// True when `eval` scored a dataset, false when it read a score file.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scored_with_models: Option<bool>,
+    /// The runtime that ran the classifiers (`ort` or `openvino`) when `eval` scored a dataset: the two
+    /// agree only to float rounding, so the figures name the one that produced them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backend: Option<String>,
     /// The model whose scores were evaluated or gated (the primary of a multi-model `eval`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<String>,
