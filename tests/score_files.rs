@@ -160,7 +160,8 @@ fn mapped_csv_tsv_and_scaled_files_equal_the_reference_format() {
         e.contains("line 1745") && e.contains("label \"0\" is in neither --live-labels (1) nor --attack-labels (2)"),
         "{e}"
     );
-    let e = refused_in(&vendor, &["--score-column", "conf"]);
+    let wrong = [&mapping[..10], &["--score-column", "conf"], &mapping[12..]].concat();
+    let e = refused_in(&vendor, &wrong);
     assert!(
         e.contains(
             "--score-column \"conf\" is not a column; columns found: file,is_live,pai,subject,confidence,status"
