@@ -40,6 +40,7 @@ LAYER_OF = {
     "model": "pipeline",
     "landmarks": "pipeline",
     "recognition": "pipeline",
+    "gallery": "pipeline",
     "quality": "pipeline",
     "policy": "pipeline",
     "score": "pipeline",

@@ -19,7 +19,7 @@ classified bona fide iff score >= threshold (ties go to bona fide). Bands: pass 
 retry if score >= bands.retry, else fail (configs/policies/*.toml).";
 
 pub const METRIC_CONVENTIONS: &str = "\
-Metric conventions (ISO/IEC 30107-3; the contract of ../shared/oracles/README.md):
+Metric conventions (ISO/IEC 30107-3; in full in docs/metrics.md of the source repository):
   - bona fide iff score >= t; APCER_s(t) = share of scored attacks of species s with score >= t;
     APCER_max = worst species; APCER_pooled over all attacks; BPCER(t) = share of scored bona fide < t.
   - a missing score is a non-response: counted in BPNRR / APNRR (with reasons), left out of APCER/BPCER;
@@ -90,6 +90,103 @@ pub enum Command {
     /// Merge the run folders of `eval --shard I/N` into the run one `eval` would have written
     #[command(after_help = MERGE_NOTES)]
     Merge(MergeArgs),
+    /// Face compare 1:1 with liveness: distance of a probe to a gallery identity, match, the probe's
+    /// liveness, and the combined decision (match AND live)
+    #[command(after_help = MATCH_CONVENTIONS)]
+    Compare(CompareArgs),
+    /// The persons gallery (SQLite): enrol identities after a liveness check, list them
+    #[command(subcommand)]
+    Persons(PersonsCommand),
+    /// Face search 1:N with liveness: the nearest enrolled identities, or unknown past the threshold
+    #[command(after_help = MATCH_CONVENTIONS)]
+    Search(SearchArgs),
+}
+
+pub const MATCH_CONVENTIONS: &str = "\
+Matching conventions (face-api.js FaceMatcher; ../shared/models/FACE_RECOGNITION.md):
+  - distance = Euclidean distance between 128-D descriptors; against several images of one identity,
+    the mean of the distances. Same person iff distance < match threshold (strict).
+  - liveness: the probe's PAD score, live iff score >= the policy threshold (see `liveness score`).
+  - combined decision: accepted iff match AND live; a probe with no usable face is rejected with a reason.
+  - the 0.6 default is face-api's; on NUAA it lets 71-79% of impostors match: calibrate it.
+Exit codes: 0 decided (accepted or not); 1 fatal error; 2 usage error; 3 the probe could not be
+analysed (no face, several faces under --multi-face reject, unreadable): rejected, with its reason.";
+
+/// The face-recognition model and the match threshold.
+#[derive(Debug, Args)]
+pub struct MatchOptions {
+    /// Face-recognition (embedding) model descriptor, name or .toml path
+    #[arg(long, default_value = crate::model::descriptor::DEFAULT_RECOGNIZER)]
+    pub recognizer: String,
+    /// Match iff distance < this [default: the recognizer's, 0.6 for face_recognition_128]
+    #[arg(long, value_name = "DISTANCE")]
+    pub match_threshold: Option<f64>,
+}
+
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// The probe image (the person presenting now)
+    pub probe: PathBuf,
+    /// Reference images of the claimed identity (the mean distance over them decides)
+    #[arg(required = true)]
+    pub gallery: Vec<PathBuf>,
+    #[command(flatten)]
+    pub model: ModelOptions,
+    #[command(flatten)]
+    pub matching: MatchOptions,
+    /// Output one JSON object
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PersonsCommand {
+    /// Enrol NAME from IMAGES: every image must show a face that passes the liveness check, else
+    /// nothing is written; a name already enrolled is refused
+    Add(PersonsAddArgs),
+    /// List the enrolled identities with their image counts
+    List {
+        /// Gallery folder (holds gallery.sqlite)
+        #[arg(long, value_name = "DIR")]
+        db: PathBuf,
+        #[command(flatten)]
+        matching: MatchOptions,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct PersonsAddArgs {
+    /// Gallery folder (holds gallery.sqlite; created by the first enrolment)
+    #[arg(long, value_name = "DIR")]
+    pub db: PathBuf,
+    /// The identity's name (unique in the gallery)
+    pub name: String,
+    /// Enrolment images of NAME
+    #[arg(required = true)]
+    pub images: Vec<PathBuf>,
+    #[command(flatten)]
+    pub model: ModelOptions,
+    #[command(flatten)]
+    pub matching: MatchOptions,
+}
+
+#[derive(Debug, Args)]
+pub struct SearchArgs {
+    /// The probe image
+    pub probe: PathBuf,
+    /// Gallery folder (holds gallery.sqlite)
+    #[arg(long, value_name = "DIR")]
+    pub db: PathBuf,
+    /// Identities to list, nearest first
+    #[arg(long, default_value_t = 5)]
+    pub top: usize,
+    #[command(flatten)]
+    pub model: ModelOptions,
+    #[command(flatten)]
+    pub matching: MatchOptions,
+    /// Output one JSON object
+    #[arg(long)]
+    pub json: bool,
 }
 
 pub const MERGE_NOTES: &str = "\
@@ -259,7 +356,7 @@ pub struct ModelOptions {
     #[arg(long, value_enum)]
     pub multi_face: Option<MultiFace>,
     /// Refuse images with more pixels than this (decompression-bomb guard)
-    #[arg(long, default_value_t = 50_000_000)]
+    #[arg(long, default_value_t = crate::decode::DecodeLimits::default().max_pixels)]
     pub max_pixels: u64,
     /// Worker threads [default: number of cores]
     #[arg(long, short = 'j')]
@@ -564,6 +661,16 @@ impl clap::ValueEnum for MultiFace {
 
     fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
         Some(clap::builder::PossibleValue::new(self.as_str()).help(self.help()))
+    }
+}
+
+impl clap::ValueEnum for crate::model::backend::Backend {
+    fn value_variants<'a>() -> &'a [Self] {
+        &Self::ALL
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        Some(clap::builder::PossibleValue::new(self.name()))
     }
 }
 

@@ -2,13 +2,16 @@
 
 pub mod bench;
 pub mod calibrate;
+pub mod compare;
 pub mod diff;
 pub mod eval;
 pub mod gate;
 pub mod merge;
 pub mod models;
+pub mod persons;
 pub mod report;
 pub mod score;
+pub mod search;
 pub mod session;
 
 use std::collections::BTreeMap;

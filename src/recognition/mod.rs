@@ -5,6 +5,8 @@
 
 pub mod chip;
 pub mod embedder;
+pub mod matching;
+pub mod probe;
 
 use std::path::Path;
 

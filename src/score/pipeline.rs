@@ -68,6 +68,14 @@ pub struct Prepared {
     pending: Option<(Frame, FaceBox)>,
 }
 
+impl Prepared {
+    /// The decoded frame and chosen face awaiting the classifiers, so that face recognition can run on the
+    /// same decode and detection (`recognition::probe`).
+    pub fn pending(&self) -> Option<(&Frame, FaceBox)> {
+        self.pending.as_ref().map(|(f, b)| (f, *b))
+    }
+}
+
 /// Scores one image. Never fails for a problem with the image (that becomes a non-response with a reason);
 /// only a failure of ONNX Runtime itself is returned as an error.
 pub fn score(engine: &mut Engine, job: &Job, settings: &Settings) -> Result<ScoreRecord> {

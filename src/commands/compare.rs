@@ -1,0 +1,215 @@
+//! `liveness compare`: probe vs the images of one claimed identity, with the probe's liveness. Also the
+//! set-up `persons` and `search` share: PAD and recognition engines on one pass per image.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Result, bail};
+use serde::Serialize;
+
+use super::Context;
+use crate::cli::{CompareArgs, MatchOptions, ModelOptions};
+use crate::gallery::GalleryKey;
+use crate::model::descriptor::{self, Descriptor};
+use crate::recognition::matching::{is_match, mean_distance};
+use crate::recognition::probe::{Analyzed, FaceEngine, Liveness};
+use crate::recognition::{ChipInfo, distance};
+use crate::score::pipeline::{EngineSpec, Job, Settings};
+
+/// What compare, persons and search run with: the PAD engine spec and settings, the recognizer, and the
+/// match threshold.
+pub(super) struct FaceSetup {
+    pub spec: EngineSpec,
+    pub settings: Settings,
+    pub recognizer: Descriptor,
+    pub threshold: f64,
+}
+
+impl FaceSetup {
+    pub fn new(ctx: &Context, model: &ModelOptions, matching: &MatchOptions) -> Result<FaceSetup> {
+        let (spec, settings) = ctx.scoring_setup(model)?;
+        let recognizer = recognizer(ctx, matching)?;
+        let threshold = match_threshold(&recognizer, matching)?;
+        Ok(FaceSetup { spec, settings, recognizer, threshold })
+    }
+
+    pub fn engine(&self) -> Result<FaceEngine> {
+        FaceEngine::load(&self.spec, &self.recognizer)
+    }
+
+    /// Every image through one pass of decode, detect, chip, descriptor and PAD.
+    pub fn analyze(&self, engine: &mut FaceEngine, images: &[PathBuf]) -> Result<Vec<Analyzed>> {
+        let jobs: Vec<Job> =
+            images.iter().map(|f| Job { file: f.clone(), name: f.display().to_string(), given_box: None }).collect();
+        engine.analyze(&jobs, &self.settings)
+    }
+
+    /// The PAD model whose score decides liveness (the first given).
+    pub fn pad_model(&self) -> &str {
+        self.spec.descriptors.first().map_or("", |d| d.name.as_str())
+    }
+}
+
+/// The recognizer descriptor named by `--recognizer`.
+pub(super) fn recognizer(ctx: &Context, matching: &MatchOptions) -> Result<Descriptor> {
+    descriptor::resolve_embedding(&matching.recognizer, &ctx.catalog()?)
+}
+
+/// What a gallery made with `recognizer` records (checked against a gallery before it is used).
+pub(super) fn gallery_key(recognizer: &Descriptor) -> Result<GalleryKey> {
+    let Some(e) = &recognizer.embedding else { bail!("`{}` is not an embedding model", recognizer.name) };
+    Ok(GalleryKey {
+        model: recognizer.name.clone(),
+        model_sha256: e.sha256.clone(),
+        crop_rule: e.chip.rule.as_str().to_string(),
+        dim: e.output.dim,
+    })
+}
+
+fn match_threshold(recognizer: &Descriptor, matching: &MatchOptions) -> Result<f64> {
+    let t = matching.match_threshold.or(recognizer.embedding.as_ref().map(|e| e.threshold)).unwrap_or(0.6);
+    if !(t.is_finite() && t > 0.0) {
+        bail!("--match-threshold must be a positive distance, got {t}");
+    }
+    Ok(t)
+}
+
+/// A name made safe for a terminal: control characters (escape sequences, newlines) shown escaped.
+pub(super) fn printable(s: &str) -> String {
+    s.chars().map(|c| if c.is_control() { c.escape_default().to_string() } else { c.to_string() }).collect()
+}
+
+/// How the probe's chip was cut, as printed.
+pub(super) fn chip_note(chip: &ChipInfo) -> String {
+    match chip.presence {
+        Some(p) => format!("chip {} (mesh presence {p:.2})", chip.rule.as_str()),
+        None => format!("chip {}", chip.rule.as_str()),
+    }
+}
+
+#[derive(Serialize)]
+struct GalleryImage {
+    image: String,
+    /// Distance from the probe (absent when the image gave no face).
+    distance: Option<f64>,
+    chip: Option<ChipInfo>,
+    reason: Option<String>,
+}
+
+#[derive(Serialize)]
+struct Comparison {
+    probe: String,
+    chip: Option<ChipInfo>,
+    liveness: Liveness,
+    gallery: Vec<GalleryImage>,
+    /// Mean distance over the gallery images that gave a face.
+    distance: Option<f64>,
+    match_threshold: f64,
+    matched: bool,
+    /// The combined decision: matched AND live.
+    passed: bool,
+    recognizer: String,
+    pad_model: String,
+}
+
+pub fn run(ctx: &Context, args: &CompareArgs) -> Result<ExitCode> {
+    let setup = FaceSetup::new(ctx, &args.model, &args.matching)?;
+    let mut engine = setup.engine()?;
+    let mut images = vec![args.probe.clone()];
+    images.extend(args.gallery.iter().cloned());
+    let mut analyzed = setup.analyze(&mut engine, &images)?.into_iter();
+    let probe = analyzed.next().expect("the probe was analysed");
+    let gallery: Vec<Analyzed> = analyzed.collect();
+    let usable: Vec<&[f32]> =
+        gallery.iter().filter_map(|a| a.identity.as_ref().map(|d| d.descriptor.as_slice())).collect();
+    if usable.is_empty() {
+        let why: Vec<String> =
+            gallery.iter().map(|a| format!("{}: {}", a.rec.path, a.rec.reason().unwrap_or("?"))).collect();
+        bail!(
+            "no gallery image gave a usable face ({}). Fix: give reference images showing one clear face",
+            why.join("; ")
+        );
+    }
+    let probe_d = probe.identity.as_ref().map(|d| d.descriptor.as_slice());
+    let dist = probe_d.and_then(|p| mean_distance(p, usable.iter().copied()));
+    let liveness = Liveness::of(&probe.rec, &setup.settings.policy);
+    let matched = dist.is_some_and(|d| is_match(d, setup.threshold));
+    let result = Comparison {
+        probe: probe.rec.path.clone(),
+        chip: probe.identity.as_ref().map(|d| d.chip.clone()),
+        gallery: gallery
+            .iter()
+            .map(|a| GalleryImage {
+                image: a.rec.path.clone(),
+                distance: probe_d.zip(a.identity.as_ref()).map(|(p, d)| distance(p, &d.descriptor)),
+                chip: a.identity.as_ref().map(|d| d.chip.clone()),
+                reason: a.identity.is_none().then(|| a.rec.reason().unwrap_or("no_face").to_string()),
+            })
+            .collect(),
+        distance: dist,
+        match_threshold: setup.threshold,
+        matched,
+        passed: matched && liveness.passed,
+        liveness,
+        recognizer: setup.recognizer.name.clone(),
+        pad_model: setup.pad_model().to_string(),
+    };
+    if args.json {
+        println!("{}", serde_json::to_string(&result)?);
+    } else {
+        print_text(&result);
+    }
+    Ok(if probe.identity.is_none() { ExitCode::from(3) } else { ExitCode::SUCCESS })
+}
+
+fn print_text(c: &Comparison) {
+    println!("probe     {}", printable(&c.probe));
+    print_liveness(&c.liveness);
+    for g in &c.gallery {
+        match (g.distance, &g.reason) {
+            (Some(d), _) => println!("gallery   {}  distance {d:.4}", printable(&g.image)),
+            (None, Some(r)) => println!("gallery   {}  left out: {r}", printable(&g.image)),
+            (None, None) => println!("gallery   {}", printable(&g.image)),
+        }
+    }
+    match c.distance {
+        Some(d) => println!(
+            "match     {}  distance {d:.4} {} threshold {} ({}{})",
+            yes_no(c.matched),
+            if c.matched { "<" } else { ">=" },
+            c.match_threshold,
+            c.recognizer,
+            c.chip.as_ref().map(|ch| format!(", {}", chip_note(ch))).unwrap_or_default()
+        ),
+        None => println!("match     no  (no usable face in the probe)"),
+    }
+    println!("decision  {}  (match AND live)", if c.passed { "ACCEPT" } else { "REJECT" });
+}
+
+/// The liveness line of compare and search.
+pub(super) fn print_liveness(l: &Liveness) {
+    match (l.score, &l.reason) {
+        (Some(s), _) => println!(
+            "liveness  {}  score {s:.4} ({:.1}) {} threshold {} (band {})",
+            if l.passed { "live" } else { "attack" },
+            s * 100.0,
+            if l.passed { ">=" } else { "<" },
+            l.threshold,
+            l.band.map_or("-", |b| b.as_str())
+        ),
+        (None, r) => println!(
+            "liveness  not scored: {} ({})",
+            r.as_deref().unwrap_or("?"),
+            printable(l.detail.as_deref().unwrap_or(""))
+        ),
+    }
+}
+
+pub(super) fn yes_no(b: bool) -> &'static str {
+    if b { "yes" } else { "no" }
+}
+
+/// The file's sha256, recorded as an enrolment's provenance.
+pub(super) fn file_sha256(p: &Path) -> Result<String> {
+    crate::model::integrity::sha256_file(p)
+}
