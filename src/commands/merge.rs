@@ -51,18 +51,20 @@ pub fn run(ctx: &Context, args: &MergeArgs) -> Result<ExitCode> {
         Some(b) => serde_json::from_value(b.clone()).context("the shards' run.json: backend")?,
         None => crate::model::backend::Backend::Ort,
     };
-    let spec = EngineSpec {
-        models_dir: ctx.models_dir.clone(),
-        detector_file: DETECTOR_FILE.into(),
-        descriptors,
-        backend,
-    };
+    let spec =
+        EngineSpec { models_dir: ctx.models_dir.clone(), detector_file: DETECTOR_FILE.into(), descriptors, backend };
     let settings = Settings { policy, limits: crate::decode::DecodeLimits { max_pixels }, given_box: None };
     let coverage = Coverage::of(&args.out)?;
     if let Some(note) = coverage.note() {
         eprintln!("coverage: {note}");
     }
-    let presentations = read_scores(&args.out.join(SCORES_CSV), ReadOptions { flip: recipe.flip })?;
-    let source = Source { text: m.dataset.source.clone(), scored_with_models: true, shard: None };
+    let presentations = read_scores(&args.out.join(SCORES_CSV), ReadOptions::flip(recipe.flip))?;
+    let source = Source {
+        text: m.dataset.source.clone(),
+        scored_with_models: true,
+        shard: None,
+        column: None,
+        mapping: Default::default(),
+    };
     finish(&args.out, &source, &presentations, &recipe, &spec, &settings, &coverage)
 }
