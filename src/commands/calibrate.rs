@@ -73,7 +73,7 @@ fn print_figures(what: &str, f: &Figures) {
 fn policy_of(ctx: &Context, args: &CalibrateArgs, set: &ScoreSet, out: &Outcome, name: &str) -> Result<Policy> {
     let model =
         set.model().context("name the model with --model: the policy records its descriptor and ONNX sha256s")?;
-    let descriptor = descriptor::resolve(&model, &ctx.catalog()?)?;
+    let descriptor = descriptor::resolve(model, &ctx.catalog()?)?;
     let finite = |what: &str, f: &Figures| {
         let t = f.threshold.0;
         ensure!(t != f64::INFINITY, "only rejecting everyone meets the {what}'s target: relax it");

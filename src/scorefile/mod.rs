@@ -120,19 +120,30 @@ fn parse_described<R: Read>(
     options: ReadOptions,
 ) -> Result<(Vec<Presentation>, Option<String>)> {
     let mut out = Vec::new();
-    // Mapped files come from anywhere: an id given twice is refused with both lines (our own formats
-    // are written one row per presentation).
-    let mut seen: Option<HashMap<String, u64>> = None;
+    let mut lines = Vec::new();
     let used = visit_rows(input, source, options, |row, line| {
-        let p = row.presentation()?;
+        out.push(row.presentation()?);
         if row.layout.kind == Kind::Mapped {
-            if let Some(first) = seen.get_or_insert_with(HashMap::new).insert(p.id.clone(), line) {
-                bail!("id {:?} appears twice (lines {first} and {line}): ids must be unique", p.id);
-            }
+            lines.push(line);
         }
-        out.push(p);
         Ok(())
     })?;
+    // Mapped files come from anywhere: an id given twice is refused with both lines (our own formats
+    // are written one row per presentation). Checked after reading, borrowing the ids: no second copy.
+    if !lines.is_empty() {
+        let mut seen: HashMap<&str, usize> = HashMap::with_capacity(out.len());
+        for (i, p) in out.iter().enumerate() {
+            if let Some(first) = seen.insert(p.id.as_str(), i) {
+                bail!(
+                    "{source}, line {}: id {:?} appears twice (lines {} and {}): ids must be unique",
+                    lines[i],
+                    p.id,
+                    lines[first],
+                    lines[i]
+                );
+            }
+        }
+    }
     Ok((out, used))
 }
 
