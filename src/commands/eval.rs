@@ -17,6 +17,7 @@ use crate::run::{Plan, default_folder, score_dataset, utc_now_iso};
 use crate::schema::run_folder::{METRICS_JSON, SWEEP_CSV};
 use crate::schema::{Presentation, RunInfo};
 use crate::score::pipeline::{EngineSpec, Settings};
+use crate::metrics::full_system::run_folder::MatchRecipe;
 use crate::scorefile::{ReadOptions, fingerprint, read_scores};
 
 /// The options that turn scores into metrics. Recorded in a run's manifest, so that `liveness merge`
@@ -31,11 +32,15 @@ pub struct Recipe {
     pub flip: bool,
     pub calibrate_on: Option<PathBuf>,
     pub calibrate_target: crate::calibrate::Target,
+    /// `--match`: the full-system evaluation (absent in other runs, so their recipes are unchanged).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub matching: Option<MatchRecipe>,
 }
 
 impl Recipe {
-    fn of(args: &EvalArgs) -> Recipe {
+    fn of(args: &EvalArgs, matching: Option<MatchRecipe>) -> Recipe {
         Recipe {
+            matching,
             segment_by: args.segment_by.clone(),
             min_segment: args.min_segment,
             bootstrap: args.bootstrap,
@@ -49,8 +54,9 @@ impl Recipe {
 }
 
 pub fn run(ctx: &Context, args: &EvalArgs) -> Result<ExitCode> {
-    let (spec, settings) = ctx.scoring_setup(&args.model)?;
-    let recipe = Recipe::of(args);
+    let (mut spec, settings) = ctx.scoring_setup(&args.model)?;
+    let matching = super::compare::match_recipe(ctx, args, &mut spec)?;
+    let recipe = Recipe::of(args, matching);
     let read = ReadOptions { flip: args.flip };
     let models: Vec<String> = spec.descriptors.iter().map(|d| d.name.clone()).collect();
     match (&args.scores, &args.dataset) {
@@ -156,6 +162,12 @@ pub fn finish(
         }),
     };
     let evaluation = evaluate(presentations, &options)?;
+    let bootstrap = (recipe.bootstrap > 0).then_some((recipe.bootstrap, recipe.seed));
+    let full_system = recipe
+        .matching
+        .as_ref()
+        .map(|m| crate::metrics::full_system::run_folder::evaluate_run(out, presentations, m, threshold, bootstrap))
+        .transpose()?;
     let mut sweep = Vec::new();
     write_sweep_csv(&evaluation.sweep, &mut sweep)?;
     let run_info = RunInfo {
@@ -185,6 +197,9 @@ pub fn finish(
     }
     let mut doc = serde_json::to_value(&evaluation.report)?;
     doc["run"] = serde_json::to_value(&run_info)?;
+    if let Some((_, fs)) = &full_system {
+        doc["full_system"] = serde_json::to_value(fs)?;
+    }
     let sweep_path = out.join(SWEEP_CSV);
     std::fs::write(&sweep_path, &sweep).with_context(|| format!("cannot write {}", sweep_path.display()))?;
     // Written last: a metrics.json on disk means the sweep beside it is whole.
@@ -192,6 +207,9 @@ pub fn finish(
     std::fs::write(&metrics_path, serde_json::to_string_pretty(&doc)?)
         .with_context(|| format!("cannot write {}", metrics_path.display()))?;
     println!("{}", terminal::summary(&doc));
+    if let Some((_, fs)) = &full_system {
+        println!("{}", crate::metrics::full_system::run_folder::table(fs));
+    }
     // The report reads the files just written, exactly as `liveness report` would later.
     let report = crate::report::write_report(&out, &out)
         .with_context(|| format!("metrics are in {}, but the report could not be written", out.display()))?;

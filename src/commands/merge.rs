@@ -56,6 +56,7 @@ pub fn run(ctx: &Context, args: &MergeArgs) -> Result<ExitCode> {
         detector_file: DETECTOR_FILE.into(),
         descriptors,
         backend,
+        recognizer: None,
     };
     let settings = Settings { policy, limits: crate::decode::DecodeLimits { max_pixels }, given_box: None };
     let coverage = Coverage::of(&args.out)?;

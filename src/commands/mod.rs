@@ -68,6 +68,7 @@ impl Context {
             detector_file: DETECTOR_FILE.into(),
             descriptors,
             backend: opts.backend,
+            recognizer: None,
         };
         let settings =
             Settings { policy, limits: crate::decode::DecodeLimits { max_pixels: opts.max_pixels }, given_box: None };
