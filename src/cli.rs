@@ -19,7 +19,7 @@ classified bona fide iff score >= threshold (ties go to bona fide). Bands: pass 
 retry if score >= bands.retry, else fail (configs/policies/*.toml).";
 
 pub const METRIC_CONVENTIONS: &str = "\
-Metric conventions (ISO/IEC 30107-3; the contract of ../shared/oracles/README.md):
+Metric conventions (ISO/IEC 30107-3; in full in docs/metrics.md of the source repository):
   - bona fide iff score >= t; APCER_s(t) = share of scored attacks of species s with score >= t;
     APCER_max = worst species; APCER_pooled over all attacks; BPCER(t) = share of scored bona fide < t.
   - a missing score is a non-response: counted in BPNRR / APNRR (with reasons), left out of APCER/BPCER;
@@ -355,7 +355,7 @@ pub struct ModelOptions {
     #[arg(long, value_enum)]
     pub multi_face: Option<MultiFace>,
     /// Refuse images with more pixels than this (decompression-bomb guard)
-    #[arg(long, default_value_t = 50_000_000)]
+    #[arg(long, default_value_t = crate::decode::DecodeLimits::default().max_pixels)]
     pub max_pixels: u64,
     /// Worker threads [default: number of cores]
     #[arg(long, short = 'j')]
@@ -628,6 +628,16 @@ impl clap::ValueEnum for MultiFace {
 
     fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
         Some(clap::builder::PossibleValue::new(self.as_str()).help(self.help()))
+    }
+}
+
+impl clap::ValueEnum for crate::model::backend::Backend {
+    fn value_variants<'a>() -> &'a [Self] {
+        &Self::ALL
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        Some(clap::builder::PossibleValue::new(self.name()))
     }
 }
 

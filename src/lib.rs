@@ -1,9 +1,36 @@
 //! `liveness`: face presentation attack detection, scored and evaluated.
 //!
-//! The data flows through the modules in this order:
-//! `input`/`dataset` (what to score) -> `decode` -> `detect` -> `crop` -> `model` -> `score` (records)
-//! -> `metrics` -> report / gate. Active liveness adds `landmarks` (face geometry per frame) and `session`
-//! (challenges and session scores over frame sequences). `commands` wires them to the command line defined in `cli`.
+//! The data flow, and the module that holds each step:
+//!
+//! ```text
+//!  input / dataset ──► decode ──► detect ──► crop ──► model ──► score ─────► scores.csv (run/)
+//!  (what to score:      (bytes →   (UltraFace  (Silent-   (ONNX     (records:    one row per
+//!   files, folders,      pixels,    boxes,      Face        Runtime   score,       presentation,
+//!   manifests, NUAA)     limits)    the face)   crops)      or        status,      columns from
+//!                                                           OpenVINO) band,        schema::columns)
+//!                                                                     quality)         │
+//!                                                                                      ▼
+//!  report / gate / diff / calibrate ◄── metrics ◄── scorefile / scoreset ◄─────── the hand-off
+//!  (HTML, Markdown,      (ISO/IEC 30107-3 rates,     (reads any score file back         (a file, so
+//!   JUnit, policies)      sweep, intervals)            into schema::Presentation)         scoring and
+//!                                                                                         evaluation
+//!  landmarks + session: face mesh per frame → challenges and session scores               run apart)
+//!  recognition: face descriptors for face match
+//! ```
+//!
+//! Scoring and evaluation meet only through the score file: `eval DATASET` writes `scores.csv` and
+//! then reads it back exactly as `eval --scores`, `gate` and `calibrate` do, so a run's figures never
+//! depend on how its scores were produced.
+//!
+//! The threshold is decided in one place per run: the policy (`policy::resolve`, from
+//! `configs/policies/*.toml` or a calibrated policy file), overridden by `--threshold` when scoring
+//! (`commands::Context::scoring_setup`) or by `--calibrate-on` in `eval`; metrics.json records which
+//! (`run.threshold_source`). Every comparison against it goes through `schema::is_bona_fide` (bona fide
+//! iff score >= threshold) and every band through `schema::band`.
+//!
+//! `schema` holds the data contracts (presentations, columns, vocabulary, run folder, policy) and
+//! imports only std and serde; `cli` defines the command line and `commands` turns it into domain
+//! options once: no module below `commands` knows the CLI (tests/architecture.rs checks both).
 
 pub mod calibrate;
 pub mod cli;

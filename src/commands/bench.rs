@@ -30,7 +30,11 @@ use crate::score::record::Timings;
 
 pub fn run(ctx: &Context, args: &BenchArgs) -> Result<ExitCode> {
     let (spec, settings) = ctx.scoring_setup(&args.model)?;
-    let (mut files, _) = input::expand(&args.inputs, &mut std::io::stdin().lock());
+    let (mut files, problems) = input::expand(&args.inputs, &mut std::io::stdin().lock());
+    // Reported as `score` reports them: a benchmark over fewer images than asked must say so.
+    for p in &problems {
+        eprintln!("liveness: {}: {}", p.reason, p.detail);
+    }
     files.truncate(args.limit.unwrap_or(usize::MAX));
     if files.is_empty() {
         bail!("bench: no images among the inputs");

@@ -7,7 +7,7 @@ use anyhow::{Context as _, Result, bail, ensure};
 use super::Context;
 use crate::calibrate::{BandEdges, Calibration, Figure, Figures, ModelFile, Outcome, Reached, calibrate};
 use crate::cli::CalibrateArgs;
-use crate::metrics::format::{rate, threshold};
+use crate::metrics::format::{typed_rate, typed_threshold};
 use crate::model::descriptor;
 use crate::policy::{self, Bands, Policy};
 use crate::run::utc_now_iso;
@@ -61,14 +61,11 @@ pub fn run(ctx: &Context, args: &CalibrateArgs) -> Result<ExitCode> {
 }
 
 fn print_figures(what: &str, f: &Figures) {
-    fn json(v: impl serde::Serialize) -> serde_json::Value {
-        serde_json::to_value(v).unwrap_or_default()
-    }
-    println!("{what}: {}", threshold(&json(f.threshold)));
-    println!("  {:<22} {}", "BPCER", rate(&json(&f.bpcer)));
+    println!("{what}: {}", typed_threshold(f.threshold));
+    println!("  {:<22} {}", "BPCER", typed_rate(&f.bpcer));
     let worst = format!("APCER_max ({})", f.apcer_max.species.as_deref().unwrap_or("?"));
-    println!("  {worst:<22} {}", rate(&json(&f.apcer_max)));
-    println!("  {:<22} {}", "APCER pooled", rate(&json(&f.apcer_pooled)));
+    println!("  {worst:<22} {}", typed_rate(&f.apcer_max));
+    println!("  {:<22} {}", "APCER pooled", typed_rate(&f.apcer_pooled));
 }
 
 /// The written policy: the base policy's quality gates, the calibrated threshold and band, provenance.

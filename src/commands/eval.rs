@@ -150,7 +150,7 @@ pub fn finish(
         threshold,
         operating_rates: crate::metrics::DEFAULT_OPERATING_RATES.to_vec(),
         segments: Some(SegmentOptions {
-            columns: Some(segment_columns(&recipe.segment_by, presentations)),
+            columns: (!recipe.segment_by.is_empty()).then(|| recipe.segment_by.clone()),
             min_count: recipe.min_segment,
         }),
         bootstrap: (recipe.bootstrap > 0)
@@ -216,28 +216,6 @@ pub fn finish(
     println!("run folder: {} (report: {})", out.display(), report.html.display());
     let non_responses = presentations.iter().filter(|p| p.score.is_none()).count();
     Ok(if non_responses > 0 { ExitCode::from(3) } else { ExitCode::SUCCESS })
-}
-
-/// Most distinct values a metadata column may have to be segmented by default: beyond that (an image id, a
-/// timestamp) segments are single presentations and say nothing.
-const MAX_DEFAULT_SEGMENTS: usize = 50;
-
-/// `--segment-by` as given, else every metadata column with 2 to 50 distinct values.
-fn segment_columns(asked: &[String], presentations: &[Presentation]) -> Vec<String> {
-    if !asked.is_empty() {
-        return asked.to_vec();
-    }
-    let mut values: std::collections::BTreeMap<&str, std::collections::BTreeSet<&str>> = Default::default();
-    for p in presentations {
-        for (k, v) in &p.meta {
-            values.entry(k).or_default().insert(v);
-        }
-    }
-    values
-        .into_iter()
-        .filter(|(_, v)| (2..=MAX_DEFAULT_SEGMENTS).contains(&v.len()))
-        .map(|(k, _)| k.to_string())
-        .collect()
 }
 
 fn stem(p: &Path) -> String {

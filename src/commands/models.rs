@@ -12,8 +12,6 @@ use crate::model::integrity::sha256_file;
 use crate::model::{check_signature, session};
 use crate::schema::DETECTOR_FILE;
 
-const DETECTOR_SHA256: &str = "faf6740b495e8b9508e6fda11e8c0368bbdde01143e8f0a3e511d0892c4d794e";
-
 pub fn run(ctx: &Context, cmd: &ModelsCommand) -> Result<ExitCode> {
     match cmd {
         ModelsCommand::List => list(ctx),
@@ -57,7 +55,8 @@ fn verify(ctx: &Context, names: &[String]) -> Result<ExitCode> {
             println!("FAIL  {what}: {e:#}");
         }
     };
-    report(&format!("detector {DETECTOR_FILE}"), check_file(&ctx.models_dir.join(DETECTOR_FILE), DETECTOR_SHA256));
+    let detector = crate::detect::descriptor::builtin()?;
+    report(&format!("detector {}", detector.file), check_file(&ctx.models_dir.join(&detector.file), &detector.sha256));
     for d in chosen {
         for m in &d.members {
             report(&format!("{} / {} ({})", d.name, m.name, m.file), verify_member(&ctx.models_dir, m));

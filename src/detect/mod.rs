@@ -1,5 +1,6 @@
 //! Face detection and the choice of the face to score.
 
+pub mod descriptor;
 pub mod ultraface;
 
 use serde::Serialize;

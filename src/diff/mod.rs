@@ -16,8 +16,8 @@ use serde::Serialize;
 pub use stats::{Ks, ks_two_sample, mcnemar_exact, paired_change};
 
 use crate::calibrate::{Bound, Target, choose, figures};
-use crate::metrics::{Rate, Sweep, Threshold};
-use crate::schema::Presentation;
+use crate::metrics::{Rate, Sweep, Threshold, segment_columns};
+use crate::schema::{Presentation, is_bona_fide};
 
 /// How to decide and what to break down.
 #[derive(Debug, Clone)]
@@ -130,14 +130,13 @@ impl Pair<'_> {
 }
 
 fn wrong(p: &Presentation, score: f64, t: f64) -> bool {
-    // Bona fide iff score >= t.
-    (score >= t) != p.bona_fide
+    is_bona_fide(score, t) != p.bona_fide
 }
 
 fn decision(score: Option<f64>, t: f64) -> &'static str {
     match score {
         None => "no_response",
-        Some(s) if s >= t => "bona_fide",
+        Some(s) if is_bona_fide(s, t) => "bona_fide",
         Some(_) => "attack",
     }
 }
@@ -292,20 +291,6 @@ fn change<'p>(
         better,
         p_value: mcnemar_exact(worse, better),
     })
-}
-
-fn segment_columns(presentations: &[Presentation], wanted: Option<&[String]>) -> Result<Vec<String>> {
-    let present: BTreeSet<&String> = presentations.iter().flat_map(|p| p.meta.keys()).collect();
-    match wanted {
-        None => Ok(present.into_iter().cloned().collect()),
-        Some(w) => {
-            if let Some(missing) = w.iter().find(|c| !present.contains(c)) {
-                let found: Vec<&str> = present.iter().map(|s| s.as_str()).collect();
-                bail!("segment column {missing:?} is not in the scores; metadata columns: {}", found.join(","));
-            }
-            Ok(w.to_vec())
-        }
-    }
 }
 
 fn threshold_move(base: &[Presentation], current: &[Presentation], target: Target) -> ThresholdMove {

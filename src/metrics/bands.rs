@@ -45,10 +45,11 @@ impl Policy {
     }
 
     fn band(&self, score: Option<f64>) -> usize {
-        match score {
-            Some(s) if s >= self.pass => PASS,
-            Some(s) if s >= self.retry => RETRY,
-            Some(_) => FAIL,
+        use crate::schema::{Band, Bands};
+        match score.map(|s| crate::schema::band(s, &Bands { pass: self.pass, retry: self.retry })) {
+            Some(Band::Pass) => PASS,
+            Some(Band::Retry) => RETRY,
+            Some(Band::Fail) => FAIL,
             None => NO_RESPONSE,
         }
     }

@@ -1,6 +1,10 @@
 //! Formatting the metrics document's values: rates with counts and intervals, thresholds, n/a reasons.
+//! The same text comes from a metrics.json value (report, terminal) and from the typed figures (calibrate),
+//! through one formatter each for rates and thresholds.
 
 use serde_json::Value;
+
+use super::{Rate, Threshold};
 
 /// `12.34%`, or `n/a` when the value is missing.
 pub fn pct(v: &Value) -> String {
@@ -13,14 +17,30 @@ pub fn rate(r: &Value) -> String {
     if r["value"].is_null() {
         return format!("n/a ({})", r["reason"].as_str().unwrap_or("undefined"));
     }
-    let mut s = format!("{} ({}/{})", pct(&r["value"]), r["k"], r["n"]);
-    if let (Some(lo), Some(hi)) = (r["ci95"]["lower"].as_f64(), r["ci95"]["upper"].as_f64()) {
+    let ci = r["ci95"]["lower"].as_f64().zip(r["ci95"]["upper"].as_f64());
+    rate_text(&pct(&r["value"]), &r["k"].to_string(), &r["n"].to_string(), ci, r["rule_of_three"].as_f64())
+}
+
+/// A typed rate, formatted exactly as [`rate`] formats its metrics.json value.
+pub fn typed_rate(r: &Rate) -> String {
+    let value = format!("{:.2}%", 100.0 * r.value);
+    rate_text(&value, &r.k.to_string(), &r.n.to_string(), Some((r.ci95.lower, r.ci95.upper)), r.rule_of_three)
+}
+
+fn rate_text(value: &str, k: &str, n: &str, ci: Option<(f64, f64)>, rule_of_three: Option<f64>) -> String {
+    let mut s = format!("{value} ({k}/{n})");
+    if let Some((lo, hi)) = ci {
         s += &format!(" [{:.2}-{:.2}%]", 100.0 * lo, 100.0 * hi);
     }
-    if let Some(r3) = r["rule_of_three"].as_f64() {
+    if let Some(r3) = rule_of_three {
         s += &format!(" rule of three {:.2}%", 100.0 * r3);
     }
     s
+}
+
+/// A typed threshold, formatted exactly as [`threshold`] formats its metrics.json value.
+pub fn typed_threshold(t: Threshold) -> String {
+    if t.0.is_finite() { format!("{:.4}", t.0) } else { t.to_string() }
 }
 
 /// A threshold as a number, or `+inf`.
@@ -46,5 +66,17 @@ mod tests {
         assert_eq!(rate(&json!({"value": null, "reason": "no attack presentations"})), "n/a (no attack presentations)");
         assert_eq!(threshold(&json!("+inf")), "+inf");
         assert_eq!(threshold(&json!(0.5)), "0.5000");
+    }
+
+    #[test]
+    fn typed_figures_read_as_their_json() {
+        use crate::metrics::{Rate, Threshold};
+        for (k, n) in [(1, 4), (0, 100), (7, 7)] {
+            let r = Rate::of(k, n, "").value().unwrap().clone();
+            assert_eq!(typed_rate(&r), rate(&serde_json::to_value(&r).unwrap()));
+        }
+        for t in [0.5, 0.123456, f64::INFINITY] {
+            assert_eq!(typed_threshold(Threshold(t)), threshold(&serde_json::to_value(Threshold(t)).unwrap()));
+        }
     }
 }

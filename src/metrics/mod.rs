@@ -1,8 +1,9 @@
 //! The metrics engine: ISO/IEC 30107-3 PAD metrics over [`Presentation`](crate::schema::Presentation)s.
 //!
-//! Conventions (contract: `shared/oracles/README.md`): bona fide iff score >= t; non-responses are
-//! left out of APCER/BPCER and counted in APNRR/BPNRR and the system-level rates; candidate
-//! thresholds are every distinct score plus +inf. Entry point: [`evaluate`], which builds the
+//! Conventions (written out in `docs/metrics.md`; the oracles of `../shared/oracles/` are the contract
+//! the engine is tested against): bona fide iff score >= t; non-responses are left out of APCER/BPCER
+//! and counted in APNRR/BPNRR and the system-level rates; candidate thresholds are every distinct score
+//! plus +inf. Entry point: [`evaluate`], which builds the
 //! [`Sweep`] once and derives everything from it and from per-class counts.
 //!
 //! One concern per file: `population` (validated compact view), `tally` (counts at a threshold),
@@ -43,6 +44,6 @@ pub use metric::{Metric, NotAvailable, Threshold};
 pub use operating::{Auc, Eer, OperatingPoint, ThresholdFree, apcer_at_bpcer, auc_pooled, bpcer_at_apcer, eer_pooled};
 pub use rates::{AttackRates, BonaFideRates, Rate, RateSet, SpeciesRates};
 pub use report::{DEFAULT_OPERATING_RATES, EvalOptions, Evaluation, MetricsReport, evaluate};
-pub use segments::{Segment, SegmentOptions, SegmentsReport, WorstSegment};
+pub use segments::{MAX_DEFAULT_SEGMENTS, Segment, SegmentOptions, SegmentsReport, WorstSegment, segment_columns};
 pub use subjects::SUBJECT_COLUMN;
 pub use sweep::{Sweep, SweepPoint, write_sweep_csv};

@@ -181,7 +181,10 @@ mod tests {
     fn report_ties_sections_together() {
         // t = +inf rejects everything: BPCER 2/2, APCER 0/1; the threshold is written "+inf".
         let ps: Vec<Presentation> = sample().into_iter().map(|p| of_subject(&p.species, p.score, "s1")).collect();
-        let evaluation = evaluate(&ps, &EvalOptions::new(f64::INFINITY)).unwrap();
+        // A one-value column is not segmented by default (segment_columns): ask for it by name.
+        let by_subject = Some(SegmentOptions { columns: Some(vec!["subject".into()]), ..SegmentOptions::default() });
+        let evaluation =
+            evaluate(&ps, &EvalOptions { segments: by_subject, ..EvalOptions::new(f64::INFINITY) }).unwrap();
         let r = serde_json::to_value(&evaluation.report).unwrap();
         assert_eq!(r["at_threshold"]["threshold"], json!("+inf"));
         assert_eq!(r["at_threshold"]["bona_fide"]["bpcer"]["k"], json!(2));

@@ -25,7 +25,7 @@ use crate::schema::Presentation;
 /// Which columns to segment on, and the size guard.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SegmentOptions {
-    /// Meta columns to segment on; `None` = every meta column present.
+    /// Meta columns to segment on; `None` = the default rule of [`segment_columns`].
     pub columns: Option<Vec<String>>,
     /// Minimum scored presentations of a class for a segment to compete for "worst".
     pub min_count: u64,
@@ -81,7 +81,7 @@ pub(crate) fn segments(
     options: &SegmentOptions,
 ) -> Result<SegmentsReport> {
     let mut columns = BTreeMap::new();
-    for column in chosen_columns(presentations, options)? {
+    for column in segment_columns(presentations, options.columns.as_deref())? {
         let segments = groups(presentations, &column)
             .into_iter()
             .map(|(value, members)| {
@@ -95,16 +95,31 @@ pub(crate) fn segments(
     Ok(SegmentsReport { min_count: options.min_count, columns, worst_apcer_max, worst_bpcer })
 }
 
-fn chosen_columns(presentations: &[Presentation], options: &SegmentOptions) -> Result<Vec<String>> {
-    let present: BTreeSet<&str> = presentations.iter().flat_map(|p| p.meta.keys().map(String::as_str)).collect();
-    let Some(wanted) = &options.columns else {
-        return Ok(present.into_iter().map(str::to_owned).collect());
+/// Most distinct values a metadata column may have to be segmented by default: beyond that (an image id,
+/// a timestamp) segments are single presentations and say nothing.
+pub const MAX_DEFAULT_SEGMENTS: usize = 50;
+
+/// The columns to segment on, one rule for eval, gate and diff: the `wanted` ones (each must be among
+/// the metadata columns), else every metadata column with 2 to [`MAX_DEFAULT_SEGMENTS`] distinct values
+/// (a presentation without the column counts as the value "", as [`groups`] puts it in segment "").
+pub fn segment_columns(presentations: &[Presentation], wanted: Option<&[String]>) -> Result<Vec<String>> {
+    let keys: BTreeSet<&str> = presentations.iter().flat_map(|p| p.meta.keys().map(String::as_str)).collect();
+    let values: BTreeMap<&str, BTreeSet<&str>> = keys
+        .into_iter()
+        .map(|k| (k, presentations.iter().map(|p| p.meta.get(k).map_or("", String::as_str)).collect()))
+        .collect();
+    let Some(wanted) = wanted else {
+        return Ok(values
+            .into_iter()
+            .filter(|(_, v)| (2..=MAX_DEFAULT_SEGMENTS).contains(&v.len()))
+            .map(|(k, _)| k.to_owned())
+            .collect());
     };
-    if let Some(missing) = wanted.iter().find(|c| !present.contains(c.as_str())) {
-        let found: Vec<&str> = present.into_iter().collect();
+    if let Some(missing) = wanted.iter().find(|c| !values.contains_key(c.as_str())) {
+        let found: Vec<&str> = values.into_keys().collect();
         bail!("segment column {missing:?} is not in the scores; metadata columns: {}", found.join(","));
     }
-    Ok(wanted.clone())
+    Ok(wanted.to_vec())
 }
 
 /// Presentation indices by value of `column` (a missing column reads as "").
@@ -200,6 +215,22 @@ mod tests {
         let ps = sample();
         let pop = Population::new(&ps).unwrap();
         segments(&ps, &pop, 0.5, &SegmentOptions { columns, min_count: 2 })
+    }
+
+    /// The default rule: 2 to 50 distinct values; an id-like column and a constant one are left out,
+    /// but asking for them by name is honoured; an absent column is refused, naming the present ones.
+    #[test]
+    fn default_segment_columns_have_two_to_fifty_values() {
+        let ps: Vec<Presentation> = (0..60)
+            .map(|i| {
+                let (id, site) = (i.to_string(), (i % 3).to_string());
+                with(pres("", Some(0.9)), &[("id", id.as_str()), ("site", site.as_str()), ("camera", "c1")])
+            })
+            .collect();
+        assert_eq!(segment_columns(&ps, None).unwrap(), ["site"]);
+        assert_eq!(segment_columns(&ps, Some(&["id".into()])).unwrap(), ["id"]);
+        let e = segment_columns(&ps, Some(&["light".into()])).unwrap_err().to_string();
+        assert!(e.contains("\"light\" is not in the scores; metadata columns: camera,id,site"), "{e}");
     }
 
     #[test]

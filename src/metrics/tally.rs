@@ -57,7 +57,7 @@ impl Tally {
             None => c.non_responses += 1,
             Some(s) => {
                 c.scored += 1;
-                let accepted = s >= t;
+                let accepted = crate::schema::is_bona_fide(s, t);
                 c.errors += u64::from(accepted != (item.class == BONA_FIDE));
             }
         }

@@ -16,7 +16,7 @@ use super::openvino::OvNet;
 use super::session::{self, Outlets};
 
 /// The runtime for the PAD classifiers.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Backend {
     /// ONNX Runtime: the reference path, bit-for-bit the scores of the Python reference pipeline.
@@ -27,6 +27,8 @@ pub enum Backend {
 }
 
 impl Backend {
+    pub const ALL: [Backend; 2] = [Backend::Ort, Backend::Openvino];
+
     pub fn name(self) -> &'static str {
         match self {
             Backend::Ort => "ort",

@@ -119,7 +119,7 @@ pub fn build(dir: &Path, doc: &Value) -> Result<Option<Gallery>> {
     let mut rejects = Worst::new(false);
     visit_scores(&scores, ReadOptions { flip }, |row| {
         let Some(score) = row.score()? else { return Ok(()) };
-        let list = match (row.bona_fide()?, score >= threshold) {
+        let list = match (row.bona_fide()?, crate::schema::is_bona_fide(score, threshold)) {
             (false, true) => &mut accepts,
             (true, false) => &mut rejects,
             _ => return Ok(()),

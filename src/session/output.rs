@@ -68,13 +68,21 @@ pub fn csv_fields(s: &Scored, meta: &[String]) -> Vec<String> {
             format!("{:.4}", v.measures.smile_peak),
         ]),
         None => {
+            // Filled by column name, so the row follows SESSION_RESULT whatever columns it gains.
             let reason = s.failure().map_or("", |(r, _)| r);
-            f.extend([String::new(), Status::NonResponse.as_str().into(), reason.into()]);
-            f.extend(std::iter::repeat_n(String::new(), 8));
-            f.push(asked.join(";"));
-            f.extend(std::iter::repeat_n(String::new(), 3));
-            f.extend([s.analysis.frames_captured.to_string(), used.to_string()]);
-            f.extend(std::iter::repeat_n(String::new(), 5));
+            let mut row = vec![String::new(); columns::SESSION_RESULT.len()];
+            for (name, value) in [
+                ("status", Status::NonResponse.as_str().to_owned()),
+                ("reason", reason.to_owned()),
+                ("challenges_asked", asked.join(";")),
+                ("frames_captured", s.analysis.frames_captured.to_string()),
+                ("frames_used", used.to_string()),
+            ] {
+                if let Some(i) = columns::SESSION_RESULT.iter().position(|c| c.name == name) {
+                    row[i] = value;
+                }
+            }
+            f.extend(row);
         }
     }
     f

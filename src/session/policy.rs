@@ -31,7 +31,7 @@ pub struct SessionPolicy {
 }
 
 /// How per-frame passive scores become one session score (as bob's `finalize_scores` offers).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Fusion {
     Mean,

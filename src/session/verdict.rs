@@ -137,10 +137,10 @@ pub fn judge(
         )
     };
     let liveness_score = (pose_weight * pose + expression_weight * expression) / (pose_weight + expression_weight);
-    let liveness_passed = liveness_score >= policy.threshold;
+    let liveness_passed = crate::schema::is_bona_fide(liveness_score, policy.threshold);
     let passive: Vec<f64> = analysis.usable().filter_map(|f| f.passive).collect();
     let passive_score = policy.passive_fusion.apply(&passive);
-    let passive_passed = passive_score.map(|p| p >= passive_threshold);
+    let passive_passed = passive_score.map(|p| crate::schema::is_bona_fide(p, passive_threshold));
     Some(Verdict {
         mode,
         baseline: base,
