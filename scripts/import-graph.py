@@ -52,6 +52,7 @@ LAYER_OF = {
     "diff": "evaluation",
     "gate": "evaluation",
     "report": "report",
+    "serve": "report",  # the HTTP front end: like the reports, a consumer of the pipeline's results
     "commands": "commands",
     "cli": "cli",
     "lib": "root",

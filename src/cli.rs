@@ -90,6 +90,9 @@ pub enum Command {
     /// Merge the run folders of `eval --shard I/N` into the run one `eval` would have written
     #[command(after_help = MERGE_NOTES)]
     Merge(MergeArgs),
+    /// Serve scoring and sessions over HTTP: POST /v1/liveness, /v1/sessions; /healthz, /readyz, /metrics
+    #[command(after_help = SERVE_NOTES)]
+    Serve(ServeArgs),
     /// Face compare 1:1 with liveness: distance of a probe to a gallery identity, match, the probe's
     /// liveness, and the combined decision (match AND live)
     #[command(after_help = MATCH_CONVENTIONS)]
@@ -668,4 +671,78 @@ mod tests {
         assert!(parse_box("10,2,3,40").unwrap_err().contains("x2 must exceed"));
         assert!(parse_box("a,2,3,4").unwrap_err().contains("`a`"));
     }
+}
+
+pub const SERVE_NOTES: &str = "\
+Endpoints: POST /v1/liveness (JSON {\"image\": base64 | data URL}, multipart `file`, or a raw image/jpeg|png|webp
+body; ?policy=NAME), POST /v1/sessions, POST /v1/sessions/{id}/frames, GET /v1/sessions/{id}, GET /healthz,
+/readyz, /metrics (Prometheus text), /openapi.json. Scores equal `liveness score --json` on the same bytes.
+Errors are JSON {\"error\": {\"code\", \"message\"}}: capture faults and undecodable images 422 (the code is
+the score file's reason), bad requests 400, auth 401, oversized bodies 413, overload 503 with Retry-After.
+Without --token-file the server binds loopback addresses only (unless --insecure-bind-any). SIGTERM drains
+in-flight requests before exiting. Logs: JSON lines on standard error. See docs/serve.md.";
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub addr: std::net::SocketAddr,
+    /// Model descriptor name(s) or .toml path(s), comma-separated; the first gives the score
+    #[arg(long, short, default_value = crate::model::descriptor::DEFAULT_MODEL, value_delimiter = ',')]
+    pub model: Vec<String>,
+    /// Policy to serve (name in configs/policies, or a .toml path); repeat for several, the first is the
+    /// default of requests naming none
+    #[arg(long = "policy", default_value = "default")]
+    pub policies: Vec<String>,
+    /// Let requests override the policy's threshold (`threshold` in the body)
+    #[arg(long)]
+    pub allow_threshold_override: bool,
+    /// Refuse images with more pixels than this (decompression-bomb guard)
+    #[arg(long, default_value_t = 50_000_000)]
+    pub max_pixels: u64,
+    /// Inference worker threads, one engine each [default: number of cores]
+    #[arg(long, short = 'j')]
+    pub workers: Option<usize>,
+    /// Runtime for the PAD classifiers (see `liveness score --help`)
+    #[arg(long, value_enum, default_value_t = crate::model::backend::Backend::default())]
+    pub backend: crate::model::backend::Backend,
+    /// Session policy: name in configs/sessions, or a .toml path
+    #[arg(long, default_value = "default")]
+    pub session_policy: String,
+    /// Seconds a session may wait for its frames before it expires
+    #[arg(long, default_value_t = 300)]
+    pub session_ttl: u64,
+    /// Sessions held at once
+    #[arg(long, default_value_t = 1000)]
+    pub max_sessions: usize,
+    /// Skip passive PAD on session frames: the session decision is active liveness alone
+    #[arg(long)]
+    pub no_passive: bool,
+    /// File holding the bearer token that /v1/* and /metrics require
+    #[arg(long, value_name = "FILE")]
+    pub token_file: Option<PathBuf>,
+    /// Allow listening on a non-loopback address without a token
+    #[arg(long)]
+    pub insecure_bind_any: bool,
+    /// Largest request body, bytes
+    #[arg(long, default_value_t = 10_000_000)]
+    pub max_body: usize,
+    /// Requests on /v1 handled at once; more get 503 with Retry-After
+    #[arg(long, default_value_t = 64)]
+    pub max_in_flight: usize,
+    /// Open connections at once; more wait in the listen backlog
+    #[arg(long, default_value_t = 1024)]
+    pub max_connections: usize,
+    /// Seconds a request may take before it is answered 503 `timeout`
+    #[arg(long, default_value_t = 30)]
+    pub request_timeout: u64,
+    /// Seconds a client may take to send a request's headers (slow clients are disconnected)
+    #[arg(long, default_value_t = 10)]
+    pub header_timeout: u64,
+    /// Seconds SIGTERM waits for in-flight requests
+    #[arg(long, default_value_t = 30)]
+    pub shutdown_grace: u64,
+    /// Append every decision to this JSON Lines file (request id, time, policy, score, decision, model)
+    #[arg(long, value_name = "FILE")]
+    pub audit_log: Option<PathBuf>,
 }

@@ -16,6 +16,7 @@
 //!                                                                                         evaluation
 //!  landmarks + session: face mesh per frame → challenges and session scores               run apart)
 //!  recognition: face descriptors for face match
+//!  serve: score and session behind HTTP (axum/tokio; engines on worker threads)
 //! ```
 //!
 //! Scoring and evaluation meet only through the score file: `eval DATASET` writes `scores.csv` and
@@ -57,6 +58,7 @@ pub mod schema;
 pub mod score;
 pub mod scorefile;
 pub mod scoreset;
+pub mod serve;
 pub mod session;
 pub mod stats;
 
@@ -85,6 +87,7 @@ pub fn run() -> Result<ExitCode> {
         Command::Diff(args) => commands::diff::run(&ctx, args),
         Command::Session(cmd) => commands::session::run(&ctx, cmd),
         Command::Merge(args) => commands::merge::run(&ctx, args),
+        Command::Serve(args) => commands::serve::run(&ctx, args),
         Command::Compare(args) => commands::compare::run(&ctx, args),
         Command::Persons(cmd) => commands::persons::run(&ctx, cmd),
         Command::Search(args) => commands::search::run(&ctx, args),

@@ -12,6 +12,7 @@ pub mod persons;
 pub mod report;
 pub mod score;
 pub mod search;
+pub mod serve;
 pub mod session;
 
 use std::collections::BTreeMap;

@@ -15,12 +15,11 @@ use crate::decode::DecodeLimits;
 use crate::model::descriptor::Descriptor;
 use crate::score::output::Format;
 use crate::score::parallel::deliver_in_order;
-use crate::session::analyze::{SessionEngine, Stages, analyze};
+use crate::session::analyze::{SessionEngine, Stages};
 use crate::session::challenge::random_sequence;
 use crate::session::input::SessionInput;
 use crate::session::output::{Printer, Scored};
 use crate::session::policy::{self, SessionPolicy};
-use crate::session::verdict::judge;
 
 pub fn run(ctx: &Context, cmd: &SessionCommand) -> Result<ExitCode> {
     match cmd {
@@ -57,9 +56,7 @@ impl Setup {
     }
 
     fn score(&self, engine: &mut SessionEngine, input: SessionInput, points: bool) -> Result<Scored> {
-        let analysis = analyze(engine, &input, &self.policy, &self.limits, points)?;
-        let verdict = judge(&input, &analysis, &self.policy, self.passive_threshold);
-        Ok(Scored { input, analysis, verdict })
+        Scored::score(engine, input, &self.policy, &self.limits, self.passive_threshold, points)
     }
 }
 

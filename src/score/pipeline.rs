@@ -6,7 +6,7 @@ use std::time::Instant;
 use anyhow::Result;
 
 use super::record::{ModelScore, ScoreRecord, Timings};
-use crate::decode::{DecodeLimits, decode_file};
+use crate::decode::{DecodeError, DecodeLimits, decode_file};
 use crate::detect::{Detection, largest, ultraface::UltraFace};
 use crate::frame::{FaceBox, Frame};
 use crate::model::backend::Backend;
@@ -82,19 +82,31 @@ pub fn score(engine: &mut Engine, job: &Job, settings: &Settings) -> Result<Scor
     Ok(p.rec)
 }
 
-/// Decode, detect and gate one image.
+/// Decode, detect and gate one image file.
 pub fn prepare(engine: &mut Engine, job: &Job, settings: &Settings) -> Result<Prepared> {
-    let mut rec = ScoreRecord::new(job.name.clone());
+    prepare_with(engine, &job.name, job.given_box, settings, || decode_file(&job.file, &settings.limits))
+}
+
+/// Decode (with `decode`: a file, or bytes a server received), detect and gate one image reported as `name`.
+/// Files and uploads take this one path, so a server's score equals the command line's for the same bytes.
+pub fn prepare_with(
+    engine: &mut Engine,
+    name: &str,
+    given_box: Option<FaceBox>,
+    settings: &Settings,
+    decode: impl FnOnce() -> Result<Frame, DecodeError>,
+) -> Result<Prepared> {
+    let mut rec = ScoreRecord::new(name.to_string());
     let done = |rec: ScoreRecord| Ok(Prepared { rec, pending: None });
     let t0 = Instant::now();
-    let frame = match decode_file(&job.file, &settings.limits) {
+    let frame = match decode() {
         Ok(f) => f,
         Err(e) => return done(rec.non_response(e.reason(), e.to_string())),
     };
     rec.width = frame.width;
     rec.height = frame.height;
     let t1 = Instant::now();
-    let chosen = match job.given_box.or(settings.given_box) {
+    let chosen = match given_box.or(settings.given_box) {
         Some(face) => Choice::Face(face),
         None => {
             rec.faces = engine.detector.detect(&frame)?;
@@ -105,24 +117,22 @@ pub fn prepare(engine: &mut Engine, job: &Job, settings: &Settings) -> Result<Pr
     let face = match chosen {
         Choice::Face(face) => face,
         Choice::None => {
-            return done(rec.non_response("no_face", format!("{}: no face found by the detector", job.name)));
+            return done(rec.non_response("no_face", format!("{name}: no face found by the detector")));
         }
         Choice::Several(n) => {
             return done(rec.non_response(
                 "multiple_faces",
-                format!("{}: {n} faces found and the policy rejects several faces", job.name),
+                format!("{name}: {n} faces found and the policy rejects several faces"),
             ));
         }
     };
     rec.face = Some(face);
     rec.quality = quality::measure(&frame, &face);
     let Some(q) = rec.quality else {
-        return done(
-            rec.non_response("crop_failed", format!("{}: the face box {face:?} lies outside the image", job.name)),
-        );
+        return done(rec.non_response("crop_failed", format!("{name}: the face box {face:?} lies outside the image")));
     };
     if let Some(reason) = quality::gate(&q, &settings.policy.quality) {
-        return done(rec.non_response(reason, format!("{}: quality gate {reason} (measures: {q:?})", job.name)));
+        return done(rec.non_response(reason, format!("{name}: quality gate {reason} (measures: {q:?})")));
     }
     Ok(Prepared { rec, pending: Some((frame, face)) })
 }

@@ -8,9 +8,11 @@ use std::io::Write;
 use anyhow::Result;
 use serde_json::json;
 
-use super::analyze::Analysis;
+use super::analyze::{Analysis, SessionEngine, analyze};
 use super::input::SessionInput;
-use super::verdict::Verdict;
+use super::policy::SessionPolicy;
+use super::verdict::{Verdict, judge};
+use crate::decode::DecodeLimits;
 use crate::schema::columns;
 use crate::schema::{Decision, Status};
 use crate::score::output::Format;
@@ -23,6 +25,21 @@ pub struct Scored {
 }
 
 impl Scored {
+    /// Analyses and judges one session under `policy` (the passive verdict at `passive_threshold`): what
+    /// `liveness session score` and the server's session endpoint both run, so their results agree.
+    pub fn score(
+        engine: &mut SessionEngine,
+        input: SessionInput,
+        policy: &SessionPolicy,
+        limits: &DecodeLimits,
+        passive_threshold: f64,
+        points: bool,
+    ) -> Result<Scored> {
+        let analysis = analyze(engine, &input, policy, limits, points)?;
+        let verdict = judge(&input, &analysis, policy, passive_threshold);
+        Ok(Scored { input, analysis, verdict })
+    }
+
     /// The reason code and explanation of a non-response.
     pub fn failure(&self) -> Option<(&str, &str)> {
         match (&self.verdict, &self.analysis.problem) {

@@ -1,0 +1,82 @@
+//! `liveness serve`: the command line turned into [`ServeOptions`], then the server runs.
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::{Context as _, Result, bail};
+
+use super::{Context, model_info, workers};
+use crate::cli::{ModelOptions, ServeArgs};
+use crate::serve::options::{Limits, ServeOptions, SessionOptions};
+
+pub fn run(ctx: &Context, args: &ServeArgs) -> Result<ExitCode> {
+    let mut engine = None;
+    let mut policies = Vec::new();
+    for name in &args.policies {
+        // Each policy resolves as `score --policy NAME` would, so both score alike.
+        let (spec, settings) = ctx.scoring_setup(&model_options(args, name))?;
+        if policies.iter().any(|s: &crate::score::pipeline::Settings| s.policy.name == settings.policy.name) {
+            bail!("--policy {name}: a policy named {:?} is already served", settings.policy.name);
+        }
+        engine.get_or_insert(spec);
+        policies.push(settings);
+    }
+    let Some(engine) = engine else { bail!("give at least one --policy") };
+    let Some(primary) = engine.descriptors.first() else { bail!("give a --model") };
+    let token = match &args.token_file {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read the token file {}", path.display()))?;
+            let token = text.trim().to_string();
+            if token.len() < 16 {
+                bail!(
+                    "the token in {} is {} characters; use at least 16 (e.g. `openssl rand -hex 32`)",
+                    path.display(),
+                    token.len()
+                );
+            }
+            Some(token)
+        }
+        None => None,
+    };
+    let opts = ServeOptions {
+        addr: args.addr,
+        model: model_info(primary),
+        sessions: SessionOptions {
+            policy: crate::session::policy::resolve(&args.session_policy, &ctx.config_dirs)?,
+            ttl: Duration::from_secs(args.session_ttl),
+            max_sessions: args.max_sessions,
+            passive: if args.no_passive { None } else { Some(primary.clone()) },
+        },
+        engine,
+        policies,
+        workers: workers(args.workers),
+        limits: Limits {
+            max_body: args.max_body,
+            max_in_flight: args.max_in_flight.max(1),
+            max_connections: args.max_connections.max(1),
+            request_timeout: Duration::from_secs(args.request_timeout.max(1)),
+            header_timeout: Duration::from_secs(args.header_timeout.max(1)),
+            shutdown_grace: Duration::from_secs(args.shutdown_grace),
+        },
+        token,
+        insecure_bind_any: args.insecure_bind_any,
+        allow_threshold_override: args.allow_threshold_override,
+        audit_log: args.audit_log.clone(),
+    };
+    crate::serve::run(opts)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The scoring options of one served policy.
+fn model_options(args: &ServeArgs, policy: &str) -> ModelOptions {
+    ModelOptions {
+        model: args.model.clone(),
+        policy: policy.to_string(),
+        threshold: None,
+        multi_face: None,
+        max_pixels: args.max_pixels,
+        workers: args.workers,
+        backend: args.backend,
+    }
+}
