@@ -14,7 +14,7 @@
 #   - wrk, 8 connections against the reference Python server (scripts/ref_server.py: Flask + onnxruntime
 #     around ../shared/tools/ref_pipeline.py) on the same images, when its environment exists
 #     (REF_VENV, default .venv-ref: python3 -m venv --system-site-packages .venv-ref &&
-#     .venv-ref/bin/pip install onnxruntime==1.31.1 opencv-python-headless numpy; Flask from the system).
+#     .venv-ref/bin/pip install onnxruntime==1.31.1 onnx opencv-python-headless numpy; Flask from the system).
 # Medians over the rounds are printed, with the server's RSS before and after and its /metrics count of
 # answered requests against what wrk sent.
 set -euo pipefail
@@ -61,14 +61,14 @@ for _ in $(seq 200); do curl -fs "$url/readyz" >/dev/null 2>&1 && break; sleep 0
 curl -fs "$url/readyz" >/dev/null || { echo "bench-serve: the server did not start:" >&2; cat "$tmp/server.log" >&2; exit 1; }
 venv=${REF_VENV:-.venv-ref}
 ref_url=""
-if "$venv/bin/python" -c "import onnxruntime, cv2, numpy, flask" 2>/dev/null; then
+if "$venv/bin/python" -c "import onnxruntime, onnx, cv2, numpy, flask" 2>/dev/null; then
   ref_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
   "$venv/bin/python" scripts/ref_server.py "$LIVENESS_MODELS" "$ref_port" 2> "$tmp/ref.log" &
   ref_pid=$!
   for _ in $(seq 300); do curl -fs "http://127.0.0.1:$ref_port/readyz" >/dev/null 2>&1 && break; sleep 0.1; done
   curl -fs "http://127.0.0.1:$ref_port/readyz" >/dev/null && ref_url=http://127.0.0.1:$ref_port
 fi
-[ -n "$ref_url" ] || echo "bench-serve: no reference Python server ($venv lacks onnxruntime, cv2, numpy or flask): skipped"
+[ -n "$ref_url" ] || echo "bench-serve: no reference Python server ($venv lacks onnxruntime, onnx, cv2, numpy or flask, or it did not start): skipped"
 rss() { awk '/VmRSS/ {print $2}' "/proc/$pid/status"; }
 rss_start=$(rss)
 echo "bench-serve: $(wc -l < "$tmp/list") images, ${secs}s per load run, $rounds rounds; $(nproc) cores; load $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -97,7 +97,7 @@ run_wrk() {  # connections, label [url]
 for r in $(seq "$rounds"); do
   ref() { [ -z "$ref_url" ] || run_wrk 8 r8 "$ref_url"; }
   if [ $((r % 2)) = 1 ]; then run_bench; run_wrk 8 c8; run_wrk 1 c1; ref; else ref; run_wrk 1 c1; run_wrk 8 c8; run_bench; fi
-  echo "round $r: $(tail -n "$([ -n "$ref_url" ] && echo 4 || echo 3)" "$tmp/results" | tr '\n' ';')"
+  echo "round $r (server RSS $(( $(rss) / 1024 )) MB): $(tail -n "$([ -n "$ref_url" ] && echo 4 || echo 3)" "$tmp/results" | tr '\n' ';')"
 done
 answered=$(curl -fs "$url/metrics" | awk '/^liveness_http_requests_total\{endpoint="\/v1\/liveness"/ {s += $2} END {print s + 0}')
 rss_end=$(rss)

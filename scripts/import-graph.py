@@ -31,6 +31,7 @@ LAYER_OF = {
     "frame": "adapters",
     "runtime": "adapters",
     "stats": "adapters",
+    "escape": "adapters",
     "input": "adapters",
     "dataset": "adapters",
     "decode": "adapters",

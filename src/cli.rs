@@ -346,7 +346,8 @@ pub struct CalibrateArgs {
 #[derive(Debug, Args)]
 pub struct ModelOptions {
     /// Model descriptor name(s) or .toml path(s), comma-separated; the first gives the primary score
-    #[arg(long, short, default_value = crate::model::descriptor::DEFAULT_MODEL, value_delimiter = ',')]
+    /// [default: silentface; with `eval --scores`: the file's primary model, see docs/score-files.md]
+    #[arg(long, short, value_delimiter = ',')]
     pub model: Vec<String>,
     /// Decision policy: name in configs/policies, or a .toml path
     #[arg(long, default_value = "default")]
@@ -429,6 +430,8 @@ pub struct EvalArgs {
     /// With --scores: compute on a run's scores.csv although the run is incomplete (outputs say so)
     #[arg(long)]
     pub allow_incomplete: bool,
+    #[command(flatten)]
+    pub mapping: ScoreMappingArgs,
     /// Metadata columns to break every metric down by (default: all)
     #[arg(long, value_delimiter = ',')]
     pub segment_by: Vec<String>,
@@ -465,6 +468,47 @@ pub struct EvalArgs {
     pub enrol: crate::metrics::full_system::EnrolRule,
     #[command(flatten)]
     pub matching: MatchOptions,
+}
+
+/// How `eval --scores` reads a score file of no known format: any delimited file or JSON Lines
+/// (docs/score-files.md). Columns of JSON Lines are keys or JSON pointers (`/model_output/prob_real`).
+#[derive(Debug, Args, Clone, Default)]
+#[command(next_help_heading = "Score-file mapping (eval --scores)")]
+pub struct ScoreMappingArgs {
+    /// A preset for a known export: aws-liveness, spoofsense, verifik, liveness-json (score --json)
+    #[arg(long = "format", value_name = "NAME")]
+    pub preset: Option<String>,
+    /// Column of the presentation id [default: path, id, file, filename, image or sample_id]
+    #[arg(long, value_name = "COLUMN")]
+    pub id_column: Option<String>,
+    /// Column of the label [default: label]
+    #[arg(long, value_name = "COLUMN")]
+    pub label_column: Option<String>,
+    /// Column of the score [default: score]
+    #[arg(long, value_name = "COLUMN")]
+    pub score_column: Option<String>,
+    /// Column of the attack species (PAI) [default: attack_type or species; none: species `unknown`]
+    #[arg(long, value_name = "COLUMN")]
+    pub species_column: Option<String>,
+    /// Metadata columns to keep and segment on [default: every other column]
+    #[arg(long, value_delimiter = ',', value_name = "COLUMNS")]
+    pub segment_columns: Vec<String>,
+    /// Error or status column: its value is the reason of a row without a score (a non-response)
+    #[arg(long, value_name = "COLUMN")]
+    pub reason_column: Option<String>,
+    /// Label words of bona fide presentations, e.g. True,1 or real (with --attack-labels; never guessed)
+    #[arg(long, value_delimiter = ',', value_name = "WORDS")]
+    pub live_labels: Vec<String>,
+    /// Label words of attack presentations, e.g. False,0 or spoof
+    #[arg(long, value_delimiter = ',', value_name = "WORDS")]
+    pub attack_labels: Vec<String>,
+    /// Divide scores by this: 100 for 0–100 confidences (without it, scores must lie in 0..1)
+    #[arg(long, value_name = "S")]
+    pub score_scale: Option<f64>,
+    /// Scores are attack (spoof) confidences: the live score is 1 - score/scale; thresholds are also
+    /// printed on the file's scale
+    #[arg(long)]
+    pub higher_is_attack: bool,
 }
 
 #[derive(Debug, Subcommand)]

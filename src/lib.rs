@@ -41,6 +41,7 @@ pub mod dataset;
 pub mod decode;
 pub mod detect;
 pub mod diff;
+pub mod escape;
 pub mod frame;
 pub mod gallery;
 pub mod gate;

@@ -5,8 +5,10 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             eprintln!("liveness: error: {e:#}");
-            // An incomplete run is a usage error (exit 2): never mistaken for a fatal error or a result.
-            ExitCode::from(if e.is::<liveness::run::coverage::Incomplete>() { 2 } else { 1 })
+            // An incomplete run, or a model the score file holds no scores of, is a usage error (exit 2):
+            // never mistaken for a fatal error or a result.
+            let usage = e.is::<liveness::run::coverage::Incomplete>() || e.is::<liveness::scorefile::UnknownModel>();
+            ExitCode::from(if usage { 2 } else { 1 })
         }
     }
 }

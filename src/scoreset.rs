@@ -5,20 +5,19 @@
 //! subjects, and scoring a dataset once (`eval --model a,b`) then splitting its `scores.csv` by subject
 //! costs nothing, where scoring each split per model would cost minutes in CI.
 //!
-//! Why a model column: `eval --model silentface,minifas128` writes `score` (the first model) and one
-//! `<model>_score` column per model. Selecting `minifas128` renames `minifas128_score` to `score` in the
-//! header before the ordinary reader sees it, so every reading rule of [`crate::scorefile`] still applies.
+//! Which model's column is read is decided by [`ModelColumn`], the rule `eval --scores` and `report`
+//! apply too; the set records the column it read, so that provenance names it.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
-use anyhow::{Context, Result, bail, ensure};
+use anyhow::{Result, ensure};
 
 use crate::run::coverage::Coverage;
 use crate::schema::Presentation;
 use crate::schema::run_folder::SCORES_CSV;
-use crate::scorefile::{ReadOptions, parse_scores};
+use crate::scorefile::{Mapping, ModelColumn, ReadOptions, read_described};
 
 /// Keep presentations whose metadata `column` is one of `values`, or within `lo..=hi` (string order).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -79,10 +78,12 @@ impl Filter {
 pub struct Selector<'a> {
     /// A run folder (its `scores.csv`) or a score file.
     pub path: &'a Path,
-    /// The model whose `<model>_score` column to read; `None` reads `score`.
+    /// The model whose scores to read ([`ModelColumn::select`]); `None` reads `score`, the primary's.
     pub model: Option<&'a str>,
     pub filter: Option<&'a Filter>,
     pub flip: bool,
+    /// How to read a score file of no known format.
+    pub mapping: Option<&'a Mapping>,
 }
 
 /// Presentations read through a [`Selector`].
@@ -90,9 +91,13 @@ pub struct Selector<'a> {
 pub struct ScoreSet {
     /// The score file read.
     pub file: PathBuf,
-    /// The model the scores are of, when known (named, or the first `<model>_score` column).
-    pub model: Option<String>,
+    /// The column read and the model its scores are of (named, or the file's primary model).
+    pub column: ModelColumn,
     pub filter: Option<Filter>,
+    /// The mapping the file was read by (empty for the known formats).
+    pub mapping: Mapping,
+    /// A mapped file's columns as read (`id=path, label=label, score=score`), to tell the user.
+    pub columns_used: Option<String>,
     pub presentations: Vec<Presentation>,
     /// How much of its run the file is (see [`crate::run::coverage`]); checked by each command.
     pub coverage: Coverage,
@@ -102,9 +107,10 @@ impl ScoreSet {
     /// Reads the selected scores; errors name the file, a missing model column or an empty filter result.
     pub fn load(sel: Selector) -> Result<ScoreSet> {
         let file = if sel.path.is_dir() { sel.path.join(SCORES_CSV) } else { sel.path.to_path_buf() };
-        let text = std::fs::read(&file).with_context(|| format!("cannot read score file {}", file.display()))?;
-        let (text, model) = select_model(text, sel.model).with_context(|| format!("{}", file.display()))?;
-        let mut presentations = parse_scores(&text[..], &file.display().to_string(), ReadOptions { flip: sel.flip })?;
+        let mapping = sel.mapping.cloned().unwrap_or_default();
+        let column = ModelColumn::of_file(&file, sel.model, &mapping)?;
+        let (mut presentations, columns_used) =
+            read_described(&file, ReadOptions::column(sel.flip, &column, &mapping))?;
         if let Some(filter) = sel.filter {
             ensure!(
                 presentations.iter().any(|p| p.meta.contains_key(&filter.column)),
@@ -116,15 +122,17 @@ impl ScoreSet {
             ensure!(!presentations.is_empty(), "{}: no presentation has {filter}", file.display());
         }
         let coverage = Coverage::of(sel.path)?;
-        Ok(ScoreSet { file, model, filter: sel.filter.cloned(), presentations, coverage })
+        Ok(ScoreSet { file, column, filter: sel.filter.cloned(), mapping, columns_used, presentations, coverage })
     }
 
-    /// `file [model] [filter]`, for reports.
+    /// The model the scores are of, when known.
+    pub fn model(&self) -> Option<&str> {
+        self.column.model.as_deref()
+    }
+
+    /// `file model M (column C) [where filter]`, for reports.
     pub fn describe(&self) -> String {
-        let mut s = self.file.display().to_string();
-        if let Some(m) = &self.model {
-            s += &format!(" model {m}");
-        }
+        let mut s = format!("{} {}", self.file.display(), self.column.describe());
         if let Some(f) = &self.filter {
             s += &format!(" where {f}");
         }
@@ -135,41 +143,6 @@ impl ScoreSet {
     pub fn fingerprint(&self) -> String {
         crate::scorefile::fingerprint(&self.presentations)
     }
-}
-
-/// Rewrites the header so that `score` holds `model`'s column; returns the model the scores are of.
-fn select_model(text: Vec<u8>, model: Option<&str>) -> Result<(Vec<u8>, Option<String>)> {
-    let (header, body_start) = {
-        let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(&text[..]);
-        let header: Vec<String> =
-            reader.headers().context("cannot read the CSV header")?.iter().map(str::to_owned).collect();
-        (header, reader.position().byte() as usize)
-    };
-    let per_model: Vec<&str> = header.iter().filter_map(|c| c.strip_suffix("_score")).collect();
-    let Some(model) = model else {
-        return Ok((text, per_model.first().map(|m| (*m).to_owned())));
-    };
-    let column = format!("{model}_score");
-    if !header.contains(&column) {
-        if per_model.is_empty() {
-            // A file with one `score` column (oracle, bob.pad): the caller names its model.
-            return Ok((text, Some(model.to_owned())));
-        }
-        bail!("no column {column}; the models scored in this file are: {}", per_model.join(", "));
-    }
-    let renamed: Vec<&str> = header
-        .iter()
-        .map(|c| match c.as_str() {
-            "score" => "primary_score", // ends in _score: reserved, never read as metadata
-            c if c == column => "score",
-            c => c,
-        })
-        .collect();
-    let mut out = csv::Writer::from_writer(Vec::with_capacity(text.len()));
-    out.write_record(&renamed)?;
-    let mut out = out.into_inner().map_err(|e| e.into_error())?;
-    out.extend_from_slice(&text[body_start..]);
-    Ok((out, Some(model.to_owned())))
 }
 
 #[cfg(test)]
@@ -185,7 +158,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join(SCORES_CSV), text).unwrap();
         let filter = filter.map(|f| f.parse::<Filter>().unwrap());
-        ScoreSet::load(Selector { path: dir.path(), model, filter: filter.as_ref(), flip: false })
+        ScoreSet::load(Selector { path: dir.path(), model, filter: filter.as_ref(), flip: false, mapping: None })
     }
 
     fn scores(set: &ScoreSet) -> Vec<Option<f64>> {
@@ -196,25 +169,28 @@ mod tests {
     fn model_column_selects_scores_and_default_is_the_primary() {
         let b = load(TWO_MODELS, Some("b"), None).unwrap();
         assert_eq!(scores(&b), [Some(0.2), Some(0.7), None]);
-        assert_eq!(b.model.as_deref(), Some("b"));
+        assert_eq!((b.model(), b.column.column.as_str()), (Some("b"), "b_score"));
         assert_eq!(b.presentations[0].meta.keys().collect::<Vec<_>>(), ["subject"]);
         let primary = load(TWO_MODELS, None, None).unwrap();
-        assert_eq!((scores(&primary)[1], primary.model.as_deref()), (Some(0.1), Some("a")));
-        let e = format!("{:#}", load(TWO_MODELS, Some("c"), None).unwrap_err());
-        assert!(e.contains("no column c_score") && e.contains("a, b"), "{e}");
+        assert_eq!((scores(&primary)[1], primary.model()), (Some(0.1), Some("a")));
+        assert!(primary.column.note().is_some());
+        let e = load(TWO_MODELS, Some("c"), None).unwrap_err();
+        assert!(e.is::<crate::scorefile::UnknownModel>(), "{e:#}");
+        let e = format!("{e:#}");
+        assert!(e.contains("no column c_score") && e.contains("a, b") && e.contains(SCORES_CSV), "{e}");
     }
 
     #[test]
     fn single_score_files_take_the_named_model() {
         let set = load("path,label,attack_type,score,face_found\nx,live,,0.4,1\n", Some("m"), None).unwrap();
-        assert_eq!((scores(&set), set.model.as_deref()), (vec![Some(0.4)], Some("m")));
+        assert_eq!((scores(&set), set.model()), (vec![Some(0.4)], Some("m")));
     }
 
     #[test]
     fn filters_by_values_and_inclusive_ranges() {
         let range = load(TWO_MODELS, None, Some("subject=0002..0003")).unwrap();
         assert_eq!(range.presentations.iter().map(|p| p.id.as_str()).collect::<Vec<_>>(), ["y.jpg", "z.jpg"]);
-        assert!(range.describe().ends_with("model a where subject=0002..0003"), "{}", range.describe());
+        assert!(range.describe().ends_with("model a (column score) where subject=0002..0003"), "{}", range.describe());
         let values = load(TWO_MODELS, None, Some("subject=0001,0003")).unwrap();
         assert_eq!(values.presentations.len(), 2);
         assert_ne!(range.fingerprint(), values.fingerprint());

@@ -15,6 +15,7 @@ use crate::scoreset::ScoreSet;
 
 pub fn run(ctx: &Context, args: &CalibrateArgs) -> Result<ExitCode> {
     let set = ScoreSet::load(super::score_selector(&args.scores, &args.select))?;
+    super::note_column(&set);
     let coverage_note = set.coverage.check(args.select.allow_incomplete)?;
     for (name, v) in [("--pass-apcer", args.pass_apcer), ("--retry-bpcer", args.retry_bpcer)] {
         ensure!((0.0..=1.0).contains(&v), "{name} must be within 0..1, got {v}");
@@ -71,7 +72,7 @@ fn print_figures(what: &str, f: &Figures) {
 /// The written policy: the base policy's quality gates, the calibrated threshold and band, provenance.
 fn policy_of(ctx: &Context, args: &CalibrateArgs, set: &ScoreSet, out: &Outcome, name: &str) -> Result<Policy> {
     let model =
-        set.model.clone().context("name the model with --model: the policy records its descriptor and ONNX sha256s")?;
+        set.model().context("name the model with --model: the policy records its descriptor and ONNX sha256s")?;
     let descriptor = descriptor::resolve(&model, &ctx.catalog()?)?;
     let finite = |what: &str, f: &Figures| {
         let t = f.threshold.0;
@@ -90,6 +91,7 @@ fn policy_of(ctx: &Context, args: &CalibrateArgs, set: &ScoreSet, out: &Outcome,
         retry_bpcer: args.retry_bpcer,
         model: descriptor.name.clone(),
         scores: set.file.display().to_string(),
+        score_column: Some(set.column.column.clone()),
         filter: set.filter.as_ref().map(ToString::to_string),
         dataset_fingerprint: set.fingerprint(),
         presentations: set.presentations.len() as u64,

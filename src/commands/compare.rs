@@ -70,12 +70,11 @@ pub(super) fn gallery_key(recognizer: &Descriptor) -> Result<GalleryKey> {
     })
 }
 
-/// `eval --match`: the recognizer rides in the PAD engine (same pass), and the recipe records it.
+/// `eval --match`: the recipe to record, and the recognizer to put in the PAD engine (same pass).
 pub(super) fn match_recipe(
     ctx: &Context,
     args: &crate::cli::EvalArgs,
-    spec: &mut EngineSpec,
-) -> Result<Option<crate::metrics::full_system::run_folder::MatchRecipe>> {
+) -> Result<Option<(crate::metrics::full_system::run_folder::MatchRecipe, Descriptor)>> {
     if !args.face_match {
         return Ok(None);
     }
@@ -86,8 +85,7 @@ pub(super) fn match_recipe(
         match_threshold,
         enrol: args.enrol.to_string(),
     };
-    spec.recognizer = Some(recognizer);
-    Ok(Some(recipe))
+    Ok(Some((recipe, recognizer)))
 }
 
 fn match_threshold(recognizer: &Descriptor, matching: &MatchOptions) -> Result<f64> {

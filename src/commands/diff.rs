@@ -14,9 +14,17 @@ use crate::scoreset::{ScoreSet, Selector};
 
 pub fn run(ctx: &Context, args: &DiffArgs) -> Result<ExitCode> {
     let load = |path, model: &Option<String>| {
-        ScoreSet::load(Selector { path, model: model.as_deref(), filter: args.filter.as_ref(), flip: false })
+        ScoreSet::load(Selector {
+            path,
+            model: model.as_deref(),
+            filter: args.filter.as_ref(),
+            flip: false,
+            mapping: None,
+        })
     };
     let (base, current) = (load(&args.base, &args.base_model)?, load(&args.current, &args.current_model)?);
+    super::note_column(&base);
+    super::note_column(&current);
     let notes = [&base, &current].map(|set| {
         set.coverage.check(args.allow_incomplete).map(|n| n.map(|n| format!("{}: {n}", set.file.display())))
     });

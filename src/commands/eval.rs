@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::{Context as _, Result, bail};
+use anyhow::{Context as _, Result, bail, ensure};
 use serde::{Deserialize, Serialize};
 
 use super::{Context, workers};
@@ -18,7 +18,8 @@ use crate::schema::run_folder::{METRICS_JSON, SWEEP_CSV};
 use crate::schema::{Presentation, RunInfo};
 use crate::score::pipeline::{EngineSpec, Settings};
 use crate::metrics::full_system::run_folder::MatchRecipe;
-use crate::scorefile::{ReadOptions, fingerprint, read_scores};
+use crate::scorefile::{Mapping, ModelColumn, ReadOptions, fingerprint, read_scores};
+use crate::scoreset::{ScoreSet, Selector};
 
 /// The options that turn scores into metrics. Recorded in a run's manifest, so that `liveness merge`
 /// computes a sharded run's figures exactly as one `eval` would.
@@ -54,22 +55,41 @@ impl Recipe {
 }
 
 pub fn run(ctx: &Context, args: &EvalArgs) -> Result<ExitCode> {
-    let (mut spec, settings) = ctx.scoring_setup(&args.model)?;
-    let matching = super::compare::match_recipe(ctx, args, &mut spec)?;
-    let recipe = Recipe::of(args, matching);
-    let read = ReadOptions { flip: args.flip };
-    let models: Vec<String> = spec.descriptors.iter().map(|d| d.name.clone()).collect();
+    let matching = super::compare::match_recipe(ctx, args)?;
+    let recipe = Recipe::of(args, matching.as_ref().map(|(m, _)| m.clone()));
     match (&args.scores, &args.dataset) {
         (Some(file), _) => {
-            let coverage = Coverage::of(file)?;
-            coverage.check(args.allow_incomplete)?;
+            let (named, descriptor) = scores_model(ctx, &args.model.model)?;
+            let mapping = super::mapping_of(&args.mapping)?;
+            let set = ScoreSet::load(Selector {
+                path: file,
+                model: named.as_deref(),
+                filter: None,
+                flip: args.flip,
+                mapping: Some(&mapping),
+            })?;
+            set.coverage.check(args.allow_incomplete)?;
+            super::note_column(&set);
+            // The descriptor recorded is the one of the model whose scores were read: named, or the
+            // file's primary model when the catalog knows it.
+            let descriptor = descriptor.or_else(|| set.model().and_then(|m| ctx.catalog().ok()?.remove(m)));
+            let (spec, settings) = ctx.setup_with(&args.model, descriptor.into_iter().collect())?;
             let out = args.out.clone().unwrap_or_else(|| default_folder(&stem(file), "scores"));
             std::fs::create_dir_all(&out).with_context(|| format!("cannot create {}", out.display()))?;
-            let presentations = read_scores(file, read)?;
-            let source = Source { text: file.display().to_string(), scored_with_models: false, shard: None };
-            finish(&out, &source, &presentations, &recipe, &spec, &settings, &coverage)
+            let source = Source {
+                text: file.display().to_string(),
+                scored_with_models: false,
+                shard: None,
+                column: Some(set.column.clone()),
+                mapping: set.mapping.clone(),
+            };
+            finish(&out, &source, &set.presentations, &recipe, &spec, &settings, &set.coverage)
         }
         (None, Some(root)) => {
+            let (mut spec, settings) = ctx.scoring_setup(&args.model)?;
+            // `--match`: the recognizer rides in the PAD engine, descriptors in the same pass.
+            spec.recognizer = matching.map(|(_, d)| d);
+            let models: Vec<String> = spec.descriptors.iter().map(|d| d.name.clone()).collect();
             let ds = dataset::open(&DatasetSpec {
                 root: root.clone(),
                 kind: Some(args.kind.clone()),
@@ -102,18 +122,50 @@ pub fn run(ctx: &Context, args: &EvalArgs) -> Result<ExitCode> {
                     ds.samples.len()
                 );
             }
-            let presentations = read_scores(&scores, read)?;
+            let column = ModelColumn::of_file(&scores, None, &Mapping::default())?;
+            if column.models.len() > 1 {
+                eprintln!(
+                    "note: the metrics are {}'s (the first --model); for another model's: liveness eval --scores {} --model {}",
+                    column.model.as_deref().unwrap_or("?"),
+                    scores.display(),
+                    column.models[1]
+                );
+            }
+            let presentations = read_scores(&scores, ReadOptions::column(args.flip, &column, &Mapping::default()))?;
             if let (Some(s), true) = (shard, presentations.is_empty()) {
                 // More tasks than presentations: a complete share of nothing, which merges; exit 0 so a
                 // scheduler does not retry it. There are no figures of its own to compute.
                 eprintln!("shard {s} holds none of the {} presentations: no metrics of its own", ds.samples.len());
                 return Ok(ExitCode::SUCCESS);
             }
-            let source = Source { text: root.display().to_string(), scored_with_models: true, shard };
+            let source = Source {
+                text: root.display().to_string(),
+                scored_with_models: true,
+                shard,
+                column: Some(column),
+                mapping: Mapping::default(),
+            };
             finish(&out, &source, &presentations, &recipe, &spec, &settings, &Coverage::of(&out)?)
         }
         (None, None) => bail!("give a DATASET folder or manifest, or --scores FILE"),
     }
+}
+
+/// The model `eval --scores` reads (`--model`, one at most) and its descriptor: a descriptor file must
+/// load, a name the catalog does not know is taken as the user's name for the scores (a vendor's).
+fn scores_model(
+    ctx: &Context,
+    given: &[String],
+) -> Result<(Option<String>, Option<crate::model::descriptor::Descriptor>)> {
+    ensure!(given.len() <= 1, "--scores reads one model's scores: give one --model, not {}", given.join(","));
+    let Some(m) = given.first() else { return Ok((None, None)) };
+    if m.ends_with(".toml") || m.contains('/') {
+        let d = crate::model::descriptor::resolve(m, &ctx.catalog()?)?;
+        return Ok((Some(d.name.clone()), Some(d)));
+    }
+    let catalog = ctx.catalog()?;
+    let descriptor = catalog.contains_key(m).then(|| crate::model::descriptor::resolve(m, &catalog)).transpose()?;
+    Ok((Some(m.clone()), descriptor))
 }
 
 /// Where a run's scores came from.
@@ -123,6 +175,11 @@ pub struct Source {
     /// Scored here (`true`), or read from a file.
     pub scored_with_models: bool,
     pub shard: Option<ShardSpec>,
+    /// The column the scores were read from and its model ([`ModelColumn`]); `None`: `score`, the
+    /// first model's.
+    pub column: Option<ModelColumn>,
+    /// How a score file of no known format was read (empty otherwise).
+    pub mapping: Mapping,
 }
 
 /// Scores -> metrics.json, sweep.csv, the summary and the report in `out`. Shared by `eval` and `merge`,
@@ -136,21 +193,39 @@ pub fn finish(
     settings: &Settings,
     coverage: &Coverage,
 ) -> Result<ExitCode> {
-    let read = ReadOptions { flip: recipe.flip };
+    let column = source.column.clone().unwrap_or_else(|| ModelColumn {
+        model: spec.descriptors.first().map(|d| d.name.clone()),
+        column: crate::schema::columns::SCORE.to_owned(),
+        models: spec.descriptors.iter().map(|d| d.name.clone()).collect(),
+        named: false,
+    });
     let (threshold, threshold_source) = match &recipe.calibrate_on {
         Some(dev) => {
-            let dev_pres = read_scores(dev, read)?;
-            let t = crate::calibrate::threshold_for(&dev_pres, recipe.calibrate_target)
+            // The same model's scores of the dev split, by the same rule.
+            let dev_set = ScoreSet::load(Selector {
+                path: dev,
+                model: column.model.as_deref(),
+                filter: None,
+                flip: recipe.flip,
+                mapping: Some(&source.mapping),
+            })?;
+            let t = crate::calibrate::threshold_for(&dev_set.presentations, recipe.calibrate_target)
                 .with_context(|| format!("calibrating on {}", dev.display()))?;
             (t, format!("{} on {}", recipe.calibrate_target, dev.display()))
         }
         None => (settings.policy.threshold, format!("policy {}", settings.policy.name)),
     };
+    let mapped_segments = source.mapping.segment_names();
     let options = EvalOptions {
         threshold,
         operating_rates: crate::metrics::DEFAULT_OPERATING_RATES.to_vec(),
         segments: Some(SegmentOptions {
-            columns: (!recipe.segment_by.is_empty()).then(|| recipe.segment_by.clone()),
+            // --segment-by, else the columns a mapping kept (--segment-columns), else the engine's rule.
+            columns: match (&recipe.segment_by[..], &mapped_segments[..]) {
+                ([], []) => None,
+                ([], kept) => Some(kept.to_vec()),
+                (asked, _) => Some(asked.to_vec()),
+            },
             min_count: recipe.min_segment,
         }),
         bootstrap: (recipe.bootstrap > 0)
@@ -178,7 +253,9 @@ pub fn finish(
         models: Some(spec.descriptors.iter().map(super::model_info).collect()),
         scored_with_models: Some(source.scored_with_models),
         backend: source.scored_with_models.then(|| spec.backend.name().to_string()),
-        model: None,
+        model: column.model.clone(),
+        score_column: Some(column.column.clone()),
+        mapping: source.mapping.is_given().then(|| source.mapping.clone()),
         policy: settings.policy.clone(),
         threshold,
         threshold_source,
@@ -207,6 +284,9 @@ pub fn finish(
     std::fs::write(&metrics_path, serde_json::to_string_pretty(&doc)?)
         .with_context(|| format!("cannot write {}", metrics_path.display()))?;
     println!("{}", terminal::summary(&doc));
+    if let Some(rule) = source.mapping.on_file_scale(threshold) {
+        println!("threshold {threshold} on the live scale: {rule}");
+    }
     if let Some((_, fs)) = &full_system {
         println!("{}", crate::metrics::full_system::run_folder::table(fs));
     }

@@ -34,6 +34,7 @@ fn gate(ctx: &Context, args: &GateArgs) -> Result<ExitCode> {
     let gate = Gate::load(&args.criteria)?;
     let policy = policy::resolve(&args.policy, &ctx.config_dirs)?;
     let set = ScoreSet::load(super::score_selector(&args.scores, &args.select))?;
+    super::note_column(&set);
     let coverage_note = match set.coverage.check(args.select.allow_incomplete) {
         Ok(note) => note,
         Err(refused) => {
@@ -74,7 +75,9 @@ fn gate(ctx: &Context, args: &GateArgs) -> Result<ExitCode> {
         models: None,
         scored_with_models: None,
         backend: None,
-        model: set.model.clone(),
+        model: set.column.model.clone(),
+        score_column: Some(set.column.column.clone()),
+        mapping: None,
         policy: policy.clone(),
         threshold: policy.threshold,
         threshold_source: format!("policy {}", policy.name),
@@ -139,8 +142,8 @@ fn coverage_row(verdict: Verdict, reason: &str, set: &ScoreSet) -> Outcome {
 /// A calibrated threshold belongs to one model: applying it to another model's scores is an error.
 fn check_model(policy: &Policy, set: &ScoreSet) -> Result<()> {
     let Some(cal) = &policy.calibration else { return Ok(()) };
-    match &set.model {
-        Some(m) if *m == cal.model => Ok(()),
+    match set.model() {
+        Some(m) if m == cal.model => Ok(()),
         Some(m) => bail!(
             "policy {} was calibrated for model {}, but the scores are {m}'s: calibrate a policy for {m}",
             policy.name,

@@ -63,7 +63,13 @@ pub fn run(ctx: &Context, args: &MergeArgs) -> Result<ExitCode> {
     if let Some(note) = coverage.note() {
         eprintln!("coverage: {note}");
     }
-    let presentations = read_scores(&args.out.join(SCORES_CSV), ReadOptions { flip: recipe.flip })?;
-    let source = Source { text: m.dataset.source.clone(), scored_with_models: true, shard: None };
+    let presentations = read_scores(&args.out.join(SCORES_CSV), ReadOptions::flip(recipe.flip))?;
+    let source = Source {
+        text: m.dataset.source.clone(),
+        scored_with_models: true,
+        shard: None,
+        column: None,
+        mapping: Default::default(),
+    };
     finish(&args.out, &source, &presentations, &recipe, &spec, &settings, &coverage)
 }

@@ -52,10 +52,18 @@ impl Context {
         descriptor::catalog(&self.config_dirs)
     }
 
-    /// The descriptors and policy named by the model options, and the engine and settings they make.
+    /// The descriptors and policy named by the model options (no `--model`: the default model), and the
+    /// engine and settings they make.
     pub fn scoring_setup(&self, opts: &ModelOptions) -> Result<(EngineSpec, Settings)> {
         let catalog = self.catalog()?;
-        let descriptors = opts.model.iter().map(|m| descriptor::resolve(m, &catalog)).collect::<Result<Vec<_>>>()?;
+        let names = if opts.model.is_empty() { &[descriptor::DEFAULT_MODEL.to_owned()][..] } else { &opts.model[..] };
+        let descriptors = names.iter().map(|m| descriptor::resolve(m, &catalog)).collect::<Result<Vec<_>>>()?;
+        self.setup_with(opts, descriptors)
+    }
+
+    /// [`Context::scoring_setup`] with the descriptors already chosen (`eval --scores`: the model whose
+    /// column is read, or none).
+    pub fn setup_with(&self, opts: &ModelOptions, descriptors: Vec<Descriptor>) -> Result<(EngineSpec, Settings)> {
         let mut policy: Policy = policy::resolve(&opts.policy, &self.config_dirs)?;
         if let Some(t) = opts.threshold {
             anyhow::ensure!((0.0..=1.0).contains(&t), "--threshold must be within 0..1, got {t}");
@@ -92,7 +100,46 @@ fn default_models_dir() -> PathBuf {
 
 /// What `--model`, `--where` and `--flip` select from `path` (a run folder or a score file).
 pub fn score_selector<'a>(path: &'a Path, sel: &'a ScoreSelection) -> Selector<'a> {
-    Selector { path, model: sel.model.as_deref(), filter: sel.filter.as_ref(), flip: sel.flip }
+    Selector { path, model: sel.model.as_deref(), filter: sel.filter.as_ref(), flip: sel.flip, mapping: None }
+}
+
+/// Tells the user which model's scores were read when a score file holds several and none was named.
+pub fn note_column(set: &crate::scoreset::ScoreSet) {
+    if let Some(note) = set.column.note() {
+        eprintln!("note: {}: {note}", set.file.display());
+    }
+    if let Some(used) = &set.columns_used {
+        eprintln!("note: {}: read as a mapped score file: {used}", set.file.display());
+    }
+}
+
+/// The mapping the options ask for: a preset (`--format`) with any column option given over it.
+pub fn mapping_of(args: &crate::cli::ScoreMappingArgs) -> Result<crate::scorefile::Mapping> {
+    let mut m = match &args.preset {
+        Some(name) => crate::scorefile::mapping::preset(name)?,
+        None => crate::scorefile::Mapping::default(),
+    };
+    let or = |given: &Option<String>, preset: &mut Option<String>| {
+        if given.is_some() {
+            preset.clone_from(given);
+        }
+    };
+    or(&args.id_column, &mut m.id);
+    or(&args.label_column, &mut m.label);
+    or(&args.score_column, &mut m.score);
+    or(&args.species_column, &mut m.species);
+    or(&args.reason_column, &mut m.reason);
+    if !args.segment_columns.is_empty() {
+        m.segments = Some(args.segment_columns.clone());
+    }
+    if !args.live_labels.is_empty() || !args.attack_labels.is_empty() {
+        m.live_labels.clone_from(&args.live_labels);
+        m.attack_labels.clone_from(&args.attack_labels);
+    }
+    m.scale = args.score_scale.or(m.scale);
+    m.higher_is_attack |= args.higher_is_attack;
+    m.validate()?;
+    Ok(m)
 }
 
 /// `liveness <version>`, as run blocks and calibration records name the tool.

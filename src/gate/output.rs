@@ -86,18 +86,12 @@ pub fn markdown(name: &str, context: &[String], outcomes: &[Outcome]) -> String 
             (v, Some(r)) => format!("{} {}: {}", if v == Verdict::Fail { "❌" } else { "⏭️" }, v.as_str(), md(r)),
             (v, None) => v.as_str().to_owned(),
         };
-        let _ = writeln!(s, "| `{}` | {} | {} | {result} |", o.criterion, md(&o.limit), md(&o.measured));
+        let _ = writeln!(s, "| {} | {} | {} | {result} |", md(&o.criterion), md(&o.limit), md(&o.measured));
     }
     s
 }
 
-fn xml(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
-}
-
-fn md(s: &str) -> String {
-    s.replace('|', "\\|")
-}
+use crate::escape::{markdown as md, xml};
 
 #[cfg(test)]
 mod tests {
@@ -129,6 +123,10 @@ mod tests {
         assert!(x.contains("name=\"apcer[print] &lt;= 5.00%\""), "{x}");
         assert!(x.contains("<failure message=\"value 7.00% is outside &lt;= 5.00%\">"), "{x}");
         assert!(x.contains("<skipped message=\"no presentations of species &quot;mask&quot;\"/>"), "{x}");
+        // A hostile name: markup, a quote and control characters XML 1.0 cannot carry at all.
+        let x = junit("x\"/><evil a='1'>\u{1}\u{1b}[31m", &outcomes());
+        assert!(x.contains("name=\"liveness gate x&quot;/&gt;&lt;evil a=&apos;1&apos;&gt;\u{FFFD}\u{FFFD}[31m\""), "{x}");
+        assert!(!x.chars().any(|c| c.is_control() && c != '\n'), "{x}");
     }
 
     #[test]
@@ -138,6 +136,10 @@ mod tests {
         assert!(t.lines().nth(2).unwrap().contains("FAIL  (value 7.00%"), "{t}");
         let m = markdown("g", &["threshold 0.5".into()], &outcomes()[..1]);
         assert!(m.starts_with("### gate g: PASSED (1 passed, 0 failed, 0 skipped)\n\n- threshold 0.5\n"), "{m}");
-        assert!(m.contains("| `bpcer` | <= 5.00% | 7.00% (7/100) [2.86-13.89%] | ✅ pass |"), "{m}");
+        let hostile = markdown("g", &["[x](javascript:alert(1)) <b>\n| row"].map(String::from), &outcomes()[1..2]);
+        assert!(hostile.contains("- \\[x\\](javascript:alert(1)) &lt;b&gt; \\| row\n"), "{hostile}");
+        assert!(hostile.contains("| apcer\\[print\\] | &lt;= 5.00% |"), "{hostile}");
+        // Escaped as the report escapes Markdown: it renders as `| bpcer | <= 5.00% | 7.00% (7/100) [...] |`.
+        assert!(m.contains("| bpcer | &lt;= 5.00% | 7.00% (7/100) \\[2.86-13.89%\\] | ✅ pass |"), "{m}");
     }
 }

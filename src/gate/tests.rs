@@ -79,3 +79,44 @@ fn regression_against_a_baseline() {
     assert_eq!(verdicts(&g, Some(&worse_auc))[1].0, Verdict::Fail, "AUC fell by 0.005");
     assert_eq!(verdicts(&g, None)[0], (Verdict::Fail, Some("no baseline given".into())));
 }
+
+/// Every metric a gate can name is found in a real `evaluate` document (not a hand-written one) and reads
+/// the value at its path: a renamed report field fails here, not in a user's CI job as "no such metric".
+#[test]
+fn every_gate_metric_reads_a_real_evaluate_document() {
+    use crate::metrics::{EvalOptions, Policy, SegmentOptions, evaluate, pres};
+    let mut ps = Vec::new();
+    for i in 0..24 {
+        let (species, score) = match i % 3 {
+            0 => ("", Some(0.55 + 0.02 * i as f64)),
+            1 => ("print", Some(0.02 * i as f64)),
+            _ => ("replay", if i == 5 { None } else { Some(0.03 * i as f64) }),
+        };
+        let mut p = pres(species, score);
+        p.meta.insert("subject".into(), format!("s{}", i % 4));
+        p.meta.insert("session".into(), format!("{}", i % 2));
+        ps.push(p);
+    }
+    let options = EvalOptions {
+        segments: Some(SegmentOptions { columns: None, min_count: 1 }),
+        policy: Some(Policy { pass: 0.8, retry: 0.6, attempts: vec![1, 3] }),
+        ..EvalOptions::new(0.5)
+    };
+    let doc = serde_json::to_value(evaluate(&ps, &options).unwrap().report).unwrap();
+    for metric in crate::gate::spec::METRICS {
+        let param = match metric.param {
+            crate::gate::spec::Param::None => String::new(),
+            crate::gate::spec::Param::Species => "species = \"print\"\n".into(),
+            crate::gate::spec::Param::Attempts => "attempts = 3\n".into(),
+        };
+        let g = gate(&format!("[[criterion]]\nmetric = \"{}\"\n{param}max = 1.0\n", metric.name));
+        let c = &g.criteria[0];
+        let measured = measure(c, &doc).unwrap_or_else(|e| panic!("{}: {e}", metric.name));
+        let mut node = &doc;
+        for key in c.path() {
+            node = &node[key.as_str()];
+        }
+        assert_eq!(Some(measured.value), node["value"].as_f64(), "{}", metric.name);
+        assert_eq!(measured.ci.is_some(), metric.has_ci, "{}: interval", metric.name);
+    }
+}

@@ -15,7 +15,7 @@ use crate::crop::{CropRule, Resize, crop_face};
 use crate::decode::{DecodeLimits, decode_file};
 use crate::frame::FaceBox;
 use crate::schema::run_folder::SCORES_CSV;
-use crate::scorefile::{ReadOptions, visit_scores};
+use crate::scorefile::{Mapping, ModelColumn, ReadOptions, visit_scores};
 
 /// Cases per gallery.
 pub const CASES: usize = 12;
@@ -115,9 +115,13 @@ pub fn build(dir: &Path, doc: &Value) -> Result<Option<Gallery>> {
         return Ok(None);
     };
     let flip = doc["run"]["flip"] == true;
+    // The evaluated model's column, by the rule the metrics were read with (a two-model run's file
+    // read with `eval --scores --model B` holds B's scores in `B_score`, not in `score`).
+    let mapping: Mapping = serde_json::from_value(doc["run"]["mapping"].clone()).unwrap_or_default();
+    let column = ModelColumn::of_file(&scores, doc["run"]["model"].as_str(), &mapping)?;
     let mut accepts = Worst::new(true);
     let mut rejects = Worst::new(false);
-    visit_scores(&scores, ReadOptions { flip }, |row| {
+    visit_scores(&scores, ReadOptions::column(flip, &column, &mapping), |row| {
         let Some(score) = row.score()? else { return Ok(()) };
         let list = match (row.bona_fide()?, crate::schema::is_bona_fide(score, threshold)) {
             (false, true) => &mut accepts,

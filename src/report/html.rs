@@ -19,21 +19,7 @@ figcaption{color:#555;font-size:.9em}.gallery{display:flex;flex-wrap:wrap;gap:10
 .case{width:170px;border:1px solid #ddd;padding:6px;font-size:.78em;word-break:break-all}.case img{display:block;margin:0 auto 4px}\
 .missing{color:#a00}pre{background:#f6f6f6;padding:8px;white-space:pre-wrap;word-break:break-all}";
 
-/// Escapes text for HTML element content and attribute values.
-pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+pub use crate::escape::html as escape;
 
 /// Renders the page.
 pub fn render(title: &str, blocks: &[Block]) -> String {

@@ -5,24 +5,7 @@ use std::fmt::Write;
 
 use super::document::Block;
 
-/// Escapes text so Markdown shows it literally, including inside table cells.
-pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            '|' | '\\' | '*' | '_' | '`' | '[' | ']' | '#' => {
-                out.push('\\');
-                out.push(c);
-            }
-            '\n' => out.push(' '),
-            c => out.push(c),
-        }
-    }
-    out
-}
+pub use crate::escape::markdown as escape;
 
 pub fn render(title: &str, blocks: &[Block]) -> String {
     let mut m = format!("# {}\n\n", escape(title));

@@ -50,7 +50,9 @@ impl RunFolder {
         let names: Vec<&str> =
             self.doc["run"]["models"].as_array().into_iter().flatten().filter_map(|m| m["name"].as_str()).collect();
         match names[..] {
-            _ if self.doc["run"]["scored_with_models"] == false => "scores".to_owned(),
+            _ if self.doc["run"]["scored_with_models"] == false => {
+                self.doc["run"]["model"].as_str().unwrap_or("scores").to_owned()
+            }
             [] => "scores".to_owned(),
             [one] => one.to_owned(),
             [first, ..] => format!("{first}, also scored: {}", names[1..].join(", ")),
@@ -126,6 +128,8 @@ pub(crate) mod tests {
         assert_eq!(two.models(), "silentface, also scored: minifas128");
         two.doc["run"]["scored_with_models"] = serde_json::json!(false);
         assert_eq!(two.models(), "scores");
+        two.doc["run"]["model"] = serde_json::json!("minifas128");
+        assert_eq!(two.models(), "minifas128");
         assert_eq!((run.threshold(), run.bona_fide_scored(), run.species_scored("print")), (Some(0.5), 4, 2));
         assert_eq!(run.bands(), Some((0.75, 0.5)));
         assert_eq!(run.sweep.rows.len(), 5);

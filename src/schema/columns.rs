@@ -137,6 +137,14 @@ pub fn model_of_score_column(column: &str) -> Option<&str> {
     column.strip_suffix(MODEL_SCORE_SUFFIX)
 }
 
+/// The models whose scores a score file's header holds: its `<model>_score` columns, in header order
+/// (the first is the primary model, whose scores are also in `score`). The session measures that end in
+/// `_score` (`liveness_score`, `passive_score`, ...) are columns of their own, not models.
+pub fn models_in<'a>(header: &[&'a str]) -> Vec<&'a str> {
+    let named = |c: &str| IMAGE_RESULT.iter().chain(&SESSION_RESULT).any(|n| n.name == c);
+    header.iter().filter(|c| !named(c)).filter_map(|c| model_of_score_column(c)).filter(|m| !m.is_empty()).collect()
+}
+
 /// True for columns that are never metadata: every reserved column of the lists above, the reference
 /// format's `face_found`, any per-model `*_score` and any quality `q_*` column.
 pub fn is_reserved(column: &str) -> bool {
@@ -230,6 +238,16 @@ mod tests {
         for c in ["subject", "session", "challenges_passed", "challenges_failed", "path", "label"] {
             assert!(!is_reserved(c), "{c}");
         }
+    }
+
+    #[test]
+    fn models_are_the_per_model_score_columns_and_not_the_session_measures() {
+        let image = image_header(&["subject".into()], &["silentface".into(), "minifas128".into()]);
+        let image: Vec<&str> = image.iter().map(String::as_str).collect();
+        assert_eq!(models_in(&image), ["silentface", "minifas128"]);
+        let session = session_header(&[]);
+        assert!(models_in(&session.iter().map(String::as_str).collect::<Vec<_>>()).is_empty());
+        assert!(models_in(&["path", "label", "score", "_score", "face_found"]).is_empty());
     }
 
     #[test]

@@ -13,6 +13,7 @@
 
 pub mod columns;
 pub mod detector;
+pub mod mapping;
 pub mod policy;
 pub mod presentation;
 pub mod run_folder;

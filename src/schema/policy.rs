@@ -137,6 +137,9 @@ pub struct Calibration {
     pub model: String,
     /// The score file calibrated on, and the filter applied to it.
     pub scores: String,
+    /// The column of `scores` that was read (`score`, or `<model>_score`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub score_column: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub filter: Option<String>,
     /// the presentation fingerprint (`scorefile::fingerprint`) of the calibration presentations.

@@ -52,9 +52,15 @@ pub struct RunInfo {
     /// agree only to float rounding, so the figures name the one that produced them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub backend: Option<String>,
-    /// The model whose scores were gated (`gate`).
+    /// The model whose scores were evaluated or gated (the primary of a multi-model `eval`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<String>,
+    /// The score-file column the scores were read from (`score`, or `<model>_score` for `--model`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub score_column: Option<String>,
+    /// How a score file of no known format was read (`eval --scores` with a mapping).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mapping: Option<super::mapping::Mapping>,
     pub policy: Policy,
     /// The decision threshold applied (bona fide iff score >= threshold); written `null` when +inf.
     #[serde(with = "infinite_as_null")]

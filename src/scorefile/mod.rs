@@ -1,0 +1,479 @@
+//! Reading score files into [`Presentation`]s, the one input type of the metrics engine.
+//!
+//! Four layouts are accepted, told apart by the header alone (so a file is never half-parsed under
+//! the wrong rules):
+//!
+//! | format | detected by | required columns |
+//! | --- | --- | --- |
+//! | `BobPad` | an `is_bonafide` column | `claimed_id,test_label,is_bonafide,attack_type,score` |
+//! | `Liveness` (our `scores.csv`) | a `status` column | `path,label,attack_type,score,status,reason` |
+//! | `Reference` (oracles, `ref_pipeline.py`) | a `face_found` column | `path,label,attack_type,score,face_found` |
+//! | mapped (any export, [`Mapping`]) | anything else, or any mapping option | an id, a label and a score column |
+//!
+//! Any of them may be delimited text (comma, tab, semicolon, pipe) or JSON Lines ([`table`]).
+//!
+//! Non-responses (the system gave no score) are kept, not dropped: ISO/IEC 30107-3 reports them as
+//! APNRR/BPNRR, and the system-level rates count them. Their reason:
+//! - Reference: `face_found=0` → `no_face` (any score on such a row is ignored, as `ref_metrics.py`
+//!   does); an empty score with a face → `no_score`.
+//! - Liveness: `status=non_response` → the `reason` column (`unspecified` when empty); `status=ok`
+//!   requires a score.
+//! - BobPad: an empty score → `no_score`.
+//! - mapped: an empty score cell, or a word (`error`, `timeout`) → the mapped reason column's value,
+//!   else `no_score` (empty) or the word itself.
+//!
+//! Every column that is neither a core column of the format nor [reserved](is_reserved) becomes
+//! [`Presentation::meta`], so any metadata (subject, session, device, ...) can be segmented on without
+//! the reader knowing it (a mapped file with `segments` keeps only those). bob.pad's `claimed_id`
+//! becomes meta `subject`, `test_label` the id.
+//!
+//! An attack with an empty `attack_type` gets species [`UNKNOWN_SPECIES`] (`unknown`, as datasets name it): APCER is per species,
+//! and an empty name would be an unreadable key in every report.
+
+pub mod column;
+pub mod mapping;
+pub mod table;
+
+pub use column::{ModelColumn, UnknownModel};
+pub use mapping::Mapping;
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::Read;
+use std::path::Path;
+
+use anyhow::{Context, Result, anyhow, bail};
+
+use crate::frame::FaceBox;
+use crate::schema::columns::{self, ATTACK_TYPE, BOB_CLAIMED_ID, BOX, LABEL, PATH, REASON, SCORE, STATUS, is_reserved};
+use crate::schema::mapping::{ID_NAMES, LABEL_NAMES, SCORE_NAMES, SPECIES_NAMES};
+use crate::schema::presentation::{FINGERPRINT_HEX, write_fingerprint_entry, write_fingerprint_input};
+use crate::schema::{Presentation, ScoreFormat, Status, UNKNOWN_SPECIES};
+use table::Table;
+
+/// How to read a score file.
+#[derive(Debug, Clone, Default)]
+pub struct ReadOptions {
+    /// Negate every score (s → -s) for models whose score grows with "attack". Negation rather than
+    /// `1 - s` keeps any score range valid (logits, distances). Thresholds must then be given on the
+    /// negated scale: "bona fide iff -s >= t", i.e. iff s <= -t.
+    pub flip: bool,
+    /// The column the scores are read from ([`ModelColumn::column`]); `None` reads `score` (or the
+    /// mapping's score column). The format's non-response rules (status, face_found) apply unchanged.
+    pub score_column: Option<String>,
+    /// How to read a file of no known format; given, it is read as a mapped file whatever its header.
+    pub mapping: Mapping,
+}
+
+impl ReadOptions {
+    /// Reads `score`, negated or not.
+    pub fn flip(flip: bool) -> ReadOptions {
+        ReadOptions { flip, ..ReadOptions::default() }
+    }
+
+    /// Reads the scores of `column`, a mapped file by `mapping`.
+    pub fn column(flip: bool, column: &ModelColumn, mapping: &Mapping) -> ReadOptions {
+        ReadOptions { flip, score_column: Some(column.column.clone()), mapping: mapping.clone() }
+    }
+}
+
+/// The presentation fingerprint: sha256 over [`write_fingerprint_input`] (id, label and species of every
+/// presentation, in order), first 16 hex digits. Two runs with the same fingerprint evaluated the same
+/// presentations (scores may differ).
+pub fn fingerprint(presentations: &[Presentation]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    write_fingerprint_input(presentations, &mut h).expect("hashing does not fail");
+    format!("{:x}", h.finalize())[..FINGERPRINT_HEX].to_string()
+}
+
+/// [`fingerprint`] of `(id, bona fide, species)` entries: what the presentations of these will hash to.
+pub fn fingerprint_of<'a>(entries: impl IntoIterator<Item = (&'a str, bool, &'a str)>) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    for (id, bona_fide, species) in entries {
+        write_fingerprint_entry(id, bona_fide, species, &mut h).expect("hashing does not fail");
+    }
+    format!("{:x}", h.finalize())[..FINGERPRINT_HEX].to_string()
+}
+
+/// Reads a score file; errors name the file, the line and the offending value.
+pub fn read_scores(path: &Path, options: ReadOptions) -> Result<Vec<Presentation>> {
+    Ok(read_described(path, options)?.0)
+}
+
+/// [`read_scores`], and for a mapped file the columns it used (`id=path, label=label, score=score`), so
+/// that the user sees what was read as what.
+pub fn read_described(path: &Path, options: ReadOptions) -> Result<(Vec<Presentation>, Option<String>)> {
+    let file = File::open(path).with_context(|| format!("cannot open score file {}", path.display()))?;
+    parse_described(file, &path.display().to_string(), options)
+}
+
+/// Parses score text; `source` names the input in error messages.
+pub fn parse_scores<R: Read>(input: R, source: &str, options: ReadOptions) -> Result<Vec<Presentation>> {
+    Ok(parse_described(input, source, options)?.0)
+}
+
+fn parse_described<R: Read>(
+    input: R,
+    source: &str,
+    options: ReadOptions,
+) -> Result<(Vec<Presentation>, Option<String>)> {
+    let mut out = Vec::new();
+    // Mapped files come from anywhere: an id given twice is refused with both lines (our own formats
+    // are written one row per presentation).
+    let mut seen: Option<HashMap<String, u64>> = None;
+    let used = visit_rows(input, source, options, |row, line| {
+        let p = row.presentation()?;
+        if row.layout.kind == Kind::Mapped {
+            if let Some(first) = seen.get_or_insert_with(HashMap::new).insert(p.id.clone(), line) {
+                bail!("id {:?} appears twice (lines {first} and {line}): ids must be unique", p.id);
+            }
+        }
+        out.push(p);
+        Ok(())
+    })?;
+    Ok((out, used))
+}
+
+/// Reads a score file row by row without keeping it, handing each [`Row`] to `visit`; an error from
+/// `visit` stops the scan and is reported with the file and line. For files too large to hold as
+/// presentations, e.g. when a report only needs the worst few rows.
+pub fn visit_scores(path: &Path, options: ReadOptions, mut visit: impl FnMut(&Row) -> Result<()>) -> Result<()> {
+    let file = File::open(path).with_context(|| format!("cannot open score file {}", path.display()))?;
+    visit_rows(file, &path.display().to_string(), options, |row, _| visit(row))?;
+    Ok(())
+}
+
+/// The column names of a score file (delimited or JSON Lines), for choosing a model's column.
+pub fn header_of(path: &Path, mapping: &Mapping) -> Result<Vec<String>> {
+    let file = File::open(path).with_context(|| format!("cannot open score file {}", path.display()))?;
+    Table::open(file, &mapping.pointers())
+        .and_then(|mut t| t.header())
+        .with_context(|| format!("{}: cannot read the header", path.display()))
+}
+
+fn visit_rows<R: Read>(
+    input: R,
+    source: &str,
+    options: ReadOptions,
+    mut visit: impl FnMut(&Row, u64) -> Result<()>,
+) -> Result<Option<String>> {
+    options.mapping.validate()?;
+    let mut table =
+        Table::open(input, &options.mapping.pointers()).with_context(|| format!("{source}: cannot read"))?;
+    let header = table.header().with_context(|| format!("{source}: cannot read the header"))?;
+    let layout = Layout::resolve(&header, &options).with_context(|| format!("{source}: unusable header"))?;
+    let mut record = csv::StringRecord::new();
+    while let Some(line) = table.next(&mut record).with_context(|| format!("{source}: malformed input"))? {
+        visit(&Row { layout: &layout, record: &record, flip: options.flip }, line)
+            .with_context(|| format!("{source}, line {line}"))?;
+    }
+    Ok(layout.used)
+}
+
+/// Which reading rules apply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Known(ScoreFormat),
+    Mapped,
+}
+
+/// Column indices of one file, resolved once from its header.
+struct Layout {
+    kind: Kind,
+    id: Option<usize>,
+    label: Option<usize>,
+    species: Option<usize>,
+    score: Option<usize>,
+    /// `face_found` (Reference), `status` (Liveness); `None` for BobPad.
+    response: Option<usize>,
+    /// `reason` (Liveness), the mapped reason column.
+    reason: Option<usize>,
+    meta: Vec<(String, usize)>,
+    /// `x1,y1,x2,y2`, when all four columns exist.
+    face_box: Option<[usize; 4]>,
+    mapping: Mapping,
+    /// A mapped file's columns, as read (told to the user).
+    used: Option<String>,
+}
+
+impl Layout {
+    fn resolve(header: &[String], options: &ReadOptions) -> Result<Layout> {
+        let names: Vec<&str> = header.iter().map(String::as_str).collect();
+        let known = ["is_bonafide", STATUS, columns::FACE_FOUND].iter().any(|c| names.contains(c));
+        if options.mapping.is_given() || !known {
+            return Layout::mapped(&names, options);
+        }
+        let score_column = options.score_column.as_deref().unwrap_or(SCORE);
+        let format = ScoreFormat::detect(&names);
+        check_required(format, &names)?;
+        if !names.contains(&score_column) {
+            bail!("no score column {score_column:?}; columns found: {}", names.join(","));
+        }
+        let at = |name: &str| names.iter().position(|c| *c == name);
+        let (id, label, response, reason) = match format {
+            ScoreFormat::Reference => (at(PATH), at(LABEL), at(columns::FACE_FOUND), None),
+            ScoreFormat::Liveness => (at(PATH), at(LABEL), at(STATUS), at(REASON)),
+            ScoreFormat::BobPad => (at(columns::BOB_TEST_LABEL), at(columns::BOB_IS_BONAFIDE), None, None),
+        };
+        Ok(Layout {
+            kind: Kind::Known(format),
+            id,
+            label,
+            species: at(ATTACK_TYPE),
+            score: at(score_column),
+            response,
+            reason,
+            meta: meta_columns(format, &names)?,
+            face_box: face_box(&names),
+            mapping: Mapping::default(),
+            used: None,
+        })
+    }
+
+    /// A file read by the user's mapping, unmapped columns by their common names.
+    fn mapped(names: &[&str], options: &ReadOptions) -> Result<Layout> {
+        let m = &options.mapping;
+        let found = || names.join(",");
+        let pick = |given: Option<&str>, common: &[&str], flag: &str, what: &str| -> Result<Option<usize>> {
+            if let Some(c) = given {
+                let i = names.iter().position(|n| *n == c);
+                return i.map(Some).ok_or_else(|| anyhow!("{flag} {c:?} is not a column; columns found: {}", found()));
+            }
+            let i = common.iter().find_map(|c| names.iter().position(|n| n == c));
+            if i.is_none() && !what.is_empty() {
+                bail!(
+                    "no {what} column (none of {}); columns found: {}; name it with {flag}",
+                    common.join(", "),
+                    found()
+                );
+            }
+            Ok(i)
+        };
+        let score_given = m.score.as_deref().or(options.score_column.as_deref());
+        let id = pick(m.id.as_deref(), &ID_NAMES, "--id-column", "id")?;
+        let label = pick(m.label.as_deref(), &LABEL_NAMES, "--label-column", "label")?;
+        let score = pick(score_given, &SCORE_NAMES, "--score-column", "score")?;
+        let species = pick(m.species.as_deref(), &SPECIES_NAMES, "--species-column", "")?;
+        let reason = pick(m.reason.as_deref(), &[], "--reason-column", "")?;
+        // A core column, also under its other JSON name (top-level key `k` is pointer `/k`).
+        let core: Vec<&str> = [id, label, score, species, reason].into_iter().flatten().map(|i| names[i]).collect();
+        let is_core = |n: &str| core.iter().any(|c| *c == n || c.strip_prefix('/') == Some(n));
+        let meta: Vec<(String, usize)> = match &m.segments {
+            Some(keep) => keep
+                .iter()
+                .map(|c| match names.iter().position(|n| n == c) {
+                    // A pointer's metadata is named by its last key (`/sample/subject` → `subject`).
+                    Some(i) => Ok((mapping::meta_name(c).to_owned(), i)),
+                    None => bail!("--segment-columns {c:?} is not a column; columns found: {}", found()),
+                })
+                .collect::<Result<_>>()?,
+            None => names
+                .iter()
+                .enumerate()
+                .filter(|(_, n)| !is_core(n) && !is_reserved(n) && !n.starts_with('/'))
+                .map(|(i, n)| ((*n).to_owned(), i))
+                .collect(),
+        };
+        let name = |i: Option<usize>| i.map_or("-", |i| names[i]);
+        let mut used = format!("id={}, label={}, score={}", name(id), name(label), name(score));
+        for (what, i) in [("species", species), ("reason", reason)] {
+            if i.is_some() {
+                used += &format!(", {what}={}", name(i));
+            }
+        }
+        if !meta.is_empty() {
+            used += &format!(", metadata={}", meta.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>().join(","));
+        }
+        Ok(Layout {
+            kind: Kind::Mapped,
+            id,
+            label,
+            species,
+            score,
+            response: None,
+            reason,
+            meta,
+            face_box: face_box(names),
+            mapping: m.clone(),
+            used: Some(used),
+        })
+    }
+
+    /// The score, or the reason there is none, under the format's non-response convention.
+    fn response<'r>(&self, field: &impl Fn(Option<usize>) -> &'r str) -> Result<(Option<f64>, Option<String>)> {
+        let no_score = |reason: &str| Ok((None, Some(reason.to_owned())));
+        let Kind::Known(format) = self.kind else {
+            let cell = field(self.score);
+            let reason = field(self.reason);
+            return match parse_mapped_score(cell)? {
+                Some(s) => Ok((Some(self.mapping.live_score(s)?), None)),
+                None if !reason.is_empty() => no_score(reason),
+                None if cell.is_empty() => no_score("no_score"),
+                None => no_score(cell),
+            };
+        };
+        let score = parse_score(field(self.score))?;
+        match format {
+            ScoreFormat::Reference => match (field(self.response), score) {
+                ("0", _) => no_score("no_face"),
+                ("1", None) => no_score("no_score"),
+                ("1", some) => Ok((some, None)),
+                (other, _) => bail!("face_found must be 0 or 1, found {other:?}"),
+            },
+            ScoreFormat::Liveness => match (Status::parse(field(self.response)), score) {
+                (Some(Status::Ok), None) => bail!("status is ok but the score is empty"),
+                (Some(Status::Ok), some) => Ok((some, None)),
+                (Some(Status::NonResponse), _) => match field(self.reason) {
+                    "" => no_score("unspecified"),
+                    reason => no_score(reason),
+                },
+                (None, _) => bail!("status must be ok or non_response, found {:?}", field(self.response)),
+            },
+            ScoreFormat::BobPad => match score {
+                None => no_score("no_score"),
+                some => Ok((some, None)),
+            },
+        }
+    }
+}
+
+fn face_box(names: &[&str]) -> Option<[usize; 4]> {
+    match BOX.map(|b| names.iter().position(|c| *c == b)) {
+        [Some(a), Some(b), Some(c), Some(d)] => Some([a, b, c, d]),
+        _ => None,
+    }
+}
+
+/// One row of a score file met by [`visit_scores`]. The label and score are parsed on demand and the
+/// whole presentation (id, species, metadata) only when asked for, so a scan over millions of rows
+/// allocates only for the few rows it keeps.
+pub struct Row<'a> {
+    layout: &'a Layout,
+    record: &'a csv::StringRecord,
+    flip: bool,
+}
+
+impl<'a> Row<'a> {
+    /// A cell; absent columns read as empty (only optional ones can be, check_required saw to the rest).
+    fn field(&self, i: Option<usize>) -> &'a str {
+        i.and_then(|i| self.record.get(i)).unwrap_or("")
+    }
+
+    pub fn bona_fide(&self) -> Result<bool> {
+        let label = self.field(self.layout.label);
+        match self.layout.kind {
+            Kind::Known(ScoreFormat::BobPad) => parse_bool(label),
+            Kind::Known(_) => parse_label(label),
+            Kind::Mapped => self.layout.mapping.bona_fide(label),
+        }
+    }
+
+    /// The score (negated with `flip`), or `None` for a non-response.
+    pub fn score(&self) -> Result<Option<f64>> {
+        Ok(self.response()?.0)
+    }
+
+    fn response(&self) -> Result<(Option<f64>, Option<String>)> {
+        let (score, reason) = self.layout.response(&|i| self.field(i))?;
+        let flip = if self.flip { -1.0 } else { 1.0 };
+        Ok((score.map(|s| flip * s), reason))
+    }
+
+    pub fn presentation(&self) -> Result<Presentation> {
+        let bona_fide = self.bona_fide()?;
+        let species = match (bona_fide, self.field(self.layout.species)) {
+            (true, _) => String::new(),
+            (false, "") => UNKNOWN_SPECIES.to_owned(),
+            (false, s) => s.to_owned(),
+        };
+        let (score, reason) = self.response()?;
+        Ok(Presentation {
+            id: self.field(self.layout.id).to_owned(),
+            bona_fide,
+            species,
+            score,
+            reason,
+            meta: self.layout.meta.iter().map(|(name, i)| (name.clone(), self.field(Some(*i)).to_owned())).collect(),
+        })
+    }
+
+    /// The face box (`x1,y1,x2,y2`); `None` when the file has no box columns or a cell is not an integer.
+    pub fn face_box(&self) -> Option<FaceBox> {
+        let [x1, y1, x2, y2] = self.layout.face_box?.map(|i| self.record.get(i).and_then(|v| v.parse::<i32>().ok()));
+        Some(FaceBox { x1: x1?, y1: y1?, x2: x2?, y2: y2? })
+    }
+}
+
+fn check_required(format: ScoreFormat, names: &[&str]) -> Result<()> {
+    let missing: Vec<&str> = format.required().iter().copied().filter(|c| !names.contains(c)).collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    bail!(
+        "missing required column(s) {} for the {format:?} format; columns found: {}; this format needs: {} \
+         (recognized formats: Reference (has `face_found`) needs {}, Liveness (has `status`) needs {}, \
+         BobPad (has `is_bonafide`) needs {}; any other file is read by its id, label and score columns)",
+        missing.join(","),
+        names.join(","),
+        format.required().join(","),
+        ScoreFormat::Reference.required().join(","),
+        ScoreFormat::Liveness.required().join(","),
+        ScoreFormat::BobPad.required().join(","),
+    )
+}
+
+/// Metadata columns and their indices; bob.pad's `claimed_id` is renamed `subject`.
+fn meta_columns(format: ScoreFormat, names: &[&str]) -> Result<Vec<(String, usize)>> {
+    let core = format.identity();
+    let mut meta: Vec<(String, usize)> = Vec::new();
+    for (i, name) in names.iter().enumerate() {
+        if core.contains(name) || is_reserved(name) {
+            continue;
+        }
+        let key = if format == ScoreFormat::BobPad && *name == BOB_CLAIMED_ID { "subject" } else { name };
+        if meta.iter().any(|(k, _)| k == key) {
+            bail!("column {key:?} appears twice (bob.pad's claimed_id is read as subject)");
+        }
+        meta.push((key.to_owned(), i));
+    }
+    Ok(meta)
+}
+
+/// Case-insensitive without allocating: called once per row of files with millions of rows.
+fn parse_label(value: &str) -> Result<bool> {
+    Mapping::default().bona_fide(value)
+}
+
+fn parse_bool(value: &str) -> Result<bool> {
+    match value.to_ascii_lowercase().as_str() {
+        "true" | "1" => Ok(true),
+        "false" | "0" => Ok(false),
+        _ => bail!("is_bonafide {value:?} is not True, False, 1 or 0"),
+    }
+}
+
+/// Empty → `None`; NaN and infinities are errors: no threshold can place them, and +inf would
+/// collide with the +inf candidate threshold of the sweep.
+fn parse_score(value: &str) -> Result<Option<f64>> {
+    if value.is_empty() {
+        return Ok(None);
+    }
+    let score: f64 = value.parse().map_err(|_| anyhow!("score {value:?} is not a number"))?;
+    if !score.is_finite() {
+        bail!("score {value:?} is not a finite number");
+    }
+    Ok(Some(score))
+}
+
+/// A mapped file's score cell: a number, or `None` for an empty cell or a word (`error`, `timeout`: a
+/// non-response). NaN, infinities and anything that starts like a number but is not one are errors.
+fn parse_mapped_score(value: &str) -> Result<Option<f64>> {
+    let numeric = value.starts_with(|c: char| c.is_ascii_digit() || matches!(c, '-' | '+' | '.'));
+    let special = ["nan", "inf", "+inf", "-inf", "infinity", "+infinity", "-infinity"];
+    if numeric || special.iter().any(|w| w.eq_ignore_ascii_case(value)) { parse_score(value) } else { Ok(None) }
+}
+
+#[cfg(test)]
+mod tests;
