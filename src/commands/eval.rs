@@ -293,6 +293,10 @@ pub fn finish(
     // The report reads the files just written, exactly as `liveness report` would later.
     let report = crate::report::write_report(&out, &out)
         .with_context(|| format!("metrics are in {}, but the report could not be written", out.display()))?;
+    if let Some((comparisons, fs)) = &full_system {
+        let chart = super::full_system::write(out, comparisons, fs)?;
+        println!("full-system sweep over both thresholds: {}", chart.display());
+    }
     println!("run folder: {} (report: {})", out.display(), report.html.display());
     let non_responses = presentations.iter().filter(|p| p.score.is_none()).count();
     Ok(if non_responses > 0 { ExitCode::from(3) } else { ExitCode::SUCCESS })

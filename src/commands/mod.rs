@@ -5,6 +5,7 @@ pub mod calibrate;
 pub mod compare;
 pub mod diff;
 pub mod eval;
+pub mod full_system;
 pub mod gate;
 pub mod merge;
 pub mod models;

@@ -20,6 +20,7 @@
 
 pub mod enrol;
 pub mod run_folder;
+pub mod sweep;
 #[cfg(test)]
 mod tests;
 

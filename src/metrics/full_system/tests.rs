@@ -94,6 +94,25 @@ fn hand_built_case_counted_on_paper() {
 }
 
 #[test]
+fn sweep_cells_equal_the_evaluation_at_their_thresholds() {
+    let mut c = compare(&hand_case(), EnrolRule::FirstSession { frames: 1 });
+    let (pads, matches) = ([0.0, 0.5, 0.8], [0.05, 0.15, 0.6, 2.0]);
+    let grid = sweep::sweep(&c.rows, &pads, &matches);
+    for (i, &pt) in pads.iter().enumerate() {
+        for (j, &mt) in matches.iter().enumerate() {
+            let r = c.evaluate(&opts(pt, mt));
+            let cell = grid.cell(i, j);
+            assert_eq!((cell.pad_threshold, cell.match_threshold), (pt, mt));
+            assert_eq!(Some(cell.attack_acceptance_max), r.attack_acceptance.worst.as_ref().and_then(|w| w.rate.value));
+            assert_eq!(Some(cell.attack_acceptance_pooled), r.attack_acceptance.pooled.value);
+            assert_eq!(Some(cell.bona_fide_rejection), r.bona_fide_rejection.value);
+        }
+    }
+    // At PAD 0 and match 2.0 everything passes: all attacks accepted, no genuine rejected but a5 (no face).
+    assert_eq!((grid.cell(0, 3).attack_acceptance_pooled, grid.cell(0, 3).bona_fide_rejection), (1.0, 0.2));
+}
+
+#[test]
 fn eer_crossings_by_hand() {
     let cmp = |g: &[f64], i: &[f64]| {
         eer_of(g.iter().map(|&d| (d, true, 1)).chain(i.iter().map(|&d| (d, false, 1))).collect()).unwrap()
