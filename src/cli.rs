@@ -457,6 +457,17 @@ pub struct EvalArgs {
     /// k of "completion within k attempts" (comma-separated)
     #[arg(long, value_delimiter = ',', default_value = "1,3")]
     pub attempts: Vec<usize>,
+    /// Full-system evaluation: face descriptors in the same pass as PAD, subjects enrolled by --enrol,
+    /// genuine/impostor/attack comparisons, FMR, FNMR, verification EER, IAPMR per species, and attacks
+    /// accepted by PAD AND matched (docs/face-match.md); needs a `subject` per presentation
+    #[arg(long = "match", conflicts_with_all = ["scores", "shard", "resume"])]
+    pub face_match: bool,
+    /// Enrolment rule of --match: first-session:K (K evenly spaced frames of each subject's first live
+    /// session, as FACE_RECOGNITION.md measured)
+    #[arg(long, default_value = "first-session:3", requires = "face_match")]
+    pub enrol: crate::metrics::full_system::EnrolRule,
+    #[command(flatten)]
+    pub matching: MatchOptions,
 }
 
 /// How `eval --scores` reads a score file of no known format: any delimited file or JSON Lines

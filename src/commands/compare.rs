@@ -11,10 +11,12 @@ use super::Context;
 use crate::cli::{CompareArgs, MatchOptions, ModelOptions};
 use crate::gallery::GalleryKey;
 use crate::model::descriptor::{self, Descriptor};
+use crate::policy::{Band, Policy};
 use crate::recognition::matching::{is_match, mean_distance};
-use crate::recognition::probe::{Analyzed, FaceEngine, Liveness};
 use crate::recognition::{ChipInfo, distance};
+use crate::score::parallel::score_all;
 use crate::score::pipeline::{EngineSpec, Job, Settings};
+use crate::score::record::{Outcome, ScoreRecord};
 
 /// What compare, persons and search run with: the PAD engine spec and settings, the recognizer, and the
 /// match threshold.
@@ -27,21 +29,23 @@ pub(super) struct FaceSetup {
 
 impl FaceSetup {
     pub fn new(ctx: &Context, model: &ModelOptions, matching: &MatchOptions) -> Result<FaceSetup> {
-        let (spec, settings) = ctx.scoring_setup(model)?;
+        let (mut spec, settings) = ctx.scoring_setup(model)?;
         let recognizer = recognizer(ctx, matching)?;
         let threshold = match_threshold(&recognizer, matching)?;
+        spec.recognizer = Some(recognizer.clone());
         Ok(FaceSetup { spec, settings, recognizer, threshold })
     }
 
-    pub fn engine(&self) -> Result<FaceEngine> {
-        FaceEngine::load(&self.spec, &self.recognizer)
-    }
-
-    /// Every image through one pass of decode, detect, chip, descriptor and PAD.
-    pub fn analyze(&self, engine: &mut FaceEngine, images: &[PathBuf]) -> Result<Vec<Analyzed>> {
+    /// Every image through one pass of decode, detect, PAD, chip and descriptor (`ScoreRecord::identity`).
+    pub fn analyze(&self, images: &[PathBuf], workers: usize) -> Result<Vec<ScoreRecord>> {
         let jobs: Vec<Job> =
             images.iter().map(|f| Job { file: f.clone(), name: f.display().to_string(), given_box: None }).collect();
-        engine.analyze(&jobs, &self.settings)
+        let mut out = Vec::with_capacity(jobs.len());
+        score_all(&jobs, &self.spec, &self.settings, workers, |rec| {
+            out.push(rec);
+            Ok(())
+        })?;
+        Ok(out)
     }
 
     /// The PAD model whose score decides liveness (the first given).
@@ -66,6 +70,24 @@ pub(super) fn gallery_key(recognizer: &Descriptor) -> Result<GalleryKey> {
     })
 }
 
+/// `eval --match`: the recipe to record, and the recognizer to put in the PAD engine (same pass).
+pub(super) fn match_recipe(
+    ctx: &Context,
+    args: &crate::cli::EvalArgs,
+) -> Result<Option<(crate::metrics::full_system::run_folder::MatchRecipe, Descriptor)>> {
+    if !args.face_match {
+        return Ok(None);
+    }
+    let recognizer = recognizer(ctx, &args.matching)?;
+    let match_threshold = match_threshold(&recognizer, &args.matching)?;
+    let recipe = crate::metrics::full_system::run_folder::MatchRecipe {
+        recognizer: recognizer.name.clone(),
+        match_threshold,
+        enrol: args.enrol.to_string(),
+    };
+    Ok(Some((recipe, recognizer)))
+}
+
 fn match_threshold(recognizer: &Descriptor, matching: &MatchOptions) -> Result<f64> {
     let t = matching.match_threshold.or(recognizer.embedding.as_ref().map(|e| e.threshold)).unwrap_or(0.6);
     if !(t.is_finite() && t > 0.0) {
@@ -84,6 +106,38 @@ pub(super) fn chip_note(chip: &ChipInfo) -> String {
     match chip.presence {
         Some(p) => format!("chip {} (mesh presence {p:.2})", chip.rule.as_str()),
         None => format!("chip {}", chip.rule.as_str()),
+    }
+}
+
+/// The probe's liveness as compare and search report it.
+#[derive(Serialize)]
+pub(super) struct Liveness {
+    /// Live probability 0..1 (absent for a non-response).
+    pub score: Option<f64>,
+    pub threshold: f64,
+    /// `score >= threshold`; false for a non-response.
+    pub passed: bool,
+    pub band: Option<Band>,
+    /// Why there is no score (`no_face`, `multiple_faces`, a quality gate, ...).
+    pub reason: Option<String>,
+    pub detail: Option<String>,
+}
+
+impl Liveness {
+    pub(super) fn of(rec: &ScoreRecord, policy: &Policy) -> Liveness {
+        let score = rec.live();
+        let (reason, detail) = match &rec.outcome {
+            Outcome::Scored => (None, None),
+            Outcome::NonResponse { reason, detail } => (Some(reason.clone()), Some(detail.clone())),
+        };
+        Liveness {
+            score,
+            threshold: policy.threshold,
+            passed: score.is_some_and(|s| policy.is_live(s)),
+            band: score.map(|s| policy.band(s)),
+            reason,
+            detail,
+        }
     }
 }
 
@@ -114,17 +168,15 @@ struct Comparison {
 
 pub fn run(ctx: &Context, args: &CompareArgs) -> Result<ExitCode> {
     let setup = FaceSetup::new(ctx, &args.model, &args.matching)?;
-    let mut engine = setup.engine()?;
     let mut images = vec![args.probe.clone()];
     images.extend(args.gallery.iter().cloned());
-    let mut analyzed = setup.analyze(&mut engine, &images)?.into_iter();
+    let mut analyzed = setup.analyze(&images, super::workers(args.model.workers))?.into_iter();
     let probe = analyzed.next().expect("the probe was analysed");
-    let gallery: Vec<Analyzed> = analyzed.collect();
+    let gallery: Vec<ScoreRecord> = analyzed.collect();
     let usable: Vec<&[f32]> =
         gallery.iter().filter_map(|a| a.identity.as_ref().map(|d| d.descriptor.as_slice())).collect();
     if usable.is_empty() {
-        let why: Vec<String> =
-            gallery.iter().map(|a| format!("{}: {}", a.rec.path, a.rec.reason().unwrap_or("?"))).collect();
+        let why: Vec<String> = gallery.iter().map(|a| format!("{}: {}", a.path, a.reason().unwrap_or("?"))).collect();
         bail!(
             "no gallery image gave a usable face ({}). Fix: give reference images showing one clear face",
             why.join("; ")
@@ -132,18 +184,18 @@ pub fn run(ctx: &Context, args: &CompareArgs) -> Result<ExitCode> {
     }
     let probe_d = probe.identity.as_ref().map(|d| d.descriptor.as_slice());
     let dist = probe_d.and_then(|p| mean_distance(p, usable.iter().copied()));
-    let liveness = Liveness::of(&probe.rec, &setup.settings.policy);
+    let liveness = Liveness::of(&probe, &setup.settings.policy);
     let matched = dist.is_some_and(|d| is_match(d, setup.threshold));
     let result = Comparison {
-        probe: probe.rec.path.clone(),
+        probe: probe.path.clone(),
         chip: probe.identity.as_ref().map(|d| d.chip.clone()),
         gallery: gallery
             .iter()
             .map(|a| GalleryImage {
-                image: a.rec.path.clone(),
+                image: a.path.clone(),
                 distance: probe_d.zip(a.identity.as_ref()).map(|(p, d)| distance(p, &d.descriptor)),
                 chip: a.identity.as_ref().map(|d| d.chip.clone()),
-                reason: a.identity.is_none().then(|| a.rec.reason().unwrap_or("no_face").to_string()),
+                reason: a.identity.is_none().then(|| a.reason().unwrap_or("no_face").to_string()),
             })
             .collect(),
         distance: dist,

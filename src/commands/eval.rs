@@ -17,6 +17,7 @@ use crate::run::{Plan, default_folder, score_dataset, utc_now_iso};
 use crate::schema::run_folder::{METRICS_JSON, SWEEP_CSV};
 use crate::schema::{Presentation, RunInfo};
 use crate::score::pipeline::{EngineSpec, Settings};
+use crate::metrics::full_system::run_folder::MatchRecipe;
 use crate::scorefile::{Mapping, ModelColumn, ReadOptions, fingerprint, read_scores};
 use crate::scoreset::{ScoreSet, Selector};
 
@@ -32,11 +33,15 @@ pub struct Recipe {
     pub flip: bool,
     pub calibrate_on: Option<PathBuf>,
     pub calibrate_target: crate::calibrate::Target,
+    /// `--match`: the full-system evaluation (absent in other runs, so their recipes are unchanged).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub matching: Option<MatchRecipe>,
 }
 
 impl Recipe {
-    fn of(args: &EvalArgs) -> Recipe {
+    fn of(args: &EvalArgs, matching: Option<MatchRecipe>) -> Recipe {
         Recipe {
+            matching,
             segment_by: args.segment_by.clone(),
             min_segment: args.min_segment,
             bootstrap: args.bootstrap,
@@ -50,7 +55,8 @@ impl Recipe {
 }
 
 pub fn run(ctx: &Context, args: &EvalArgs) -> Result<ExitCode> {
-    let recipe = Recipe::of(args);
+    let matching = super::compare::match_recipe(ctx, args)?;
+    let recipe = Recipe::of(args, matching.as_ref().map(|(m, _)| m.clone()));
     match (&args.scores, &args.dataset) {
         (Some(file), _) => {
             let (named, descriptor) = scores_model(ctx, &args.model.model)?;
@@ -80,7 +86,9 @@ pub fn run(ctx: &Context, args: &EvalArgs) -> Result<ExitCode> {
             finish(&out, &source, &set.presentations, &recipe, &spec, &settings, &set.coverage)
         }
         (None, Some(root)) => {
-            let (spec, settings) = ctx.scoring_setup(&args.model)?;
+            let (mut spec, settings) = ctx.scoring_setup(&args.model)?;
+            // `--match`: the recognizer rides in the PAD engine, descriptors in the same pass.
+            spec.recognizer = matching.map(|(_, d)| d);
             let models: Vec<String> = spec.descriptors.iter().map(|d| d.name.clone()).collect();
             let ds = dataset::open(&DatasetSpec {
                 root: root.clone(),
@@ -229,6 +237,12 @@ pub fn finish(
         }),
     };
     let evaluation = evaluate(presentations, &options)?;
+    let bootstrap = (recipe.bootstrap > 0).then_some((recipe.bootstrap, recipe.seed));
+    let full_system = recipe
+        .matching
+        .as_ref()
+        .map(|m| crate::metrics::full_system::run_folder::evaluate_run(out, presentations, m, threshold, bootstrap))
+        .transpose()?;
     let mut sweep = Vec::new();
     write_sweep_csv(&evaluation.sweep, &mut sweep)?;
     let run_info = RunInfo {
@@ -260,6 +274,9 @@ pub fn finish(
     }
     let mut doc = serde_json::to_value(&evaluation.report)?;
     doc["run"] = serde_json::to_value(&run_info)?;
+    if let Some((_, fs)) = &full_system {
+        doc["full_system"] = serde_json::to_value(fs)?;
+    }
     let sweep_path = out.join(SWEEP_CSV);
     std::fs::write(&sweep_path, &sweep).with_context(|| format!("cannot write {}", sweep_path.display()))?;
     // Written last: a metrics.json on disk means the sweep beside it is whole.
@@ -270,9 +287,16 @@ pub fn finish(
     if let Some(rule) = source.mapping.on_file_scale(threshold) {
         println!("threshold {threshold} on the live scale: {rule}");
     }
+    if let Some((_, fs)) = &full_system {
+        println!("{}", crate::metrics::full_system::run_folder::table(fs));
+    }
     // The report reads the files just written, exactly as `liveness report` would later.
     let report = crate::report::write_report(&out, &out)
         .with_context(|| format!("metrics are in {}, but the report could not be written", out.display()))?;
+    if let Some((comparisons, fs)) = &full_system {
+        let chart = super::full_system::write(out, comparisons, fs)?;
+        println!("full-system sweep over both thresholds: {}", chart.display());
+    }
     println!("run folder: {} (report: {})", out.display(), report.html.display());
     let non_responses = presentations.iter().filter(|p| p.score.is_none()).count();
     Ok(if non_responses > 0 { ExitCode::from(3) } else { ExitCode::SUCCESS })

@@ -51,8 +51,13 @@ pub fn run(ctx: &Context, args: &MergeArgs) -> Result<ExitCode> {
         Some(b) => serde_json::from_value(b.clone()).context("the shards' run.json: backend")?,
         None => crate::model::backend::Backend::Ort,
     };
-    let spec =
-        EngineSpec { models_dir: ctx.models_dir.clone(), detector_file: DETECTOR_FILE.into(), descriptors, backend };
+    let spec = EngineSpec {
+        models_dir: ctx.models_dir.clone(),
+        detector_file: DETECTOR_FILE.into(),
+        descriptors,
+        backend,
+        recognizer: None,
+    };
     let settings = Settings { policy, limits: crate::decode::DecodeLimits { max_pixels }, given_box: None };
     let coverage = Coverage::of(&args.out)?;
     if let Some(note) = coverage.note() {

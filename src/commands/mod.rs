@@ -5,6 +5,7 @@ pub mod calibrate;
 pub mod compare;
 pub mod diff;
 pub mod eval;
+pub mod full_system;
 pub mod gate;
 pub mod merge;
 pub mod models;
@@ -77,6 +78,7 @@ impl Context {
             detector_file: DETECTOR_FILE.into(),
             descriptors,
             backend: opts.backend,
+            recognizer: None,
         };
         let settings =
             Settings { policy, limits: crate::decode::DecodeLimits { max_pixels: opts.max_pixels }, given_box: None };

@@ -6,10 +6,9 @@ use std::process::ExitCode;
 use anyhow::{Result, bail};
 
 use super::Context;
-use super::compare::{FaceSetup, file_sha256, gallery_key, printable, recognizer};
+use super::compare::{FaceSetup, Liveness, file_sha256, gallery_key, printable, recognizer};
 use crate::cli::{PersonsAddArgs, PersonsCommand};
 use crate::gallery::{DB_FILE, Enrolment, Gallery};
-use crate::recognition::probe::Liveness;
 
 pub fn run(ctx: &Context, cmd: &PersonsCommand) -> Result<ExitCode> {
     match cmd {
@@ -47,16 +46,15 @@ fn add(ctx: &Context, args: &PersonsAddArgs) -> Result<ExitCode> {
             );
         }
     }
-    let mut engine = setup.engine()?;
-    let analyzed = setup.analyze(&mut engine, &args.images)?;
+    let analyzed = setup.analyze(&args.images, super::workers(args.model.workers))?;
     let policy = &setup.settings.policy;
     let mut refused = Vec::new();
     let mut enrolments = Vec::new();
     for (a, file) in analyzed.iter().zip(&args.images) {
-        let live = Liveness::of(&a.rec, policy);
+        let live = Liveness::of(a, policy);
         match (&a.identity, live.score) {
             (Some(d), Some(score)) if live.passed => enrolments.push(Enrolment {
-                image: a.rec.path.clone(),
+                image: a.path.clone(),
                 image_sha256: file_sha256(file)?,
                 chip_rule: d.chip.rule.as_str().to_string(),
                 mesh_presence: d.chip.presence,
@@ -67,12 +65,12 @@ fn add(ctx: &Context, args: &PersonsAddArgs) -> Result<ExitCode> {
             }),
             (_, Some(score)) => refused.push(format!(
                 "{}: not live (score {score:.4} < threshold {})",
-                printable(&a.rec.path),
+                printable(&a.path),
                 policy.threshold
             )),
             (_, None) => refused.push(format!(
                 "{}: {}",
-                printable(&a.rec.path),
+                printable(&a.path),
                 printable(live.detail.as_deref().or(live.reason.as_deref()).unwrap_or("not scored"))
             )),
         }

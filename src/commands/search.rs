@@ -6,12 +6,11 @@ use anyhow::Result;
 use serde::Serialize;
 
 use super::Context;
-use super::compare::{FaceSetup, chip_note, gallery_key, print_liveness, printable, yes_no};
+use super::compare::{FaceSetup, Liveness, chip_note, gallery_key, print_liveness, printable, yes_no};
 use crate::cli::SearchArgs;
 use crate::gallery::{Gallery, Hit};
 use crate::recognition::ChipInfo;
 use crate::recognition::matching::is_match;
-use crate::recognition::probe::Liveness;
 
 #[derive(Serialize)]
 struct Search {
@@ -33,13 +32,12 @@ pub fn run(ctx: &Context, args: &SearchArgs) -> Result<ExitCode> {
     let setup = FaceSetup::new(ctx, &args.model, &args.matching)?;
     let gallery = Gallery::open(&args.db, &gallery_key(&setup.recognizer)?, false)?;
     let index = gallery.index()?;
-    let mut engine = setup.engine()?;
-    let probe = setup.analyze(&mut engine, std::slice::from_ref(&args.probe))?.pop().expect("one probe");
-    let liveness = Liveness::of(&probe.rec, &setup.settings.policy);
+    let probe = setup.analyze(std::slice::from_ref(&args.probe), 1)?.pop().expect("one probe");
+    let liveness = Liveness::of(&probe, &setup.settings.policy);
     let candidates = probe.identity.as_ref().map(|d| index.search(&d.descriptor, args.top.max(1))).unwrap_or_default();
     let identity = candidates.first().filter(|h| is_match(h.distance, setup.threshold)).map(|h| h.name.clone());
     let result = Search {
-        probe: probe.rec.path.clone(),
+        probe: probe.path.clone(),
         chip: probe.identity.as_ref().map(|d| d.chip.clone()),
         passed: identity.is_some() && liveness.passed,
         liveness,

@@ -16,6 +16,7 @@ mod bootstrap;
 mod ci;
 mod counts;
 pub mod format;
+pub mod full_system;
 mod metric;
 mod operating;
 mod population;

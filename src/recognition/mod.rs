@@ -5,8 +5,8 @@
 
 pub mod chip;
 pub mod embedder;
+pub mod identities;
 pub mod matching;
-pub mod probe;
 
 use std::path::Path;
 

@@ -25,7 +25,7 @@ use serde_json::{Value, json};
 
 use crate::dataset::{Dataset, Label, Sample};
 use crate::schema::columns;
-use crate::schema::run_folder::{METRICS_JSON, RUN_JSON, SCORES_CSV, SWEEP_CSV};
+use crate::schema::run_folder::{DESCRIPTORS_CSV, FULL_SYSTEM_CSV, METRICS_JSON, RUN_JSON, SCORES_CSV, SWEEP_CSV};
 use crate::score::output::csv_fields;
 use crate::score::parallel::score_all;
 use crate::score::pipeline::{EngineSpec, Job, Settings};
@@ -182,7 +182,7 @@ pub fn score_dataset(
     } else {
         None
     };
-    for stale in [METRICS_JSON, SWEEP_CSV] {
+    for stale in [METRICS_JSON, SWEEP_CSV, DESCRIPTORS_CSV, FULL_SYSTEM_CSV] {
         // Figures of an earlier state of this folder must not sit beside rows they were not computed on.
         let _ = std::fs::remove_file(out.join(stale));
     }
@@ -217,9 +217,13 @@ pub fn score_dataset(
         .collect();
     let bar = progress(jobs.len() as u64);
     let mut writer = csv::Writer::from_writer(BufWriter::new(file));
+    let mut identities = identity_writer(out, spec, plan)?;
     let mut k = 0;
     score_all(&jobs, spec, settings, plan.workers, |rec| {
         writer.write_record(row(&todo[k], &meta, &rec, settings, &models))?;
+        if let Some(w) = identities.as_mut() {
+            w.write(&todo[k].rel_path, rec.identity.as_ref())?;
+        }
         // Flushed per record: what was computed is on disk, whenever the run is stopped.
         writer.flush()?;
         if let Some(reason) = rec.reason() {
@@ -236,6 +240,21 @@ pub fn score_dataset(
     manifest.completed_utc = Some(utc_now_iso());
     manifest.store(out)?;
     Ok((path, todo.len(), held))
+}
+
+/// With a recognizer in the engine (`eval --match`), the `descriptors.csv` writer beside `scores.csv`.
+/// Such a run is scored whole: resuming or sharding it would need the descriptors of the kept rows too.
+fn identity_writer(
+    out: &Path,
+    spec: &EngineSpec,
+    plan: &Plan,
+) -> Result<Option<crate::recognition::identities::IdentityWriter>> {
+    let Some(d) = &spec.recognizer else { return Ok(None) };
+    if plan.resume || plan.shard.is_some() {
+        bail!("eval --match scores a dataset whole: run it without --resume and --shard (use --force to rescore)");
+    }
+    let dim = d.embedding.as_ref().map_or(0, |e| e.output.dim);
+    crate::recognition::identities::IdentityWriter::create(&out.join(DESCRIPTORS_CSV), dim).map(Some)
 }
 
 /// What decides a row: each model's descriptor and the sha256 of the files actually on disk, the policy
@@ -255,13 +274,18 @@ fn decides(spec: &EngineSpec, settings: &Settings, header: &[String]) -> Result<
         }
         models.push(json!({"name": d.name, "descriptor": descriptor, "files": files}));
     }
-    Ok(json!({
+    let mut decides = json!({
         "models": models,
         "policy": settings.policy,
         "backend": spec.backend,
         "max_pixels": settings.limits.max_pixels,
         "columns": header,
-    }))
+    });
+    if let Some(r) = &spec.recognizer {
+        // Only present with `eval --match`, so the manifests of other runs are unchanged.
+        decides["recognizer"] = serde_json::to_value(r)?;
+    }
+    Ok(decides)
 }
 
 /// Refuses a resume whose `what` differs from the recorded one, naming every difference.

@@ -11,6 +11,10 @@ pub const SCORES_CSV: &str = "scores.csv";
 pub const METRICS_JSON: &str = "metrics.json";
 /// The threshold sweep: one row per candidate threshold.
 pub const SWEEP_CSV: &str = "sweep.csv";
+/// `eval --match`: each presentation's face descriptor, written in the same pass as the scores.
+pub const DESCRIPTORS_CSV: &str = "descriptors.csv";
+/// `eval --match`: the per-presentation rows of the full-system evaluation.
+pub const FULL_SYSTEM_CSV: &str = "full_system.csv";
 /// The HTML report.
 pub const INDEX_HTML: &str = "index.html";
 /// The Markdown report.

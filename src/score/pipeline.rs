@@ -14,12 +14,14 @@ use crate::model::classifier::Classifier;
 use crate::model::descriptor::Descriptor;
 use crate::policy::Policy;
 use crate::quality;
+use crate::recognition::Recognizer;
 use crate::schema::MultiFace;
 
 /// Everything a worker needs to score images: its own detector and classifier sessions.
 pub struct Engine {
     detector: UltraFace,
     models: Vec<Classifier>,
+    recognizer: Option<Recognizer>,
 }
 
 /// Where to find models and which to run; shared by all workers.
@@ -30,6 +32,8 @@ pub struct EngineSpec {
     pub descriptors: Vec<Descriptor>,
     /// The runtime for the classifiers (the detector always runs on ONNX Runtime).
     pub backend: Backend,
+    /// Face recognition in the same pass (the descriptor lands in `ScoreRecord::identity`).
+    pub recognizer: Option<Descriptor>,
 }
 
 impl Engine {
@@ -40,7 +44,8 @@ impl Engine {
             .iter()
             .map(|d| Classifier::load(d, &spec.models_dir, spec.backend))
             .collect::<Result<_>>()?;
-        Ok(Engine { detector, models })
+        let recognizer = spec.recognizer.as_ref().map(|d| Recognizer::load(d, &spec.models_dir)).transpose()?;
+        Ok(Engine { detector, models, recognizer })
     }
 }
 
@@ -66,14 +71,6 @@ pub struct Job {
 pub struct Prepared {
     pub rec: ScoreRecord,
     pending: Option<(Frame, FaceBox)>,
-}
-
-impl Prepared {
-    /// The decoded frame and chosen face awaiting the classifiers, so that face recognition can run on the
-    /// same decode and detection (`recognition::probe`).
-    pub fn pending(&self) -> Option<(&Frame, FaceBox)> {
-        self.pending.as_ref().map(|(f, b)| (f, *b))
-    }
 }
 
 /// Scores one image. Never fails for a problem with the image (that becomes a non-response with a reason);
@@ -150,14 +147,19 @@ pub fn classify(engine: &mut Engine, batch: &mut [Prepared]) -> Result<()> {
     }
     let faces: Vec<(&Frame, FaceBox)> =
         idx.iter().filter_map(|&i| batch[i].pending.as_ref().map(|(f, b)| (f, *b))).collect();
+    let identities = match &mut engine.recognizer {
+        Some(r) => r.describe(&faces)?.into_iter().map(Some).collect(),
+        None => vec![None; idx.len()],
+    };
     let mut results = Vec::with_capacity(engine.models.len());
     for model in &mut engine.models {
         results.push(model.classify(&faces)?);
     }
     let per_face = ms(t, Instant::now()) / idx.len() as f64;
-    for (k, &i) in idx.iter().enumerate() {
+    for ((k, &i), identity) in idx.iter().enumerate().zip(identities) {
         let p = &mut batch[i];
         p.pending = None;
+        p.rec.identity = identity;
         p.rec.timings.classify_ms = per_face;
         for (model, verdicts) in engine.models.iter().zip(&results) {
             match &verdicts[k] {

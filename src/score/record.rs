@@ -49,6 +49,10 @@ pub struct ScoreRecord {
     pub outcome: Outcome,
     #[serde(skip)]
     pub timings: Timings,
+    /// The face's identity descriptor, when the engine runs a recognizer (compare, search, `eval --match`):
+    /// computed on the same decoded frame and detected face as the PAD score.
+    #[serde(skip)]
+    pub identity: Option<crate::recognition::Described>,
 }
 
 impl ScoreRecord {
@@ -63,6 +67,7 @@ impl ScoreRecord {
             models: Vec::new(),
             outcome: Outcome::Scored,
             timings: Timings::default(),
+            identity: None,
         }
     }
 

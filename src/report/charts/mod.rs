@@ -12,6 +12,7 @@ pub mod det;
 pub mod distribution;
 pub mod font;
 pub mod frame;
+pub mod full_system;
 pub mod probit;
 pub mod roc;
 pub mod segments;

@@ -1,0 +1,82 @@
+//! `liveness eval --match` on the whole NUAA train split: the verification EER and IAPMR reproduce
+//! FACE_RECOGNITION.md's figures for the same protocol, and every per-species full-system rate equals a
+//! brute-force recount from the per-presentation rows.
+
+mod common;
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+
+use common::{liveness, shared};
+
+/// FACE_RECOGNITION.md, dlib5 chip, K = 3: EER 1.1%, IAPMR at 0.6 99.2%.
+const DOC_EER: f64 = 0.011;
+const DOC_IAPMR_06: f64 = 0.992;
+
+fn rows(path: &Path) -> Vec<HashMap<String, String>> {
+    let mut r = csv::Reader::from_path(path).unwrap();
+    let h: Vec<String> = r.headers().unwrap().iter().map(String::from).collect();
+    r.records().map(|x| h.iter().cloned().zip(x.unwrap().iter().map(String::from)).collect()).collect()
+}
+
+#[test]
+fn nuaa_full_system_matches_the_model_contract_and_recounts_from_rows() {
+    let (Some(data), Some(_)) = (shared("datasets/nuaa-train"), shared("models")) else { return };
+    let out = tempfile::tempdir().unwrap();
+    let run = liveness()
+        .arg("eval")
+        .arg(&data)
+        .args(["--split", "train", "--match", "--enrol", "first-session:3", "--bootstrap", "0", "--out"])
+        .arg(out.path())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(matches!(run.status.code(), Some(0 | 3)), "{stdout}\n{}", String::from_utf8_lossy(&run.stderr));
+    assert!(stdout.contains("| attacks of species | PAD alone: APCER | matcher alone: IAPMR |"), "{stdout}");
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.path().join("metrics.json")).unwrap()).unwrap();
+    let fs = &doc["full_system"];
+    let v = &fs["verification"];
+    assert_eq!((v["genuine_comparisons"].as_u64(), v["impostor_comparisons"].as_u64()), (Some(1716), Some(13728)));
+    let eer = v["eer"]["value"].as_f64().unwrap();
+    assert!((eer - DOC_EER).abs() <= 0.005, "verification EER {eer} vs FACE_RECOGNITION.md {DOC_EER}");
+    let iapmr = fs["iapmr"]["pooled"]["value"].as_f64().unwrap();
+    assert!((iapmr - DOC_IAPMR_06).abs() <= 0.01, "IAPMR@0.6 {iapmr} vs {DOC_IAPMR_06}");
+    assert_eq!(fs["iapmr"]["pooled"]["n"].as_u64(), Some(1748));
+
+    // Brute force from the rows: scores.csv (PAD) and full_system.csv (distance to the claimed subject).
+    let pad: HashMap<String, Option<f64>> = rows(&out.path().join("scores.csv"))
+        .into_iter()
+        .map(|r| (r["path"].clone(), r["score"].parse().ok()))
+        .collect();
+    let mut by_species: BTreeMap<String, (u64, u64, u64)> = BTreeMap::new(); // accepted, matched, n
+    let (mut bf_rejected, mut bf) = (0u64, 0u64);
+    for r in rows(&out.path().join("full_system.csv")) {
+        let live = pad[&r["path"]].is_some_and(|s| s >= 0.5);
+        let matched = r["distance"].parse::<f64>().is_ok_and(|d| d < 0.6);
+        match r["role"].as_str() {
+            "attack" => {
+                let e = by_species.entry(r["attack_type"].clone()).or_default();
+                e.0 += u64::from(live && matched);
+                e.1 += u64::from(matched);
+                e.2 += 1;
+            }
+            "genuine" => {
+                bf += 1;
+                bf_rejected += u64::from(!(live && matched));
+            }
+            _ => {}
+        }
+    }
+    assert_eq!(by_species.len(), 3, "{by_species:?}");
+    let rate = |x: &serde_json::Value| (x["errors"].as_u64().unwrap(), x["n"].as_u64().unwrap());
+    for (species, &(accepted, matched, n)) in &by_species {
+        assert_eq!(rate(&fs["attack_acceptance"]["per_species"][species]), (accepted, n), "{species}");
+        assert_eq!(rate(&fs["iapmr"]["per_species"][species]), (matched, n), "{species}");
+    }
+    let worst = by_species.values().map(|&(a, _, n)| a as f64 / n as f64).fold(0.0, f64::max);
+    assert_eq!(fs["attack_acceptance"]["worst"]["rate"]["value"].as_f64(), Some(worst));
+    assert_eq!(rate(&fs["bona_fide_rejection"]), (bf_rejected, bf));
+    // One descriptor row per presentation, written in the same pass.
+    assert_eq!(rows(&out.path().join("descriptors.csv")).len(), 3491);
+}
