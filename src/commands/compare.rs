@@ -96,10 +96,8 @@ fn match_threshold(recognizer: &Descriptor, matching: &MatchOptions) -> Result<f
     Ok(t)
 }
 
-/// A name made safe for a terminal: control characters (escape sequences, newlines) shown escaped.
-pub(super) fn printable(s: &str) -> String {
-    s.chars().map(|c| if c.is_control() { c.escape_default().to_string() } else { c.to_string() }).collect()
-}
+/// A name made safe for a terminal: the one terminal escaper of `crate::escape`.
+pub(super) use crate::escape::terminal as printable;
 
 /// How the probe's chip was cut, as printed.
 pub(super) fn chip_note(chip: &ChipInfo) -> String {
