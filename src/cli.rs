@@ -738,7 +738,8 @@ pub struct ServeArgs {
     /// default of requests naming none
     #[arg(long = "policy", default_value = "default")]
     pub policies: Vec<String>,
-    /// Let requests override the policy's threshold (`threshold` in the body)
+    /// Let requests override thresholds (`threshold` of /v1/liveness; `threshold` and
+    /// `liveness_threshold` of /v1/compare and /v1/search)
     #[arg(long)]
     pub allow_threshold_override: bool,
     /// Refuse images with more pixels than this (decompression-bomb guard)
@@ -789,4 +790,13 @@ pub struct ServeArgs {
     /// Append every decision to this JSON Lines file (request id, time, policy, score, decision, model)
     #[arg(long, value_name = "FILE")]
     pub audit_log: Option<PathBuf>,
+    /// Serve POST /v1/compare (face match 1:1 with liveness); loads the recognizer beside the PAD models
+    #[arg(long)]
+    pub face_match: bool,
+    /// Gallery folder (from `liveness persons add`) for POST /v1/search and /v1/compare by person name;
+    /// implies --face-match
+    #[arg(long, value_name = "DIR")]
+    pub gallery_db: Option<PathBuf>,
+    #[command(flatten)]
+    pub matching: MatchOptions,
 }

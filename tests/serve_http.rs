@@ -9,7 +9,7 @@ use std::path::PathBuf;
 
 use base64::Engine as _;
 use serde_json::{Value, json};
-use serve_support::{Server, assert_matches_openapi, cli_json_lines, multipart, openapi};
+use serve_support::{Server, assert_matches_openapi, blank_png, cli_json_lines, multipart, openapi};
 
 /// A live face and a printed-photo attack of two subjects each.
 const IMAGES: [&str; 4] = [
@@ -92,14 +92,6 @@ fn scores_over_http_equal_the_command_line_for_every_encoding_and_policy() {
     assert_eq!((status, got["policy"].as_str()), (200, Some("onboarding")));
 }
 
-/// A PNG of one grey level: a valid image without a face.
-fn blank_png() -> Vec<u8> {
-    let img = image::RgbImage::from_pixel(96, 96, image::Rgb([128, 128, 128]));
-    let mut out = std::io::Cursor::new(Vec::new());
-    img.write_to(&mut out, image::ImageFormat::Png).unwrap();
-    out.into_inner()
-}
-
 #[test]
 fn bad_requests_get_json_errors_with_stable_codes_and_the_server_keeps_serving() {
     let (Some(models), Some(nuaa)) = (common::shared("models"), common::shared("datasets/nuaa-train")) else { return };
@@ -147,10 +139,16 @@ fn bad_requests_get_json_errors_with_stable_codes_and_the_server_keeps_serving()
             "missing_file",
         ),
         ("unknown endpoint", server.post("/v2/liveness", "image/jpeg", &face, None), 404, "not_found"),
+        (
+            "face match not served",
+            server.post_json("/v1/compare", &json!({"probe": "AAAA", "gallery": ["AAAA"]})),
+            404,
+            "face_match_disabled",
+        ),
     ];
     for (what, answer, status, want) in cases {
         let body = answer.1.clone();
-        if what != "unknown endpoint" {
+        if !matches!(what, "unknown endpoint" | "face match not served") {
             assert_matches_openapi(&doc, "/v1/liveness", "post", answer.0, &body);
         }
         assert_eq!(code(answer), (status, want.to_string()), "{what}: {body}");

@@ -5,18 +5,16 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Result, bail};
-use serde::Serialize;
 
 use super::Context;
 use crate::cli::{CompareArgs, MatchOptions, ModelOptions};
 use crate::gallery::GalleryKey;
 use crate::model::descriptor::{self, Descriptor};
-use crate::policy::{Band, Policy};
-use crate::recognition::matching::{is_match, mean_distance};
-use crate::recognition::{ChipInfo, distance};
+use crate::recognition::ChipInfo;
+use crate::recognition::verify::{Comparison, Liveness, Matcher, Reference};
 use crate::score::parallel::score_all;
 use crate::score::pipeline::{EngineSpec, Job, Settings};
-use crate::score::record::{Outcome, ScoreRecord};
+use crate::score::record::ScoreRecord;
 
 /// What compare, persons and search run with: the PAD engine spec and settings, the recognizer, and the
 /// match threshold.
@@ -51,6 +49,16 @@ impl FaceSetup {
     /// The PAD model whose score decides liveness (the first given).
     pub fn pad_model(&self) -> &str {
         self.spec.descriptors.first().map_or("", |d| d.name.as_str())
+    }
+
+    /// What compare and search judge by: the policy, the match threshold, the model names.
+    pub fn matcher(&self) -> Matcher<'_> {
+        Matcher {
+            policy: &self.settings.policy,
+            threshold: self.threshold,
+            recognizer: &self.recognizer.name,
+            pad_model: self.pad_model(),
+        }
     }
 }
 
@@ -88,7 +96,7 @@ pub(super) fn match_recipe(
     Ok(Some((recipe, recognizer)))
 }
 
-fn match_threshold(recognizer: &Descriptor, matching: &MatchOptions) -> Result<f64> {
+pub(super) fn match_threshold(recognizer: &Descriptor, matching: &MatchOptions) -> Result<f64> {
     let t = matching.match_threshold.or(recognizer.embedding.as_ref().map(|e| e.threshold)).unwrap_or(0.6);
     if !(t.is_finite() && t > 0.0) {
         bail!("--match-threshold must be a positive distance, got {t}");
@@ -107,63 +115,6 @@ pub(super) fn chip_note(chip: &ChipInfo) -> String {
     }
 }
 
-/// The probe's liveness as compare and search report it.
-#[derive(Serialize)]
-pub(super) struct Liveness {
-    /// Live probability 0..1 (absent for a non-response).
-    pub score: Option<f64>,
-    pub threshold: f64,
-    /// `score >= threshold`; false for a non-response.
-    pub passed: bool,
-    pub band: Option<Band>,
-    /// Why there is no score (`no_face`, `multiple_faces`, a quality gate, ...).
-    pub reason: Option<String>,
-    pub detail: Option<String>,
-}
-
-impl Liveness {
-    pub(super) fn of(rec: &ScoreRecord, policy: &Policy) -> Liveness {
-        let score = rec.live();
-        let (reason, detail) = match &rec.outcome {
-            Outcome::Scored => (None, None),
-            Outcome::NonResponse { reason, detail } => (Some(reason.clone()), Some(detail.clone())),
-        };
-        Liveness {
-            score,
-            threshold: policy.threshold,
-            passed: score.is_some_and(|s| policy.is_live(s)),
-            band: score.map(|s| policy.band(s)),
-            reason,
-            detail,
-        }
-    }
-}
-
-#[derive(Serialize)]
-struct GalleryImage {
-    image: String,
-    /// Distance from the probe (absent when the image gave no face).
-    distance: Option<f64>,
-    chip: Option<ChipInfo>,
-    reason: Option<String>,
-}
-
-#[derive(Serialize)]
-struct Comparison {
-    probe: String,
-    chip: Option<ChipInfo>,
-    liveness: Liveness,
-    gallery: Vec<GalleryImage>,
-    /// Mean distance over the gallery images that gave a face.
-    distance: Option<f64>,
-    match_threshold: f64,
-    matched: bool,
-    /// The combined decision: matched AND live.
-    passed: bool,
-    recognizer: String,
-    pad_model: String,
-}
-
 pub fn run(ctx: &Context, args: &CompareArgs) -> Result<ExitCode> {
     let setup = FaceSetup::new(ctx, &args.model, &args.matching)?;
     let mut images = vec![args.probe.clone()];
@@ -171,39 +122,8 @@ pub fn run(ctx: &Context, args: &CompareArgs) -> Result<ExitCode> {
     let mut analyzed = setup.analyze(&images, super::workers(args.model.workers))?.into_iter();
     let probe = analyzed.next().expect("the probe was analysed");
     let gallery: Vec<ScoreRecord> = analyzed.collect();
-    let usable: Vec<&[f32]> =
-        gallery.iter().filter_map(|a| a.identity.as_ref().map(|d| d.descriptor.as_slice())).collect();
-    if usable.is_empty() {
-        let why: Vec<String> = gallery.iter().map(|a| format!("{}: {}", a.path, a.reason().unwrap_or("?"))).collect();
-        bail!(
-            "no gallery image gave a usable face ({}). Fix: give reference images showing one clear face",
-            why.join("; ")
-        );
-    }
-    let probe_d = probe.identity.as_ref().map(|d| d.descriptor.as_slice());
-    let dist = probe_d.and_then(|p| mean_distance(p, usable.iter().copied()));
-    let liveness = Liveness::of(&probe, &setup.settings.policy);
-    let matched = dist.is_some_and(|d| is_match(d, setup.threshold));
-    let result = Comparison {
-        probe: probe.path.clone(),
-        chip: probe.identity.as_ref().map(|d| d.chip.clone()),
-        gallery: gallery
-            .iter()
-            .map(|a| GalleryImage {
-                image: a.path.clone(),
-                distance: probe_d.zip(a.identity.as_ref()).map(|(p, d)| distance(p, &d.descriptor)),
-                chip: a.identity.as_ref().map(|d| d.chip.clone()),
-                reason: a.identity.is_none().then(|| a.reason().unwrap_or("no_face").to_string()),
-            })
-            .collect(),
-        distance: dist,
-        match_threshold: setup.threshold,
-        matched,
-        passed: matched && liveness.passed,
-        liveness,
-        recognizer: setup.recognizer.name.clone(),
-        pad_model: setup.pad_model().to_string(),
-    };
+    let references: Vec<Reference> = gallery.iter().map(Reference::of).collect();
+    let result = setup.matcher().compare(&probe, &references)?;
     if args.json {
         println!("{}", serde_json::to_string(&result)?);
     } else {

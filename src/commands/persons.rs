@@ -6,9 +6,10 @@ use std::process::ExitCode;
 use anyhow::{Result, bail};
 
 use super::Context;
-use super::compare::{FaceSetup, Liveness, file_sha256, gallery_key, printable, recognizer};
+use super::compare::{FaceSetup, file_sha256, gallery_key, printable, recognizer};
 use crate::cli::{PersonsAddArgs, PersonsCommand};
 use crate::gallery::{DB_FILE, Enrolment, Gallery};
+use crate::recognition::verify::Liveness;
 
 pub fn run(ctx: &Context, cmd: &PersonsCommand) -> Result<ExitCode> {
     match cmd {

@@ -3,50 +3,20 @@
 use std::process::ExitCode;
 
 use anyhow::Result;
-use serde::Serialize;
 
 use super::Context;
-use super::compare::{FaceSetup, Liveness, chip_note, gallery_key, print_liveness, printable, yes_no};
+use super::compare::{FaceSetup, chip_note, gallery_key, print_liveness, printable, yes_no};
 use crate::cli::SearchArgs;
-use crate::gallery::{Gallery, Hit};
-use crate::recognition::ChipInfo;
+use crate::gallery::Gallery;
 use crate::recognition::matching::is_match;
-
-#[derive(Serialize)]
-struct Search {
-    probe: String,
-    chip: Option<ChipInfo>,
-    liveness: Liveness,
-    /// Nearest identities by mean distance, nearest first.
-    candidates: Vec<Hit>,
-    /// The nearest identity if its distance is under the threshold, else absent ("unknown").
-    identity: Option<String>,
-    match_threshold: f64,
-    /// Identified AND live.
-    passed: bool,
-    gallery_persons: usize,
-    gallery_descriptors: usize,
-}
+use crate::recognition::verify::Search;
 
 pub fn run(ctx: &Context, args: &SearchArgs) -> Result<ExitCode> {
     let setup = FaceSetup::new(ctx, &args.model, &args.matching)?;
     let gallery = Gallery::open(&args.db, &gallery_key(&setup.recognizer)?, false)?;
     let index = gallery.index()?;
     let probe = setup.analyze(std::slice::from_ref(&args.probe), 1)?.pop().expect("one probe");
-    let liveness = Liveness::of(&probe, &setup.settings.policy);
-    let candidates = probe.identity.as_ref().map(|d| index.search(&d.descriptor, args.top.max(1))).unwrap_or_default();
-    let identity = candidates.first().filter(|h| is_match(h.distance, setup.threshold)).map(|h| h.name.clone());
-    let result = Search {
-        probe: probe.path.clone(),
-        chip: probe.identity.as_ref().map(|d| d.chip.clone()),
-        passed: identity.is_some() && liveness.passed,
-        liveness,
-        candidates,
-        identity,
-        match_threshold: setup.threshold,
-        gallery_persons: index.identities(),
-        gallery_descriptors: index.descriptors(),
-    };
+    let result = setup.matcher().search(&probe, &index, args.top);
     if args.json {
         println!("{}", serde_json::to_string(&result)?);
     } else {

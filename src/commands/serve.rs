@@ -7,7 +7,8 @@ use anyhow::{Context as _, Result, bail};
 
 use super::{Context, model_info, workers};
 use crate::cli::{ModelOptions, ServeArgs};
-use crate::serve::options::{Limits, ServeOptions, SessionOptions};
+use crate::score::pipeline::EngineSpec;
+use crate::serve::options::{FaceOptions, Limits, ServeOptions, SessionOptions};
 
 pub fn run(ctx: &Context, args: &ServeArgs) -> Result<ExitCode> {
     let mut engine = None;
@@ -39,6 +40,7 @@ pub fn run(ctx: &Context, args: &ServeArgs) -> Result<ExitCode> {
         }
         None => None,
     };
+    let face = face_options(ctx, args, &engine)?;
     let opts = ServeOptions {
         addr: args.addr,
         model: model_info(primary),
@@ -63,9 +65,35 @@ pub fn run(ctx: &Context, args: &ServeArgs) -> Result<ExitCode> {
         insecure_bind_any: args.insecure_bind_any,
         allow_threshold_override: args.allow_threshold_override,
         audit_log: args.audit_log.clone(),
+        face,
     };
     crate::serve::run(opts)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Face compare and search, when asked for: the PAD engine with the recognizer (as `liveness compare`
+/// builds it, so both give the same distances), the match threshold and the gallery.
+fn face_options(ctx: &Context, args: &ServeArgs, engine: &EngineSpec) -> Result<Option<FaceOptions>> {
+    if !args.face_match && args.gallery_db.is_none() {
+        return Ok(None);
+    }
+    let recognizer = super::compare::recognizer(ctx, &args.matching)?;
+    let threshold = super::compare::match_threshold(&recognizer, &args.matching)?;
+    let key = super::compare::gallery_key(&recognizer)?;
+    let mut spec = engine.clone();
+    spec.recognizer = Some(recognizer.clone());
+    Ok(Some(FaceOptions {
+        engine: spec,
+        recognizer: serde_json::json!({
+            "name": key.model,
+            "origin": recognizer.origin,
+            "sha256": key.model_sha256,
+            "crop_rule": key.crop_rule,
+            "dim": key.dim,
+        }),
+        threshold,
+        gallery: args.gallery_db.clone().map(|dir| (dir, key)),
+    }))
 }
 
 /// The scoring options of one served policy.

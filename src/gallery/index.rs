@@ -54,6 +54,12 @@ impl Index {
         self.owner.len()
     }
 
+    /// The descriptors enrolled for `name`, in enrolment order (`None`: no such identity).
+    pub fn person(&self, name: &str) -> Option<Vec<&[f32]>> {
+        let id = self.names.iter().position(|n| n == name)? as u32;
+        Some(self.rows.chunks_exact(self.dim).zip(&self.owner).filter(|&(_, &o)| o == id).map(|(r, _)| r).collect())
+    }
+
     /// The `top` identities nearest to `probe` by mean distance, nearest first (ties by name).
     pub fn search(&self, probe: &[f32], top: usize) -> Vec<Hit> {
         assert_eq!(probe.len(), self.dim, "probe length");
@@ -113,6 +119,9 @@ mod tests {
         );
         assert_eq!(ix.search(&[0.0, 0.0], 1).len(), 1);
         assert_eq!((ix.identities(), ix.descriptors()), (3, 3));
+        assert_eq!(ix.person("near"), Some(vec![&[3.0, 4.0][..], &[0.0, 1.0][..]]));
+        assert_eq!(ix.person("empty"), Some(vec![]));
+        assert_eq!(ix.person("nobody"), None);
     }
 
     #[test]

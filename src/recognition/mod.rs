@@ -7,6 +7,7 @@ pub mod chip;
 pub mod embedder;
 pub mod identities;
 pub mod matching;
+pub mod verify;
 
 use std::path::Path;
 

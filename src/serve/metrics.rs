@@ -66,6 +66,8 @@ struct State {
     /// (mode, decision) -> judged sessions; (reason) -> sessions not judged.
     sessions: BTreeMap<(&'static str, &'static str), u64>,
     session_failures: BTreeMap<String, u64>,
+    /// (endpoint, matched, live) -> face compares and searches answered.
+    faces: BTreeMap<(&'static str, bool, bool), u64>,
 }
 
 #[derive(Default)]
@@ -114,6 +116,11 @@ impl Metrics {
         });
     }
 
+    /// One face compare or search answered: whether the probe matched (or was identified) and was live.
+    pub fn face(&self, endpoint: &'static str, matched: bool, live: bool) {
+        self.with(|s| *s.faces.entry((endpoint, matched, live)).or_default() += 1);
+    }
+
     /// Images in one classifier run of a worker (0: a batch of sessions only, not counted).
     pub fn batch(&self, images: usize) {
         if images > 0 {
@@ -158,6 +165,15 @@ impl Metrics {
         for (r, n) in &s.session_failures {
             let _ = writeln!(out, "liveness_session_non_responses_total{{reason=\"{}\"}} {n}", label(r));
         }
+        head(
+            &mut out,
+            "liveness_face_decisions_total",
+            "counter",
+            "Face compares and searches, by match and liveness.",
+        );
+        for ((e, m, l), n) in &s.faces {
+            let _ = writeln!(out, "liveness_face_decisions_total{{endpoint=\"{e}\",matched=\"{m}\",live=\"{l}\"}} {n}");
+        }
         head(&mut out, "liveness_batch_images", "histogram", "Images per classifier run (micro-batching).");
         if let Some(h) = &s.batches {
             h.render(&mut out, "liveness_batch_images", "");
@@ -184,6 +200,7 @@ mod tests {
         m.request("/v1/liveness", 200, 0.03);
         m.request("/v1/liveness", 422, 0.2);
         m.batch(3);
+        m.face("/v1/compare", true, false);
         let text = m.render(&[("liveness_ready", "Models loaded.", 1.0)]);
         for line in [
             "liveness_live_probability_bucket{policy=\"onboarding\",le=\"0.05\"} 2",
@@ -200,6 +217,7 @@ mod tests {
             "liveness_batch_images_bucket{le=\"3\"} 1",
             "liveness_batch_images_count 1",
             "liveness_ready 1",
+            "liveness_face_decisions_total{endpoint=\"/v1/compare\",matched=\"true\",live=\"false\"} 1",
         ] {
             assert!(text.lines().any(|l| l == line), "missing {line:?} in\n{text}");
         }

@@ -4,6 +4,9 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use serde_json::Value;
+
+use crate::gallery::GalleryKey;
 use crate::model::descriptor::Descriptor;
 use crate::schema::ModelInfo;
 use crate::score::pipeline::{EngineSpec, Settings};
@@ -28,6 +31,20 @@ pub struct ServeOptions {
     pub sessions: SessionOptions,
     /// Decision audit log (JSON Lines, appended and flushed per decision).
     pub audit_log: Option<PathBuf>,
+    /// Face compare and search (`/v1/compare`, `/v1/search`); `None` leaves them unserved.
+    pub face: Option<FaceOptions>,
+}
+
+pub struct FaceOptions {
+    /// The PAD engine with the recognizer in the same pass (a second engine per worker, so
+    /// `/v1/liveness` never pays for the descriptor).
+    pub engine: EngineSpec,
+    /// The recognizer as responses name it.
+    pub recognizer: Value,
+    /// Match iff distance < this, unless a request overrides it.
+    pub threshold: f64,
+    /// The persons gallery for search and compare by name, with the key it must have been made under.
+    pub gallery: Option<(PathBuf, GalleryKey)>,
 }
 
 pub struct Limits {

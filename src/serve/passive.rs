@@ -67,12 +67,17 @@ pub async fn liveness(
         (Outcome::NonResponse { reason, detail }, _) => {
             app.metrics.non_response(&policy.name, reason);
             app.audit(audit(None, Some(reason)));
-            for k in UNSCORED {
-                obj.remove(k);
-            }
+            strip_unscored(obj);
             Err(ApiError::unprocessable(reason, detail.clone()).with_fields(std::mem::take(obj)))
         }
         (Outcome::Scored, None) => Err(ApiError::internal("a scored image without a model score")),
+    }
+}
+
+/// Leaves out of a record the fields an unscored image has no value for (the reason is in `error`).
+pub fn strip_unscored(obj: &mut serde_json::Map<String, Value>) {
+    for k in UNSCORED {
+        obj.remove(k);
     }
 }
 

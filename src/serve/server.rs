@@ -22,13 +22,14 @@ use tokio::sync::{Semaphore, oneshot};
 
 use super::audit::Audit;
 use super::errors::ApiError;
+use super::gallery::{FaceMatch, ServedGallery};
 use super::guard;
 use super::metrics::Metrics;
 use super::options::ServeOptions;
 use super::pool::{Pool, SessionSetup};
 use super::sessions::{self, Sessions};
 use super::state::{App, Ids, not_ready};
-use super::{openapi, passive};
+use super::{compare, openapi, passive};
 
 async fn healthz(State(app): State<Arc<App>>) -> Json {
     axum::Json(json!({ "status": "ok", "uptime_s": app.started.elapsed().as_secs_f64() }))
@@ -41,11 +42,20 @@ async fn readyz(State(app): State<Arc<App>>) -> Result<Json, ApiError> {
     let runtime =
         crate::runtime::init().map_err(|e| ApiError::unavailable("runtime_unavailable", format!("{e:#}"), 5))?;
     let policies: Vec<&str> = app.policies.iter().map(|s| s.policy.name.as_str()).collect();
+    let face = app.face.as_ref().map(|f| {
+        let gallery = f.gallery.as_ref().map(|g| {
+            let (persons, descriptors) = g.size();
+            json!({"persons": persons, "descriptors": descriptors})
+        });
+        json!({"recognizer": f.recognizer, "match_threshold": f.threshold, "gallery": gallery})
+    });
     Ok(axum::Json(json!({
         "status": "ready",
         "workers": app.workers,
         "model": app.model,
+        "backend": app.backend,
         "policies": policies,
+        "face_match": face,
         "onnxruntime": runtime.library.display().to_string(),
     })))
 }
@@ -80,6 +90,8 @@ async fn method_not_allowed() -> ApiError {
 fn router(app: Arc<App>) -> Router {
     let protected = Router::new()
         .route("/v1/liveness", post(passive::liveness))
+        .route("/v1/compare", post(compare::compare))
+        .route("/v1/search", post(compare::search))
         .route("/v1/sessions", post(sessions::create))
         .route("/v1/sessions/{id}", get(sessions::status))
         .route("/v1/sessions/{id}/frames", post(sessions::frames))
@@ -122,6 +134,21 @@ async fn serve(opts: ServeOptions) -> Result<()> {
         tokio::net::TcpListener::bind(opts.addr).await.with_context(|| format!("cannot listen on {}", opts.addr))?;
     let local: SocketAddr = listener.local_addr()?;
     let audit = opts.audit_log.as_deref().map(Audit::open).transpose()?;
+    let face = match &opts.face {
+        Some(f) => Some(FaceMatch {
+            recognizer: f.recognizer.clone(),
+            recognizer_name: f.engine.recognizer.as_ref().map(|d| d.name.clone()).unwrap_or_default(),
+            pad_model: opts.model.name.clone(),
+            threshold: f.threshold,
+            gallery: match &f.gallery {
+                Some((dir, key)) => Some(Arc::new(
+                    ServedGallery::open(dir, key.clone()).context("the --gallery-db gallery cannot be served")?,
+                )),
+                None => None,
+            },
+        }),
+        None => None,
+    };
     let app = Arc::new(App {
         policies: opts.policies.iter().cloned().map(Arc::new).collect(),
         allow_threshold_override: opts.allow_threshold_override,
@@ -143,6 +170,8 @@ async fn serve(opts: ServeOptions) -> Result<()> {
             opts.sessions.policy.threshold,
         )?,
         started: Instant::now(),
+        backend: opts.engine.backend.name(),
+        face,
     });
     let policies: Vec<&str> = opts.policies.iter().map(|s| s.policy.name.as_str()).collect();
     log(json!({"event": "listening", "addr": local.to_string(), "policies": policies, "workers": opts.workers}));
@@ -150,6 +179,7 @@ async fn serve(opts: ServeOptions) -> Result<()> {
     let (loaded_tx, mut loaded_rx) = oneshot::channel::<Result<()>>();
     {
         let (app, spec, workers, metrics) = (app.clone(), opts.engine.clone(), opts.workers, app.metrics.clone());
+        let face_spec = opts.face.as_ref().map(|f| f.engine.clone());
         let setup = SessionSetup {
             policy: opts.sessions.policy.clone(),
             passive: opts.sessions.passive.clone(),
@@ -159,7 +189,7 @@ async fn serve(opts: ServeOptions) -> Result<()> {
         let queue = workers * crate::model::classifier::BATCH * 2;
         std::thread::spawn(move || {
             let t = Instant::now();
-            let started = Pool::start(&spec, setup, workers, queue, metrics).map(|pool| {
+            let started = Pool::start(&spec, face_spec.as_ref(), setup, workers, queue, metrics).map(|pool| {
                 let _ = app.pool.set(pool);
                 log(json!({"event": "ready", "load_ms": t.elapsed().as_secs_f64() * 1000.0}));
             });

@@ -33,6 +33,10 @@ pub struct App {
     pub ids: Ids,
     pub sessions: super::sessions::Sessions,
     pub started: Instant,
+    /// The classifiers' runtime (`ort` or `openvino`), as `/readyz` reports it.
+    pub backend: &'static str,
+    /// Face compare and search, when served.
+    pub face: Option<super::gallery::FaceMatch>,
 }
 
 impl App {

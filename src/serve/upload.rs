@@ -143,6 +143,120 @@ pub async fn image_upload(req: Request, max_body: usize) -> Result<Upload, ApiEr
     Ok(up)
 }
 
+/// The images and options of a `POST /v1/compare` or `/v1/search` request.
+#[derive(Default)]
+pub struct FaceUpload {
+    pub probe: Bytes,
+    /// Reference images of the claimed identity (compare).
+    pub gallery: Vec<Bytes>,
+    /// An enrolled person instead of reference images (compare).
+    pub person: Option<String>,
+    pub policy: Option<String>,
+    /// The match threshold (a distance).
+    pub threshold: Option<f64>,
+    pub liveness_threshold: Option<f64>,
+    /// Candidates to list (search).
+    pub top: Option<usize>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FaceJson {
+    probe: String,
+    gallery: Option<Vec<String>>,
+    person: Option<String>,
+    policy: Option<String>,
+    threshold: Option<f64>,
+    liveness_threshold: Option<f64>,
+    top: Option<usize>,
+}
+
+/// The probe and options of a face request: JSON (`probe` and `gallery` as base64 or data URLs),
+/// multipart (`probe` and repeated `gallery` file parts, text fields beside), or a raw image body as the
+/// probe; the text options may also come as query parameters. `fields` are those the endpoint takes;
+/// any other is refused (400 `unknown_field`), so a misspelt option is not silently ignored.
+pub async fn face_upload(req: Request, max_body: usize, fields: &[&str]) -> Result<FaceUpload, ApiError> {
+    let (parts, body) = req.into_parts();
+    let refuse = |name: &str| {
+        ApiError::bad_request(
+            "unknown_field",
+            format!("field {name:?} is not accepted here; accepted: {}", fields.join(", ")),
+        )
+    };
+    let mut up = FaceUpload::default();
+    let query: Vec<(String, String)> = match parts.uri.query() {
+        None => Vec::new(),
+        Some(_) => axum::extract::Query::try_from_uri(&parts.uri)
+            .map(|q| q.0)
+            .map_err(|e| ApiError::bad_request("bad_query", format!("{e}")))?,
+    };
+    for (k, v) in &query {
+        if matches!(k.as_str(), "probe" | "gallery") || !fields.contains(&k.as_str()) {
+            return Err(refuse(k));
+        }
+        set_text(&mut up, k, v)?;
+    }
+    let encoding = encoding(&parts.headers)?;
+    let bytes = read_body(body, &parts.headers, max_body).await?;
+    match encoding {
+        Encoding::Json => {
+            let map: serde_json::Map<String, serde_json::Value> = parse_json(&bytes)?;
+            if let Some(k) = map.keys().find(|k| !fields.contains(&k.as_str())) {
+                return Err(refuse(k));
+            }
+            let j: FaceJson = serde_json::from_value(serde_json::Value::Object(map))
+                .map_err(|e| ApiError::bad_request("bad_json", format!("invalid JSON body: {e}")))?;
+            up.probe = decode_text_image(&j.probe)?;
+            for g in j.gallery.unwrap_or_default() {
+                up.gallery.push(decode_text_image(&g)?);
+            }
+            up.person = j.person.or(up.person);
+            up.policy = j.policy.or(up.policy);
+            up.threshold = j.threshold.or(up.threshold);
+            up.liveness_threshold = j.liveness_threshold.or(up.liveness_threshold);
+            up.top = j.top.or(up.top);
+        }
+        Encoding::Multipart => {
+            for f in multipart_fields(parts, bytes).await? {
+                if !fields.contains(&f.name.as_str()) {
+                    return Err(refuse(&f.name));
+                }
+                match f.name.as_str() {
+                    "probe" => up.probe = f.data,
+                    "gallery" => up.gallery.push(f.data),
+                    name => set_text(&mut up, name, &f.text()?)?,
+                }
+            }
+        }
+        Encoding::Raw => up.probe = bytes,
+    }
+    if up.probe.is_empty() {
+        return Err(ApiError::bad_request("missing_probe", "the request has no probe image (or an empty one)"));
+    }
+    if up.gallery.iter().any(Bytes::is_empty) {
+        return Err(ApiError::bad_request("empty_image", "a gallery image is empty (0 bytes)"));
+    }
+    Ok(up)
+}
+
+fn set_text(up: &mut FaceUpload, name: &str, text: &str) -> Result<(), ApiError> {
+    match name {
+        "person" => up.person = Some(text.to_string()),
+        "policy" => up.policy = Some(text.to_string()),
+        "threshold" => up.threshold = Some(parse_number(text, "threshold")?),
+        "liveness_threshold" => up.liveness_threshold = Some(parse_number(text, "liveness_threshold")?),
+        "top" => {
+            up.top = Some(
+                text.trim()
+                    .parse()
+                    .map_err(|_| ApiError::bad_request("bad_field", format!("top {text:?} is not a whole number")))?,
+            )
+        }
+        other => return Err(ApiError::bad_request("unknown_field", format!("field {other:?} is not accepted here"))),
+    }
+    Ok(())
+}
+
 /// A JSON body, with serde's message (line, column, the unknown field) on failure.
 pub fn parse_json<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     serde_json::from_slice(bytes).map_err(|e| ApiError::bad_request("bad_json", format!("invalid JSON body: {e}")))

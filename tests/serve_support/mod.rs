@@ -136,6 +136,14 @@ pub fn multipart(parts: &[(&str, Option<&str>, &[u8])]) -> (String, Vec<u8>) {
     (format!("multipart/form-data; boundary={boundary}"), body)
 }
 
+/// A PNG of one grey level: a valid image without a face.
+pub fn blank_png() -> Vec<u8> {
+    let img = image::RgbImage::from_pixel(96, 96, image::Rgb([128, 128, 128]));
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Png).unwrap();
+    out.into_inner()
+}
+
 /// `liveness ARGS` (stdout as JSON Lines) on the shared models.
 pub fn cli_json_lines(models: &Path, args: &[&std::ffi::OsStr]) -> Vec<Value> {
     let out = Command::new(assert_cmd::cargo::cargo_bin("liveness"))
