@@ -364,9 +364,10 @@ pub struct ModelOptions {
     /// Worker threads [default: number of cores]
     #[arg(long, short = 'j')]
     pub workers: Option<usize>,
-    /// Runtime for the PAD classifiers (the face detector always runs on ONNX Runtime): `ort` is the
-    /// reference path (the Python reference's exact scores); `openvino` runs the same ONNX files with
-    /// OpenVINO's CPU kernels, faster, within float rounding (see README, Speed)
+    /// Runtime for the PAD classifiers (the face detector always runs on ONNX Runtime): `openvino` runs
+    /// the ONNX files with OpenVINO's CPU kernels, faster, within float rounding of the reference (mean
+    /// |dp| 8.5e-8 on NUAA train, every decision equal); `ort` is the reference path (the Python reference's
+    /// exact scores). See README, Speed
     #[arg(long, value_enum, default_value_t = crate::model::backend::Backend::default())]
     pub backend: crate::model::backend::Backend,
 }
