@@ -79,7 +79,7 @@ fn compare_and_search_over_http_equal_the_command_line_and_refuse_a_matching_pho
     let ready: Value = serde_json::from_str(&ready).unwrap();
     assert_matches_openapi(&doc, "/readyz", "get", status, &ready);
     assert_eq!(ready["face_match"]["gallery"], json!({"persons": 2, "descriptors": 6}), "{ready}");
-    assert_eq!(ready["backend"], "ort");
+    assert_eq!(ready["backend"], "openvino", "the default backend");
 
     // 1:1 against uploaded images (multipart): a live genuine probe passes.
     let probe = nuaa(BOB_PROBE);
