@@ -10,9 +10,14 @@
 //!   the models pixels the reference never saw, and a PAD model has no meaningful "background" for transparency.
 //! * The image size is read from the header and checked against [`DecodeLimits::max_pixels`] before any pixel
 //!   buffer is allocated, so a tiny file claiming a huge image is refused at once.
+//! * Only regular files are opened, and their size is checked against [`DecodeLimits::max_bytes`] before they are
+//!   read, so a FIFO, `/dev/zero` or a 3 GB sparse file named `.jpg` is a non-response, never a hang.
+//! * PNG metadata the pipeline never uses (ICC profile, text) is dropped before decoding: it is compressed, and a
+//!   1 MB file can carry a 1 GiB profile, which `max_pixels` does not cover.
 
 mod jpeg;
 mod orient;
+mod png_meta;
 
 use std::fmt;
 use std::io::Cursor;
@@ -27,6 +32,15 @@ use crate::frame::Frame;
 pub struct DecodeLimits {
     /// Largest accepted `width * height`; larger images are refused before their pixels are allocated.
     pub max_pixels: u64,
+}
+
+impl DecodeLimits {
+    /// The largest file read: what an uncompressed image of `max_pixels` pixels can take (8 bytes per pixel, a
+    /// 16-bit RGBA PNG stored without compression) plus 16 MiB of metadata. Tied to the pixel limit, so
+    /// `--max-pixels` raises both and no run records a second limit.
+    pub fn max_bytes(&self) -> u64 {
+        self.max_pixels.saturating_mul(8).saturating_add(16 << 20)
+    }
 }
 
 impl Default for DecodeLimits {
@@ -51,6 +65,10 @@ pub enum DecodeErrorKind {
     Empty,
     /// The file could not be read (missing, a directory, no permission, ...).
     Io(std::io::Error),
+    /// The path is a FIFO, a device or a folder, not a regular file (the message says which).
+    NotAFile(String),
+    /// The file is longer than [`DecodeLimits::max_bytes`] (it was not read).
+    TooManyBytes(String),
     /// The bytes are not a JPEG, PNG, WebP or BMP file (for example a text file named `.jpg`).
     NotAnImage,
     /// A recognised image format or variant this program does not decode (GIF, TIFF, 12-bit JPEG, ...).
@@ -68,6 +86,10 @@ impl fmt::Display for DecodeErrorKind {
         match self {
             DecodeErrorKind::Empty => write!(f, "empty file (0 bytes)"),
             DecodeErrorKind::Io(e) => write!(f, "cannot read file: {e}"),
+            DecodeErrorKind::NotAFile(what) => write!(f, "{what}"),
+            DecodeErrorKind::TooManyBytes(what) => {
+                write!(f, "file {what}, so it is not read as an image (raise the limit with --max-pixels)")
+            }
             DecodeErrorKind::NotAnImage => write!(f, "not an image (not a JPEG, PNG, WebP or BMP file)"),
             DecodeErrorKind::Unsupported(what) => write!(f, "unsupported image: {what}"),
             DecodeErrorKind::Truncated(detail) => write!(f, "truncated image data: {detail}"),
@@ -88,6 +110,8 @@ impl DecodeError {
             DecodeErrorKind::Empty => "empty_file",
             DecodeErrorKind::Io(e) if e.kind() == std::io::ErrorKind::NotFound => "missing_file",
             DecodeErrorKind::Io(_) => "unreadable",
+            DecodeErrorKind::NotAFile(_) => "not_a_file",
+            DecodeErrorKind::TooManyBytes(_) => "too_large",
             DecodeErrorKind::NotAnImage => "not_an_image",
             DecodeErrorKind::Unsupported(_) => "unsupported_image",
             DecodeErrorKind::Truncated(_) => "truncated",
@@ -114,8 +138,16 @@ impl std::error::Error for DecodeError {
 
 /// Reads and decodes the image file at `path` (see the module documentation for what "decode" guarantees).
 pub fn decode_file(path: &Path, limits: &DecodeLimits) -> Result<Frame, DecodeError> {
-    let bytes =
-        std::fs::read(path).map_err(|e| DecodeError { path: path.to_path_buf(), kind: DecodeErrorKind::Io(e) })?;
+    let bytes = crate::input::read_regular(path, limits.max_bytes()).map_err(|e| {
+        let kind = if crate::input::is_not_regular(&e) {
+            DecodeErrorKind::NotAFile(e.to_string())
+        } else if crate::input::is_too_long(&e) {
+            DecodeErrorKind::TooManyBytes(e.to_string())
+        } else {
+            DecodeErrorKind::Io(e)
+        };
+        DecodeError { path: path.to_path_buf(), kind }
+    })?;
     decode_bytes(&bytes, path, limits)
 }
 
@@ -144,6 +176,8 @@ fn check_pixels(width: u64, height: u64, limits: &DecodeLimits) -> Result<(), De
 
 /// PNG, WebP and BMP. The format is recognised from the content, not the file name.
 fn decode_with_image_crate(bytes: &[u8], limits: &DecodeLimits) -> Result<Frame, DecodeErrorKind> {
+    let stripped = png_meta::strip(bytes);
+    let bytes = stripped.as_deref().unwrap_or(bytes);
     let mut reader = ImageReader::new(Cursor::new(bytes))
         .with_guessed_format()
         .map_err(|e| DecodeErrorKind::Corrupt(e.to_string()))?;

@@ -49,14 +49,16 @@ pub struct FaceBox {
     pub y2: i32,
 }
 
+/// Sizes are `i64`: a box given on the command line or in a manifest may span the whole `i32` range
+/// (`--box -2000000000,...,2000000000`), whose width does not fit an `i32`.
 impl FaceBox {
-    pub fn width(&self) -> i32 {
-        self.x2 - self.x1
+    pub fn width(&self) -> i64 {
+        i64::from(self.x2) - i64::from(self.x1)
     }
-    pub fn height(&self) -> i32 {
-        self.y2 - self.y1
+    pub fn height(&self) -> i64 {
+        i64::from(self.y2) - i64::from(self.y1)
     }
     pub fn area(&self) -> i64 {
-        i64::from(self.width().max(0)) * i64::from(self.height().max(0))
+        self.width().max(0).saturating_mul(self.height().max(0))
     }
 }

@@ -28,8 +28,10 @@ pub struct Quality {
 
 /// Measures the face region of `frame`. Returns `None` when the box lies entirely outside the image.
 pub fn measure(frame: &Frame, face: &FaceBox) -> Option<Quality> {
-    let (w, h) = (frame.width as i32, frame.height as i32);
-    let (x1, y1, x2, y2) = (face.x1.max(0), face.y1.max(0), face.x2.min(w), face.y2.min(h));
+    // In i64: an image side may exceed i32 (with a raised --max-pixels) and so may a given box.
+    let (w, h) = (frame.width as i64, frame.height as i64);
+    let [fx1, fy1, fx2, fy2] = [face.x1, face.y1, face.x2, face.y2].map(i64::from);
+    let (x1, y1, x2, y2) = (fx1.max(0), fy1.max(0), fx2.min(w), fy2.min(h));
     if x2 <= x1 || y2 <= y1 {
         return None;
     }
@@ -39,12 +41,12 @@ pub fn measure(frame: &Frame, face: &FaceBox) -> Option<Quality> {
     let brightness = grey.iter().sum::<f64>() / n;
     let clipped = grey.iter().filter(|&&g| g <= 5.0 || g >= 250.0).count() as f64 / n;
     Some(Quality {
-        face_px: f64::from(face.width().min(face.height())),
-        face_share: f64::from(x2 - x1) * f64::from(y2 - y1) / (f64::from(w) * f64::from(h)),
+        face_px: face.width().min(face.height()) as f64,
+        face_share: (x2 - x1) as f64 * (y2 - y1) as f64 / (w as f64 * h as f64),
         sharpness: laplacian_variance(&grey, PATCH),
         brightness,
         clipped_share: clipped,
-        at_border: face.x1 <= 0 || face.y1 <= 0 || face.x2 >= w || face.y2 >= h,
+        at_border: fx1 <= 0 || fy1 <= 0 || fx2 >= w || fy2 >= h,
     })
 }
 

@@ -28,6 +28,8 @@ pub enum IssueKind {
     NotAnImage,
     /// A problem with a dataset's index or split files.
     Index,
+    /// A sub-folder or entry that cannot be listed or examined (permissions, I/O error); the rest is loaded.
+    Unreadable,
 }
 
 impl IssueKind {
@@ -43,6 +45,7 @@ impl IssueKind {
             IssueKind::LayoutMismatch => "layout_mismatch",
             IssueKind::NotAnImage => "not_an_image",
             IssueKind::Index => "index",
+            IssueKind::Unreadable => "unreadable",
         }
     }
 }

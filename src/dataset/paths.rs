@@ -27,27 +27,38 @@ pub struct Listing {
     pub others: Vec<String>,
     /// Entries whose names are not UTF-8 (shown lossily): they cannot be ids in a score file.
     pub non_utf8: Vec<String>,
+    /// Sub-folders (and entries) that could not be listed or examined, with the reason: the rest of the
+    /// folder is still listed, so one unreadable folder never loses a batch.
+    pub unreadable: Vec<(String, String)>,
 }
 
 /// Lists `dir` recursively. Hidden entries (`.DS_Store`, `.git`, macOS `._` files) are skipped: they are never
-/// presentations. Symbolic links are followed, each real folder once.
+/// presentations. Symbolic links are followed, each real folder once. Only `dir` itself must be listable: an
+/// entry below it that cannot be listed or examined goes to [`Listing::unreadable`], except a dangling link
+/// named like an image, which is listed so that scoring records it as a `missing_file` non-response.
 pub fn list(dir: &Path) -> Result<Listing> {
     let mut listing = Listing::default();
     let mut visited = HashSet::new();
-    walk(dir, "", &mut visited, &mut listing)?;
+    let real = fs::canonicalize(dir).with_context(|| format!("resolving `{}`", dir.display()))?;
+    let entries = fs::read_dir(dir).with_context(|| format!("listing `{}`", dir.display()))?;
+    visited.insert(real);
+    walk(dir, entries, "", &mut visited, &mut listing);
     listing.images.sort();
     listing.others.sort();
     listing.non_utf8.sort();
+    listing.unreadable.sort();
     Ok(listing)
 }
 
-fn walk(dir: &Path, prefix: &str, visited: &mut HashSet<std::path::PathBuf>, out: &mut Listing) -> Result<()> {
-    let real = fs::canonicalize(dir).with_context(|| format!("resolving `{}`", dir.display()))?;
-    if !visited.insert(real) {
-        return Ok(());
-    }
-    for entry in fs::read_dir(dir).with_context(|| format!("listing `{}`", dir.display()))? {
-        let entry = entry.with_context(|| format!("listing `{}`", dir.display()))?;
+fn walk(dir: &Path, entries: fs::ReadDir, prefix: &str, visited: &mut HashSet<std::path::PathBuf>, out: &mut Listing) {
+    for entry in entries {
+        let entry = match entry {
+            Ok(e) => e,
+            Err(e) => {
+                out.unreadable.push((prefix.to_string(), format!("cannot list `{}`: {e}", dir.display())));
+                break;
+            }
+        };
         let Some(name) = entry.file_name().to_str().map(str::to_owned) else {
             out.non_utf8.push(format!("{prefix}{}", entry.file_name().to_string_lossy()));
             continue;
@@ -57,17 +68,31 @@ fn walk(dir: &Path, prefix: &str, visited: &mut HashSet<std::path::PathBuf>, out
         }
         let rel = format!("{prefix}{name}");
         // `metadata` follows symbolic links, so linked folders and files count as what they point to.
-        let is_dir =
-            fs::metadata(entry.path()).with_context(|| format!("reading `{}`", entry.path().display()))?.is_dir();
+        let is_dir = match fs::metadata(entry.path()) {
+            Ok(m) => m.is_dir(),
+            Err(_) if is_image(&name) => false, // a dangling link: scored as a missing_file non-response
+            Err(e) => {
+                out.unreadable.push((rel, format!("cannot read `{}`: {e}", entry.path().display())));
+                continue;
+            }
+        };
         if is_dir {
-            walk(&entry.path(), &format!("{rel}/"), visited, out)?;
+            let path = entry.path();
+            let listed = fs::canonicalize(&path).and_then(|real| Ok((real, fs::read_dir(&path)?)));
+            match listed {
+                Ok((real, _)) if visited.contains(&real) => {}
+                Ok((real, entries)) => {
+                    visited.insert(real);
+                    walk(&path, entries, &format!("{rel}/"), visited, out);
+                }
+                Err(e) => out.unreadable.push((format!("{rel}/"), format!("cannot list `{}`: {e}", path.display()))),
+            }
         } else if is_image(&name) {
             out.images.push(rel);
         } else {
             out.others.push(rel);
         }
     }
-    Ok(())
 }
 
 impl Listing {
@@ -85,6 +110,13 @@ impl Listing {
                     self.others.len(),
                     IMAGE_EXTENSIONS.join(", ")
                 ),
+            ));
+        }
+        for (rel, why) in &self.unreadable {
+            issues.push(Issue::error(
+                IssueKind::Unreadable,
+                format!("{prefix}{rel}"),
+                format!("{why}; its images (if any) are not loaded: fix its permissions or remove it"),
             ));
         }
         for name in &self.non_utf8 {

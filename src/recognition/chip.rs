@@ -68,7 +68,7 @@ pub fn mesh_points(mesh: &[[f64; 3]]) -> [(f64, f64); 5] {
 /// The `box` rule: a square of side `max(w, h)` of the integer detector box, same centre; chip pixel `u`
 /// samples `cx - side / 2 + (u + 0.5) side / chip - 0.5`.
 pub fn square(face: &FaceBox, side: usize) -> Affine {
-    let (w, h) = (f64::from(face.width()), f64::from(face.height()));
+    let (w, h) = (face.width() as f64, face.height() as f64);
     let len = w.max(h);
     let k = len / side as f64;
     let cx = f64::from(face.x1 + face.x2) / 2.0;

@@ -154,10 +154,10 @@ pub fn build(dir: &Path, doc: &Value) -> Result<Option<Gallery>> {
 fn thumbnail(image: &Path, face: Option<FaceBox>) -> Result<Vec<u8>, String> {
     let face = face.ok_or("no face box in the score file")?;
     let frame = decode_file(image, &DecodeLimits::default()).map_err(|e| e.to_string())?;
-    let scale = THUMB as f64 / f64::from(face.width().max(face.height()).max(1)) / THUMB_SCALE;
+    let scale = THUMB as f64 / face.width().max(face.height()).max(1) as f64 / THUMB_SCALE;
     let (w, h) = (
-        (f64::from(face.width()) * THUMB_SCALE * scale).round().max(1.0),
-        (f64::from(face.height()) * THUMB_SCALE * scale).round().max(1.0),
+        (face.width() as f64 * THUMB_SCALE * scale).round().max(1.0),
+        (face.height() as f64 * THUMB_SCALE * scale).round().max(1.0),
     );
     let crop =
         crop_face(&frame, &face, CropRule::ShiftInside { scale: THUMB_SCALE }, Resize::Linear, w as usize, h as usize)

@@ -48,13 +48,16 @@ impl<'a> Printer<'a> {
         names: &[String],
         out: Box<dyn Write + 'a>,
     ) -> Result<Self> {
-        let path_width = names.iter().map(|n| n.chars().count()).max().unwrap_or(4).clamp(4, 60);
+        let path_width =
+            names.iter().map(|n| crate::escape::terminal(n).chars().count()).max().unwrap_or(4).clamp(4, 60);
         let mut p = Printer { format, policy, models, path_width, csv: None, out };
         match format {
             Format::Table => p.table_header()?,
             Format::Csv => {
                 let mut w = csv::Writer::from_writer(std::mem::replace(&mut p.out, Box::new(std::io::sink())));
-                w.write_record(csv_header(&p.models))?;
+                // The path first, so each row can be matched to its file (the rows follow the inputs'
+                // order, but a folder expands to an order the caller does not know).
+                w.write_record(std::iter::once("path".to_string()).chain(csv_header(&p.models)))?;
                 p.csv = Some(w);
             }
             Format::Json => {}
@@ -68,7 +71,8 @@ impl<'a> Printer<'a> {
             Format::Json => writeln!(self.out, "{}", json_record(rec, self.policy))?,
             Format::Csv => {
                 if let Some(w) = self.csv.as_mut() {
-                    w.write_record(csv_fields(rec, self.policy, &self.models))?;
+                    let path = std::iter::once(rec.path.clone());
+                    w.write_record(path.chain(csv_fields(rec, self.policy, &self.models)))?;
                     w.flush()?;
                 }
             }
@@ -88,7 +92,7 @@ impl<'a> Printer<'a> {
 
     fn table_row(&mut self, rec: &ScoreRecord) -> Result<()> {
         let w = self.path_width;
-        let path = shorten(&rec.path, w);
+        let path = shorten(&crate::escape::terminal(&rec.path), w);
         let faces = if rec.width == 0 { "-".to_string() } else { rec.faces.len().to_string() };
         match rec.live() {
             Some(p) => {
