@@ -67,11 +67,16 @@ fn empty_file() {
 #[test]
 fn unreadable_paths_are_io_errors() {
     let dir = tempfile::tempdir().unwrap();
-    for path in [dir.path().join("missing.jpg"), dir.path().to_path_buf()] {
-        let err = decode_path(&path).expect_err("unreadable");
-        assert!(matches!(err.kind, DecodeErrorKind::Io(_)), "{err}");
-        assert!(err.to_string().starts_with(&path.display().to_string()), "{err}");
-    }
+    let missing = dir.path().join("missing.jpg");
+    let err = decode_path(&missing).expect_err("unreadable");
+    assert!(matches!(err.kind, DecodeErrorKind::Io(_)), "{err}");
+    assert!(err.to_string().starts_with(&missing.display().to_string()), "{err}");
+    assert_eq!(err.reason(), "missing_file");
+    // A folder is refused by its type before any read (like a FIFO or a device).
+    let err = decode_path(dir.path()).expect_err("a folder");
+    assert!(matches!(err.kind, DecodeErrorKind::NotAFile(_)), "{err}");
+    assert!(err.to_string().starts_with(&dir.path().display().to_string()) && err.to_string().contains("a folder"));
+    assert_eq!(err.reason(), "not_a_file");
 }
 
 #[test]
