@@ -46,6 +46,7 @@ LAYER_OF = {
     "policy": "pipeline",
     "score": "pipeline",
     "run": "pipeline",
+    "api": "pipeline",  # a remote scorer of a run: beside the local engine
     "session": "pipeline",
     "metrics": "evaluation",
     "scoreset": "evaluation",

@@ -397,7 +397,7 @@ pub struct ScoreArgs {
 #[derive(Debug, Args)]
 pub struct EvalArgs {
     /// Dataset: a folder (live/ + spoof/<attack_type>/, or the NUAA layout) or a manifest .csv/.jsonl
-    #[arg(required_unless_present = "scores", conflicts_with = "scores")]
+    #[arg(required_unless_present_any = ["scores", "responses"], conflicts_with = "scores")]
     pub dataset: Option<PathBuf>,
     /// Compute metrics from this score file instead of scoring (liveness scores.csv, the reference
     /// pipeline's CSV, or bob.pad's claimed_id,test_label,is_bonafide,attack_type,score)
@@ -469,6 +469,69 @@ pub struct EvalArgs {
     pub enrol: crate::metrics::full_system::EnrolRule,
     #[command(flatten)]
     pub matching: MatchOptions,
+    #[command(flatten)]
+    pub api: ApiArgs,
+}
+
+/// `eval DATASET --api URL`: score with a liveness REST API instead of a local model (docs/api-eval.md).
+/// The score is read at `--score-column POINTER` on the `--score-scale`, as score files are.
+#[derive(Debug, Args, Clone, Default)]
+#[command(next_help_heading = "Remote API (eval --api, docs/api-eval.md)")]
+pub struct ApiArgs {
+    /// Score the dataset with this API endpoint (a URL without a path takes the preset's path)
+    #[arg(long, value_name = "URL", conflicts_with_all = ["scores", "shard", "face_match"])]
+    pub api: Option<String>,
+    /// Read the scores again from an API run's stored answers (run/responses.jsonl), sending nothing
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["scores", "api", "dataset", "shard", "face_match"])]
+    pub responses: Option<PathBuf>,
+    /// Request and response preset: serve, spoofsense, spoofsense-antispoofing, verifik, generic
+    #[arg(long, value_name = "NAME", default_value = "generic")]
+    pub api_format: String,
+    /// JSON body with the base64 image in this field [default: the preset's]
+    #[arg(long, value_name = "FIELD", conflicts_with_all = ["api_multipart", "api_raw"])]
+    pub api_field: Option<String>,
+    /// JSON body: send the image as a data URL (data:image/jpeg;base64,...)
+    #[arg(long, conflicts_with_all = ["api_multipart", "api_raw"])]
+    pub api_data_url: bool,
+    /// multipart/form-data body with the image as this file part
+    #[arg(long, value_name = "FIELD", conflicts_with = "api_raw")]
+    pub api_multipart: Option<String>,
+    /// The image bytes as the whole body (Content-Type from the image)
+    #[arg(long)]
+    pub api_raw: bool,
+    /// Extra body field NAME=VALUE (JSON when it parses, else a string; $VAR from the environment)
+    #[arg(long, value_name = "NAME=VALUE")]
+    pub api_extra: Vec<String>,
+    /// Extra header 'Name: value'; $VAR and ${VAR} are read from the environment (never recorded)
+    #[arg(long, value_name = "HEADER")]
+    pub api_header: Vec<String>,
+    /// JSON pointer of the API's own decision (kept in responses.jsonl) [default: the preset's]
+    #[arg(long, value_name = "POINTER")]
+    pub api_decision: Option<String>,
+    /// JSON pointer of the error code in error answers [default: the preset's]
+    #[arg(long, value_name = "POINTER")]
+    pub api_error_code: Option<String>,
+    /// Non-response reason of an error answer: STATUS[:CODE]=REASON, e.g. 422:FACE_NOT_DETECTED=no_face
+    #[arg(long, value_name = "RULE")]
+    pub api_reason: Vec<String>,
+    /// Seconds one request may take
+    #[arg(long, value_name = "S", default_value_t = 30.0)]
+    pub api_timeout: f64,
+    /// Retries of one request (429, 5xx, timeouts, dropped connections, non-JSON 2xx)
+    #[arg(long, value_name = "N", default_value_t = 4)]
+    pub api_retries: u32,
+    /// Retries of the whole run, as a share of its requests (at least 10)
+    #[arg(long, value_name = "SHARE", default_value_t = 0.2)]
+    pub api_retry_budget: f64,
+    /// First backoff in seconds (doubled each retry, with jitter)
+    #[arg(long, value_name = "S", default_value_t = 0.5)]
+    pub api_backoff: f64,
+    /// Longest Retry-After waited for, seconds; a longer one stops the run (resume later)
+    #[arg(long, value_name = "S", default_value_t = 120.0)]
+    pub api_max_wait: f64,
+    /// At most this many requests per second
+    #[arg(long, value_name = "N")]
+    pub rps: Option<f64>,
 }
 
 /// How `eval --scores` reads a score file of no known format: any delimited file or JSON Lines

@@ -17,6 +17,7 @@
 //!  landmarks + session: face mesh per frame → challenges and session scores               run apart)
 //!  recognition: face descriptors for face match
 //!  serve: score and session behind HTTP (axum/tokio; engines on worker threads)
+//!  api: a liveness REST API (serve, a vendor's) as the scorer of an eval run
 //! ```
 //!
 //! Scoring and evaluation meet only through the score file: `eval DATASET` writes `scores.csv` and
@@ -33,6 +34,7 @@
 //! imports only std and serde; `cli` defines the command line and `commands` turns it into domain
 //! options once: no module below `commands` knows the CLI (tests/architecture.rs checks both).
 
+pub mod api;
 pub mod calibrate;
 pub mod cli;
 pub mod commands;

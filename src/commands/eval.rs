@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::{Context, workers};
 use crate::cli::EvalArgs;
 use crate::dataset::{self, DatasetSpec, summary::summarize};
+use crate::metrics::full_system::run_folder::MatchRecipe;
 use crate::metrics::{BootstrapOptions, EvalOptions, Policy as BandPolicy, SegmentOptions, evaluate, write_sweep_csv};
 use crate::report::terminal;
 use crate::run::coverage::{Coverage, count_rows as rows};
@@ -17,7 +18,6 @@ use crate::run::{Plan, default_folder, score_dataset, utc_now_iso};
 use crate::schema::run_folder::{METRICS_JSON, SWEEP_CSV};
 use crate::schema::{Presentation, RunInfo};
 use crate::score::pipeline::{EngineSpec, Settings};
-use crate::metrics::full_system::run_folder::MatchRecipe;
 use crate::scorefile::{Mapping, ModelColumn, ReadOptions, fingerprint, read_scores};
 use crate::scoreset::{ScoreSet, Selector};
 
@@ -85,17 +85,32 @@ pub fn run(ctx: &Context, args: &EvalArgs) -> Result<ExitCode> {
             };
             finish(&out, &source, &set.presentations, &recipe, &spec, &settings, &set.coverage)
         }
-        (None, Some(root)) => {
-            let (mut spec, settings) = ctx.scoring_setup(&args.model)?;
+        (None, dataset) if dataset.is_some() || args.api.responses.is_some() => {
+            // `--api`, `--responses`: a remote scorer in the local engine's place (src/api).
+            let mut api = super::eval_api::setup(ctx, args)?;
+            let (mut spec, settings) = match &api {
+                Some(a) => ctx.setup_with(&args.model, a.descriptors.clone())?,
+                None => ctx.scoring_setup(&args.model)?,
+            };
             // `--match`: the recognizer rides in the PAD engine, descriptors in the same pass.
             spec.recognizer = matching.map(|(_, d)| d);
-            let models: Vec<String> = spec.descriptors.iter().map(|d| d.name.clone()).collect();
-            let ds = dataset::open(&DatasetSpec {
-                root: root.clone(),
-                kind: Some(args.kind.clone()),
-                layout: args.layout.clone(),
-                split: args.split.clone(),
-            })?;
+            let models: Vec<String> = match &api {
+                Some(a) => a.remote.models(),
+                None => spec.descriptors.iter().map(|d| d.name.clone()).collect(),
+            };
+            let (ds, source) = match (api.as_mut().and_then(|a| a.replayed.take()), dataset) {
+                (Some((ds, file)), _) => (ds, file.display().to_string()),
+                (None, Some(root)) => {
+                    let spec = DatasetSpec {
+                        root: root.clone(),
+                        kind: Some(args.kind.clone()),
+                        layout: args.layout.clone(),
+                        split: args.split.clone(),
+                    };
+                    (dataset::open(&spec)?, root.display().to_string())
+                }
+                (None, None) => bail!("give a DATASET folder or manifest"),
+            };
             let summary = summarize(&ds)?;
             eprintln!("{summary}");
             let shard = args.shard.as_ref().map(ShardArg::resolve).transpose()?;
@@ -109,10 +124,11 @@ pub fn run(ctx: &Context, args: &EvalArgs) -> Result<ExitCode> {
                 resume: args.resume,
                 force: args.force,
                 workers: workers(args.model.workers),
-                source: root.display().to_string(),
+                source: source.clone(),
                 shard,
                 evaluation: serde_json::to_value(&recipe)?,
                 command: std::env::args().collect(),
+                remote: api.as_ref().map(|a| a.remote.as_ref()),
             };
             let (scores, _, _lock) = score_dataset(&ds, &spec, &settings, &plan)?;
             if let Some(s) = shard {
@@ -139,21 +155,21 @@ pub fn run(ctx: &Context, args: &EvalArgs) -> Result<ExitCode> {
                 return Ok(ExitCode::SUCCESS);
             }
             let source = Source {
-                text: root.display().to_string(),
-                scored_with_models: true,
+                text: source,
+                scored_with_models: api.is_none(),
                 shard,
                 column: Some(column),
                 mapping: Mapping::default(),
             };
             finish(&out, &source, &presentations, &recipe, &spec, &settings, &Coverage::of(&out)?)
         }
-        (None, None) => bail!("give a DATASET folder or manifest, or --scores FILE"),
+        (None, _) => bail!("give a DATASET folder or manifest, or --scores FILE"),
     }
 }
 
 /// The model `eval --scores` reads (`--model`, one at most) and its descriptor: a descriptor file must
 /// load, a name the catalog does not know is taken as the user's name for the scores (a vendor's).
-fn scores_model(
+pub(super) fn scores_model(
     ctx: &Context,
     given: &[String],
 ) -> Result<(Option<String>, Option<crate::model::descriptor::Descriptor>)> {

@@ -5,6 +5,7 @@ pub mod calibrate;
 pub mod compare;
 pub mod diff;
 pub mod eval;
+pub mod eval_api;
 pub mod full_system;
 pub mod gate;
 pub mod merge;
@@ -116,10 +117,18 @@ pub fn note_column(set: &crate::scoreset::ScoreSet) {
 
 /// The mapping the options ask for: a preset (`--format`) with any column option given over it.
 pub fn mapping_of(args: &crate::cli::ScoreMappingArgs) -> Result<crate::scorefile::Mapping> {
-    let mut m = match &args.preset {
+    let m = match &args.preset {
         Some(name) => crate::scorefile::mapping::preset(name)?,
         None => crate::scorefile::Mapping::default(),
     };
+    mapping_over(m, args)
+}
+
+/// `base` (a preset's mapping) with every column option given over it.
+pub fn mapping_over(
+    mut m: crate::scorefile::Mapping,
+    args: &crate::cli::ScoreMappingArgs,
+) -> Result<crate::scorefile::Mapping> {
     let or = |given: &Option<String>, preset: &mut Option<String>| {
         if given.is_some() {
             preset.clone_from(given);

@@ -108,6 +108,30 @@ pub struct Plan<'a> {
     pub evaluation: Value,
     /// The command line (`std::env::args`), for the resume hint.
     pub command: Vec<String>,
+    /// Score with this instead of the local engine (`eval --api`: a remote liveness API).
+    pub remote: Option<&'a dyn Remote>,
+}
+
+/// A scorer other than the local engine (`src/api`: a liveness REST API, or its stored answers). The run
+/// keeps everything else unchanged: the manifest, the resume checks, the in-order `scores.csv`.
+pub trait Remote: Sync {
+    /// The models of the `<model>_score` columns.
+    fn models(&self) -> Vec<String>;
+    /// What decides a row on the scorer's side (an API's URL without credentials, preset and mapping),
+    /// recorded in the manifest beside the policy and the columns.
+    fn decides(&self) -> Value;
+    /// Scores `todo`, the samples after the `first` rows already on disk (`resume`: a continued run),
+    /// handing each record to `sink` in sample order; `bar` counts them.
+    fn score(&self, batch: RemoteBatch, sink: &mut dyn FnMut(ScoreRecord) -> Result<()>) -> Result<()>;
+}
+
+/// What a [`Remote`] is asked to score.
+pub struct RemoteBatch<'a> {
+    pub out: &'a Path,
+    pub resume: bool,
+    pub first: usize,
+    pub todo: &'a [Sample],
+    pub bar: &'a ProgressBar,
 }
 
 /// Scores `ds` (or its shard's share) into `<out>/scores.csv` under a manifest; with `resume`, keeps the
@@ -138,7 +162,10 @@ pub fn score_dataset(
         }
         None => Cow::Borrowed(&ds.samples),
     };
-    let models: Vec<String> = spec.descriptors.iter().map(|d| d.name.clone()).collect();
+    let models: Vec<String> = match plan.remote {
+        Some(r) => r.models(),
+        None => spec.descriptors.iter().map(|d| d.name.clone()).collect(),
+    };
     let meta = meta_columns(ds);
     let header = header(&meta, &models);
     let mut manifest = Manifest {
@@ -152,7 +179,10 @@ pub fn score_dataset(
             presentations: ds.samples.len() as u64,
         },
         shard: plan.shard,
-        decides: decides(spec, settings, &header)?,
+        decides: match plan.remote {
+            Some(r) => json!({"api": r.decides(), "policy": settings.policy, "columns": header}),
+            None => decides(spec, settings, &header)?,
+        },
         evaluation: plan.evaluation.clone(),
         resume_command: manifest::resume_command(&plan.command),
         origins: spec.descriptors.iter().map(|d| d.origin.clone()).collect(),
@@ -219,7 +249,7 @@ pub fn score_dataset(
     let mut writer = csv::Writer::from_writer(BufWriter::new(file));
     let mut identities = identity_writer(out, spec, plan)?;
     let mut k = 0;
-    score_all(&jobs, spec, settings, plan.workers, |rec| {
+    let mut sink = |rec: ScoreRecord| {
         writer.write_record(row(&todo[k], &meta, &rec, settings, &models))?;
         if let Some(w) = identities.as_mut() {
             w.write(&todo[k].rel_path, rec.identity.as_ref())?;
@@ -232,7 +262,11 @@ pub fn score_dataset(
         k += 1;
         bar.inc(1);
         Ok(())
-    })?;
+    };
+    match plan.remote {
+        Some(r) => r.score(RemoteBatch { out, resume: plan.resume, first: done, todo, bar: &bar }, &mut sink)?,
+        None => score_all(&jobs, spec, settings, plan.workers, sink)?,
+    }
     bar.finish_and_clear();
     let file = writer.into_inner().map_err(|e| e.into_error())?.into_inner().map_err(|e| e.into_error())?;
     file.sync_all().with_context(|| format!("cannot write {}", path.display()))?;
