@@ -314,9 +314,16 @@ pub struct CalibrateArgs {
     pub scores: PathBuf,
     #[command(flatten)]
     pub select: ScoreSelection,
-    /// eer, bpcerN (BPCER at APCER_max <= 1/N), bpcer@apcer=X, apcer@bpcer=X, fixed=T, cost:apcer=A,bpcer=B
+    /// eer, bpcerN (BPCER at APCER_max <= 1/N), bpcer@apcer=X, apcer@bpcer=X, fixed=T, cost:apcer=A,bpcer=B;
+    /// on an `eval --match` run, full-system:bpcer@apcer=X picks the PAD and match thresholds together
+    /// (lowest genuine rejection by PAD OR matcher, with every species' attacks accepted AND matched <= X)
     #[arg(long)]
     pub target: Target,
+    /// On an `eval --match` run: the match threshold's own limit, fnmr@fmr=X (lowest FNMR with FMR <= X);
+    /// with full-system:... it bounds the match thresholds the pair may use. Written as the policy's
+    /// match_threshold, which compare, search and persons use
+    #[arg(long, value_name = "TARGET")]
+    pub match_target: Option<crate::schema::policy::MatchTarget>,
     /// Meet rate limits on the point estimate or on the upper end of the 95% Clopper-Pearson interval
     #[arg(long, value_enum, default_value = "point")]
     pub bound: Bound,

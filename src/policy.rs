@@ -23,6 +23,9 @@ impl Policy {
         unit("threshold", self.threshold)?;
         unit("bands.pass", self.bands.pass)?;
         unit("bands.retry", self.bands.retry)?;
+        if let Some(t) = self.match_threshold.filter(|t| !(t.is_finite() && *t > 0.0)) {
+            bail!("match_threshold must be a positive distance, got {t}");
+        }
         if self.bands.retry > self.bands.pass {
             bail!("bands.retry ({}) must not exceed bands.pass ({})", self.bands.retry, self.bands.pass);
         }

@@ -111,6 +111,35 @@ fn a_probe_without_a_face_is_rejected_with_its_reason() {
         .stdout(contains("liveness  not scored: no_face").and(contains("decision  REJECT")));
 }
 
+#[test]
+fn a_probe_with_two_faces_is_rejected_under_multi_face_reject() {
+    if shared("datasets/nuaa-train").is_none() || shared("models").is_none() {
+        return;
+    }
+    // Two NUAA frames side by side: two faces in one probe.
+    let dir = tempfile::tempdir().unwrap();
+    let two = dir.path().join("two faces.png");
+    let a = image::open(nuaa("ClientRaw/0002/0002_01_00_01_100.jpg")).unwrap().to_rgb8();
+    let b = image::open(nuaa("ClientRaw/0001/0001_00_00_01_0.jpg")).unwrap().to_rgb8();
+    let mut both = image::RgbImage::from_pixel(a.width() + b.width(), a.height().max(b.height()), image::Rgb([128; 3]));
+    image::imageops::replace(&mut both, &a, 0, 0);
+    image::imageops::replace(&mut both, &b, i64::from(a.width()), 0);
+    both.save(&two).unwrap();
+    // The gallery frame must itself show one face under the rule: the detector reports two faces in
+    // NUAA's 0002 frames 109-124, one in frame 100.
+    let gallery = live_0002(&["100"]);
+    liveness()
+        .arg("compare")
+        .arg(&two)
+        .args(&gallery)
+        .args(["--multi-face", "reject"])
+        .assert()
+        .code(3)
+        .stdout(contains("liveness  not scored: multiple_faces").and(contains("decision  REJECT")));
+    // Under the default rule the largest face is compared, and the probe gets a decision of its own.
+    liveness().arg("compare").arg(&two).args(&gallery).assert().stdout(contains("match     "));
+}
+
 /// Enrols `name` from `images` into `db`.
 fn enrol(db: &Path, name: &str, images: &[PathBuf]) -> assert_cmd::assert::Assert {
     liveness().args(["persons", "add", "--db"]).arg(db).arg(name).args(images).assert()

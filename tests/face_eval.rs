@@ -79,4 +79,97 @@ fn nuaa_full_system_matches_the_model_contract_and_recounts_from_rows() {
     assert_eq!(rate(&fs["bona_fide_rejection"]), (bf_rejected, bf));
     // One descriptor row per presentation, written in the same pass.
     assert_eq!(rows(&out.path().join("descriptors.csv")).len(), 3491);
+
+    // The report carries the full-system section and its chart, in both formats.
+    let html = std::fs::read_to_string(out.path().join("index.html")).unwrap();
+    let md = std::fs::read_to_string(out.path().join("report.md")).unwrap();
+    for page in [&html, &md] {
+        assert!(page.contains("Full system: PAD and face match") && page.contains("combined: PAD accept AND match"));
+        assert!(page.contains("IAPMR 99.65% [98.98, 99.93] (852/855)"), "print-still IAPMR with its interval");
+    }
+    assert!(md.contains("![Full system over (PAD threshold, match threshold)"), "chart linked from report.md");
+    assert!(out.path().join("charts/full_system_sweep.png").is_file());
+
+    calibrates_both_thresholds_on_the_run(out.path(), &pad);
+}
+
+/// `calibrate RUN --target full-system:bpcer@apcer=0.01 --match-target fnmr@fmr=0.01` on the NUAA run: the
+/// written pair meets both limits when recounted from the run's rows, and compare uses its match threshold.
+fn calibrates_both_thresholds_on_the_run(run: &Path, pad: &HashMap<String, Option<f64>>) {
+    let policy = run.join("joint.toml");
+    let out = liveness()
+        .arg("calibrate")
+        .arg(run)
+        .args(["--target", "full-system:bpcer@apcer=0.01", "--match-target", "fnmr@fmr=0.01", "--name", "joint"])
+        .arg("--out")
+        .arg(&policy)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    let p: toml::Value = toml::from_str(&std::fs::read_to_string(&policy).unwrap()).unwrap();
+    let (pad_t, match_t) = (p["threshold"].as_float().unwrap(), p["match_threshold"].as_float().unwrap());
+    let fm = &p["calibration"]["face_match"];
+    assert_eq!(p["calibration"]["target"].as_str(), Some("full-system:bpcer@apcer=0.01"));
+    assert_eq!(fm["match_threshold"].as_float(), Some(match_t));
+    // Recount at the pair: every species' attacks accepted AND matched within 1%, FMR within 1%.
+    let mut species: BTreeMap<String, (u64, u64)> = BTreeMap::new();
+    let (mut rejected, mut genuine) = (0u64, 0u64);
+    for r in rows(&run.join("full_system.csv")) {
+        let accepted = pad[&r["path"]].is_some_and(|s| s >= pad_t) && r["distance"].parse::<f64>().is_ok_and(|d| d < match_t);
+        match r["role"].as_str() {
+            "attack" => {
+                let e = species.entry(r["attack_type"].clone()).or_default();
+                e.0 += u64::from(accepted);
+                e.1 += 1;
+            }
+            "genuine" => {
+                genuine += 1;
+                rejected += u64::from(!accepted);
+            }
+            _ => {}
+        }
+    }
+    assert!(species.values().all(|&(k, n)| k as f64 / n as f64 <= 0.01), "{species:?} at ({pad_t}, {match_t})");
+    let recorded = &fm["bona_fide_rejection"];
+    assert_eq!((recorded["k"].as_integer(), recorded["n"].as_integer()), (Some(rejected as i64), Some(genuine as i64)));
+    assert!(fm["fmr"]["value"].as_float().unwrap() <= 0.01, "{fm}");
+    assert!(stdout.contains("full system at (PAD"), "{stdout}");
+
+    // compare takes the policy's thresholds: 0002 against 0001 (mean distance 0.526) matches at the
+    // default 0.6 but not at the calibrated one; --match-threshold still overrides it.
+    let data = shared("datasets/nuaa-train").unwrap();
+    let compare = |extra: &[&str]| {
+        let out = liveness()
+            .args(["compare", "--json", "--policy"])
+            .arg(&policy)
+            .arg(data.join("ClientRaw/0002/0002_01_00_01_100.jpg"))
+            .args(["0", "101", "105"].map(|p| data.join(format!("ClientRaw/0001/0001_00_00_01_{p}.jpg"))))
+            .args(extra)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
+    };
+    let j = compare(&[]);
+    assert_eq!((j["match_threshold"].as_f64(), j["matched"].as_bool()), (Some(match_t), Some(false)), "{j}");
+    assert_eq!(j["liveness"]["threshold"].as_f64(), Some(pad_t), "{j}");
+    let j = compare(&["--match-threshold", "0.6"]);
+    assert_eq!((j["match_threshold"].as_f64(), j["matched"].as_bool()), (Some(0.6), Some(true)), "{j}");
+    // A match threshold calibrated for another recognizer file is refused, naming both.
+    let text = std::fs::read_to_string(&policy).unwrap();
+    let sha = fm["recognizer_sha256"].as_str().unwrap();
+    let other = run.join("other.toml");
+    std::fs::write(&other, text.replace(sha, &"0".repeat(64))).unwrap();
+    let out = liveness()
+        .args(["search", "--db"])
+        .arg(run)
+        .arg("--policy")
+        .arg(&other)
+        .arg(data.join("ClientRaw/0002/0002_01_00_01_100.jpg"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("was calibrated for recognizer face_recognition_128 (sha256 0000") && stderr.contains(sha), "{stderr}");
 }

@@ -6,22 +6,31 @@
 //! edges, and `record` is the provenance written into a policy's `[calibration]` section.
 
 mod band;
+mod joint;
+mod matcher;
 mod record;
 mod select;
 mod target;
 
+#[cfg(test)]
+mod face_tests;
 #[cfg(test)]
 mod tests;
 
 use anyhow::Result;
 
 pub use band::{BandEdges, band_edges};
+pub use joint::choose_pair;
+pub use matcher::Distances;
 pub use record::{Calibration, Figure, ModelFile, Reached};
 pub use select::{Figures, choose, figures, index_at};
 pub use target::{Bound, TARGET_SYNTAX, Target};
 
+use crate::metrics::full_system::sweep::{default_axes, sweep};
+use crate::metrics::full_system::{Comparisons, EnrolRule, FullSystemOptions, FullSystemReport};
 use crate::metrics::{Sweep, Threshold};
 use crate::schema::Presentation;
+use crate::schema::policy::MatchTarget;
 
 /// A calibrated threshold and band, each with the rates reached there.
 #[derive(Debug, Clone, PartialEq)]
@@ -37,16 +46,68 @@ pub struct Outcome {
 pub fn calibrate(presentations: &[Presentation], target: Target, bound: Bound, edges: BandEdges) -> Result<Outcome> {
     let sweep = Sweep::build(presentations)?;
     let index = choose(&sweep, target, bound)?;
-    let (pass, retry) = band_edges(&sweep, index, edges, bound)?;
-    let applied = Threshold(applied(&sweep, index, target));
+    let applied = applied(&sweep, index, target);
+    outcome_at(&sweep, index, applied, bound, edges)
+}
+
+/// The figures at candidate `index` (applied as threshold `applied`) and the band around it.
+fn outcome_at(sweep: &Sweep, index: usize, applied: f64, bound: Bound, edges: BandEdges) -> Result<Outcome> {
+    let (pass, retry) = band_edges(sweep, index, edges, bound)?;
+    let applied = Threshold(applied);
     let mut out =
-        Outcome { threshold: figures(&sweep, index)?, pass: figures(&sweep, pass)?, retry: figures(&sweep, retry)? };
+        Outcome { threshold: figures(sweep, index)?, pass: figures(sweep, pass)?, retry: figures(sweep, retry)? };
     out.threshold.threshold = applied;
     if retry == index {
         // The band holds the threshold: a retry edge on the threshold's candidate is the threshold.
         out.retry.threshold = applied;
     }
     Ok(out)
+}
+
+/// PAD and face match calibrated together on an `eval --match` run: the PAD outcome (threshold and band),
+/// the match threshold, and the whole system's figures at the pair.
+#[derive(Debug, Clone)]
+pub struct FaceOutcome {
+    pub pad: Outcome,
+    pub match_threshold: f64,
+    /// The full-system evaluation at (PAD threshold, match threshold).
+    pub system: FullSystemReport,
+    /// `--match-target`'s limit on impostor matches, when one was given.
+    pub fmr_limit: Option<u64>,
+}
+
+/// Calibrates on an `eval --match` run's `presentations` and their `comparisons`. With
+/// [`Target::FullSystem`] both thresholds come from the grid ([`choose_pair`]), a match target only
+/// narrowing the match thresholds allowed; with a PAD target the PAD threshold comes from the PAD scores
+/// alone and the match threshold from `match_target` on the comparisons ([`Distances::choose`]).
+pub fn calibrate_face(
+    presentations: &[Presentation],
+    comparisons: &mut Comparisons,
+    rule: EnrolRule,
+    target: Target,
+    match_target: Option<MatchTarget>,
+    bound: Bound,
+    edges: BandEdges,
+) -> Result<FaceOutcome> {
+    let distances = Distances::new(comparisons.genuine_distances().iter().copied(), comparisons.impostor_distances());
+    let fmr_limit = match_target.map(|m| distances.fmr_limit(m, bound)).transpose()?;
+    let (pad, match_threshold) = match (target, match_target) {
+        (Target::FullSystem(x), _) => {
+            let (pads, matches) = default_axes();
+            let grid = sweep(&comparisons.rows, &pads, &matches);
+            let cell = &grid.cells
+                [choose_pair(&grid, x, bound, |t| fmr_limit.is_none_or(|l| distances.fmr_errors(t) <= l))?];
+            let pad_sweep = Sweep::build(presentations)?;
+            let index = index_at(&pad_sweep, cell.pad_threshold);
+            (outcome_at(&pad_sweep, index, cell.pad_threshold, bound, edges)?, cell.match_threshold)
+        }
+        (_, Some(m)) => (calibrate(presentations, target, bound, edges)?, distances.choose(m, bound)?),
+        (_, None) => anyhow::bail!("{target} is a PAD target: give --match-target too to calibrate face match"),
+    };
+    let opts =
+        FullSystemOptions { pad_threshold: pad.threshold.threshold.0, match_threshold, rule, bootstrap: None };
+    let system = comparisons.evaluate(&opts);
+    Ok(FaceOutcome { pad, match_threshold, system, fmr_limit })
 }
 
 /// Only the threshold meeting `target` (point estimates); +inf when only rejecting everyone meets it.

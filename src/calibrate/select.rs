@@ -28,7 +28,7 @@ pub struct Figures {
 pub fn choose(sweep: &Sweep, target: Target, bound: Bound) -> Result<usize> {
     ensure!(sweep.bona_fide_scored() > 0, "no scored bona fide presentations to calibrate on");
     ensure!(sweep.attack_scored() > 0, "no scored attack presentations to calibrate on");
-    if bound == Bound::Upper && !matches!(target, Target::BpcerAtApcer(_) | Target::ApcerAtBpcer(_)) {
+    if bound == Bound::Upper && !matches!(target, Target::BpcerAtApcer(_) | Target::ApcerAtBpcer(_) | Target::FullSystem(_)) {
         bail!("--bound upper applies to a rate limit (bpcer@apcer=X, apcer@bpcer=X), not to {target}");
     }
     let candidates = 0..sweep.candidates();
@@ -59,6 +59,10 @@ pub fn choose(sweep: &Sweep, target: Target, bound: Bound) -> Result<usize> {
             let n = sweep.bona_fide_scored() as f64;
             lowest(candidates, |i| apcer * sweep.worst_apcer(i) + bpcer * (sweep.bpcer_errors(i) as f64 / n), false)
         }
+        Target::FullSystem(_) => bail!(
+            "{target} calibrates PAD and face match together: it needs the run folder of an `eval --match` run \
+             (liveness calibrate RUN --target {target}), not PAD scores alone"
+        ),
     };
     best.with_context(|| format!("no candidate threshold meets {target}"))
 }

@@ -5,10 +5,16 @@ use std::process::ExitCode;
 use anyhow::{Context as _, Result, bail, ensure};
 
 use super::Context;
-use crate::calibrate::{BandEdges, Calibration, Figure, Figures, ModelFile, Outcome, Reached, calibrate};
+use crate::calibrate::{
+    BandEdges, Calibration, FaceOutcome, Figure, Figures, ModelFile, Outcome, Reached, Target, calibrate,
+    calibrate_face,
+};
 use crate::cli::CalibrateArgs;
 use crate::metrics::format::{typed_rate, typed_threshold};
+use crate::metrics::full_system::run_folder::{MatchRecipe, comparisons_of};
 use crate::model::descriptor;
+use crate::run::manifest::Manifest;
+use crate::schema::policy::{MatchCalibration, MatchTarget};
 use crate::policy::{self, Bands, Policy};
 use crate::run::utc_now_iso;
 use crate::scoreset::ScoreSet;
@@ -21,8 +27,15 @@ pub fn run(ctx: &Context, args: &CalibrateArgs) -> Result<ExitCode> {
         ensure!((0.0..=1.0).contains(&v), "{name} must be within 0..1, got {v}");
     }
     let edges = BandEdges { pass_apcer: args.pass_apcer, retry_bpcer: args.retry_bpcer };
-    let out = calibrate(&set.presentations, args.target, args.bound, edges)
+    let face = (matches!(args.target, Target::FullSystem(_)) || args.match_target.is_some())
+        .then(|| face_calibration(args, &set, edges))
+        .transpose()
         .with_context(|| format!("calibrating {} on {}", args.target, set.describe()))?;
+    let out = match &face {
+        Some((f, _)) => f.pad.clone(),
+        None => calibrate(&set.presentations, args.target, args.bound, edges)
+            .with_context(|| format!("calibrating {} on {}", args.target, set.describe()))?,
+    };
     println!(
         "calibration set: {} ({} presentations, fingerprint {})",
         set.describe(),
@@ -40,8 +53,23 @@ pub fn run(ctx: &Context, args: &CalibrateArgs) -> Result<ExitCode> {
     print_figures("threshold", &out.threshold);
     print_figures(&format!("pass edge (APCER_max <= {})", args.pass_apcer), &out.pass);
     print_figures(&format!("retry edge (BPCER <= {})", args.retry_bpcer), &out.retry);
+    if let Some((f, m)) = &face {
+        println!("{}", face_figures(f, m));
+        if args.match_target.is_none() {
+            println!(
+                "note: the joint target limits attacks, not impostors: FMR is {} at this match threshold; \
+                 add --match-target fnmr@fmr=X to bound it",
+                f.system.verification.fmr.value.map_or("n/a".into(), |v| format!("{:.2}%", 100.0 * v))
+            );
+        }
+    }
     let Some(name) = &args.name else { return Ok(ExitCode::SUCCESS) };
-    let policy = policy_of(ctx, args, &set, &out, name)?;
+    let mut policy = policy_of(ctx, args, &set, &out, name)?;
+    if let (Some((f, m)), Some(c)) = (&face, policy.calibration.as_mut()) {
+        ensure!(f.match_threshold.is_finite(), "only matching everyone meets the match target: tighten it");
+        policy.match_threshold = Some(f.match_threshold);
+        c.face_match = Some(match_calibration(f, m, args.match_target)?);
+    }
     let path = args.out.clone().unwrap_or_else(|| ["configs", "policies", &format!("{name}.toml")].iter().collect());
     if path.exists() && !args.force {
         bail!("{} exists; pass --force to overwrite it", path.display());
@@ -59,6 +87,84 @@ pub fn run(ctx: &Context, args: &CalibrateArgs) -> Result<ExitCode> {
     std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
     println!("wrote {}", path.display());
     Ok(ExitCode::SUCCESS)
+}
+
+/// What a face calibration read from the run folder beside the outcome.
+struct FaceRun {
+    recipe: MatchRecipe,
+    recognizer_sha256: String,
+}
+
+/// PAD and face match together, on an `eval --match` run folder (its scores, descriptors and recipe).
+fn face_calibration(args: &CalibrateArgs, set: &ScoreSet, edges: BandEdges) -> Result<(FaceOutcome, FaceRun)> {
+    let dir = if args.scores.is_dir() { args.scores.clone() } else { set.file.parent().map(Into::into).unwrap_or_default() };
+    let manifest = Manifest::load(&dir)?;
+    let recipe: MatchRecipe = match manifest.evaluation.get("matching") {
+        Some(m) if !m.is_null() => serde_json::from_value(m.clone()).context("run.json: evaluation.matching")?,
+        _ => bail!(
+            "{} is not an `eval --match` run (no face descriptors): {} and --match-target need one; run \
+             `liveness eval DATASET --match`",
+            dir.display(),
+            args.target
+        ),
+    };
+    let recognizer_sha256 = manifest.decides["recognizer"]["embedding"]["sha256"]
+        .as_str()
+        .context("run.json: decides.recognizer.embedding.sha256")?
+        .to_owned();
+    let (mut comparisons, rule) = comparisons_of(&dir, &set.presentations, &recipe)?;
+    let out =
+        calibrate_face(&set.presentations, &mut comparisons, rule, args.target, args.match_target, args.bound, edges)?;
+    Ok((out, FaceRun { recipe, recognizer_sha256 }))
+}
+
+fn face_figures(f: &FaceOutcome, run: &FaceRun) -> String {
+    let s = &f.system;
+    let fig = |r: &crate::metrics::full_system::Rate| rate_of(r, "").map_or_else(|_| "n/a".into(), |r| typed_rate(&r));
+    let worst = s.attack_acceptance.worst.as_ref();
+    let mut text = format!(
+        "match threshold: {:.4} ({}, enrolment {}; match iff distance < threshold)
+",
+        f.match_threshold, run.recipe.recognizer, s.enrolment_rule
+    );
+    text += &format!("  {:<22} {}
+", "FMR", fig(&s.verification.fmr));
+    text += &format!("  {:<22} {}
+", "FNMR", fig(&s.verification.fnmr));
+    text += &format!(
+        "full system at (PAD {}, match {:.4}):
+  {:<22} {}
+",
+        typed_threshold(f.pad.threshold.threshold),
+        f.match_threshold,
+        format!("accepted, {}", worst.map_or("n/a", |w| w.species.as_str())),
+        worst.map_or("n/a".into(), |w| fig(&w.rate))
+    );
+    text += &format!("  {:<22} {}", "genuine rejected", fig(&s.bona_fide_rejection));
+    text
+}
+
+/// A full-system rate as the PAD figures are printed and recorded; an error naming `what` when n = 0.
+fn rate_of(r: &crate::metrics::full_system::Rate, what: &str) -> Result<crate::metrics::Rate> {
+    crate::metrics::Rate::of(r.errors, r.n, "").value().cloned().with_context(|| format!("no {what} to record a rate of"))
+}
+
+fn match_calibration(f: &FaceOutcome, run: &FaceRun, target: Option<MatchTarget>) -> Result<MatchCalibration> {
+    let s = &f.system;
+    let w = s.attack_acceptance.worst.as_ref().context("no attacks of enrolled subjects")?;
+    let mut worst = rate_of(&w.rate, "attacks")?;
+    worst.species = Some(w.species.clone());
+    Ok(MatchCalibration {
+        recognizer: run.recipe.recognizer.clone(),
+        recognizer_sha256: run.recognizer_sha256.clone(),
+        enrolment: s.enrolment_rule.clone(),
+        match_target: target,
+        match_threshold: f.match_threshold,
+        fmr: Figure::from(&rate_of(&s.verification.fmr, "impostor comparisons")?),
+        fnmr: Figure::from(&rate_of(&s.verification.fnmr, "genuine comparisons")?),
+        attack_acceptance_max: Figure::from(&worst),
+        bona_fide_rejection: Figure::from(&rate_of(&s.bona_fide_rejection, "genuine presentations")?),
+    })
 }
 
 fn print_figures(what: &str, f: &Figures) {
@@ -110,6 +216,7 @@ fn policy_of(ctx: &Context, args: &CalibrateArgs, set: &ScoreSet, out: &Outcome,
             pass_apcer_max: Figure::from(&out.pass.apcer_max),
             retry_bpcer: Figure::from(&out.retry.bpcer),
         },
+        face_match: None,
     };
     Ok(Policy {
         name: name.to_owned(),
@@ -120,6 +227,7 @@ fn policy_of(ctx: &Context, args: &CalibrateArgs, set: &ScoreSet, out: &Outcome,
         threshold: finite("threshold", &out.threshold)?,
         bands: Bands { pass: finite("pass edge", &out.pass)?, retry: finite("retry edge", &out.retry)? },
         quality: base.quality,
+        match_threshold: base.match_threshold,
         calibration: Some(calibration),
     })
 }

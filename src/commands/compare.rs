@@ -29,7 +29,7 @@ impl FaceSetup {
     pub fn new(ctx: &Context, model: &ModelOptions, matching: &MatchOptions) -> Result<FaceSetup> {
         let (mut spec, settings) = ctx.scoring_setup(model)?;
         let recognizer = recognizer(ctx, matching)?;
-        let threshold = match_threshold(&recognizer, matching)?;
+        let threshold = crate::recognition::matching::threshold(&recognizer, matching.match_threshold, Some(&settings.policy))?;
         spec.recognizer = Some(recognizer.clone());
         Ok(FaceSetup { spec, settings, recognizer, threshold })
     }
@@ -87,7 +87,8 @@ pub(super) fn match_recipe(
         return Ok(None);
     }
     let recognizer = recognizer(ctx, &args.matching)?;
-    let match_threshold = match_threshold(&recognizer, &args.matching)?;
+    let policy = crate::policy::resolve(&args.model.policy, &ctx.config_dirs)?;
+    let match_threshold = crate::recognition::matching::threshold(&recognizer, args.matching.match_threshold, Some(&policy))?;
     let recipe = crate::metrics::full_system::run_folder::MatchRecipe {
         recognizer: recognizer.name.clone(),
         match_threshold,
@@ -96,12 +97,10 @@ pub(super) fn match_recipe(
     Ok(Some((recipe, recognizer)))
 }
 
+/// The match threshold without a policy's (`serve`, whose policies are chosen per request): `--match-threshold`
+/// or the recognizer's default.
 pub(super) fn match_threshold(recognizer: &Descriptor, matching: &MatchOptions) -> Result<f64> {
-    let t = matching.match_threshold.or(recognizer.embedding.as_ref().map(|e| e.threshold)).unwrap_or(0.6);
-    if !(t.is_finite() && t > 0.0) {
-        bail!("--match-threshold must be a positive distance, got {t}");
-    }
-    Ok(t)
+    crate::recognition::matching::threshold(recognizer, matching.match_threshold, None)
 }
 
 /// A name made safe for a terminal: the one terminal escaper of `crate::escape`.

@@ -309,8 +309,8 @@ pub fn finish(
     // The report reads the files just written, exactly as `liveness report` would later.
     let report = crate::report::write_report(&out, &out)
         .with_context(|| format!("metrics are in {}, but the report could not be written", out.display()))?;
-    if let Some((comparisons, fs)) = &full_system {
-        let chart = super::full_system::write(out, comparisons, fs)?;
+    if let Some((comparisons, _)) = &full_system {
+        let chart = super::full_system::write(out, comparisons)?;
         println!("full-system sweep over both thresholds: {}", chart.display());
     }
     println!("run folder: {} (report: {})", out.display(), report.html.display());

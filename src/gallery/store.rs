@@ -351,6 +351,29 @@ mod tests {
     }
 
     #[test]
+    fn a_write_failing_half_way_through_an_enrolment_leaves_no_trace() {
+        let dir = tempfile::tempdir().unwrap();
+        Gallery::open(dir.path(), &key(), true).unwrap().add("ann", &[image("a", [0.0, 0.0])], "t", "t").unwrap();
+        // A real failure inside the transaction: SQLite aborts the second descriptor's insert, after the
+        // person row and the first descriptor are written.
+        let c = Connection::open(dir.path().join(DB_FILE)).unwrap();
+        c.execute_batch(
+            "CREATE TRIGGER fail BEFORE INSERT ON descriptor WHEN NEW.image = 'boom' \
+             BEGIN SELECT RAISE(ABORT, 'injected write failure'); END;",
+        )
+        .unwrap();
+        drop(c);
+        let before = std::fs::read(dir.path().join(DB_FILE)).unwrap();
+        let mut g = Gallery::open(dir.path(), &key(), false).unwrap();
+        let err = format!("{:#}", g.add("bob", &[image("b1", [1.0, 0.0]), image("boom", [2.0, 0.0])], "t", "t").unwrap_err());
+        assert!(err.contains("injected write failure"), "{err}");
+        assert_eq!(g.persons().unwrap().iter().map(|p| p.name.as_str()).collect::<Vec<_>>(), ["ann"]);
+        assert_eq!(g.index().unwrap().search(&[1.0, 0.0], 5).len(), 1, "no descriptor of bob");
+        drop(g);
+        assert_eq!(std::fs::read(dir.path().join(DB_FILE)).unwrap(), before, "the file is as it was");
+    }
+
+    #[test]
     fn another_model_or_crop_rule_is_refused_by_name() {
         let dir = tempfile::tempdir().unwrap();
         Gallery::open(dir.path(), &key(), true).unwrap().add("ann", &[image("a", [0.0, 0.0])], "t", "t").unwrap();

@@ -32,7 +32,12 @@ pub enum Block {
 }
 
 /// The report of one run: headline, metrics, charts, tables, galleries, reproducibility.
-pub fn run_report(run: &RunFolder, charts: Vec<Rendered>, gallery: Option<Gallery>) -> (String, Vec<Block>) {
+pub fn run_report(
+    run: &RunFolder,
+    charts: Vec<Rendered>,
+    full_system: Option<Rendered>,
+    gallery: Option<Gallery>,
+) -> (String, Vec<Block>) {
     let doc = &run.doc;
     let title = format!("PAD evaluation: {} on {}", run.models(), doc["run"]["source"].as_str().unwrap_or("?"));
     let mut b = Vec::new();
@@ -43,6 +48,7 @@ pub fn run_report(run: &RunFolder, charts: Vec<Rendered>, gallery: Option<Galler
     b.extend([Block::Verdict(verdict(doc)), Block::Heading("Metrics at the threshold".into()), metrics_table(doc)]);
     b.push(Block::Heading("Threshold-free metrics".into()));
     b.push(threshold_free_table(doc));
+    b.extend(super::full_system::blocks(doc, full_system));
     b.push(Block::Heading("Charts".into()));
     b.extend(charts.into_iter().map(Block::Chart));
     b.push(Block::Heading("Per species".into()));

@@ -7,6 +7,7 @@
 
 pub mod charts;
 pub mod document;
+pub mod full_system;
 
 pub mod gallery;
 pub mod html;
@@ -52,13 +53,14 @@ pub fn write_report(run_dir: &Path, out: &Path) -> Result<Written> {
         (charts, gallery.join().map_err(|_| anyhow!("the gallery thread panicked")))
     });
     let (run, charts) = charts?;
+    let full_system = full_system::chart(run_dir, &run.doc, &out.join(CHARTS_DIR))?;
     let mut gallery = gallery??;
     if let Some(g) = &mut gallery {
         write_thumbnails(&mut g.false_accepts, "false-accept", out)?;
         write_thumbnails(&mut g.false_rejects, "false-reject", out)?;
     }
-    let n = charts.len();
-    let (title, blocks) = document::run_report(&run, charts, gallery);
+    let n = charts.len() + usize::from(full_system.is_some());
+    let (title, blocks) = document::run_report(&run, charts, full_system, gallery);
     write_pages(out, &title, &blocks, n)
 }
 

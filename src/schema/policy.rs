@@ -36,6 +36,11 @@ pub struct Policy {
     pub threshold: f64,
     pub bands: Bands,
     pub quality: QualityGates,
+    /// Face match (`compare`, `search`, `persons`, `eval --match`): same person iff distance <
+    /// match_threshold. Written by `liveness calibrate` on an `eval --match` run; absent: the
+    /// recognizer's default (its descriptor's `threshold`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub match_threshold: Option<f64>,
     /// How the threshold was chosen (written by `liveness calibrate`); absent in hand-written policies.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub calibration: Option<Calibration>,
@@ -155,6 +160,75 @@ pub struct Calibration {
     pub model_files: Vec<ModelFile>,
     /// What the threshold and band edges reach on the calibration presentations.
     pub reached: Reached,
+    /// Calibrated on an `eval --match` run: the match threshold and what the whole system reaches.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub face_match: Option<MatchCalibration>,
+}
+
+/// The face-match side of a calibration on an `eval --match` run folder.
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct MatchCalibration {
+    /// The recognizer descriptor and its ONNX file's sha256: a match threshold holds for one model.
+    pub recognizer: String,
+    pub recognizer_sha256: String,
+    /// The enrolment rule the comparisons were made with (`first-session:3`).
+    pub enrolment: String,
+    /// `--match-target`, when the match threshold was held to a limit on the matcher's own errors.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub match_target: Option<MatchTarget>,
+    /// Same person iff distance < match_threshold (the policy's `match_threshold`).
+    pub match_threshold: f64,
+    /// The matcher alone at the match threshold.
+    pub fmr: Figure,
+    pub fnmr: Figure,
+    /// The whole system at (threshold, match_threshold): the worst species' attacks that PAD accepts AND
+    /// that match, and the genuine presentations that PAD rejects OR that do not match.
+    pub attack_acceptance_max: Figure,
+    pub bona_fide_rejection: Figure,
+}
+
+/// A limit on the matcher's own errors, for its threshold.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub enum MatchTarget {
+    /// Lowest FNMR among match thresholds with FMR <= x; ties to the lowest (strictest) threshold.
+    FnmrAtFmr(f64),
+}
+
+pub const MATCH_TARGET_SYNTAX: &str = "fnmr@fmr=X (lowest FNMR with FMR <= X)";
+
+impl FromStr for MatchTarget {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<MatchTarget, String> {
+        match s.trim().strip_prefix("fnmr@fmr=").map(str::parse::<f64>) {
+            Some(Ok(x)) if (0.0..=1.0).contains(&x) => Ok(MatchTarget::FnmrAtFmr(x)),
+            Some(_) => Err(format!("`{s}`: the FMR must be a rate within 0..1")),
+            None => Err(format!("unknown match target `{s}`; match targets: {MATCH_TARGET_SYNTAX}")),
+        }
+    }
+}
+
+impl fmt::Display for MatchTarget {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            MatchTarget::FnmrAtFmr(x) => write!(f, "fnmr@fmr={x}"),
+        }
+    }
+}
+
+impl TryFrom<String> for MatchTarget {
+    type Error = String;
+    fn try_from(s: String) -> Result<MatchTarget, String> {
+        s.parse()
+    }
+}
+
+impl From<MatchTarget> for String {
+    fn from(t: MatchTarget) -> String {
+        t.to_string()
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
@@ -204,10 +278,14 @@ pub enum Target {
     Fixed(f64),
     /// Lowest `apcer * APCER_max + bpcer * BPCER`; ties to the highest threshold.
     Cost { apcer: f64, bpcer: f64 },
+    /// The whole system (PAD and face match, an `eval --match` run): the (PAD threshold, match threshold)
+    /// pair of the 2-D sweep's grid with the lowest bona fide full-system rejection (PAD reject OR no
+    /// match) among pairs whose worst-species full-system attack acceptance (PAD accept AND match) is <= x.
+    FullSystem(f64),
 }
 
 pub const TARGET_SYNTAX: &str = "eer, bpcerN (e.g. bpcer20 = BPCER at APCER_max <= 5%), bpcer@apcer=X, apcer@bpcer=X, \
-     fixed=T, cost:apcer=A,bpcer=B";
+     fixed=T, cost:apcer=A,bpcer=B, full-system:bpcer@apcer=X (PAD and face match together, on an eval --match run)";
 
 impl FromStr for Target {
     type Err = String;
@@ -234,6 +312,9 @@ impl FromStr for Target {
                 .filter(|v| v.is_finite())
                 .map(Target::Fixed)
                 .ok_or(format!("`{x}` is not a threshold"));
+        }
+        if let Some(x) = t.strip_prefix("full-system:bpcer@apcer=") {
+            return unit(x).map(Target::FullSystem);
         }
         if let Some(costs) = t.strip_prefix("cost:") {
             return parse_costs(costs).map_err(|e| format!("target `{s}`: {e}"));
@@ -272,6 +353,7 @@ impl fmt::Display for Target {
             Target::Eer => f.write_str("eer"),
             Target::Fixed(t) => write!(f, "fixed={t}"),
             Target::Cost { apcer, bpcer } => write!(f, "cost:apcer={apcer},bpcer={bpcer}"),
+            Target::FullSystem(x) => write!(f, "full-system:bpcer@apcer={x}"),
         }
     }
 }

@@ -95,7 +95,7 @@ pub struct Row {
     pub accepted: bool,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// Used to enrol its subject; in no rate.
@@ -244,6 +244,16 @@ pub fn compare(inputs: &[MatchInput], rule: EnrolRule) -> Comparisons {
 }
 
 impl Comparisons {
+    /// Genuine comparison distances (each bona fide presentation against its own subject).
+    pub fn genuine_distances(&self) -> &[f64] {
+        &self.genuine
+    }
+
+    /// Impostor comparison distances (each genuine probe against every other enrolled subject).
+    pub fn impostor_distances(&self) -> impl Iterator<Item = f64> + '_ {
+        self.impostor.iter().map(|&(_, d)| d)
+    }
+
     /// The decisions of every row at the two thresholds, and the rates they give.
     pub fn evaluate(&mut self, opts: &FullSystemOptions) -> FullSystemReport {
         for r in &mut self.rows {

@@ -6,7 +6,7 @@ use std::path::Path;
 use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
 
-use super::{Comparisons, EnrolRule, FullSystemOptions, FullSystemReport, MatchInput, Rate, compare};
+use super::{Comparisons, EnrolRule, FullSystemOptions, FullSystemReport, MatchInput, Rate, Role, Row, compare};
 use crate::recognition::identities;
 use crate::schema::Presentation;
 use crate::schema::run_folder::{DESCRIPTORS_CSV, FULL_SYSTEM_CSV};
@@ -34,6 +34,16 @@ pub fn evaluate_run(
     pad_threshold: f64,
     bootstrap: Option<(usize, u64)>,
 ) -> Result<(Comparisons, FullSystemReport)> {
+    let (mut comparisons, rule) = comparisons_of(out, presentations, recipe)?;
+    let opts = FullSystemOptions { pad_threshold, match_threshold: recipe.match_threshold, rule, bootstrap };
+    let report = comparisons.evaluate(&opts);
+    write_rows(&out.join(FULL_SYSTEM_CSV), &comparisons)?;
+    Ok((comparisons, report))
+}
+
+/// Enrolment and every comparison of `presentations` (a run folder's, or a subset of them), with the
+/// descriptors of the run folder `out`; also the enrolment rule.
+pub fn comparisons_of(out: &Path, presentations: &[Presentation], recipe: &MatchRecipe) -> Result<(Comparisons, EnrolRule)> {
     let rule: EnrolRule = recipe.enrol.parse().map_err(anyhow::Error::msg)?;
     let path = out.join(DESCRIPTORS_CSV);
     let stored = identities::read(&path)?;
@@ -68,11 +78,7 @@ pub fn evaluate_run(
             no_subject[0]
         );
     }
-    let mut comparisons = compare(&inputs, rule);
-    let opts = FullSystemOptions { pad_threshold, match_threshold: recipe.match_threshold, rule, bootstrap };
-    let report = comparisons.evaluate(&opts);
-    write_rows(&out.join(FULL_SYSTEM_CSV), &comparisons)?;
-    Ok((comparisons, report))
+    Ok((compare(&inputs, rule), rule))
 }
 
 fn write_rows(path: &Path, c: &Comparisons) -> Result<()> {
@@ -106,6 +112,43 @@ fn write_rows(path: &Path, c: &Comparisons) -> Result<()> {
     }
     w.flush().with_context(|| format!("cannot write {}", path.display()))?;
     Ok(())
+}
+
+/// The rows of a run folder's `full_system.csv` (what the report draws the 2-D sweep from).
+pub fn read_rows(path: &Path) -> Result<Vec<Row>> {
+    let mut r = csv::Reader::from_path(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let mut rows = Vec::new();
+    for (line, rec) in r.deserialize::<CsvRow>().enumerate() {
+        let c = rec.with_context(|| format!("{}: row {}", path.display(), line + 2))?;
+        rows.push(Row {
+            path: c.path,
+            subject: c.subject,
+            bona_fide: c.label == "bona_fide",
+            species: c.attack_type,
+            role: c.role,
+            pad_score: c.pad_score,
+            pad_accept: c.pad_accept,
+            distance: c.distance,
+            matched: c.matched,
+            accepted: c.accepted,
+        });
+    }
+    Ok(rows)
+}
+
+/// One line of `full_system.csv`, as `write_rows` writes it.
+#[derive(Deserialize)]
+struct CsvRow {
+    path: String,
+    subject: String,
+    label: String,
+    attack_type: String,
+    role: Role,
+    pad_score: Option<f64>,
+    pad_accept: bool,
+    distance: Option<f64>,
+    matched: bool,
+    accepted: bool,
 }
 
 /// The three-way table: PAD alone, matcher alone, the whole system, per species and worst (Markdown).

@@ -11,15 +11,19 @@ use super::{Role, Row};
 use crate::recognition::matching::is_match;
 use crate::schema::policy::is_bona_fide;
 
-/// One grid cell.
-#[derive(Clone, Copy, Debug, PartialEq)]
+/// One grid cell: its counts (what `calibrate`'s joint target compares, exactly) and the shares drawn.
+#[derive(Clone, Debug, PartialEq)]
 pub struct Cell {
     pub pad_threshold: f64,
     pub match_threshold: f64,
+    /// Attacks accepted AND matched, per species in [`Grid::species`] order.
+    pub accepted: Vec<u64>,
+    /// Genuine presentations rejected by PAD OR not matched.
+    pub rejected: u64,
     /// Worst species' share of attacks accepted AND matched.
     pub attack_acceptance_max: f64,
     pub attack_acceptance_pooled: f64,
-    /// Genuine presentations rejected by PAD OR not matched.
+    /// `rejected` / genuine presentations.
     pub bona_fide_rejection: f64,
 }
 
@@ -28,6 +32,11 @@ pub struct Cell {
 pub struct Grid {
     pub pads: Vec<f64>,
     pub matches: Vec<f64>,
+    /// Attack species (sorted) and their attack counts.
+    pub species: Vec<String>,
+    pub attacks: Vec<u64>,
+    /// Genuine presentations.
+    pub genuine: u64,
     pub cells: Vec<Cell>,
 }
 
@@ -48,36 +57,43 @@ pub fn default_axes() -> (Vec<f64>, Vec<f64>) {
 pub fn sweep(rows: &[Row], pads: &[f64], matches: &[f64]) -> Grid {
     let attacks: Vec<&Row> = rows.iter().filter(|r| r.role == Role::Attack).collect();
     let genuine: Vec<&Row> = rows.iter().filter(|r| r.role == Role::Genuine).collect();
-    let mut species: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut counts: BTreeMap<&str, u64> = BTreeMap::new();
     for a in &attacks {
-        let next = species.len();
-        species.entry(a.species.as_str()).or_insert(next);
+        *counts.entry(a.species.as_str()).or_default() += 1;
     }
+    let species: BTreeMap<&str, usize> = counts.keys().enumerate().map(|(i, s)| (*s, i)).collect();
+    let n: Vec<u64> = counts.values().copied().collect();
     let accepted = |r: &Row, pt: f64, mt: f64| {
         r.pad_score.is_some_and(|s| is_bona_fide(s, pt)) && r.distance.is_some_and(|d| is_match(d, mt))
     };
-    let share = |k: usize, n: usize| if n == 0 { 0.0 } else { k as f64 / n as f64 };
+    let share = |k: u64, n: u64| if n == 0 { 0.0 } else { k as f64 / n as f64 };
     let mut cells = Vec::with_capacity(pads.len() * matches.len());
     for &pt in pads {
         for &mt in matches {
-            let mut per = vec![(0usize, 0usize); species.len()];
+            let mut per = vec![0u64; species.len()];
             for a in &attacks {
-                let e = &mut per[species[a.species.as_str()]];
-                e.0 += usize::from(accepted(a, pt, mt));
-                e.1 += 1;
+                per[species[a.species.as_str()]] += u64::from(accepted(a, pt, mt));
             }
-            let pooled = per.iter().fold((0, 0), |(k, n), &(a, b)| (k + a, n + b));
-            let rejected = genuine.iter().filter(|g| !accepted(g, pt, mt)).count();
+            let rejected = genuine.iter().filter(|g| !accepted(g, pt, mt)).count() as u64;
             cells.push(Cell {
                 pad_threshold: pt,
                 match_threshold: mt,
-                attack_acceptance_max: per.iter().map(|&(k, n)| share(k, n)).fold(0.0, f64::max),
-                attack_acceptance_pooled: share(pooled.0, pooled.1),
-                bona_fide_rejection: share(rejected, genuine.len()),
+                attack_acceptance_max: per.iter().zip(&n).map(|(&k, &n)| share(k, n)).fold(0.0, f64::max),
+                attack_acceptance_pooled: share(per.iter().sum(), n.iter().sum()),
+                bona_fide_rejection: share(rejected, genuine.len() as u64),
+                accepted: per,
+                rejected,
             });
         }
     }
-    Grid { pads: pads.to_vec(), matches: matches.to_vec(), cells }
+    Grid {
+        pads: pads.to_vec(),
+        matches: matches.to_vec(),
+        species: counts.keys().map(|s| s.to_string()).collect(),
+        attacks: n,
+        genuine: genuine.len() as u64,
+        cells,
+    }
 }
 
 pub fn write_csv(grid: &Grid, out: impl Write) -> Result<()> {

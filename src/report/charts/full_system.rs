@@ -40,7 +40,6 @@ impl FullSystemChart {
         area: &DrawingArea<DB, Shift>,
         caption: &str,
         value: impl Fn(&Cell) -> f64,
-        legend: bool,
     ) -> DrawResult<DB> {
         // PAD thresholds above 0 on a log axis (the 0 column is in the CSV only).
         let cols: Vec<(usize, f64)> =
@@ -70,30 +69,41 @@ impl FullSystemChart {
         }
         let (pt, mt) = self.operating;
         if pt > 0.0 {
-            chart
-                .draw_series(std::iter::once(Cross::new((pt.log10(), mt), 8, style::line(BLACK, 3))))?
-                .label(format!("operating point: PAD {pt}, match {mt}"))
-                .legend(|(x, y)| Cross::new((x + 10, y), 6, style::line(BLACK, 2)));
+            chart.draw_series(std::iter::once(Cross::new((pt.log10(), mt), 8, style::line(BLACK, 3))))?;
         }
-        if legend {
-            for (_, name, c) in BINS {
-                chart.draw_series(std::iter::empty::<Rectangle<(f64, f64)>>())?.label(name).legend(frame::box_key(c.filled()));
-            }
+        Ok(())
+    }
+
+    /// The colour key and the operating point, in a strip below both panels (a legend inside a panel
+    /// would hide cells).
+    fn key<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
+        let y = 18;
+        let mut x = 70;
+        for (_, name, c) in BINS {
+            area.draw(&Rectangle::new([(x, y - 8), (x + 22, y + 8)], c.filled()))?;
+            area.draw(&Rectangle::new([(x, y - 8), (x + 22, y + 8)], style::line(RGBColor(150, 150, 150), 1)))?;
+            area.draw(&Text::new(name, (x + 28, y - 8), style::small()))?;
+            x += 110;
         }
-        frame::legend(&mut chart, SeriesLabelPosition::LowerRight)
+        let (pt, mt) = self.operating;
+        area.draw(&Cross::new((x + 30, y), 7, style::line(BLACK, 3)))?;
+        area.draw(&Text::new(format!("operating point: PAD {pt}, match {mt}"), (x + 45, y - 8), style::small()))?;
+        Ok(())
     }
 }
 
 impl Chart for FullSystemChart {
     fn size(&self) -> (u32, u32) {
-        (1400, 620)
+        (1400, 660)
     }
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
         root.fill(&WHITE)?;
         let root = root.titled(&self.title, style::title())?;
-        let (left, right) = root.split_horizontally(700);
-        self.panel(&left, "attacks accepted AND matched (worst species)", |c| c.attack_acceptance_max, true)?;
-        self.panel(&right, "genuine users rejected (PAD reject OR no match)", |c| c.bona_fide_rejection, false)
+        let (panels, key) = root.split_vertically(root.dim_in_pixel().1 - 40);
+        let (left, right) = panels.split_horizontally(700);
+        self.panel(&left, "attacks accepted AND matched (worst species)", |c| c.attack_acceptance_max)?;
+        self.panel(&right, "genuine users rejected (PAD reject OR no match)", |c| c.bona_fide_rejection)?;
+        self.key(&key)
     }
 }
