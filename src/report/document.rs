@@ -35,7 +35,7 @@ pub enum Block {
 pub fn run_report(
     run: &RunFolder,
     charts: Vec<Rendered>,
-    full_system: Option<Rendered>,
+    full_system: Vec<Block>,
     gallery: Option<Gallery>,
 ) -> (String, Vec<Block>) {
     let doc = &run.doc;
@@ -48,7 +48,8 @@ pub fn run_report(
     b.extend([Block::Verdict(verdict(doc)), Block::Heading("Metrics at the threshold".into()), metrics_table(doc)]);
     b.push(Block::Heading("Threshold-free metrics".into()));
     b.push(threshold_free_table(doc));
-    b.extend(super::full_system::blocks(doc, full_system));
+    // The full-system section (empty without --match), built by report::full_system from the run's rows.
+    b.extend(full_system);
     b.push(Block::Heading("Charts".into()));
     b.extend(charts.into_iter().map(Block::Chart));
     b.push(Block::Heading("Per species".into()));

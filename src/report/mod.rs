@@ -60,6 +60,7 @@ pub fn write_report(run_dir: &Path, out: &Path) -> Result<Written> {
         write_thumbnails(&mut g.false_rejects, "false-reject", out)?;
     }
     let n = charts.len() + usize::from(full_system.is_some());
+    let full_system = full_system::blocks(&run.doc, full_system);
     let (title, blocks) = document::run_report(&run, charts, full_system, gallery);
     write_pages(out, &title, &blocks, n)
 }
