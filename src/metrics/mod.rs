@@ -9,10 +9,12 @@
 //! One concern per file: `population` (validated compact view), `tally` (counts at a threshold),
 //! `rates` (rate definitions and the at-threshold section), `ci` (Clopper-Pearson), `bootstrap`,
 //! `radix` + `sweep` (the sorted sweep), `operating` (EER, operating points, AUC), `segments`,
-//! `bands` (pass/retry/fail policy), `counts`, `subjects`, `metric` (n/a values), `report`.
+//! `bands` (pass/retry/fail policy), `counts`, `subjects`, `metric` (n/a values), `report`; `calibration`
+//! (scores into probabilities: Platt, isotonic, and Cllr / min-Cllr / Brier / ECE).
 
 mod bands;
 mod bootstrap;
+pub mod calibration;
 mod ci;
 mod counts;
 pub mod format;
