@@ -13,19 +13,8 @@
 use serde::Serialize;
 
 use super::pav::pav;
-use super::logit;
+use super::{logit, softplus};
 use crate::metrics::{Interval, clopper_pearson};
-
-/// ln(1 + e^x), exact at ±inf.
-fn softplus(x: f64) -> f64 {
-    if x == f64::INFINITY {
-        f64::INFINITY
-    } else if x > 0.0 {
-        x + (-x).exp().ln_1p()
-    } else {
-        x.exp().ln_1p()
-    }
-}
 
 /// Cllr in bits of `(llr, is_bona_fide)` pairs; `None` without both classes.
 pub fn cllr(pairs: &[(f64, bool)]) -> Option<f64> {

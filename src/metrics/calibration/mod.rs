@@ -34,6 +34,17 @@ pub(crate) fn logit(p: f64) -> f64 {
     (p / (1.0 - p)).ln()
 }
 
+/// ln(1 + e^x) without overflow, exact at ±inf (Platt's loss and Cllr both need it).
+pub(crate) fn softplus(x: f64) -> f64 {
+    if x == f64::INFINITY {
+        f64::INFINITY
+    } else if x > 0.0 {
+        x + (-x).exp().ln_1p()
+    } else {
+        x.exp().ln_1p()
+    }
+}
+
 /// 1 / (1 + e^-x), without overflow for large |x|.
 pub(crate) fn sigmoid(x: f64) -> f64 {
     if x >= 0.0 { 1.0 / (1.0 + (-x).exp()) } else { x.exp() / (1.0 + x.exp()) }

@@ -7,7 +7,7 @@
 
 use serde::Serialize;
 
-use super::sigmoid;
+use super::{sigmoid, softplus};
 
 /// Scores are clamped to [EPS, 1 - EPS] before the logit, so 0 and 1 stay finite.
 const EPS: f64 = 1e-12;
@@ -72,11 +72,6 @@ pub fn platt(pairs: &[(f64, bool)]) -> Option<PlattFit> {
         }
     }
     Some(PlattFit { a, b })
-}
-
-/// ln(1 + e^x) without overflow.
-fn softplus(x: f64) -> f64 {
-    if x > 0.0 { x + (-x).exp().ln_1p() } else { x.exp().ln_1p() }
 }
 
 /// The cross-entropy against the targets, with z = a·f + b and P = 1 / (1 + e^z).
