@@ -73,6 +73,18 @@ fn eval_over_the_api_equals_local_eval_bit_for_bit_and_keeps_no_token() {
         (decides["format"].as_str(), &decides["request"]["headers"]),
         (Some("serve"), &serde_json::json!(["Authorization"]))
     );
+    // The run block says the API scored, with the backend and model its /readyz reports; no local model.
+    let run = &json(&api.join("metrics.json"))["run"];
+    let (_, ready) = server.get("/readyz", None);
+    let ready: Value = serde_json::from_str(&ready).unwrap();
+    assert_eq!(run["scored_with_models"], false);
+    assert!(run["models"].is_null() && run["backend"].is_null(), "{run:#}");
+    assert_eq!(run["api"]["url"], format!("{}/v1/liveness", server.base));
+    assert_eq!((&run["api"]["format"], &run["api"]["backend"]), (&Value::from("serve"), &ready["backend"]));
+    assert_eq!(run["api"]["model"], ready["model"]);
+    assert_eq!(run["api"]["model"]["members"][0]["sha256"].as_str().map(str::len), Some(64));
+    let md = std::fs::read_to_string(api.join("report.md")).unwrap();
+    assert!(md.contains(&format!("scored by API | {}/v1/liveness (serve preset)", server.base)), "{md}");
     for f in files(&api) {
         let bytes = std::fs::read(&f).unwrap();
         assert!(!bytes.windows(TOKEN.len()).any(|w| w == TOKEN.as_bytes()), "{} holds the token", f.display());
@@ -97,6 +109,9 @@ fn eval_over_the_api_equals_local_eval_bit_for_bit_and_keeps_no_token() {
     // The re-read lists the rows in the run's order (by position), so the files are the same.
     assert_eq!(std::fs::read(reread.join("scores.csv")).unwrap(), scores);
     assert_eq!(metrics_without_run(&reread), metrics_without_run(&local));
+    let again = &json(&reread.join("metrics.json"))["run"]["api"];
+    assert_eq!(again["responses"], api.join("responses.jsonl").display().to_string());
+    assert_eq!((&again["backend"], &again["model"]), (&run["api"]["backend"], &run["api"]["model"]));
 }
 
 #[test]
@@ -132,6 +147,6 @@ fn a_wrong_token_stops_the_run_at_the_first_answer() {
     assert!(e.contains("refused the credentials (401") && e.contains("--api-header"), "{e}");
     let missing = run(None);
     let e = String::from_utf8_lossy(&missing.stderr);
-    assert_eq!(missing.status.code(), Some(1), "{e}");
+    assert_eq!(missing.status.code(), Some(2), "a usage error: {e}");
     assert!(e.contains("the environment variable LIVENESS_TEST_TOKEN is not set"), "{e}");
 }

@@ -138,7 +138,7 @@ impl Client {
                 ureq::tls::TlsConfig::builder().root_certs(ureq::tls::RootCerts::new_with_certs(&roots)).build(),
             );
         } else if !url.starts_with("http://") {
-            bail!("--api {url:?}: give an http:// or https:// URL");
+            return Err(super::Misconfigured(format!("--api {url:?}: give an http:// or https:// URL")).into());
         }
         let budget = ((requests as f64 * options.budget_share).ceil() as i64).max(10);
         Ok(Client {
@@ -206,6 +206,18 @@ impl Client {
         }
     }
 
+    /// GET `path` on the API's host (`liveness serve`'s `/readyz`), once: its JSON answer, if any.
+    pub fn get_json(&self, path: &str) -> Option<serde_json::Value> {
+        let rest = self.url.split_once("://").map_or(self.url.as_str(), |(_, r)| r);
+        let origin = &self.url[..self.url.len() - rest.len() + rest.find('/').unwrap_or(rest.len())];
+        let mut req = self.agent.get(format!("{origin}{path}"));
+        for (k, v) in &self.headers {
+            req = req.header(k, v);
+        }
+        let mut resp = req.call().ok().filter(|r| r.status().is_success())?;
+        serde_json::from_slice(&resp.body_mut().read_to_vec().ok()?).ok()
+    }
+
     fn take_retry(&self) -> bool {
         self.budget.fetch_sub(1, Ordering::Relaxed) > 0
     }
@@ -238,7 +250,7 @@ impl Client {
             let body = resp.body_mut().with_config().limit(64 << 20).read_to_vec()?;
             Ok(Attempt::Answer { status, body, retry_after })
         });
-        read.unwrap_or_else(|e| Attempt::Failed(transport(e)))
+        read.unwrap_or_else(|e| Attempt::Failed(transport(e, self.url.starts_with("https://"))))
     }
 }
 
@@ -254,7 +266,8 @@ fn retry_after(v: &str) -> Option<f64> {
     v.trim().parse::<f64>().ok().filter(|s| s.is_finite() && *s >= 0.0)
 }
 
-fn transport(e: ureq::Error) -> Transport {
+/// Why a request got no answer (`https`: the URL is HTTPS).
+fn transport(e: ureq::Error, https: bool) -> Transport {
     match e {
         ureq::Error::Timeout(_) => Transport::Timeout,
         ureq::Error::HostNotFound => Transport::Dns,
@@ -262,6 +275,10 @@ fn transport(e: ureq::Error) -> Transport {
         ureq::Error::Io(io) if io.to_string().contains("failed to lookup address") => Transport::Dns,
         ureq::Error::Io(io) if io.kind() == std::io::ErrorKind::ConnectionRefused => Transport::Refused(io.to_string()),
         ureq::Error::Io(io) if io.kind() == std::io::ErrorKind::TimedOut => Transport::Timeout,
+        // rustls's errors reach ureq as I/O errors of kind InvalidData (a plain-HTTP server's answer to the
+        // ClientHello: "received corrupt message of type InvalidContentType"); HTTP parse errors are
+        // Protocol errors, so over HTTPS this is the TLS layer.
+        ureq::Error::Io(io) if https && io.kind() == std::io::ErrorKind::InvalidData => Transport::Tls(io.to_string()),
         ureq::Error::Tls(t) => Transport::Tls(t.to_owned()),
         ureq::Error::Rustls(t) => Transport::Tls(t.to_string()),
         ureq::Error::Pem(t) => Transport::Tls(t.to_string()),

@@ -24,6 +24,25 @@ pub mod summary;
 
 pub use scorer::{ApiScorer, Replay};
 
+/// An API run refused for how it was asked, with the option to change: a value that does not parse, a
+/// `$VAR` not set, a URL that answers 404 or not JSON, a score pointer that matches nothing. A usage
+/// error (exit 2), never mistaken for the API or the network failing (exit 1).
+#[derive(Debug)]
+pub struct Misconfigured(pub String);
+
+impl std::fmt::Display for Misconfigured {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Misconfigured {}
+
+/// `e` as a [`Misconfigured`] (its whole chain as the message).
+pub fn misconfigured(e: anyhow::Error) -> anyhow::Error {
+    Misconfigured(format!("{e:#}")).into()
+}
+
 /// The URL with any password or user and the values of query parameters that look like secrets
 /// (`key`, `token`, `secret`, `signature`, `password`, `auth`) replaced: what the run records.
 pub fn redact(url: &str) -> String {

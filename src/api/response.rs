@@ -153,10 +153,14 @@ fn text_of(v: &Value) -> String {
     }
 }
 
-/// Every number in `v` with its JSON pointer, the first ten: what the user can point `--score-column` at.
+/// The numbers in `v` with their JSON pointers, likeliest score first, ten at most: what the user can
+/// point `--score-column` at. Likeliest: a name that says score, probability, live, real or spoof (then
+/// confidence, often a face detector's), then a fraction in 0..1 (a box coordinate or a count rarely is),
+/// then the shallowest, then document order.
 fn numbers(v: &Value) -> Vec<(String, String)> {
+    const SCORE_WORDS: [&str; 6] = ["score", "prob", "live", "real", "genuine", "spoof"];
     fn walk(v: &Value, at: String, out: &mut Vec<(String, String)>) {
-        if out.len() >= 10 {
+        if out.len() >= 1000 {
             return;
         }
         match v {
@@ -176,6 +180,14 @@ fn numbers(v: &Value) -> Vec<(String, String)> {
     }
     let mut out = Vec::new();
     walk(v, String::new(), &mut out);
+    let rank = |(pointer, value): &(String, String)| {
+        let name = pointer.rsplit('/').next().unwrap_or("").to_ascii_lowercase();
+        let named = if SCORE_WORDS.iter().any(|w| name.contains(w)) { 0 } else { 1 + u8::from(!name.contains("conf")) };
+        let unit = value.parse::<f64>().is_ok_and(|x| (0.0..=1.0).contains(&x) && x.fract() != 0.0);
+        (named, !unit, pointer.matches('/').count())
+    };
+    out.sort_by_key(rank); // stable: document order within a rank
+    out.truncate(10);
     out
 }
 
@@ -291,6 +303,15 @@ mod tests {
         let text = p.explain(&m, "http://h/v1");
         assert!(text.contains("/score matches nothing") && text.contains("/result/liveness = 0.91"), "{text}");
         assert!(text.contains("--score-column /result/liveness"), "{text}");
+        // A box and a count come after the likely score, however many there are and wherever it stands.
+        let boxes: Vec<String> = (0..12).map(|i| format!("\"b{i}\":{i}")).collect();
+        let body = format!(r#"{{"a":{{{}}},"count":3,"real_prob":0.25,"z":0.5}}"#, boxes.join(","));
+        let ranked = numbers(&serde_json::from_str(&body).unwrap());
+        assert_eq!(ranked.len(), 10);
+        assert_eq!(
+            ranked[..3],
+            [("/real_prob".into(), "0.25".into()), ("/z".into(), "0.5".into()), ("/count".into(), "3".into())]
+        );
         let html = read(&m, "a", "v", 200, "<html>login</html>").unwrap_err();
         assert_eq!(html.reason(), "api_error:200:not_json");
         assert!(html.explain(&m, "u").contains("not JSON: \"<html>login</html>\""));

@@ -17,6 +17,7 @@ use std::sync::{Mutex, mpsc};
 use anyhow::{Result, anyhow};
 use serde_json::{Value, json};
 
+use super::Misconfigured;
 use super::client::{Attempt, Client, ClientOptions, Try};
 use super::format::ResponseMap;
 use super::log::{self, LogWriter, Logged, RESPONSES_JSONL};
@@ -25,6 +26,7 @@ use super::response::{self, snippet};
 use super::summary::summarize;
 use crate::dataset::Sample;
 use crate::run::{Remote, RemoteBatch, utc_now_iso};
+use crate::schema::run_folder::{ApiRun, METRICS_JSON, ModelInfo};
 use crate::score::parallel::deliver_in_order;
 use crate::score::record::ScoreRecord;
 
@@ -63,7 +65,7 @@ impl Reader {
                 Ok(rec)
             }
             Err(problem) if self.readable.load(Ordering::Relaxed) < FIRST_ANSWERS => {
-                Err(anyhow!("stopped: {}", problem.explain(&self.map, &self.url)))
+                Err(Misconfigured(format!("stopped: {}", problem.explain(&self.map, &self.url))).into())
             }
             Err(problem) => {
                 let reason = problem.reason();
@@ -146,7 +148,7 @@ impl ApiScorer {
         options: ClientOptions,
         connections: usize,
     ) -> Result<ApiScorer> {
-        let resolved = template.resolve(|k| std::env::var(k).ok())?;
+        let resolved = template.resolve(|k| std::env::var(k).ok()).map_err(super::misconfigured)?;
         // Checked here too (the client is made per batch): a bad URL or missing roots fail at once.
         drop(Client::new(url, Vec::new(), options.clone(), 1)?);
         Ok(ApiScorer {
@@ -158,6 +160,23 @@ impl ApiScorer {
             target: url.to_owned(),
             connections: connections.max(1),
         })
+    }
+
+    /// What the run block records: the URL and preset, and for `liveness serve` the backend and model
+    /// its `/readyz` reports (an API that does not say is recorded without them).
+    pub fn provenance(&self) -> ApiRun {
+        let ready = (self.preset == "serve")
+            .then(|| Client::new(&self.target, self.resolved.headers.clone(), self.options.clone(), 1).ok())
+            .flatten()
+            .and_then(|c| c.get_json("/readyz"));
+        let ready = ready.as_ref();
+        ApiRun {
+            url: self.reader.url.clone(),
+            format: self.preset.clone(),
+            backend: ready.and_then(|r| r["backend"].as_str()).map(str::to_owned),
+            model: ready.and_then(|r| serde_json::from_value::<ModelInfo>(r["model"].clone()).ok()),
+            responses: None,
+        }
     }
 
     /// One sample: read the file, send it, log the answer, make the record.
@@ -202,12 +221,13 @@ impl ApiScorer {
                     ));
                 }
                 if (status == 404 || status == 405) && self.reader.answered.load(Ordering::Relaxed) == 0 {
-                    return Err(anyhow!(
+                    return Err(Misconfigured(format!(
                         "stopped: {url} answered {status} ({}): is --api the endpoint's full URL (the {} preset's \
                          path is used only when the URL has none)?",
                         snippet(&text, 200),
                         self.preset
-                    ));
+                    ))
+                    .into());
                 }
                 Answer {
                     status: Some(status),
@@ -341,6 +361,22 @@ impl Replay {
         ordered.sort_by_key(|l| l.n);
         let samples = ordered.iter().map(|l| l.sample(root)).collect::<Result<Vec<_>>>()?;
         Ok((Replay { reader: Reader::new(map, model, url), source: path.to_path_buf(), lines }, samples))
+    }
+
+    /// The stored answers' API as the run block records it: backend and model from the API run's own
+    /// metrics.json beside the file, when it is there.
+    pub fn provenance(&self, format: &str) -> ApiRun {
+        let original = self.source.parent().map(|d| d.join(METRICS_JSON)).and_then(|p| std::fs::read(p).ok());
+        let recorded: Option<ApiRun> = original
+            .and_then(|b| serde_json::from_slice::<Value>(&b).ok())
+            .and_then(|d| serde_json::from_value(d["run"]["api"].clone()).ok());
+        ApiRun {
+            url: self.reader.url.clone(),
+            format: format.to_owned(),
+            backend: recorded.as_ref().and_then(|r| r.backend.clone()),
+            model: recorded.and_then(|r| r.model),
+            responses: Some(self.source.display().to_string()),
+        }
     }
 }
 

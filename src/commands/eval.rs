@@ -15,7 +15,7 @@ use crate::report::terminal;
 use crate::run::coverage::{Coverage, count_rows as rows};
 use crate::run::shard::{ShardArg, ShardSpec};
 use crate::run::{Plan, default_folder, score_dataset, utc_now_iso};
-use crate::schema::run_folder::{METRICS_JSON, SWEEP_CSV};
+use crate::schema::run_folder::{ApiRun, METRICS_JSON, SWEEP_CSV};
 use crate::schema::{Presentation, RunInfo};
 use crate::score::pipeline::{EngineSpec, Settings};
 use crate::scorefile::{Mapping, ModelColumn, ReadOptions, fingerprint, read_scores};
@@ -82,6 +82,7 @@ pub fn run(ctx: &Context, args: &EvalArgs) -> Result<ExitCode> {
                 shard: None,
                 column: Some(set.column.clone()),
                 mapping: set.mapping.clone(),
+                api: None,
             };
             finish(&out, &source, &set.presentations, &recipe, &spec, &settings, &set.coverage)
         }
@@ -160,6 +161,7 @@ pub fn run(ctx: &Context, args: &EvalArgs) -> Result<ExitCode> {
                 shard,
                 column: Some(column),
                 mapping: Mapping::default(),
+                api: api.map(|a| a.run),
             };
             finish(&out, &source, &presentations, &recipe, &spec, &settings, &Coverage::of(&out)?)
         }
@@ -196,6 +198,8 @@ pub struct Source {
     pub column: Option<ModelColumn>,
     /// How a score file of no known format was read (empty otherwise).
     pub mapping: Mapping,
+    /// `eval --api` / `--responses`: the API that scored (no model ran here).
+    pub api: Option<ApiRun>,
 }
 
 /// Scores -> metrics.json, sweep.csv, the summary and the report in `out`. Shared by `eval` and `merge`,
@@ -266,7 +270,8 @@ pub fn finish(
         command: std::env::args().collect(),
         created_utc: utc_now_iso(),
         source: source.text.clone(),
-        models: Some(spec.descriptors.iter().map(super::model_info).collect()),
+        // An API run lists no local model: what the API reports of itself is in `api`.
+        models: source.api.is_none().then(|| spec.descriptors.iter().map(super::model_info).collect()),
         scored_with_models: Some(source.scored_with_models),
         backend: source.scored_with_models.then(|| spec.backend.name().to_string()),
         model: column.model.clone(),
@@ -284,6 +289,7 @@ pub fn finish(
         coverage: (!coverage.is_complete()).then(|| coverage.info()).flatten(),
         // Recorded so that a sweep.csv cut or edited later is refused before charts are drawn from it.
         sweep_csv: Some(crate::run::sweep_check::record(&sweep)),
+        api: source.api.clone(),
     };
     if let Some(note) = coverage.note() {
         eprintln!("warning: {note}");

@@ -10,11 +10,12 @@ use super::Context;
 use crate::api::client::ClientOptions;
 use crate::api::format::{self, ReasonRule, ResponseMap};
 use crate::api::request::{Body, Template, parse_extra, parse_header};
-use crate::api::{ApiScorer, Replay};
+use crate::api::{ApiScorer, Replay, misconfigured};
 use crate::cli::EvalArgs;
 use crate::dataset::Dataset;
 use crate::model::descriptor::Descriptor;
 use crate::run::Remote;
+use crate::schema::run_folder::ApiRun;
 
 /// The connections of an API run without `-j`.
 const DEFAULT_CONNECTIONS: usize = 4;
@@ -26,6 +27,8 @@ pub struct Api {
     pub descriptors: Vec<Descriptor>,
     /// `--responses`: the stored answers' samples, and the file.
     pub replayed: Option<(Dataset, PathBuf)>,
+    /// What the run block records of the API (it scored, no local model did).
+    pub run: ApiRun,
 }
 
 /// The remote scorer the options ask for, if any.
@@ -34,13 +37,36 @@ pub fn setup(ctx: &Context, args: &EvalArgs) -> Result<Option<Api>> {
     if a.api.is_none() && a.responses.is_none() {
         return Ok(None);
     }
+    let (named, descriptor) = super::eval::scores_model(ctx, &args.model.model)?;
+    let (preset, response) = response_map(args).map_err(misconfigured)?;
+    let model = named.unwrap_or_else(|| preset.name.to_owned());
+    let descriptors: Vec<Descriptor> = descriptor.into_iter().collect();
+    if let Some(file) = &a.responses {
+        let (replay, samples) = Replay::open(file, response, model)?;
+        let name =
+            file.parent().and_then(|p| p.file_name()).map_or("responses".into(), |n| n.to_string_lossy().into_owned());
+        let root = file.parent().map(PathBuf::from).unwrap_or_default();
+        let ds = Dataset { name, root, samples, issues: Vec::new() };
+        let run = replay.provenance(preset.name);
+        return Ok(Some(Api { remote: Box::new(replay), descriptors, replayed: Some((ds, file.clone())), run }));
+    }
+    let Some(url) = &a.api else { bail!("give --api URL or --responses FILE") };
+    let url = crate::api::with_default_path(url, preset.path);
+    let (template, options) = request(a, &preset.body).map_err(misconfigured)?;
+    let connections = args.model.workers.unwrap_or(DEFAULT_CONNECTIONS);
+    let scorer = ApiScorer::new(&url, preset.name, template, response, model, options, connections)?;
+    let run = scorer.provenance();
+    Ok(Some(Api { remote: Box::new(scorer), descriptors, replayed: None, run }))
+}
+
+/// The preset and the response map with the options over it.
+fn response_map(args: &EvalArgs) -> Result<(format::Preset, ResponseMap)> {
+    let a = &args.api;
     ensure!(
         args.mapping.preset.is_none(),
         "--format names a score-file preset; with --api or --responses name the API's preset with --api-format"
     );
     let preset = format::preset(&a.api_format)?;
-    let (named, descriptor) = super::eval::scores_model(ctx, &args.model.model)?;
-    let model = named.unwrap_or_else(|| preset.name.to_owned());
     let mut response = preset.response.clone();
     response.mapping = super::mapping_over(response.mapping, &args.mapping)?;
     if a.api_decision.is_some() {
@@ -53,19 +79,13 @@ pub fn setup(ctx: &Context, args: &EvalArgs) -> Result<Option<Api>> {
     rules.append(&mut response.reasons);
     response.reasons = rules;
     check_pointers(&response)?;
-    let descriptors: Vec<Descriptor> = descriptor.into_iter().collect();
-    if let Some(file) = &a.responses {
-        let (replay, samples) = Replay::open(file, response, model)?;
-        let name =
-            file.parent().and_then(|p| p.file_name()).map_or("responses".into(), |n| n.to_string_lossy().into_owned());
-        let root = file.parent().map(PathBuf::from).unwrap_or_default();
-        let ds = Dataset { name, root, samples, issues: Vec::new() };
-        return Ok(Some(Api { remote: Box::new(replay), descriptors, replayed: Some((ds, file.clone())) }));
-    }
-    let Some(url) = &a.api else { bail!("give --api URL or --responses FILE") };
-    let url = crate::api::with_default_path(url, preset.path);
+    Ok((preset, response))
+}
+
+/// The request template and the client's options.
+fn request(a: &crate::cli::ApiArgs, preset: &Body) -> Result<(Template, ClientOptions)> {
     let template = Template {
-        body: body(a, &preset.body),
+        body: body(a, preset),
         extra: a.api_extra.iter().map(|e| parse_extra(e)).collect::<Result<_>>()?,
         headers: a.api_header.iter().map(|h| parse_header(h)).collect::<Result<_>>()?,
     };
@@ -84,9 +104,7 @@ pub fn setup(ctx: &Context, args: &EvalArgs) -> Result<Option<Api>> {
         max_wait: secs(a.api_max_wait, "--api-max-wait")?,
         rps: a.rps,
     };
-    let connections = args.model.workers.unwrap_or(DEFAULT_CONNECTIONS);
-    let scorer = ApiScorer::new(&url, preset.name, template, response, model, options, connections)?;
-    Ok(Some(Api { remote: Box::new(scorer), descriptors, replayed: None }))
+    Ok((template, options))
 }
 
 /// The preset's body with the body options over it.

@@ -88,6 +88,7 @@ fn gate(ctx: &Context, args: &GateArgs) -> Result<ExitCode> {
         shard: None,
         coverage: coverage_note.as_ref().and(set.coverage.info()),
         sweep_csv: None,
+        api: None,
     };
     doc["run"] = serde_json::to_value(&run_info)?;
     let mut outcomes = check(&gate, &doc, baseline.as_ref().map(|(_, doc)| doc));

@@ -70,6 +70,7 @@ pub fn run(ctx: &Context, args: &MergeArgs) -> Result<ExitCode> {
         shard: None,
         column: None,
         mapping: Default::default(),
+        api: None,
     };
     finish(&args.out, &source, &presentations, &recipe, &spec, &settings, &coverage)
 }

@@ -275,10 +275,21 @@ fn reproducibility(run: &Value) -> Vec<Block> {
     if !run["backend"].is_null() {
         rows.push(vec!["classifier runtime".into(), text(&run["backend"])]);
     }
-    for m in run["models"].as_array().into_iter().flatten() {
+    // An API run: the API scored; its model is the one it reports, not a local file.
+    let api = &run["api"];
+    if api.is_object() {
+        rows.push(vec!["scored by API".into(), format!("{} ({} preset)", text(&api["url"]), text(&api["format"]))]);
+        for (label, key) in [("API classifier runtime", "backend"), ("answers re-read from", "responses")] {
+            if !api[key].is_null() {
+                rows.push(vec![label.into(), text(&api[key])]);
+            }
+        }
+    }
+    let local = run["models"].as_array().into_iter().flatten().map(|m| ("model", m));
+    for (kind, m) in local.chain(api["model"].is_object().then_some(("API model", &api["model"]))) {
         for member in m["members"].as_array().into_iter().flatten() {
             rows.push(vec![
-                format!("model {} / {}", text(&m["name"]), text(&member["name"])),
+                format!("{kind} {} / {}", text(&m["name"]), text(&member["name"])),
                 format!("{} sha256 {}", text(&member["file"]), text(&member["sha256"])),
             ]);
         }

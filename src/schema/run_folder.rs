@@ -85,6 +85,28 @@ pub struct RunInfo {
     /// What `sweep.csv` must be (`eval`): checked before charts are drawn from it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sweep_csv: Option<SweepRecord>,
+    /// `eval --api` / `--responses`: a remote API scored the presentations, no model ran here (`models`
+    /// and `backend` are then absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api: Option<ApiRun>,
+}
+
+/// The API that scored a run, as the run block records it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiRun {
+    /// The endpoint, without credentials.
+    pub url: String,
+    /// The `--api-format` preset the answers were read with.
+    pub format: String,
+    /// The classifier runtime the API reports (`liveness serve`'s `/readyz`); absent when it says none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backend: Option<String>,
+    /// The model the API reports, with its files' sha256 (`liveness serve`'s `/readyz`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<ModelInfo>,
+    /// `eval --responses`: the stored answers that were read again (nothing was sent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub responses: Option<String>,
 }
 
 /// How much of its run a score set is.
