@@ -467,8 +467,10 @@ pub struct EvalArgs {
     pub attempts: Vec<usize>,
     /// Full-system evaluation: face descriptors in the same pass as PAD, subjects enrolled by --enrol,
     /// genuine/impostor/attack comparisons, FMR, FNMR, verification EER, IAPMR per species, and attacks
-    /// accepted by PAD AND matched (docs/face-match.md); needs a `subject` per presentation
-    #[arg(long = "match", conflicts_with_all = ["scores", "shard", "resume"])]
+    /// accepted by PAD AND matched (docs/face-match.md); needs a `subject` per presentation. Resumes
+    /// (--resume) and shards (--shard, then `liveness merge`) like any run: descriptors are rows of
+    /// descriptors.csv
+    #[arg(long = "match", conflicts_with = "scores")]
     pub face_match: bool,
     /// Enrolment rule of --match: first-session:K (K evenly spaced frames of each subject's first live
     /// session, as FACE_RECOGNITION.md measured)

@@ -258,9 +258,13 @@ pub fn finish(
     };
     let evaluation = evaluate(presentations, &options)?;
     let bootstrap = (recipe.bootstrap > 0).then_some((recipe.bootstrap, recipe.seed));
-    let full_system = recipe
-        .matching
-        .as_ref()
+    // A shard's subjects are scattered over the shards: its enrolment would not be the whole run's, so
+    // the full-system figures are the merged run's alone.
+    let matching = recipe.matching.as_ref().filter(|_| source.shard.is_none());
+    if let (Some(_), Some(s)) = (&recipe.matching, source.shard) {
+        eprintln!("shard {s}: descriptors written; the full-system figures come from `liveness merge` of all shards");
+    }
+    let full_system = matching
         .map(|m| crate::metrics::full_system::run_folder::evaluate_run(out, presentations, m, threshold, bootstrap))
         .transpose()?;
     let mut sweep = Vec::new();

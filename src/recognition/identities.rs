@@ -3,7 +3,7 @@
 //! recomputed from the run folder alone.
 
 use std::collections::HashMap;
-use std::fs::File;
+use std::fs::{File, OpenOptions};
 use std::io::BufWriter;
 use std::path::Path;
 
@@ -23,10 +23,18 @@ impl IdentityWriter {
     pub fn create(path: &Path, dim: usize) -> Result<IdentityWriter> {
         let f = File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
         let mut w = csv::Writer::from_writer(BufWriter::new(f));
-        let mut header: Vec<String> = LEAD.iter().map(|s| s.to_string()).collect();
-        header.extend((0..dim).map(|i| format!("d{i}")));
-        w.write_record(&header)?;
+        w.write_record(header(dim))?;
+        w.flush()?;
         Ok(IdentityWriter { w, dim })
+    }
+
+    /// Continues a file whose complete rows [`completed_rows`] counted (a resumed run).
+    pub fn append(path: &Path, dim: usize) -> Result<IdentityWriter> {
+        let f = OpenOptions::new()
+            .append(true)
+            .open(path)
+            .with_context(|| format!("cannot append to {}", path.display()))?;
+        Ok(IdentityWriter { w: csv::Writer::from_writer(BufWriter::new(f)), dim })
     }
 
     /// One row; a presentation without a descriptor gets empty fields.
@@ -48,6 +56,35 @@ impl IdentityWriter {
         self.w.flush()?;
         Ok(())
     }
+}
+
+/// The columns of a descriptors file of `dim`-D descriptors.
+pub fn header(dim: usize) -> Vec<String> {
+    LEAD.iter().map(|s| s.to_string()).chain((0..dim).map(|i| format!("d{i}"))).collect()
+}
+
+/// How many leading `samples` have their row in the descriptors file at `path` (a half-written last row
+/// is cut); `None` without a file or a whole header. Rows are in sample order, as [`IdentityWriter`]
+/// writes them in step with `scores.csv`; a row of another presentation is refused.
+pub fn completed_rows(path: &Path, dim: usize, samples: &[crate::dataset::Sample]) -> Result<Option<usize>> {
+    crate::run::resume::completed_records(path, &header(dim), |i, rec| {
+        let found = String::from_utf8_lossy(rec.get(0).unwrap_or_default());
+        match samples.get(i) {
+            Some(s) if s.rel_path == found => Ok(()),
+            Some(s) => bail!(
+                "cannot resume: row {} of {} is {found:?} but sample {} of the dataset is {:?} (the dataset changed?)",
+                i + 2,
+                path.display(),
+                i + 1,
+                s.rel_path
+            ),
+            None => bail!(
+                "cannot resume: {} has more rows than the dataset has samples ({})",
+                path.display(),
+                samples.len()
+            ),
+        }
+    })
 }
 
 /// A presentation's stored descriptor.

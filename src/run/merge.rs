@@ -5,7 +5,7 @@
 //! the positions each shard recorded (`positions.txt`, [`super::shard::store_positions`]). The interleave is a k-way merge that
 //! holds one row per shard: time linear in rows, memory flat in rows and a few KB per shard. Rows are
 //! copied as parsed CSV records re-written by the same writer, so the merged `scores.csv` is byte-identical
-//! to a single run's.
+//! to a single run's. An `eval --match` run's `descriptors.csv` is interleaved the same way.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -17,7 +17,7 @@ use anyhow::{Context, Result, bail, ensure};
 use serde_json::json;
 
 use super::manifest::{Manifest, State, differences};
-use crate::schema::run_folder::{POSITIONS_TXT as POSITIONS, SCORES_CSV};
+use crate::schema::run_folder::{DESCRIPTORS_CSV, POSITIONS_TXT as POSITIONS, SCORES_CSV};
 
 /// One shard's folder and manifest.
 pub struct Shard {
@@ -97,10 +97,47 @@ fn spec(s: &Shard) -> String {
     s.manifest.shard.map(|x| x.to_string()).unwrap_or_default()
 }
 
-/// Interleaves the shards' rows into `out/scores.csv` in dataset order and returns the merged manifest.
+/// Interleaves the shards' rows into `out/scores.csv` in dataset order (and, for an `eval --match` run,
+/// their `descriptors.csv` the same way) and returns the merged manifest.
 pub fn merge(shards: &[Shard], gaps: Vec<String>, out: &Path, command: &[String]) -> Result<Merged> {
+    let (rows, missing) = interleave(shards, SCORES_CSV, out)?;
+    ensure!(
+        missing == 0 || !gaps.is_empty(),
+        "{missing} presentations of the dataset are in no shard although every shard is complete: the shard folders were edited"
+    );
+    if shards[0].manifest.decides.get("recognizer").is_some() {
+        let (described, _) = interleave(shards, DESCRIPTORS_CSV, out)?;
+        ensure!(
+            described == rows,
+            "the shards hold {rows} scored rows but {described} descriptor rows ({DESCRIPTORS_CSV}): resume the \
+             incomplete shards first (a stopped shard may hold one more descriptor than scores)"
+        );
+    }
+    let total = shards[0].manifest.dataset.presentations;
+    let first = &shards[0].manifest;
+    let complete = missing == 0;
+    let manifest = Manifest {
+        state: if complete { State::Complete } else { State::Scoring },
+        presentations: total,
+        fingerprint: first.dataset.fingerprint.clone(),
+        shard: None,
+        // What completes a partial merge: the same merge, once the missing shards are there.
+        resume_command: super::manifest::command_line(command, &["--partial"]),
+        created_utc: super::utc_now_iso(),
+        completed_utc: complete.then(super::utc_now_iso),
+        ..first.clone()
+    };
+    manifest.store(out)?;
+    Ok(Merged { manifest, rows, gaps })
+}
+
+/// The k-way merge of one file the shards wrote row by row (`file` in each shard folder, in the order of
+/// its `positions.txt`) into `out/file` in dataset order; returns the rows written and the presentations
+/// of the dataset found in no shard.
+fn interleave(shards: &[Shard], file: &'static str, out: &Path) -> Result<(u64, u64)> {
     struct Cursor {
         dir: PathBuf,
+        file: &'static str,
         rows: csv::Reader<BufReader<File>>,
         positions: std::io::Lines<BufReader<File>>,
         record: csv::ByteRecord,
@@ -108,7 +145,7 @@ pub fn merge(shards: &[Shard], gaps: Vec<String>, out: &Path, command: &[String]
     impl Cursor {
         /// The next row's position, with the row in `record`; `None` at the end of both files.
         fn advance(&mut self) -> Result<Option<u64>> {
-            let more = self.rows.read_byte_record(&mut self.record).with_context(|| self.name(SCORES_CSV))?;
+            let more = self.rows.read_byte_record(&mut self.record).with_context(|| self.name(self.file))?;
             let position = self.positions.next().transpose().with_context(|| self.name(POSITIONS))?;
             match (more, position) {
                 (false, None) => Ok(None),
@@ -116,7 +153,7 @@ pub fn merge(shards: &[Shard], gaps: Vec<String>, out: &Path, command: &[String]
                     Ok(Some(p.trim().parse().with_context(|| format!("{}: {p:?}", self.name(POSITIONS)))?))
                 }
                 (true, None) => {
-                    bail!("{} has more rows than {} has positions", self.name(SCORES_CSV), self.name(POSITIONS))
+                    bail!("{} has more rows than {} has positions", self.name(self.file), self.name(POSITIONS))
                 }
                 // An incomplete shard (merged with --partial) has positions beyond its last row.
                 (false, Some(_)) => Ok(None),
@@ -133,24 +170,24 @@ pub fn merge(shards: &[Shard], gaps: Vec<String>, out: &Path, command: &[String]
     for s in shards {
         let open =
             |f: &str| File::open(s.dir.join(f)).with_context(|| format!("cannot read {}", s.dir.join(f).display()));
-        let mut rows = csv::ReaderBuilder::new().has_headers(false).from_reader(BufReader::new(open(SCORES_CSV)?));
+        let mut rows = csv::ReaderBuilder::new().has_headers(false).from_reader(BufReader::new(open(file)?));
         let mut head = csv::ByteRecord::new();
-        ensure!(rows.read_byte_record(&mut head)?, "{}: empty score file", s.dir.join(SCORES_CSV).display());
+        ensure!(rows.read_byte_record(&mut head)?, "{}: empty file", s.dir.join(file).display());
         match &header {
             None => header = Some(head),
             Some(h) => {
-                ensure!(*h == head, "{}: other columns than the first shard's", s.dir.join(SCORES_CSV).display())
+                ensure!(*h == head, "{}: other columns than the first shard's", s.dir.join(file).display())
             }
         }
         let positions = BufReader::new(open(POSITIONS)?).lines();
-        let mut c = Cursor { dir: s.dir.clone(), rows, positions, record: csv::ByteRecord::new() };
+        let mut c = Cursor { dir: s.dir.clone(), file, rows, positions, record: csv::ByteRecord::new() };
         if let Some(p) = c.advance()? {
             heap.push(Reverse((p, cursors.len())));
         }
         cursors.push(c);
     }
     let header = header.context("no shard")?;
-    let path = out.join(SCORES_CSV);
+    let path = out.join(file);
     let file = File::create(&path).with_context(|| format!("cannot create {}", path.display()))?;
     let mut writer = csv::Writer::from_writer(BufWriter::new(file));
     writer.write_byte_record(&header)?;
@@ -180,24 +217,5 @@ pub fn merge(shards: &[Shard], gaps: Vec<String>, out: &Path, command: &[String]
     let mut file = writer.into_inner().map_err(|e| e.into_error())?;
     file.flush()?;
     file.into_inner().map_err(|e| e.into_error())?.sync_all()?;
-    ensure!(
-        missing == 0 || !gaps.is_empty(),
-        "{missing} presentations of the dataset are in no shard although every shard is complete: the shard folders were edited"
-    );
-
-    let first = &shards[0].manifest;
-    let complete = missing == 0;
-    let manifest = Manifest {
-        state: if complete { State::Complete } else { State::Scoring },
-        presentations: total,
-        fingerprint: first.dataset.fingerprint.clone(),
-        shard: None,
-        // What completes a partial merge: the same merge, once the missing shards are there.
-        resume_command: super::manifest::command_line(command, &["--partial"]),
-        created_utc: super::utc_now_iso(),
-        completed_utc: complete.then(super::utc_now_iso),
-        ..first.clone()
-    };
-    manifest.store(out)?;
-    Ok(Merged { manifest, rows, gaps })
+    Ok((rows, missing))
 }

@@ -212,10 +212,12 @@ pub fn score_dataset(
     } else {
         None
     };
-    for stale in [METRICS_JSON, SWEEP_CSV, DESCRIPTORS_CSV, FULL_SYSTEM_CSV] {
+    for stale in [METRICS_JSON, SWEEP_CSV, FULL_SYSTEM_CSV] {
         // Figures of an earlier state of this folder must not sit beside rows they were not computed on.
         let _ = std::fs::remove_file(out.join(stale));
     }
+    // `eval --match`: descriptors.csv is kept in step with scores.csv (both cut to the rows both hold).
+    let (mut identities, kept) = identity_file(out, spec, &share, kept)?;
     manifest.store(out)?;
     let done = kept.unwrap_or(0);
     let file = if kept.is_some() {
@@ -247,7 +249,6 @@ pub fn score_dataset(
         .collect();
     let bar = progress(jobs.len() as u64);
     let mut writer = csv::Writer::from_writer(BufWriter::new(file));
-    let mut identities = identity_writer(out, spec, plan)?;
     let mut k = 0;
     let mut sink = |rec: ScoreRecord| {
         writer.write_record(row(&todo[k], &meta, &rec, settings, &models))?;
@@ -276,19 +277,43 @@ pub fn score_dataset(
     Ok((path, todo.len(), held))
 }
 
-/// With a recognizer in the engine (`eval --match`), the `descriptors.csv` writer beside `scores.csv`.
-/// Such a run is scored whole: resuming or sharding it would need the descriptors of the kept rows too.
-fn identity_writer(
+/// With a recognizer in the engine (`eval --match`), the `descriptors.csv` writer beside `scores.csv`, and
+/// the rows kept. Each presentation's descriptor is a row written in the same pass as its score, so a
+/// resumed run (`kept`: the complete rows of scores.csv) keeps the descriptors of its kept rows and
+/// computes only the rest; the two files are cut back to the rows both hold. A shard writes its share's
+/// rows in share order, as its scores.csv, and `merge` interleaves both by `positions.txt`.
+fn identity_file(
     out: &Path,
     spec: &EngineSpec,
-    plan: &Plan,
-) -> Result<Option<crate::recognition::identities::IdentityWriter>> {
-    let Some(d) = &spec.recognizer else { return Ok(None) };
-    if plan.resume || plan.shard.is_some() {
-        bail!("eval --match scores a dataset whole: run it without --resume and --shard (use --force to rescore)");
-    }
+    share: &[Sample],
+    kept: Option<usize>,
+) -> Result<(Option<crate::recognition::identities::IdentityWriter>, Option<usize>)> {
+    use crate::recognition::identities::{IdentityWriter, completed_rows};
+    let path = out.join(DESCRIPTORS_CSV);
+    let Some(d) = &spec.recognizer else {
+        let _ = std::fs::remove_file(&path);
+        return Ok((None, kept));
+    };
     let dim = d.embedding.as_ref().map_or(0, |e| e.output.dim);
-    crate::recognition::identities::IdentityWriter::create(&out.join(DESCRIPTORS_CSV), dim).map(Some)
+    let Some(scored) = kept else { return Ok((Some(IdentityWriter::create(&path, dim)?), None)) };
+    let described = completed_rows(&path, dim, share)?;
+    let both = scored.min(described.unwrap_or(0));
+    if both < scored {
+        eprintln!(
+            "resume: {} holds descriptors of {both} of the {scored} scored rows; the other {} are scored again",
+            path.display(),
+            scored - both
+        );
+        resume::keep_rows(&out.join(SCORES_CSV), both)?;
+    }
+    let writer = match described {
+        Some(_) => {
+            resume::keep_rows(&path, both)?;
+            IdentityWriter::append(&path, dim)?
+        }
+        None => IdentityWriter::create(&path, dim)?,
+    };
+    Ok((Some(writer), Some(both)))
 }
 
 /// What decides a row: each model's descriptor and the sha256 of the files actually on disk, the policy
@@ -317,7 +342,12 @@ fn decides(spec: &EngineSpec, settings: &Settings, header: &[String]) -> Result<
     });
     if let Some(r) = &spec.recognizer {
         // Only present with `eval --match`, so the manifests of other runs are unchanged.
-        decides["recognizer"] = serde_json::to_value(r)?;
+        // With the model file's sha256 and the crop rule: a resume under another of either is refused.
+        let mut recognizer = serde_json::to_value(r)?;
+        if let Some(o) = recognizer.as_object_mut() {
+            o.remove("description");
+        }
+        decides["recognizer"] = recognizer;
     }
     Ok(decides)
 }

@@ -16,13 +16,47 @@ use crate::dataset::Sample;
 /// it with the same CSV writer). That cuts a record stopped inside a quoted field, such as a file name
 /// holding a newline, where "cut after the last newline" would keep half a record.
 pub fn completed_rows(path: &Path, header: &[String], samples: &[Sample]) -> Result<Option<usize>> {
+    completed_records(path, header, |i, rec| check_row(path, rec, i, samples))
+}
+
+/// [`completed_rows`] for any CSV file a run writes row by row beside `scores.csv` (`eval --match`'s
+/// `descriptors.csv`): the header must be `header`, each data row `i` (0-based) passes `check`, a record
+/// the stop left half-written is cut.
+pub fn completed_records(
+    path: &Path,
+    header: &[String],
+    check: impl Fn(usize, &csv::ByteRecord) -> Result<()>,
+) -> Result<Option<usize>> {
+    let Some(ends) = record_ends(path, Some(header), &check)? else { return Ok(None) };
+    cut_at(path, ends.last().copied().unwrap_or(0))?;
+    Ok(ends.len().checked_sub(1))
+}
+
+/// Cuts the file at `path` (complete records, as left by [`completed_records`]) after its header and
+/// `rows` data rows: two files written in step are brought back to the rows both hold.
+pub fn keep_rows(path: &Path, rows: usize) -> Result<()> {
+    let ends = record_ends(path, None, &|_, _| Ok(()))?.unwrap_or_default();
+    match ends.get(rows) {
+        Some(&end) => cut_at(path, end),
+        None => bail!("cannot resume: {} has fewer than {rows} rows", path.display()),
+    }
+}
+
+/// The byte offset after each complete record (header first), checking the header (when given) and the
+/// rows; `None` when there is no file.
+fn record_ends(
+    path: &Path,
+    header: Option<&[String]>,
+    check: &dyn Fn(usize, &csv::ByteRecord) -> Result<()>,
+) -> Result<Option<Vec<usize>>> {
     if !path.exists() {
         return Ok(None);
     }
     let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
     let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(&bytes[..]);
     let mut record = csv::ByteRecord::new();
-    let (mut start, mut rows) = (0usize, None::<usize>);
+    let mut ends = Vec::new();
+    let mut start = 0usize;
     loop {
         let more = reader
             .read_byte_record(&mut record)
@@ -35,20 +69,26 @@ pub fn completed_rows(path: &Path, header: &[String], samples: &[Sample]) -> Res
             if end == bytes.len() {
                 break; // the record the stop cut
             }
-            bail!("cannot resume: {} row {} is malformed", path.display(), rows.map_or(1, |n| n + 2));
+            bail!("cannot resume: {} row {} is malformed", path.display(), ends.len() + 1);
         }
-        match rows {
-            None => check_header(path, &record, header)?,
-            Some(n) => check_row(path, &record, n, samples)?,
+        match (ends.len(), header) {
+            (0, Some(h)) => check_header(path, &record, h)?,
+            (0, None) => {}
+            (n, _) => check(n - 1, &record)?,
         }
-        rows = Some(rows.map_or(0, |n| n + 1));
+        ends.push(end);
         start = end;
     }
-    if (start as u64) < bytes.len() as u64 {
+    Ok(Some(ends))
+}
+
+fn cut_at(path: &Path, end: usize) -> Result<()> {
+    let len = std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?.len();
+    if (end as u64) < len {
         let f = OpenOptions::new().write(true).open(path).with_context(|| format!("cannot open {}", path.display()))?;
-        f.set_len(start as u64).with_context(|| format!("cannot cut {}", path.display()))?;
+        f.set_len(end as u64).with_context(|| format!("cannot cut {}", path.display()))?;
     }
-    Ok(rows)
+    Ok(())
 }
 
 /// The bytes the run's CSV writer produces for `record`.
@@ -149,6 +189,18 @@ mod tests {
         let row = "\"b\nc\",live,,0.7\n";
         let (n, text) = resume(&format!("{whole}{row}"), &["a", "b\nc"]);
         assert_eq!((n.unwrap(), text), (Some(2), format!("{whole}{row}")));
+    }
+
+    #[test]
+    fn keep_rows_cuts_after_the_header_and_that_many_rows() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("s.csv");
+        std::fs::write(&p, "path,label,attack_type,score\n\"a\nb\",live,,0.5\nc,live,,0.7\n").unwrap();
+        keep_rows(&p, 1).unwrap();
+        assert_eq!(std::fs::read_to_string(&p).unwrap(), "path,label,attack_type,score\n\"a\nb\",live,,0.5\n");
+        assert!(keep_rows(&p, 2).unwrap_err().to_string().contains("fewer than 2 rows"));
+        keep_rows(&p, 0).unwrap();
+        assert_eq!(std::fs::read_to_string(&p).unwrap(), "path,label,attack_type,score\n");
     }
 
     #[test]
