@@ -7,7 +7,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::{kill_after_rows, liveness, rows, shared};
+use common::{kill_after_rows, liveness, metrics, rows, shared};
 use predicates::prelude::PredicateBooleanExt;
 use predicates::str::contains;
 
@@ -37,16 +37,6 @@ fn nuaa_small(dir: &Path) -> usize {
 
 fn eval(data: &Path, out: &Path, extra: &[&str]) -> assert_cmd::assert::Assert {
     liveness().arg("eval").arg(data).args(["--match", "--bootstrap", "0", "--out"]).arg(out).args(extra).assert()
-}
-
-/// metrics.json without run.command and run.created_utc (the documented differences).
-fn metrics(dir: &Path) -> serde_json::Value {
-    let mut doc: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.join("metrics.json")).unwrap()).unwrap();
-    let run = doc["run"].as_object_mut().unwrap();
-    run.remove("command");
-    run.remove("created_utc");
-    doc
 }
 
 fn same_run(a: &Path, b: &Path) {

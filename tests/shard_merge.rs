@@ -9,7 +9,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{kill_after_rows_with, liveness, nuaa_subset, shared};
+use common::{kill_after_rows_with, liveness, metrics, nuaa_subset, shared};
 use predicates::prelude::PredicateBooleanExt;
 use predicates::str::contains;
 
@@ -51,16 +51,6 @@ fn pod(command: &[String], index: usize) -> Command {
 
 fn merge(shards: &[PathBuf], out: &Path, extra: &[&str]) -> assert_cmd::assert::Assert {
     liveness().arg("merge").args(shards).arg("--out").arg(out).args(extra).assert()
-}
-
-/// metrics.json without the two documented differences: run.command and run.created_utc.
-fn metrics(dir: &Path) -> serde_json::Value {
-    let mut doc: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.join("metrics.json")).unwrap()).unwrap();
-    let run = doc["run"].as_object_mut().unwrap();
-    run.remove("command");
-    run.remove("created_utc");
-    doc
 }
 
 fn same_run(a: &Path, b: &Path) {

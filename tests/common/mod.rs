@@ -90,3 +90,14 @@ pub fn kill_after_rows_with(
     child.wait().unwrap();
     rows(&scores)
 }
+
+/// A run folder's metrics.json without the two documented differences between runs of the same rows
+/// (a resumed, merged or repeated run): run.command and run.created_utc.
+pub fn metrics(dir: &std::path::Path) -> serde_json::Value {
+    let mut doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("metrics.json")).unwrap()).unwrap();
+    let run = doc["run"].as_object_mut().unwrap();
+    run.remove("command");
+    run.remove("created_utc");
+    doc
+}
