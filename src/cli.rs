@@ -300,7 +300,7 @@ pub struct ScoreSelection {
     /// (inclusive, compared as text), e.g. subject=0001..0004
     #[arg(long = "where", value_name = "COLUMN=V1,V2|COLUMN=LO..HI")]
     pub filter: Option<crate::scoreset::Filter>,
-    /// Scores mean "spoof" (higher = attack): use -score
+    /// Scores mean "spoof" (higher = attack): use 1 - score (an attack probability becomes a live one)
     #[arg(long)]
     pub flip: bool,
     /// Compute on a run that is not complete (killed, or a partial merge); every output then says so
@@ -446,7 +446,7 @@ pub struct EvalArgs {
     /// Segments with fewer scored bona fide or attack presentations are shown but never named worst
     #[arg(long, default_value_t = 30)]
     pub min_segment: u64,
-    /// Scores mean "spoof" (higher = attack): use -score so that bona fide iff -score >= threshold
+    /// Scores mean "spoof" (higher = attack): use 1 - score, so that bona fide iff 1 - score >= threshold
     #[arg(long)]
     pub flip: bool,
     /// Choose the threshold on this score file (a dev split) and apply it here

@@ -3,7 +3,8 @@
 //! File names, species, subjects and gate names come from users and datasets, so they may hold markup,
 //! quotes, newlines or control characters. Each output format has one escaper here, and every writer
 //! goes through it: a name can never open a tag, a link, a table row or an attribute, nor move the
-//! terminal's cursor.
+//! terminal's cursor. CSV cells are the one format read back as well as written: [`csv`] and
+//! [`csv_unescape`] are inverse, so ids survive the round trip through `scores.csv`.
 
 /// HTML element content and attribute values.
 pub fn html(s: &str) -> String {
@@ -21,7 +22,8 @@ pub fn html(s: &str) -> String {
     out
 }
 
-/// Markdown shown literally, including inside table cells (a newline becomes a space).
+/// Markdown shown literally, including inside table cells: a newline or carriage return becomes a
+/// space (so a name cannot start a heading or a row), other control characters are written as escapes.
 pub fn markdown(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
@@ -33,7 +35,8 @@ pub fn markdown(s: &str) -> String {
                 out.push('\\');
                 out.push(c);
             }
-            '\n' => out.push(' '),
+            '\n' | '\r' => out.push(' '),
+            c if c.is_control() => out.extend(c.escape_default()),
             c => out.push(c),
         }
     }
@@ -60,10 +63,66 @@ pub fn xml(s: &str) -> String {
     out
 }
 
-/// A name for the terminal: control characters (escape sequences, carriage returns, newlines) are
-/// written as Rust escapes (`\u{1b}`, `\n`), so a file name cannot rewrite or fake earlier lines.
+/// A name for the terminal: control characters (escape sequences, carriage returns, newlines, C1
+/// controls) and bidirectional overrides are written as Rust escapes (`\u{1b}`, `\n`), so a file name
+/// cannot rewrite, reorder or fake earlier lines.
 pub fn terminal(s: &str) -> String {
-    s.chars().map(|c| if c.is_control() { c.escape_default().to_string() } else { c.to_string() }).collect()
+    escape_where(s, |_| true)
+}
+
+/// The tool's own multi-line text with names in it, as printed: every character [`terminal`] escapes
+/// but newline and tab. The sink of every human output ([`say!`](crate::say), [`tell!`](crate::tell)),
+/// so a name nobody escaped can still not colour the terminal, ring its bell or overwrite a line.
+pub fn terminal_lines(s: &str) -> String {
+    escape_where(s, |c| !matches!(c, '\n' | '\t'))
+}
+
+fn escape_where(s: &str, escaped: impl Fn(char) -> bool) -> String {
+    let hostile = |c: char| c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if hostile(c) && escaped(c) {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// `println!` for people: the text goes through [`terminal_lines`].
+#[macro_export]
+macro_rules! say {
+    ($($arg:tt)*) => { println!("{}", $crate::escape::terminal_lines(&format!($($arg)*))) };
+}
+
+/// `eprintln!` for people (warnings, notes, errors): the text goes through [`terminal_lines`].
+#[macro_export]
+macro_rules! tell {
+    ($($arg:tt)*) => { eprintln!("{}", $crate::escape::terminal_lines(&format!($($arg)*))) };
+}
+
+/// First characters a spreadsheet takes as the start of a formula (OWASP, "CSV Injection").
+const FORMULA_START: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// A text cell of a CSV the tool writes (a file name, an attack type, a metadata value or column name, a
+/// reason). A cell that starts like a formula gets a leading `'`, which spreadsheets show as "text"
+/// (OWASP); so does one that already starts with `'`, so that [`csv_unescape`] can undo the rule exactly.
+/// Only text goes through here: numeric columns keep their sign (`-0.25` stays a number).
+pub fn csv(s: &str) -> std::borrow::Cow<'_, str> {
+    match s.chars().next() {
+        Some(c) if c == '\'' || FORMULA_START.contains(&c) => format!("'{s}").into(),
+        _ => s.into(),
+    }
+}
+
+/// The text [`csv`] was given: one leading `'` before a formula start or another `'` is dropped. A
+/// third-party file's `'abc` (a quote before an ordinary character) is left as it is.
+pub fn csv_unescape(s: &str) -> &str {
+    match s.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(|c: char| c == '\'' || FORMULA_START.contains(&c)) => rest,
+        _ => s,
+    }
 }
 
 #[cfg(test)]
@@ -74,9 +133,33 @@ mod tests {
     fn each_format_neutralises_a_hostile_name() {
         let evil = "a\"/><script>x</script>|[l](j:x)\n\u{1b}[31m'&";
         assert_eq!(html(evil), "a&quot;/&gt;&lt;script&gt;x&lt;/script&gt;|[l](j:x)\n\u{1b}[31m&#39;&amp;");
-        assert_eq!(markdown(evil), "a\"/&gt;&lt;script&gt;x&lt;/script&gt;\\|\\[l\\](j:x) \u{1b}\\[31m'&amp;");
+        assert_eq!(markdown(evil), "a\"/&gt;&lt;script&gt;x&lt;/script&gt;\\|\\[l\\](j:x) \\u{1b}\\[31m'&amp;");
+        assert_eq!(markdown("a\r# ALL GATES PASSED\r\n| x |"), "a \\# ALL GATES PASSED  \\| x \\|");
         assert_eq!(xml(evil), "a&quot;/&gt;&lt;script&gt;x&lt;/script&gt;|[l](j:x)\n\u{FFFD}[31m&apos;&amp;");
         assert_eq!(terminal(evil), "a\"/><script>x</script>|[l](j:x)\\n\\u{1b}[31m'&");
         assert_eq!(terminal("plain ü"), "plain ü");
+        assert_eq!(terminal("a\u{202e}b\u{7}"), "a\\u{202e}b\\u{7}");
+        assert_eq!(terminal_lines("x\u{1b}[2J\r\n\ty\u{9b}"), "x\\u{1b}[2J\\r\n\ty\\u{9b}");
+    }
+
+    #[test]
+    fn csv_cells_that_start_like_a_formula_are_text_and_read_back() {
+        for (given, written) in [
+            ("=HYPERLINK(\"x\")", "'=HYPERLINK(\"x\")"),
+            ("+1", "'+1"),
+            ("-2", "'-2"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("\t=1", "'\t=1"),
+            ("\r=1", "'\r=1"),
+            ("'=1", "''=1"),
+            ("'", "''"),
+            ("a=1", "a=1"),
+            ("", ""),
+            ("ü-", "ü-"),
+        ] {
+            assert_eq!(csv(given), written);
+            assert_eq!(csv_unescape(&csv(given)), given);
+        }
+        assert_eq!(csv_unescape("'abc"), "'abc");
     }
 }

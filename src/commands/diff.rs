@@ -30,7 +30,7 @@ pub fn run(ctx: &Context, args: &DiffArgs) -> Result<ExitCode> {
     });
     for note in notes {
         if let Some(note) = note? {
-            println!("coverage: {note}");
+            crate::say!("coverage: {note}");
         }
     }
     let threshold = |side: &Option<String>| -> Result<f64> {
@@ -43,9 +43,9 @@ pub fn run(ctx: &Context, args: &DiffArgs) -> Result<ExitCode> {
         target: args.target,
     };
     let report = diff(&base.presentations, &current.presentations, &options)?;
-    println!("base:    {} (threshold {})", base.describe(), options.base_threshold);
-    println!("current: {} (threshold {})", current.describe(), options.current_threshold);
-    print!("{}", render(&report, args.show_flips));
+    crate::say!("base:    {} (threshold {})", base.describe(), options.base_threshold);
+    crate::say!("current: {} (threshold {})", current.describe(), options.current_threshold);
+    print!("{}", crate::escape::terminal_lines(&render(&report, args.show_flips)));
     if let Some(path) = &args.json {
         std::fs::write(path, serde_json::to_string_pretty(&report)?)
             .with_context(|| format!("cannot write {}", path.display()))?;

@@ -113,7 +113,7 @@ pub fn run(ctx: &Context, args: &EvalArgs) -> Result<ExitCode> {
                 (None, None) => bail!("give a DATASET folder or manifest"),
             };
             let summary = summarize(&ds)?;
-            eprintln!("{summary}");
+            crate::tell!("{summary}");
             let shard = args.shard.as_ref().map(ShardArg::resolve).transpose()?;
             let out = args.out.clone().unwrap_or_else(|| {
                 let name =
@@ -133,7 +133,7 @@ pub fn run(ctx: &Context, args: &EvalArgs) -> Result<ExitCode> {
             };
             let (scores, _, _lock) = score_dataset(&ds, &spec, &settings, &plan)?;
             if let Some(s) = shard {
-                eprintln!(
+                crate::tell!(
                     "shard {s}: {} of {} presentations; merge the shards with `liveness merge`",
                     rows(&scores),
                     ds.samples.len()
@@ -141,7 +141,7 @@ pub fn run(ctx: &Context, args: &EvalArgs) -> Result<ExitCode> {
             }
             let column = ModelColumn::of_file(&scores, None, &Mapping::default())?;
             if column.models.len() > 1 {
-                eprintln!(
+                crate::tell!(
                     "note: the metrics are {}'s (the first --model); for another model's: liveness eval --scores {} --model {}",
                     column.model.as_deref().unwrap_or("?"),
                     scores.display(),
@@ -152,7 +152,7 @@ pub fn run(ctx: &Context, args: &EvalArgs) -> Result<ExitCode> {
             if let (Some(s), true) = (shard, presentations.is_empty()) {
                 // More tasks than presentations: a complete share of nothing, which merges; exit 0 so a
                 // scheduler does not retry it. There are no figures of its own to compute.
-                eprintln!("shard {s} holds none of the {} presentations: no metrics of its own", ds.samples.len());
+                crate::tell!("shard {s} holds none of the {} presentations: no metrics of its own", ds.samples.len());
                 return Ok(ExitCode::SUCCESS);
             }
             let source = Source {
@@ -296,7 +296,7 @@ pub fn finish(
         api: source.api.clone(),
     };
     if let Some(note) = coverage.note() {
-        eprintln!("warning: {note}");
+        crate::tell!("warning: {note}");
     }
     let mut doc = serde_json::to_value(&evaluation.report)?;
     doc["run"] = serde_json::to_value(&run_info)?;
@@ -309,21 +309,21 @@ pub fn finish(
     let metrics_path = out.join(METRICS_JSON);
     std::fs::write(&metrics_path, serde_json::to_string_pretty(&doc)?)
         .with_context(|| format!("cannot write {}", metrics_path.display()))?;
-    println!("{}", terminal::summary(&doc));
+    crate::say!("{}", terminal::summary(&doc));
     if let Some(rule) = source.mapping.on_file_scale(threshold) {
-        println!("threshold {threshold} on the live scale: {rule}");
+        crate::say!("threshold {threshold} on the live scale: {rule}");
     }
     if let Some((_, fs)) = &full_system {
-        println!("{}", crate::metrics::full_system::run_folder::table(fs));
+        crate::say!("{}", crate::metrics::full_system::run_folder::table(fs));
     }
     // The report reads the files just written, exactly as `liveness report` would later.
     let report = crate::report::write_report(&out, &out)
         .with_context(|| format!("metrics are in {}, but the report could not be written", out.display()))?;
     if let Some((comparisons, _)) = &full_system {
         let chart = super::full_system::write(out, comparisons)?;
-        println!("full-system sweep over both thresholds: {}", chart.display());
+        crate::say!("full-system sweep over both thresholds: {}", chart.display());
     }
-    println!("run folder: {} (report: {})", out.display(), report.html.display());
+    crate::say!("run folder: {} (report: {})", out.display(), report.html.display());
     let non_responses = presentations.iter().filter(|p| p.score.is_none()).count();
     Ok(if non_responses > 0 { ExitCode::from(3) } else { ExitCode::SUCCESS })
 }

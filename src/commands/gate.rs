@@ -24,7 +24,7 @@ pub fn run(ctx: &Context, args: &GateArgs) -> Result<ExitCode> {
     match gate(ctx, args) {
         Ok(code) => Ok(code),
         Err(e) => {
-            eprintln!("liveness: error: {e:#}");
+            crate::tell!("liveness: error: {e:#}");
             Ok(ExitCode::from(2))
         }
     }
@@ -55,7 +55,7 @@ fn gate(ctx: &Context, args: &GateArgs) -> Result<ExitCode> {
         args.criteria.display()
     );
     if policy.calibration.as_ref().is_some_and(|c| c.dataset_fingerprint == fingerprint) {
-        eprintln!("warning: gating the presentations the policy was calibrated on: the figures are optimistic");
+        crate::tell!("warning: gating the presentations the policy was calibrated on: the figures are optimistic");
     }
 
     let options = EvalOptions {
@@ -107,9 +107,9 @@ fn gate(ctx: &Context, args: &GateArgs) -> Result<ExitCode> {
     context.extend(baseline.as_ref().map(|(path, _)| format!("baseline: {}", path.display())));
     context.extend(coverage_note.as_ref().map(|note| format!("coverage: {note}")));
     for line in &context {
-        println!("{line}");
+        crate::say!("{line}");
     }
-    println!("{}", table(&gate.name, &outcomes));
+    crate::say!("{}", table(&gate.name, &outcomes));
     if let Some(path) = &args.junit {
         write(path, &junit(&gate.name, &outcomes), false)?;
     }

@@ -12,26 +12,27 @@ fn tally(outcomes: &[Outcome]) -> (usize, usize, usize) {
     (n(Verdict::Pass), n(Verdict::Fail), n(Verdict::Skipped))
 }
 
+/// `name` is shown as the caller escaped it for its format.
 fn headline(name: &str, outcomes: &[Outcome]) -> String {
     let (pass, fail, skipped) = tally(outcomes);
     let result = if fail == 0 { "PASSED" } else { "FAILED" };
     format!("gate {name}: {result} ({pass} passed, {fail} failed, {skipped} skipped)")
 }
 
-/// An aligned text table, then the headline.
+/// An aligned text table, then the headline. Cells are [`terminal`]-escaped (species and gate names come
+/// from users), so a newline in a name cannot add a row nor fake the headline.
 pub fn table(name: &str, outcomes: &[Outcome]) -> String {
-    let width = |f: fn(&Outcome) -> &str, title: &str| {
-        outcomes.iter().map(|o| f(o).chars().count()).chain([title.len()]).max().unwrap_or(0)
-    };
-    let (wc, wl, wm) =
-        (width(|o| &o.criterion, "CRITERION"), width(|o| &o.limit, "LIMIT"), width(|o| &o.measured, "MEASURED"));
+    let cells: Vec<[String; 3]> =
+        outcomes.iter().map(|o| [&o.criterion, &o.limit, &o.measured].map(|c| terminal(c))).collect();
+    let width = |k: usize, title: &str| cells.iter().map(|c| c[k].chars().count()).chain([title.len()]).max();
+    let (wc, wl, wm) = (width(0, "CRITERION"), width(1, "LIMIT"), width(2, "MEASURED"));
+    let (wc, wl, wm) = (wc.unwrap_or(0), wl.unwrap_or(0), wm.unwrap_or(0));
     let mut s = format!("{:<wc$}  {:<wl$}  {:<wm$}  RESULT\n", "CRITERION", "LIMIT", "MEASURED");
-    for o in outcomes {
-        let reason = o.reason.as_deref().map(|r| format!("  ({r})")).unwrap_or_default();
-        let _ =
-            writeln!(s, "{:<wc$}  {:<wl$}  {:<wm$}  {}{reason}", o.criterion, o.limit, o.measured, o.verdict.as_str());
+    for (o, [criterion, limit, measured]) in outcomes.iter().zip(&cells) {
+        let reason = o.reason.as_deref().map(|r| format!("  ({})", terminal(r))).unwrap_or_default();
+        let _ = writeln!(s, "{criterion:<wc$}  {limit:<wl$}  {measured:<wm$}  {}{reason}", o.verdict.as_str());
     }
-    s + &headline(name, outcomes)
+    s + &headline(&terminal(name), outcomes)
 }
 
 /// JUnit XML: suite `liveness gate <name>`, one test case per criterion.
@@ -75,7 +76,7 @@ pub fn junit(name: &str, outcomes: &[Outcome]) -> String {
 
 /// A Markdown summary: headline, context lines, then the table.
 pub fn markdown(name: &str, context: &[String], outcomes: &[Outcome]) -> String {
-    let mut s = format!("### {}\n\n", headline(name, outcomes));
+    let mut s = format!("### {}\n\n", headline(&md(name), outcomes));
     for line in context {
         let _ = writeln!(s, "- {}", md(line));
     }
@@ -91,7 +92,7 @@ pub fn markdown(name: &str, context: &[String], outcomes: &[Outcome]) -> String 
     s
 }
 
-use crate::escape::{markdown as md, xml};
+use crate::escape::{markdown as md, terminal, xml};
 
 #[cfg(test)]
 mod tests {

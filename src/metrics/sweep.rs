@@ -211,7 +211,8 @@ pub fn write_sweep_csv<W: Write>(sweep: &Sweep, out: W) -> Result<()> {
     let mut header = vec!["threshold".to_owned()];
     header.extend(sweep.species.iter().map(|s| format!("apcer[{s}]")));
     header.extend(["apcer_max", "apcer_pooled", "bpcer"].map(str::to_owned));
-    writer.write_record(&header).context("writing the sweep CSV header")?;
+    let header = header.iter().map(|h| crate::escape::csv(h).into_owned());
+    writer.write_record(header).context("writing the sweep CSV header")?;
     let cell = |v: Option<f64>| v.map(|v| v.to_string()).unwrap_or_default();
     for point in (0..sweep.candidates()).filter_map(|i| sweep.point(i)) {
         let mut row = vec![point.threshold.to_string()];

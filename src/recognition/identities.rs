@@ -39,7 +39,7 @@ impl IdentityWriter {
 
     /// One row; a presentation without a descriptor gets empty fields.
     pub fn write(&mut self, path: &str, d: Option<&Described>) -> Result<()> {
-        let mut row = vec![path.to_string()];
+        let mut row = vec![crate::escape::csv(path).into_owned()];
         match d {
             Some(d) => {
                 if d.descriptor.len() != self.dim {

@@ -57,11 +57,34 @@ pub fn score_file(dir: &Path, doc: &Value) -> Option<PathBuf> {
     (doc["run"]["scored_with_models"] == false && source.is_file()).then_some(source)
 }
 
-/// The folder image paths in the score file are relative to: the dataset root for a scoring run, the
-/// score file's folder for a run read from a score file.
+/// The folder image paths in the score file are relative to: the dataset root for a scoring run (a
+/// folder, or a manifest's folder), the score file's folder for a run read from a score file.
 fn image_root(doc: &Value, scores: &Path) -> PathBuf {
     let source = PathBuf::from(doc["run"]["source"].as_str().unwrap_or(""));
-    if source.is_dir() { source } else { scores.parent().map(Path::to_path_buf).unwrap_or_default() }
+    let folder_of = |f: &Path| match f.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    if source.is_dir() {
+        source
+    } else if source.is_file() {
+        folder_of(&source)
+    } else {
+        folder_of(scores)
+    }
+}
+
+/// The image of a row, only from inside `root`: a score file is data, and a row naming `../../x` or
+/// `/etc/x` must not make the report read (and embed) a file from elsewhere.
+fn inside(root: &Path, id: &str) -> Result<PathBuf, String> {
+    use crate::dataset::paths::{PathProblem, normalize_rel};
+    match normalize_rel(id) {
+        Ok(rel) => Ok(root.join(rel)),
+        Err(PathProblem::Empty) => Err("no path in the score file".into()),
+        Err(PathProblem::Absolute | PathProblem::Escapes) => {
+            Err(format!("outside_root: not read, thumbnails come only from inside {}", root.display()))
+        }
+    }
 }
 
 /// Keeps the `CASES` most extreme rows seen (pruned in batches, so O(n) overall).
@@ -138,7 +161,7 @@ pub fn build(dir: &Path, doc: &Value) -> Result<Option<Gallery>> {
         w.into_sorted()
             .into_iter()
             .map(|(score, (p, face)): (f64, (crate::schema::Presentation, Option<FaceBox>))| Case {
-                thumbnail: thumbnail(&root.join(&p.id), face),
+                thumbnail: inside(&root, &p.id).and_then(|image| thumbnail(&image, face)),
                 thumbnail_file: None,
                 id: p.id,
                 species: p.species,

@@ -21,7 +21,11 @@ pub fn render(title: &str, blocks: &[Block]) -> String {
                 let _ = writeln!(m, "> **{}**\n", escape(t));
             }
             Block::Code(t) => {
-                let fence = if t.contains("```") { "~~~~" } else { "```" };
+                // A lone CR ends a line in CommonMark, so control characters are written as escapes;
+                // the fence is longer than any run of backticks inside, so nothing can close it early.
+                let t = crate::escape::terminal_lines(t);
+                let longest = t.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+                let fence = "`".repeat(longest.max(2) + 1);
                 let _ = writeln!(m, "{fence}\n{t}\n{fence}\n");
             }
             Block::Table { header, rows } => {

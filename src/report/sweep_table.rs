@@ -139,7 +139,8 @@ fn parse_header(header: &[String]) -> Result<Vec<String>> {
     header[1..n - 3]
         .iter()
         .map(|h| {
-            h.strip_prefix("apcer[")
+            crate::escape::csv_unescape(h)
+                .strip_prefix("apcer[")
                 .and_then(|s| s.strip_suffix(']'))
                 .map(str::to_owned)
                 .with_context(|| format!("column {h:?} is not apcer[<species>]"))

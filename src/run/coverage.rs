@@ -78,7 +78,7 @@ impl Coverage {
             ))
             .into()),
             Coverage::Unknown { why, .. } => {
-                eprintln!("warning: {why}: {}", self.note().unwrap_or_default());
+                crate::tell!("warning: {why}: {}", self.note().unwrap_or_default());
                 Ok(self.note())
             }
             _ => Ok(self.note()),

@@ -24,6 +24,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::{Value, json};
 
 use crate::dataset::{Dataset, Label, Sample};
+use crate::escape;
 use crate::schema::columns;
 use crate::schema::run_folder::{DESCRIPTORS_CSV, FULL_SYSTEM_CSV, METRICS_JSON, RUN_JSON, SCORES_CSV, SWEEP_CSV};
 use crate::score::output::csv_fields;
@@ -81,13 +82,16 @@ pub fn meta_columns(ds: &Dataset) -> Vec<String> {
 }
 
 /// The header of a run's `scores.csv`.
+/// Names of metadata columns come from the dataset, so every cell goes through [`escape::csv`].
 pub fn header(meta: &[String], models: &[String]) -> Vec<String> {
-    columns::image_header(meta, models)
+    columns::image_header(meta, models).iter().map(|c| escape::csv(c).into_owned()).collect()
 }
 
 fn row(sample: &Sample, meta: &[String], rec: &ScoreRecord, settings: &Settings, models: &[String]) -> Vec<String> {
-    let mut r = vec![sample.rel_path.clone(), sample.label.as_str().to_string(), sample.species.clone()];
-    r.extend(meta.iter().map(|k| sample.meta.get(k).cloned().unwrap_or_default()));
+    // Text cells from the dataset (names, species, metadata) are escaped; the scores are numbers.
+    let text = |s: &str| escape::csv(s).into_owned();
+    let mut r = vec![text(&sample.rel_path), sample.label.as_str().to_string(), text(&sample.species)];
+    r.extend(meta.iter().map(|k| sample.meta.get(k).map_or_else(String::new, |v| text(v))));
     r.extend(csv_fields(rec, &settings.policy, models));
     r
 }
@@ -232,7 +236,7 @@ pub fn score_dataset(
     };
     let todo = &share[done..];
     if done > 0 {
-        eprintln!(
+        crate::tell!(
             "resume: {done} of {} samples already in {}, scoring the other {}",
             share.len(),
             path.display(),
@@ -258,7 +262,7 @@ pub fn score_dataset(
         // Flushed per record: what was computed is on disk, whenever the run is stopped.
         writer.flush()?;
         if let Some(reason) = rec.reason() {
-            bar.suspend(|| eprintln!("not scored: {}: {reason}", rec.path));
+            bar.suspend(|| crate::tell!("not scored: {}: {reason}", rec.path));
         }
         k += 1;
         bar.inc(1);

@@ -71,7 +71,7 @@ impl<'a> Printer<'a> {
             Format::Json => writeln!(self.out, "{}", json_record(rec, self.policy))?,
             Format::Csv => {
                 if let Some(w) = self.csv.as_mut() {
-                    let path = std::iter::once(rec.path.clone());
+                    let path = std::iter::once(crate::escape::csv(&rec.path).into_owned());
                     w.write_record(path.chain(csv_fields(rec, self.policy, &self.models)))?;
                     w.flush()?;
                 }
@@ -189,7 +189,7 @@ pub fn csv_fields(rec: &ScoreRecord, policy: &Policy, models: &[String]) -> Vec<
     let mut f = vec![
         opt(live.map(|p| p.to_string())),
         status(live).as_str().into(),
-        rec.reason().unwrap_or("").to_string(),
+        crate::escape::csv(rec.reason().unwrap_or("")).into_owned(),
         opt(live.map(|p| decision(p, policy).to_string())),
         opt(live.map(|p| policy.band(p).as_str().to_string())),
         if rec.width == 0 { String::new() } else { rec.faces.len().to_string() },

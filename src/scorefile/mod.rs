@@ -54,9 +54,10 @@ use table::Table;
 /// How to read a score file.
 #[derive(Debug, Clone, Default)]
 pub struct ReadOptions {
-    /// Negate every score (s → -s) for models whose score grows with "attack". Negation rather than
-    /// `1 - s` keeps any score range valid (logits, distances). Thresholds must then be given on the
-    /// negated scale: "bona fide iff -s >= t", i.e. iff s <= -t.
+    /// Read every score as `1 - s`, for models whose score grows with "attack" (docs/metrics.md). Like
+    /// negation it reverses the order for any range, and it keeps an attack probability on the live
+    /// probability scale that policies and `--threshold` (0..1) are given on: with `-s` every flipped
+    /// score was below every threshold, so every presentation was an attack and APCER gates passed.
     pub flip: bool,
     /// The column the scores are read from ([`ModelColumn::column`]); `None` reads `score` (or the
     /// mapping's score column). The format's non-response rules (status, face_found) apply unchanged.
@@ -123,14 +124,12 @@ fn parse_described<R: Read>(
     let mut lines = Vec::new();
     let used = visit_rows(input, source, options, |row, line| {
         out.push(row.presentation()?);
-        if row.layout.kind == Kind::Mapped {
-            lines.push(line);
-        }
+        lines.push(line);
         Ok(())
     })?;
-    // Mapped files come from anywhere: an id given twice is refused with both lines (our own formats
-    // are written one row per presentation). Checked after reading, borrowing the ids: no second copy.
-    if !lines.is_empty() {
+    // An id given twice (in any format: a file may be edited or concatenated) would be counted twice, so
+    // it is refused with both lines, as `diff` does. Checked after reading, borrowing the ids: no copy.
+    {
         let mut seen: HashMap<&str, usize> = HashMap::with_capacity(out.len());
         for (i, p) in out.iter().enumerate() {
             if let Some(first) = seen.insert(p.id.as_str(), i) {
@@ -174,10 +173,12 @@ fn visit_rows<R: Read>(
     let mut table =
         Table::open(input, &options.mapping.pointers()).with_context(|| format!("{source}: cannot read"))?;
     let header = table.header().with_context(|| format!("{source}: cannot read the header"))?;
+    refuse_repeated_columns(&header).with_context(|| format!("{source}: unusable header"))?;
     let layout = Layout::resolve(&header, &options).with_context(|| format!("{source}: unusable header"))?;
+    let escaped = table.escaped();
     let mut record = csv::StringRecord::new();
     while let Some(line) = table.next(&mut record).with_context(|| format!("{source}: malformed input"))? {
-        visit(&Row { layout: &layout, record: &record, flip: options.flip }, line)
+        visit(&Row { layout: &layout, record: &record, flip: options.flip, escaped }, line)
             .with_context(|| format!("{source}, line {line}"))?;
     }
     Ok(layout.used)
@@ -364,12 +365,15 @@ pub struct Row<'a> {
     layout: &'a Layout,
     record: &'a csv::StringRecord,
     flip: bool,
+    /// Cells of delimited text, undone from [`crate::escape::csv`].
+    escaped: bool,
 }
 
 impl<'a> Row<'a> {
     /// A cell; absent columns read as empty (only optional ones can be, check_required saw to the rest).
     fn field(&self, i: Option<usize>) -> &'a str {
-        i.and_then(|i| self.record.get(i)).unwrap_or("")
+        let cell = i.and_then(|i| self.record.get(i)).unwrap_or("");
+        if self.escaped { crate::escape::csv_unescape(cell) } else { cell }
     }
 
     pub fn bona_fide(&self) -> Result<bool> {
@@ -388,8 +392,7 @@ impl<'a> Row<'a> {
 
     fn response(&self) -> Result<(Option<f64>, Option<String>)> {
         let (score, reason) = self.layout.response(&|i| self.field(i))?;
-        let flip = if self.flip { -1.0 } else { 1.0 };
-        Ok((score.map(|s| flip * s), reason))
+        Ok((score.map(|s| if self.flip { 1.0 - s } else { s }), reason))
     }
 
     pub fn presentation(&self) -> Result<Presentation> {
@@ -415,6 +418,22 @@ impl<'a> Row<'a> {
         let [x1, y1, x2, y2] = self.layout.face_box?.map(|i| self.record.get(i).and_then(|v| v.parse::<i32>().ok()));
         Some(FaceBox { x1: x1?, y1: y1?, x2: x2?, y2: y2? })
     }
+}
+
+/// A column named twice (two `score` columns) leaves which one holds the scores to chance: refused,
+/// naming it and both positions.
+fn refuse_repeated_columns(header: &[String]) -> Result<()> {
+    let mut seen: HashMap<&str, usize> = HashMap::with_capacity(header.len());
+    for (i, name) in header.iter().enumerate().filter(|(_, n)| !n.is_empty()) {
+        if let Some(first) = seen.insert(name, i) {
+            bail!(
+                "column {name:?} appears twice (columns {} and {}): rename or drop one, so it is clear which is read",
+                first + 1,
+                i + 1
+            );
+        }
+    }
+    Ok(())
 }
 
 fn check_required(format: ScoreFormat, names: &[&str]) -> Result<()> {

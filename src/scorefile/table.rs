@@ -51,10 +51,17 @@ impl<R: Read> Table<R> {
     pub fn header(&mut self) -> Result<Vec<String>> {
         match self {
             Table::Delimited(r) => {
-                Ok(r.headers().context("cannot read the CSV header")?.iter().map(str::to_owned).collect())
+                let header = r.headers().context("cannot read the CSV header")?;
+                Ok(header.iter().map(|h| crate::escape::csv_unescape(h).to_owned()).collect())
             }
             Table::JsonLines { header, .. } => Ok(header.clone()),
         }
+    }
+
+    /// Delimited cells are written through [`crate::escape::csv`], so their text cells are read through
+    /// [`crate::escape::csv_unescape`] ([`Table::header`] does so itself); JSON cells are taken as they are.
+    pub fn escaped(&self) -> bool {
+        matches!(self, Table::Delimited(_))
     }
 
     /// Reads the next record into `record`; returns its line number, `None` at the end.

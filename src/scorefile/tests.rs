@@ -44,7 +44,7 @@ fn visiting_gives_each_row_with_its_face_box() {
         Ok(())
     })
     .unwrap();
-    assert_eq!(scores, [(true, Some(-0.9)), (false, None), (false, Some(-0.25))]);
+    assert_eq!(scores, [(true, Some(1.0 - 0.9)), (false, None), (false, Some(0.75))]);
     let err = visit_scores(&path, ReadOptions::default(), |_| anyhow::bail!("stop")).unwrap_err();
     assert!(format!("{err:#}").contains("line 2: stop"), "{err:#}");
     assert!(visit_scores(&dir.path().join("missing.csv"), ReadOptions::default(), |_| Ok(())).is_err());
@@ -151,11 +151,27 @@ fn missing_columns_lists_found_and_needed() {
 }
 
 #[test]
-fn flip_negates_scores() {
+fn flip_reads_one_minus_the_score() {
     let options = ReadOptions::flip(true);
     let rows =
         parse_scores("path,label,attack_type,score,face_found\na,live,,0.25,1\n".as_bytes(), "t", options).unwrap();
-    assert_eq!(rows[0].score, Some(-0.25));
+    assert_eq!(rows[0].score, Some(0.75));
+}
+
+#[test]
+fn an_id_twice_or_a_column_twice_is_refused_in_every_format() {
+    let e = error("path,label,attack_type,score,status,reason\na.jpg,live,,0.9,ok,\na.jpg,attack,print,0.2,ok,\n");
+    assert!(e.contains("id \"a.jpg\" appears twice (lines 2 and 3)"), "{e}");
+    let e = error("path,label,attack_type,score,status,reason,score\na.jpg,live,,0.9,ok,,0.1\n");
+    assert!(e.contains("column \"score\" appears twice (columns 4 and 7)"), "{e}");
+}
+
+#[test]
+fn escaped_text_cells_read_back_as_written() {
+    let text = "path,label,attack_type,=m,score,status,reason\n'=a.jpg,attack,'@x,'-1,-0.5,ok,\n";
+    let rows = parse_scores(text.as_bytes(), "t", ReadOptions::default()).unwrap();
+    assert_eq!((rows[0].id.as_str(), rows[0].species.as_str(), rows[0].score), ("=a.jpg", "@x", Some(-0.5)));
+    assert_eq!(rows[0].meta, [("=m".to_owned(), "-1".to_owned())].into_iter().collect());
 }
 
 #[test]

@@ -51,12 +51,14 @@ impl Scored {
 }
 
 pub fn csv_header(meta: &[String]) -> Vec<String> {
-    columns::session_header(meta)
+    columns::session_header(meta).iter().map(|c| crate::escape::csv(c).into_owned()).collect()
 }
 
 pub fn csv_fields(s: &Scored, meta: &[String]) -> Vec<String> {
-    let mut f = vec![s.input.id.clone(), s.input.label.map_or("", |l| l.as_str()).to_string(), s.input.species.clone()];
-    f.extend(meta.iter().map(|k| s.input.meta.get(k).cloned().unwrap_or_default()));
+    let text = |s: &str| crate::escape::csv(s).into_owned();
+    let label = s.input.label.map_or("", |l| l.as_str()).to_string();
+    let mut f = vec![text(&s.input.id), label, text(&s.input.species)];
+    f.extend(meta.iter().map(|k| s.input.meta.get(k).map_or_else(String::new, |v| text(v))));
     let asked: Vec<&str> = s.input.challenges.iter().map(|c| c.as_str()).collect();
     let used = s.analysis.usable().count();
     match &s.verdict {
@@ -176,10 +178,11 @@ impl<'a> Printer<'a> {
 
     fn table_row(&mut self, s: &Scored) -> Result<()> {
         let w = self.width;
-        let id = if s.input.id.chars().count() > w {
-            format!("…{}", s.input.id.chars().skip(s.input.id.chars().count() - w + 1).collect::<String>())
+        let id = crate::escape::terminal(&s.input.id);
+        let id = if id.chars().count() > w {
+            format!("…{}", id.chars().skip(id.chars().count() - w + 1).collect::<String>())
         } else {
-            s.input.id.clone()
+            id
         };
         let frames = format!("{}/{}", s.analysis.usable().count(), s.analysis.frames_captured);
         match &s.verdict {

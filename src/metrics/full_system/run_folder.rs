@@ -98,10 +98,10 @@ fn write_rows(path: &Path, c: &Comparisons) -> Result<()> {
     for r in &c.rows {
         let opt = |v: Option<f64>| v.map(|x| x.to_string()).unwrap_or_default();
         w.write_record([
-            r.path.as_str(),
-            &r.subject,
+            crate::escape::csv(&r.path).as_ref(),
+            &crate::escape::csv(&r.subject),
             if r.bona_fide { "bona_fide" } else { "attack" },
-            &r.species,
+            &crate::escape::csv(&r.species),
             serde_json::to_value(r.role)?.as_str().unwrap_or(""),
             &opt(r.pad_score),
             &r.pad_accept.to_string(),
