@@ -359,8 +359,8 @@ pub struct ModelOptions {
     /// Decision policy: name in configs/policies, or a .toml path
     #[arg(long, default_value = "default")]
     pub policy: String,
-    /// Override the policy's decision threshold (bona fide iff score >= threshold)
-    #[arg(long)]
+    /// Override the policy's decision threshold (bona fide iff score >= threshold), within 0..1
+    #[arg(long, value_parser = parse_unit)]
     pub threshold: Option<f64>,
     /// Override the policy's rule for images with several faces
     #[arg(long, value_enum)]
@@ -449,8 +449,8 @@ pub struct EvalArgs {
     /// Scores mean "spoof" (higher = attack): use 1 - score, so that bona fide iff 1 - score >= threshold
     #[arg(long)]
     pub flip: bool,
-    /// Choose the threshold on this score file (a dev split) and apply it here
-    #[arg(long, value_name = "SCORES")]
+    /// Choose the threshold on this score file (a dev split) and apply it here (not with --threshold)
+    #[arg(long, value_name = "SCORES", conflicts_with = "threshold")]
     pub calibrate_on: Option<PathBuf>,
     /// Target of --calibrate-on: eer, bpcerN (BPCER at APCER_max <= 1/N, e.g. bpcer20), or any target of
     /// `liveness calibrate --target`
@@ -725,6 +725,15 @@ pub struct SessionBenchArgs {
     pub repeat: usize,
     #[command(flatten)]
     pub model: ModelOptions,
+}
+
+/// A live probability: NaN and values outside 0..1 are usage errors (exit 2), told at parse time.
+fn parse_unit(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(v) if (0.0..=1.0).contains(&v) => Ok(v),
+        Ok(v) => Err(format!("{v} is not within 0..1 (a threshold is a live probability)")),
+        Err(_) => Err(format!("`{s}` is not a number")),
+    }
 }
 
 fn parse_box(s: &str) -> Result<crate::frame::FaceBox, String> {

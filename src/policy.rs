@@ -17,6 +17,7 @@ impl Policy {
     }
 
     fn validate(&self) -> Result<()> {
+        finite_numbers(self)?;
         let unit = |name: &str, v: f64| {
             if (0.0..=1.0).contains(&v) { Ok(()) } else { bail!("{name} must be within 0..1, got {v}") }
         };
@@ -31,6 +32,23 @@ impl Policy {
         }
         Ok(())
     }
+}
+
+/// Every number of a configuration must be finite: TOML reads `nan` and `inf`, and a NaN gate compares
+/// false (the gate is off) while an infinite one rejects everything, each silently. Walks the parsed
+/// values, so a field added later is covered without being listed; the error names the key.
+pub fn finite_numbers<T: serde::Serialize>(config: &T) -> Result<()> {
+    fn walk(key: &str, v: &toml::Value) -> Result<()> {
+        match v {
+            toml::Value::Float(f) if !f.is_finite() => bail!("{key} must be a finite number, got {f}"),
+            toml::Value::Table(t) => {
+                t.iter().try_for_each(|(k, v)| walk(&if key.is_empty() { k.clone() } else { format!("{key}.{k}") }, v))
+            }
+            toml::Value::Array(a) => a.iter().enumerate().try_for_each(|(i, v)| walk(&format!("{key}[{i}]"), v)),
+            _ => Ok(()),
+        }
+    }
+    walk("", &toml::Value::try_from(config).context("cannot read the configuration's values")?)
 }
 
 /// Resolves `--policy`: a path to a TOML file, a name looked up as `<config dir>/policies/<name>.toml`, or

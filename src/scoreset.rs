@@ -46,7 +46,9 @@ impl FromStr for Filter {
             return Err(format!("`{s}` needs a column name and values"));
         }
         let keep = match spec.split_once("..") {
-            Some((lo, hi)) if !lo.is_empty() && !hi.is_empty() && lo <= hi => Keep::Range(lo.into(), hi.into()),
+            Some((lo, hi)) if !lo.is_empty() && !hi.is_empty() && !hi.contains("..") && lo <= hi => {
+                Keep::Range(lo.into(), hi.into())
+            }
             Some(_) => return Err(format!("`{spec}` is not a range LO..HI with LO <= HI")),
             None => Keep::Values(spec.split(',').map(|v| v.trim().to_owned()).collect()),
         };
@@ -204,6 +206,7 @@ mod tests {
     fn filter_syntax_errors() {
         assert!("subject".parse::<Filter>().unwrap_err().contains("COLUMN="));
         assert!("subject=0009..0001".parse::<Filter>().unwrap_err().contains("LO <= HI"));
+        assert!("subject=0001..0002..0003".parse::<Filter>().unwrap_err().contains("not a range LO..HI"));
         assert!("=1".parse::<Filter>().is_err());
         assert_eq!("s = 1, 2".parse::<Filter>().unwrap().to_string(), "s=1,2");
     }

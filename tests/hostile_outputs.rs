@@ -151,13 +151,8 @@ fn control_characters_and_markup_in_names_are_escaped_in_every_human_output() {
         ],
     );
     let run = d.join("run");
-    let out = liveness()
-        .args(["eval", "--bootstrap", "0", "--scores"])
-        .arg(&scores)
-        .arg("--out")
-        .arg(&run)
-        .output()
-        .unwrap();
+    let out =
+        liveness().args(["eval", "--bootstrap", "0", "--scores"]).arg(&scores).arg("--out").arg(&run).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert_no_controls("eval stdout", &out.stdout);
     assert_no_controls("eval stderr", &out.stderr);
@@ -224,13 +219,7 @@ fn thumbnails_come_only_from_inside_the_score_files_folder() {
         ],
     );
     let run = d.join("run");
-    liveness()
-        .args(["eval", "--bootstrap", "0", "--scores"])
-        .arg(&scores)
-        .arg("--out")
-        .arg(&run)
-        .assert()
-        .success();
+    liveness().args(["eval", "--bootstrap", "0", "--scores"]).arg(&scores).arg("--out").arg(&run).assert().success();
     let md = std::fs::read_to_string(run.join("report.md")).unwrap();
     let line = |id: &str| md.lines().find(|l| l.contains(id)).unwrap_or_else(|| panic!("no gallery row {id}:\n{md}"));
     for id in ["../secret.jpg", absolute.as_str()] {

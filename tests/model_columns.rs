@@ -122,7 +122,7 @@ fn every_command_reads_the_named_models_column_and_equals_its_single_model_run()
         assert_eq!(metrics(&from_file.join("metrics.json")), metrics(&single.join("metrics.json")), "eval {model}");
         let recorded = &json(&from_file.join("metrics.json"))["run"];
         assert_eq!((recorded["model"].as_str(), recorded["score_column"].as_str()), (Some(model), Some(&*column)));
-        assert_eq!(recorded["models"][0]["name"], model, "{recorded}");
+        assert_eq!(recorded["models"], serde_json::json!([]), "no model ran: {recorded}");
         assert_eq!(json(&single.join("metrics.json"))["run"]["model"], model);
 
         // report: the galleries of the file-read run are the model's own.
@@ -198,7 +198,9 @@ fn every_command_reads_the_named_models_column_and_equals_its_single_model_run()
     assert!(matches!(code, 0 | 3), "{err}");
     assert!(err.contains("2 models (silentface, minifas128): these are silentface's (column score"), "{err}");
     assert_eq!(metrics(&default.join("metrics.json")), metrics(&t("silentface").join("metrics.json")));
-    assert_eq!(json(&default.join("metrics.json"))["run"]["models"][0]["name"], "silentface");
+    let block = &json(&default.join("metrics.json"))["run"];
+    let recorded = (&block["model"], &block["models"], &block["scored_with_models"]);
+    assert_eq!(recorded, (&"silentface".into(), &serde_json::json!([]), &false.into()), "no model ran: {block}");
     let (_, _, err) = run(&["gate", s(&two), "--policy", "default", "--criteria", s(&criteria)]);
     assert!(err.contains("these are silentface's"), "{err}");
 }

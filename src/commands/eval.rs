@@ -33,6 +33,9 @@ pub struct Recipe {
     pub flip: bool,
     pub calibrate_on: Option<PathBuf>,
     pub calibrate_target: crate::calibrate::Target,
+    /// `--threshold`, when given over the policy's (absent otherwise, so other recipes are unchanged).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub threshold: Option<f64>,
     /// `--match`: the full-system evaluation (absent in other runs, so their recipes are unchanged).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub matching: Option<MatchRecipe>,
@@ -50,6 +53,7 @@ impl Recipe {
             flip: args.flip,
             calibrate_on: args.calibrate_on.clone(),
             calibrate_target: args.calibrate_target,
+            threshold: args.model.threshold,
         }
     }
 }
@@ -59,7 +63,8 @@ pub fn run(ctx: &Context, args: &EvalArgs) -> Result<ExitCode> {
     let recipe = Recipe::of(args, matching.as_ref().map(|(m, _)| m.clone()));
     match (&args.scores, &args.dataset) {
         (Some(file), _) => {
-            let (named, descriptor) = scores_model(ctx, &args.model.model)?;
+            // A descriptor given by path must load; none is recorded (below).
+            let (named, _) = scores_model(ctx, &args.model.model)?;
             let mapping = super::mapping_of(&args.mapping)?;
             let set = ScoreSet::load(Selector {
                 path: file,
@@ -70,10 +75,9 @@ pub fn run(ctx: &Context, args: &EvalArgs) -> Result<ExitCode> {
             })?;
             set.coverage.check(args.allow_incomplete)?;
             super::note_column(&set);
-            // The descriptor recorded is the one of the model whose scores were read: named, or the
-            // file's primary model when the catalog knows it.
-            let descriptor = descriptor.or_else(|| set.model().and_then(|m| ctx.catalog().ok()?.remove(m)));
-            let (spec, settings) = ctx.setup_with(&args.model, descriptor.into_iter().collect())?;
+            // No model ran: the run names the model whose column was read (`run.model`), from the file,
+            // and records no descriptor or sha256 (`run.models` is empty) that would say a model scored.
+            let (spec, settings) = ctx.setup_with(&args.model, Vec::new())?;
             let out = args.out.clone().unwrap_or_else(|| default_folder(&stem(file), "scores"));
             std::fs::create_dir_all(&out).with_context(|| format!("cannot create {}", out.display()))?;
             let source = Source {
@@ -233,7 +237,10 @@ pub fn finish(
                 .with_context(|| format!("calibrating on {}", dev.display()))?;
             (t, format!("{} on {}", recipe.calibrate_target, dev.display()))
         }
-        None => (settings.policy.threshold, format!("policy {}", settings.policy.name)),
+        None => match recipe.threshold {
+            Some(t) => (t, format!("--threshold {t} (over policy {})", settings.policy.name)),
+            None => (settings.policy.threshold, format!("policy {}", settings.policy.name)),
+        },
     };
     let mapped_segments = source.mapping.segment_names();
     let options = EvalOptions {
@@ -304,11 +311,9 @@ pub fn finish(
         doc["full_system"] = serde_json::to_value(fs)?;
     }
     let sweep_path = out.join(SWEEP_CSV);
-    std::fs::write(&sweep_path, &sweep).with_context(|| format!("cannot write {}", sweep_path.display()))?;
+    crate::run::atomic::write(&sweep_path, &sweep)?;
     // Written last: a metrics.json on disk means the sweep beside it is whole.
-    let metrics_path = out.join(METRICS_JSON);
-    std::fs::write(&metrics_path, serde_json::to_string_pretty(&doc)?)
-        .with_context(|| format!("cannot write {}", metrics_path.display()))?;
+    crate::run::atomic::write(&out.join(METRICS_JSON), serde_json::to_string_pretty(&doc)?)?;
     crate::say!("{}", terminal::summary(&doc));
     if let Some(rule) = source.mapping.on_file_scale(threshold) {
         crate::say!("threshold {threshold} on the live scale: {rule}");

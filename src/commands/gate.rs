@@ -96,6 +96,7 @@ fn gate(ctx: &Context, args: &GateArgs) -> Result<ExitCode> {
         // A row of its own, so the table, JUnit and Markdown all carry the coverage; never a pass.
         outcomes.insert(0, coverage_row(Verdict::Skipped, note, &set));
     }
+    outcomes.extend(degenerate_row(&set.presentations, policy.threshold));
 
     let mut context = vec![
         format!("scores: {} ({} presentations, fingerprint {fingerprint})", set.describe(), set.presentations.len()),
@@ -122,6 +123,39 @@ fn gate(ctx: &Context, args: &GateArgs) -> Result<ExitCode> {
     }
     let failed = outcomes.iter().any(|o| o.verdict == Verdict::Fail);
     Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}
+
+/// A failed `operating point` row when the threshold gives every scored presentation of both classes the
+/// same decision: then APCER (or BPCER) is 0 by construction, not by the model (scores on another scale,
+/// a wrong `--flip`, a model with AUC 0 at the edge), and no criterion may pass on it unsaid.
+fn degenerate_row(presentations: &[crate::schema::Presentation], threshold: f64) -> Option<Outcome> {
+    let (mut bona_fide, mut attacks, mut accepted) = (0usize, 0usize, 0usize);
+    for p in presentations {
+        let Some(s) = p.score else { continue };
+        if p.bona_fide {
+            bona_fide += 1
+        } else {
+            attacks += 1
+        }
+        accepted += crate::schema::is_bona_fide(s, threshold) as usize;
+    }
+    let scored = bona_fide + attacks;
+    let all = match accepted {
+        _ if bona_fide == 0 || attacks == 0 => return None,
+        0 => "attack (BPCER 100%)",
+        n if n == scored => "bona fide (APCER 100%)",
+        _ => return None,
+    };
+    Some(Outcome {
+        criterion: "operating point".into(),
+        limit: "both decisions occur".into(),
+        measured: format!("all {scored} scored presentations are {all}"),
+        verdict: Verdict::Fail,
+        reason: Some(format!(
+            "degenerate at threshold {threshold}: every presentation gets one decision, so the other class's error \
+             rate is 0 by construction; check the score scale (--flip reads 1 - score) and the policy"
+        )),
+    })
 }
 
 /// The `coverage` row of an incomplete (or unknown) run.

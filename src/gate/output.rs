@@ -126,7 +126,10 @@ mod tests {
         assert!(x.contains("<skipped message=\"no presentations of species &quot;mask&quot;\"/>"), "{x}");
         // A hostile name: markup, a quote and control characters XML 1.0 cannot carry at all.
         let x = junit("x\"/><evil a='1'>\u{1}\u{1b}[31m", &outcomes());
-        assert!(x.contains("name=\"liveness gate x&quot;/&gt;&lt;evil a=&apos;1&apos;&gt;\u{FFFD}\u{FFFD}[31m\""), "{x}");
+        assert!(
+            x.contains("name=\"liveness gate x&quot;/&gt;&lt;evil a=&apos;1&apos;&gt;\u{FFFD}\u{FFFD}[31m\""),
+            "{x}"
+        );
         assert!(!x.chars().any(|c| c.is_control() && c != '\n'), "{x}");
     }
 

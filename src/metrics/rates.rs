@@ -30,7 +30,8 @@ pub struct Rate {
     pub n: u64,
     /// Two-sided 95% Clopper-Pearson interval.
     pub ci95: Interval,
-    /// Only when k = 0: 3/n, the one-sided 95% "rule of three" bound, for comparison.
+    /// Only when k = 0: 3/n, the one-sided 95% "rule of three" bound, for comparison; capped at 1
+    /// (n < 3: the bound says nothing, and no rate is above 100%).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rule_of_three: Option<f64>,
     /// Only for worst-species rates: the species that attains the maximum.
@@ -52,7 +53,7 @@ impl Rate {
             k,
             n,
             ci95: clopper_pearson(k, n),
-            rule_of_three: (k == 0).then(|| 3.0 / n as f64),
+            rule_of_three: (k == 0).then(|| (3.0 / n as f64).min(1.0)),
             species: None,
             bootstrap95: None,
         })
@@ -301,7 +302,7 @@ mod tests {
         let pop = Population::new(&[pres("", Some(0.9)), pres("", Some(0.8))]).unwrap();
         let r = RateSet::build(&Tally::count(&pop, 0.5), &pop.species, 0.5, None);
         let bpcer = r.bona_fide.bpcer.value().unwrap();
-        assert_eq!((bpcer.value, bpcer.rule_of_three, bpcer.ci95.lower), (0.0, Some(1.5), 0.0));
+        assert_eq!((bpcer.value, bpcer.rule_of_three, bpcer.ci95.lower), (0.0, Some(1.0), 0.0));
         assert!((bpcer.ci95.upper - (1.0 - 0.025f64.sqrt())).abs() < 1e-15);
         assert_eq!(r.attack.apcer_max.reason(), Some("no scored attack presentations"));
         assert_eq!(r.attack.apnrr_pooled.reason(), Some("no attack presentations"));

@@ -63,7 +63,7 @@ impl EvalOptions {
 ///
 /// Conventions used throughout:
 /// - A *rate* object is `{"value", "k", "n", "ci95": {"lower", "upper"}}` with k/n = value and a
-///   two-sided 95% Clopper-Pearson interval; when k = 0 it also has `rule_of_three` (3/n); a
+///   two-sided 95% Clopper-Pearson interval; when k = 0 it also has `rule_of_three` (3/n, at most 1); a
 ///   worst-species rate has `species`; with a bootstrap, `bootstrap95` (`{"lower", "upper",
 ///   "resamples"}` or n/a).
 /// - Anything that can be undefined is either its object or `{"value": null, "reason": "..."}`; every
@@ -189,7 +189,7 @@ mod tests {
         assert_eq!(r["at_threshold"]["threshold"], json!("+inf"));
         assert_eq!(r["at_threshold"]["bona_fide"]["bpcer"]["k"], json!(2));
         assert_eq!(r["at_threshold"]["attack"]["apcer_max"]["species"], json!("print"));
-        assert_eq!(r["at_threshold"]["attack"]["apcer_max"]["rule_of_three"], json!(3.0));
+        assert_eq!(r["at_threshold"]["attack"]["apcer_max"]["rule_of_three"], json!(1.0));
         assert_eq!(r["counts"]["species"]["print"]["non_responses"], json!(1));
         assert_eq!(r["bootstrap"]["clusters"], json!(1));
         // One cluster: every resample is the data itself.

@@ -19,7 +19,7 @@ static HASHES: Mutex<Option<HashMap<PathBuf, (Key, String)>>> = Mutex::new(None)
 
 /// The sha256 (lowercase hex) of the file at `path`.
 pub fn sha256_file(path: &Path) -> Result<String> {
-    let mut f = std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    let mut f = crate::input::open_regular(path).with_context(|| format!("cannot open {}", path.display()))?;
     let mut h = Sha256::new();
     let mut buf = vec![0u8; 1 << 16];
     loop {

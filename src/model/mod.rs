@@ -13,11 +13,18 @@ use std::path::{Path, PathBuf};
 use anyhow::{Result, bail};
 use descriptor::Member;
 
-/// The path of model file `file` in `models_dir`, or an error that says how to get it.
+/// The path of model file `file` in `models_dir`, or an error that says how to get it. A path that is
+/// there but is no regular file (a FIFO, `/dev/zero`, a folder) is named as what it is: it is not
+/// "not found", and opening it would block or never end.
 pub fn locate(models_dir: &Path, file: &str) -> Result<PathBuf> {
     let path = models_dir.join(file);
     if path.is_file() {
         return Ok(path);
+    }
+    if path.exists() {
+        let why =
+            crate::input::open_regular(&path).err().map_or_else(|| "is not a regular file".into(), |e| e.to_string());
+        bail!("model file {} {why}. Fix: put the ONNX file itself at that path", path.display());
     }
     bail!(
         "model file {} not found. Fix: `liveness models fetch <model>` where the model has a download URL, or point \

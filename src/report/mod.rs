@@ -131,10 +131,9 @@ fn write_thumbnails(cases: &mut [gallery::Case], prefix: &str, out: &Path) -> Re
 
 fn write_pages(out: &Path, title: &str, blocks: &[document::Block], charts: usize) -> Result<Written> {
     let html = out.join(INDEX_HTML);
-    std::fs::write(&html, html::render(title, blocks)).with_context(|| format!("cannot write {}", html.display()))?;
+    crate::run::atomic::write(&html, html::render(title, blocks))?;
     let markdown = out.join(REPORT_MD);
-    std::fs::write(&markdown, markdown::render(title, blocks))
-        .with_context(|| format!("cannot write {}", markdown.display()))?;
+    crate::run::atomic::write(&markdown, markdown::render(title, blocks))?;
     Ok(Written { html, markdown, charts })
 }
 

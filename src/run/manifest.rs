@@ -7,10 +7,9 @@
 //! decode limit, the columns); `state` turns `complete` only once every row is on disk. It is always
 //! replaced whole (write a sibling, then rename), so a reader never sees half a manifest.
 
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -113,16 +112,7 @@ impl Manifest {
     /// Replaces `dir/run.json` atomically: the new text goes to a sibling file, is synced, then renamed
     /// over the old one, so the folder holds either the old manifest or the new one, never a mix.
     pub fn store(&self, dir: &Path) -> Result<()> {
-        let path = dir.join(RUN_JSON);
-        let tmp = dir.join(format!(".{RUN_JSON}.tmp"));
-        let text = serde_json::to_string_pretty(self)? + "\n";
-        let write = || -> std::io::Result<()> {
-            let mut f = std::fs::File::create(&tmp)?;
-            f.write_all(text.as_bytes())?;
-            f.sync_all()?;
-            std::fs::rename(&tmp, &path)
-        };
-        write().with_context(|| format!("cannot write {}", path.display()))
+        super::atomic::write(&dir.join(RUN_JSON), serde_json::to_string_pretty(self)? + "\n")
     }
 
     /// The one-line refusal consumers print for a run that is not complete.

@@ -5,6 +5,7 @@
 //! half-written last line, and scoring only the rest: the resumed file is byte-identical to an
 //! uninterrupted run's.
 
+pub mod atomic;
 pub mod coverage;
 pub mod lock;
 pub mod manifest;
@@ -229,8 +230,9 @@ pub fn score_dataset(
     } else {
         let f = File::create(&path).with_context(|| format!("cannot create {}", path.display()))?;
         let mut w = csv::Writer::from_writer(&f);
-        w.write_record(&header)?;
-        w.flush()?;
+        w.write_record(&header)
+            .and_then(|()| Ok(w.flush()?))
+            .with_context(|| format!("cannot write {}", path.display()))?;
         drop(w);
         f
     };
@@ -255,12 +257,14 @@ pub fn score_dataset(
     let mut writer = csv::Writer::from_writer(BufWriter::new(file));
     let mut k = 0;
     let mut sink = |rec: ScoreRecord| {
-        writer.write_record(row(&todo[k], &meta, &rec, settings, &models))?;
+        // A full disk (or any write error) names the file, not only "No space left on device".
+        let cannot = || format!("cannot write {}", path.display());
+        writer.write_record(row(&todo[k], &meta, &rec, settings, &models)).with_context(cannot)?;
         if let Some(w) = identities.as_mut() {
             w.write(&todo[k].rel_path, rec.identity.as_ref())?;
         }
         // Flushed per record: what was computed is on disk, whenever the run is stopped.
-        writer.flush()?;
+        writer.flush().with_context(cannot)?;
         if let Some(reason) = rec.reason() {
             bar.suspend(|| crate::tell!("not scored: {}: {reason}", rec.path));
         }
@@ -273,7 +277,11 @@ pub fn score_dataset(
         None => score_all(&jobs, spec, settings, plan.workers, sink)?,
     }
     bar.finish_and_clear();
-    let file = writer.into_inner().map_err(|e| e.into_error())?.into_inner().map_err(|e| e.into_error())?;
+    let file = writer
+        .into_inner()
+        .map_err(|e| anyhow::Error::from(e.into_error()))
+        .and_then(|w| w.into_inner().map_err(|e| e.into_error().into()))
+        .with_context(|| format!("cannot write {}", path.display()))?;
     file.sync_all().with_context(|| format!("cannot write {}", path.display()))?;
     manifest.state = State::Complete;
     manifest.completed_utc = Some(utc_now_iso());

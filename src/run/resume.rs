@@ -114,9 +114,8 @@ fn check_header(path: &Path, found: &csv::ByteRecord, header: &[String]) -> Resu
 /// Row `i` (0-based, after the header) must be sample `i`, with the same label and attack type.
 fn check_row(path: &Path, rec: &csv::ByteRecord, i: usize, samples: &[Sample]) -> Result<()> {
     // Cells as the run's writer escaped them (crate::escape::csv), compared as the dataset gives them.
-    let field = |k: usize| {
-        crate::escape::csv_unescape(&String::from_utf8_lossy(rec.get(k).unwrap_or_default())).to_owned()
-    };
+    let field =
+        |k: usize| crate::escape::csv_unescape(&String::from_utf8_lossy(rec.get(k).unwrap_or_default())).to_owned();
     let Some(sample) = samples.get(i) else {
         bail!("cannot resume: {} has more rows than the dataset has samples ({})", path.display(), samples.len())
     };

@@ -9,7 +9,7 @@ use std::fmt;
 use std::path::Path;
 use std::str::FromStr;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use sha2::{Digest, Sha256};
 
 use crate::dataset::Sample;
@@ -47,10 +47,7 @@ pub fn store_positions(dir: &Path, positions: &[usize]) -> Result<()> {
         text += &p.to_string();
         text.push('\n');
     }
-    let (path, tmp) = (dir.join(POSITIONS_TXT), dir.join(format!(".{POSITIONS_TXT}.tmp")));
-    std::fs::write(&tmp, text)
-        .and_then(|()| std::fs::rename(&tmp, &path))
-        .with_context(|| format!("cannot write {}", path.display()))
+    super::atomic::write(&dir.join(POSITIONS_TXT), text)
 }
 
 impl fmt::Display for ShardSpec {

@@ -109,6 +109,7 @@ impl SessionPolicy {
     }
 
     fn validate(&self) -> Result<()> {
+        crate::policy::finite_numbers(self)?;
         let percent = |name: &str, v: f64| {
             if (0.0..=100.0).contains(&v) { Ok(()) } else { bail!("{name} must be within 0..100, got {v}") }
         };

@@ -1,0 +1,47 @@
+//! Whole-file writes of a run folder's documents (metrics.json, sweep.csv, run.json, positions.txt,
+//! index.html, report.md): the text goes to a hidden sibling, is synced, then renamed over the old file.
+//! A kill or a full disk mid-write leaves the old file or none, never a truncated one a reader would
+//! take for whole; the error names the file the tool meant to write, not only "No space left on device".
+
+use std::io::Write;
+use std::path::Path;
+
+use anyhow::{Context, Result};
+
+/// Writes `bytes` to `path` atomically (same folder, so the rename never crosses file systems).
+pub fn write(path: &Path, bytes: impl AsRef<[u8]>) -> Result<()> {
+    let name = path.file_name().map_or_else(|| "file".into(), |n| n.to_string_lossy().into_owned());
+    let tmp = path.with_file_name(format!(".{name}.tmp"));
+    let attempt = || -> std::io::Result<()> {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes.as_ref())?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    };
+    attempt()
+        .map_err(|e| {
+            let _ = std::fs::remove_file(&tmp);
+            e
+        })
+        .with_context(|| format!("cannot write {}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn replaces_whole_and_names_the_file_when_it_cannot() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("metrics.json");
+        write(&p, "old").unwrap();
+        write(&p, "new text").unwrap();
+        assert_eq!(std::fs::read_to_string(&p).unwrap(), "new text");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "no temporary file is left");
+        let e = write(&dir.path().join("missing/metrics.json"), "x").unwrap_err();
+        assert!(
+            format!("{e:#}").contains("cannot write") && format!("{e:#}").contains("missing/metrics.json"),
+            "{e:#}"
+        );
+    }
+}
