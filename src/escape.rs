@@ -71,7 +71,7 @@ pub fn terminal(s: &str) -> String {
 }
 
 /// The tool's own multi-line text with names in it, as printed: every character [`terminal`] escapes
-/// but newline and tab. The sink of every human output ([`say!`](crate::say), [`tell!`](crate::tell)),
+/// but newline and tab. The sink of every human output ([`say!`], [`tell!`]),
 /// so a name nobody escaped can still not colour the terminal, ring its bell or overwrite a line.
 pub fn terminal_lines(s: &str) -> String {
     escape_where(s, |c| !matches!(c, '\n' | '\t'))
@@ -91,16 +91,16 @@ fn escape_where(s: &str, escaped: impl Fn(char) -> bool) -> String {
 }
 
 /// `println!` for people: the text goes through [`terminal_lines`].
-#[macro_export]
 macro_rules! say {
     ($($arg:tt)*) => { println!("{}", $crate::escape::terminal_lines(&format!($($arg)*))) };
 }
+pub(crate) use say;
 
 /// `eprintln!` for people (warnings, notes, errors): the text goes through [`terminal_lines`].
-#[macro_export]
 macro_rules! tell {
     ($($arg:tt)*) => { eprintln!("{}", $crate::escape::terminal_lines(&format!($($arg)*))) };
 }
+pub(crate) use tell;
 
 /// First characters a spreadsheet takes as the start of a formula (OWASP, "CSV Injection").
 const FORMULA_START: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];

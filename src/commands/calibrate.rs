@@ -36,27 +36,27 @@ pub fn run(ctx: &Context, args: &CalibrateArgs) -> Result<ExitCode> {
         None => calibrate(&set.presentations, args.target, args.bound, edges)
             .with_context(|| format!("calibrating {} on {}", args.target, set.describe()))?,
     };
-    crate::say!(
+    crate::escape::say!(
         "calibration set: {} ({} presentations, fingerprint {})",
         set.describe(),
         set.presentations.len(),
         set.fingerprint()
     );
-    crate::say!(
+    crate::escape::say!(
         "target {} on the {} estimate",
         args.target,
         if args.bound == crate::calibrate::Bound::Upper { "upper 95%" } else { "point" }
     );
     if let Some(note) = &coverage_note {
-        crate::say!("coverage: {note}");
+        crate::escape::say!("coverage: {note}");
     }
     print_figures("threshold", &out.threshold);
     print_figures(&format!("pass edge (APCER_max <= {})", args.pass_apcer), &out.pass);
     print_figures(&format!("retry edge (BPCER <= {})", args.retry_bpcer), &out.retry);
     if let Some((f, m)) = &face {
-        crate::say!("{}", face_figures(f, m));
+        crate::escape::say!("{}", face_figures(f, m));
         if args.match_target.is_none() {
-            crate::say!(
+            crate::escape::say!(
                 "note: the joint target limits attacks, not impostors: FMR is {} at this match threshold; \
                  add --match-target fnmr@fmr=X to bound it",
                 f.system.verification.fmr.value.map_or("n/a".into(), |v| format!("{:.2}%", 100.0 * v))
@@ -85,7 +85,7 @@ pub fn run(ctx: &Context, args: &CalibrateArgs) -> Result<ExitCode> {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
     std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
-    crate::say!("wrote {}", path.display());
+    crate::escape::say!("wrote {}", path.display());
     Ok(ExitCode::SUCCESS)
 }
 
@@ -168,11 +168,11 @@ fn match_calibration(f: &FaceOutcome, run: &FaceRun, target: Option<MatchTarget>
 }
 
 fn print_figures(what: &str, f: &Figures) {
-    crate::say!("{what}: {}", typed_threshold(f.threshold));
-    crate::say!("  {:<22} {}", "BPCER", typed_rate(&f.bpcer));
+    crate::escape::say!("{what}: {}", typed_threshold(f.threshold));
+    crate::escape::say!("  {:<22} {}", "BPCER", typed_rate(&f.bpcer));
     let worst = format!("APCER_max ({})", f.apcer_max.species.as_deref().unwrap_or("?"));
-    crate::say!("  {worst:<22} {}", typed_rate(&f.apcer_max));
-    crate::say!("  {:<22} {}", "APCER pooled", typed_rate(&f.apcer_pooled));
+    crate::escape::say!("  {worst:<22} {}", typed_rate(&f.apcer_max));
+    crate::escape::say!("  {:<22} {}", "APCER pooled", typed_rate(&f.apcer_pooled));
 }
 
 /// The written policy: the base policy's quality gates, the calibrated threshold and band, provenance.

@@ -30,7 +30,7 @@ pub fn run(ctx: &Context, args: &DiffArgs) -> Result<ExitCode> {
     });
     for note in notes {
         if let Some(note) = note? {
-            crate::say!("coverage: {note}");
+            crate::escape::say!("coverage: {note}");
         }
     }
     let threshold = |side: &Option<String>| -> Result<f64> {
@@ -43,8 +43,8 @@ pub fn run(ctx: &Context, args: &DiffArgs) -> Result<ExitCode> {
         target: args.target,
     };
     let report = diff(&base.presentations, &current.presentations, &options)?;
-    crate::say!("base:    {} (threshold {})", base.describe(), options.base_threshold);
-    crate::say!("current: {} (threshold {})", current.describe(), options.current_threshold);
+    crate::escape::say!("base:    {} (threshold {})", base.describe(), options.base_threshold);
+    crate::escape::say!("current: {} (threshold {})", current.describe(), options.current_threshold);
     print!("{}", crate::escape::terminal_lines(&render(&report, args.show_flips)));
     if let Some(path) = &args.json {
         std::fs::write(path, serde_json::to_string_pretty(&report)?)

@@ -117,7 +117,7 @@ pub fn run(ctx: &Context, args: &EvalArgs) -> Result<ExitCode> {
                 (None, None) => bail!("give a DATASET folder or manifest"),
             };
             let summary = summarize(&ds)?;
-            crate::tell!("{summary}");
+            crate::escape::tell!("{summary}");
             let shard = args.shard.as_ref().map(ShardArg::resolve).transpose()?;
             let out = args.out.clone().unwrap_or_else(|| {
                 let name =
@@ -137,7 +137,7 @@ pub fn run(ctx: &Context, args: &EvalArgs) -> Result<ExitCode> {
             };
             let (scores, _, _lock) = score_dataset(&ds, &spec, &settings, &plan)?;
             if let Some(s) = shard {
-                crate::tell!(
+                crate::escape::tell!(
                     "shard {s}: {} of {} presentations; merge the shards with `liveness merge`",
                     rows(&scores),
                     ds.samples.len()
@@ -145,7 +145,7 @@ pub fn run(ctx: &Context, args: &EvalArgs) -> Result<ExitCode> {
             }
             let column = ModelColumn::of_file(&scores, None, &Mapping::default())?;
             if column.models.len() > 1 {
-                crate::tell!(
+                crate::escape::tell!(
                     "note: the metrics are {}'s (the first --model); for another model's: liveness eval --scores {} --model {}",
                     column.model.as_deref().unwrap_or("?"),
                     scores.display(),
@@ -156,7 +156,7 @@ pub fn run(ctx: &Context, args: &EvalArgs) -> Result<ExitCode> {
             if let (Some(s), true) = (shard, presentations.is_empty()) {
                 // More tasks than presentations: a complete share of nothing, which merges; exit 0 so a
                 // scheduler does not retry it. There are no figures of its own to compute.
-                crate::tell!("shard {s} holds none of the {} presentations: no metrics of its own", ds.samples.len());
+                crate::escape::tell!("shard {s} holds none of the {} presentations: no metrics of its own", ds.samples.len());
                 return Ok(ExitCode::SUCCESS);
             }
             let source = Source {
@@ -303,7 +303,7 @@ pub fn finish(
         api: source.api.clone(),
     };
     if let Some(note) = coverage.note() {
-        crate::tell!("warning: {note}");
+        crate::escape::tell!("warning: {note}");
     }
     let mut doc = serde_json::to_value(&evaluation.report)?;
     doc["run"] = serde_json::to_value(&run_info)?;
@@ -314,21 +314,21 @@ pub fn finish(
     crate::run::atomic::write(&sweep_path, &sweep)?;
     // Written last: a metrics.json on disk means the sweep beside it is whole.
     crate::run::atomic::write(&out.join(METRICS_JSON), serde_json::to_string_pretty(&doc)?)?;
-    crate::say!("{}", terminal::summary(&doc));
+    crate::escape::say!("{}", terminal::summary(&doc));
     if let Some(rule) = source.mapping.on_file_scale(threshold) {
-        crate::say!("threshold {threshold} on the live scale: {rule}");
+        crate::escape::say!("threshold {threshold} on the live scale: {rule}");
     }
     if let Some((_, fs)) = &full_system {
-        crate::say!("{}", crate::metrics::full_system::run_folder::table(fs));
+        crate::escape::say!("{}", crate::metrics::full_system::run_folder::table(fs));
     }
     // The report reads the files just written, exactly as `liveness report` would later.
     let report = crate::report::write_report(&out, &out)
         .with_context(|| format!("metrics are in {}, but the report could not be written", out.display()))?;
     if let Some((comparisons, _)) = &full_system {
         let chart = super::full_system::write(out, comparisons)?;
-        crate::say!("full-system sweep over both thresholds: {}", chart.display());
+        crate::escape::say!("full-system sweep over both thresholds: {}", chart.display());
     }
-    crate::say!("run folder: {} (report: {})", out.display(), report.html.display());
+    crate::escape::say!("run folder: {} (report: {})", out.display(), report.html.display());
     let non_responses = presentations.iter().filter(|p| p.score.is_none()).count();
     Ok(if non_responses > 0 { ExitCode::from(3) } else { ExitCode::SUCCESS })
 }

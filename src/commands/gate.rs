@@ -24,7 +24,7 @@ pub fn run(ctx: &Context, args: &GateArgs) -> Result<ExitCode> {
     match gate(ctx, args) {
         Ok(code) => Ok(code),
         Err(e) => {
-            crate::tell!("liveness: error: {e:#}");
+            crate::escape::tell!("liveness: error: {e:#}");
             Ok(ExitCode::from(2))
         }
     }
@@ -55,7 +55,7 @@ fn gate(ctx: &Context, args: &GateArgs) -> Result<ExitCode> {
         args.criteria.display()
     );
     if policy.calibration.as_ref().is_some_and(|c| c.dataset_fingerprint == fingerprint) {
-        crate::tell!("warning: gating the presentations the policy was calibrated on: the figures are optimistic");
+        crate::escape::tell!("warning: gating the presentations the policy was calibrated on: the figures are optimistic");
     }
 
     let options = EvalOptions {
@@ -108,9 +108,9 @@ fn gate(ctx: &Context, args: &GateArgs) -> Result<ExitCode> {
     context.extend(baseline.as_ref().map(|(path, _)| format!("baseline: {}", path.display())));
     context.extend(coverage_note.as_ref().map(|note| format!("coverage: {note}")));
     for line in &context {
-        crate::say!("{line}");
+        crate::escape::say!("{line}");
     }
-    crate::say!("{}", table(&gate.name, &outcomes));
+    crate::escape::say!("{}", table(&gate.name, &outcomes));
     if let Some(path) = &args.junit {
         write(path, &junit(&gate.name, &outcomes), false)?;
     }

@@ -19,7 +19,7 @@ use crate::scorefile::{ReadOptions, read_scores};
 pub fn run(ctx: &Context, args: &MergeArgs) -> Result<ExitCode> {
     let (shards, gaps) = check(&args.shards, args.partial)?;
     for gap in &gaps {
-        crate::tell!("warning: {gap}");
+        crate::escape::tell!("warning: {gap}");
     }
     std::fs::create_dir_all(&args.out).with_context(|| format!("cannot create {}", args.out.display()))?;
     let _lock = lock::lock(&args.out)?;
@@ -28,7 +28,7 @@ pub fn run(ctx: &Context, args: &MergeArgs) -> Result<ExitCode> {
     }
     let merged = merge(&shards, gaps, &args.out, &std::env::args().collect::<Vec<_>>())?;
     let m = &merged.manifest;
-    crate::tell!(
+    crate::escape::tell!(
         "merged {} shards: {} of {} presentations into {}",
         shards.len(),
         merged.rows,
@@ -61,7 +61,7 @@ pub fn run(ctx: &Context, args: &MergeArgs) -> Result<ExitCode> {
     let settings = Settings { policy, limits: crate::decode::DecodeLimits { max_pixels }, given_box: None };
     let coverage = Coverage::of(&args.out)?;
     if let Some(note) = coverage.note() {
-        crate::tell!("coverage: {note}");
+        crate::escape::tell!("coverage: {note}");
     }
     let presentations = read_scores(&args.out.join(SCORES_CSV), ReadOptions::flip(recipe.flip))?;
     let source = Source {

@@ -108,10 +108,10 @@ pub fn score_selector<'a>(path: &'a Path, sel: &'a ScoreSelection) -> Selector<'
 /// Tells the user which model's scores were read when a score file holds several and none was named.
 pub fn note_column(set: &crate::scoreset::ScoreSet) {
     if let Some(note) = set.column.note() {
-        crate::tell!("note: {}: {note}", set.file.display());
+        crate::escape::tell!("note: {}: {note}", set.file.display());
     }
     if let Some(used) = &set.columns_used {
-        crate::tell!("note: {}: read as a mapped score file: {used}", set.file.display());
+        crate::escape::tell!("note: {}: read as a mapped score file: {used}", set.file.display());
     }
 }
 

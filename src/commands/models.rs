@@ -21,12 +21,12 @@ pub fn run(ctx: &Context, cmd: &ModelsCommand) -> Result<ExitCode> {
 }
 
 fn list(ctx: &Context) -> Result<ExitCode> {
-    crate::say!("models folder: {}", ctx.models_dir.display());
-    crate::say!("{:<16} {:<8} {:<44} DESCRIPTION", "NAME", "FILES", "MEMBERS");
+    crate::escape::say!("models folder: {}", ctx.models_dir.display());
+    crate::escape::say!("{:<16} {:<8} {:<44} DESCRIPTION", "NAME", "FILES", "MEMBERS");
     for d in ctx.catalog()?.values() {
         let members = d.files();
         let present = members.iter().filter(|f| ctx.models_dir.join(f).is_file()).count();
-        crate::say!(
+        crate::escape::say!(
             "{:<16} {:<8} {:<44} {} [{}]",
             d.name,
             format!("{present}/{}", members.len()),
@@ -36,7 +36,7 @@ fn list(ctx: &Context) -> Result<ExitCode> {
         );
     }
     let det = if ctx.models_dir.join(DETECTOR_FILE).is_file() { "present" } else { "missing" };
-    crate::say!("face detector: {DETECTOR_FILE} ({det})");
+    crate::escape::say!("face detector: {DETECTOR_FILE} ({det})");
     Ok(ExitCode::SUCCESS)
 }
 
@@ -49,10 +49,10 @@ fn verify(ctx: &Context, names: &[String]) -> Result<ExitCode> {
     };
     let mut failures = 0;
     let mut report = |what: &str, r: Result<()>| match r {
-        Ok(()) => crate::say!("ok    {what}"),
+        Ok(()) => crate::escape::say!("ok    {what}"),
         Err(e) => {
             failures += 1;
-            crate::say!("FAIL  {what}: {e:#}");
+            crate::escape::say!("FAIL  {what}: {e:#}");
         }
     };
     let detector = crate::detect::descriptor::builtin()?;
@@ -94,7 +94,7 @@ fn fetch(ctx: &Context, name: &str) -> Result<ExitCode> {
     for m in &d.members {
         let dest = ctx.models_dir.join(&m.file);
         if check_file(&dest, &m.sha256).is_ok() {
-            crate::say!("ok    {} already present", dest.display());
+            crate::escape::say!("ok    {} already present", dest.display());
             continue;
         }
         let Some(url) = &m.url else {
@@ -106,7 +106,7 @@ fn fetch(ctx: &Context, name: &str) -> Result<ExitCode> {
                 ctx.models_dir.display()
             )
         };
-        crate::say!("fetch {url}");
+        crate::escape::say!("fetch {url}");
         let part = dest.with_extension("onnx.part");
         download(url, &part)?;
         let got = sha256_file(&part)?;
@@ -118,7 +118,7 @@ fn fetch(ctx: &Context, name: &str) -> Result<ExitCode> {
             );
         }
         std::fs::rename(&part, &dest)?;
-        crate::say!("ok    {}", dest.display());
+        crate::escape::say!("ok    {}", dest.display());
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -12,7 +12,7 @@ use crate::run::coverage::{Coverage, Incomplete};
 pub fn run(args: &ReportArgs) -> Result<ExitCode> {
     for run in &args.runs {
         if let Some(note) = Coverage::of(run)?.check(args.allow_incomplete)? {
-            crate::tell!("warning: {}: {note}", run.display());
+            crate::escape::tell!("warning: {}: {note}", run.display());
         }
         let incomplete = read_metrics(run).is_ok_and(|doc| doc["run"]["coverage"]["complete"] == false);
         if incomplete && !args.allow_incomplete {
@@ -31,6 +31,6 @@ pub fn run(args: &ReportArgs) -> Result<ExitCode> {
         }
         (_, None) => bail!("comparing {} runs: give --out DIR for the comparison report", args.runs.len()),
     };
-    crate::say!("{} ({} charts), {}", written.html.display(), written.charts, written.markdown.display());
+    crate::escape::say!("{} ({} charts), {}", written.html.display(), written.charts, written.markdown.display());
     Ok(ExitCode::SUCCESS)
 }

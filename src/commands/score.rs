@@ -16,7 +16,7 @@ pub fn run(ctx: &Context, args: &ScoreArgs) -> Result<ExitCode> {
     settings.given_box = args.face_box;
     let (files, problems) = input::expand(&args.inputs, &mut std::io::stdin().lock());
     for p in &problems {
-        crate::tell!("liveness: {}: {}", p.reason, crate::escape::terminal(&p.detail));
+        crate::escape::tell!("liveness: {}: {}", p.reason, crate::escape::terminal(&p.detail));
     }
     let mut jobs: Vec<Job> =
         files.iter().map(|f| Job { file: f.clone(), name: f.display().to_string(), given_box: None }).collect();
@@ -36,7 +36,7 @@ pub fn run(ctx: &Context, args: &ScoreArgs) -> Result<ExitCode> {
                 crate::score::record::Outcome::NonResponse { detail, .. } => detail.as_str(),
                 crate::score::record::Outcome::Scored => "",
             };
-            crate::tell!("liveness: {reason}: {}", crate::escape::terminal(detail));
+            crate::escape::tell!("liveness: {reason}: {}", crate::escape::terminal(detail));
         }
         printer.print(&rec)
     })?;

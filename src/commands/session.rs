@@ -75,7 +75,7 @@ fn score(ctx: &Context, args: &SessionScoreArgs) -> Result<ExitCode> {
             };
             let ds = dataset::open(&spec)?;
             for issue in &ds.issues {
-                crate::tell!("liveness: dataset: {issue}");
+                crate::escape::tell!("liveness: dataset: {issue}");
             }
             crate::session::dataset::sessions(&ds)
         }
@@ -98,7 +98,7 @@ fn score(ctx: &Context, args: &SessionScoreArgs) -> Result<ExitCode> {
     score_in_parallel(&setup, sessions, workers(args.model.workers), |s| {
         if let Some((reason, detail)) = s.failure() {
             not_scored += 1;
-            crate::tell!("liveness: {}: {reason}: {detail}", s.input.id);
+            crate::escape::tell!("liveness: {}: {reason}: {detail}", s.input.id);
         }
         printer.print(&s)?;
         file.as_mut().map_or(Ok(()), |f| f.print(&s))
@@ -174,7 +174,7 @@ fn frames(ctx: &Context, args: &SessionFramesArgs) -> Result<ExitCode> {
     }
     match scored.failure() {
         Some((reason, detail)) => {
-            crate::tell!("liveness: {}: {reason}: {detail}", scored.input.id);
+            crate::escape::tell!("liveness: {}: {reason}: {detail}", scored.input.id);
             Ok(ExitCode::from(3))
         }
         None => Ok(ExitCode::SUCCESS),
@@ -192,7 +192,7 @@ fn bench(ctx: &Context, args: &SessionBenchArgs) -> Result<ExitCode> {
     let mut engine = setup.engine()?;
     // A warm-up session: the first ONNX Runtime runs allocate.
     setup.score(&mut engine, inputs[0].clone(), false)?;
-    crate::say!(
+    crate::escape::say!(
         "session bench: {} sessions, {} frames each at most, 1 worker, best of {} passes",
         inputs.len(),
         args.frames,
@@ -221,8 +221,8 @@ fn bench(ctx: &Context, args: &SessionBenchArgs) -> Result<ExitCode> {
     let Some((wall, st, frames)) = best else { bail!("bench: nothing ran") };
     let n = inputs.len() as f64;
     let per_frame = |v: f64| v / frames.max(1) as f64;
-    crate::say!("per session: {:.1} ms end to end ({:.1} frames)", wall / n, frames as f64 / n);
-    crate::say!(
+    crate::escape::say!("per session: {:.1} ms end to end ({:.1} frames)", wall / n, frames as f64 / n);
+    crate::escape::say!(
         "per frame (ms): decode {:.2} | detect {:.2} | landmarks {:.2} (two passes, {:.2} per pass) | passive {:.2}",
         per_frame(st.decode),
         per_frame(st.detect),
@@ -231,7 +231,7 @@ fn bench(ctx: &Context, args: &SessionBenchArgs) -> Result<ExitCode> {
         per_frame(st.passive)
     );
     let f = landmark_inference(&setup, &inputs[0])?;
-    crate::say!(
+    crate::escape::say!(
         "landmark floor (1 thread, a real face crop, {} runs): inference {:.2} ms best, {:.2} ms median; crop {:.2} ms",
         f.runs, f.best, f.median, f.crop
     );

@@ -78,7 +78,7 @@ impl Coverage {
             ))
             .into()),
             Coverage::Unknown { why, .. } => {
-                crate::tell!("warning: {why}: {}", self.note().unwrap_or_default());
+                crate::escape::tell!("warning: {why}: {}", self.note().unwrap_or_default());
                 Ok(self.note())
             }
             _ => Ok(self.note()),

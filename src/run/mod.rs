@@ -238,7 +238,7 @@ pub fn score_dataset(
     };
     let todo = &share[done..];
     if done > 0 {
-        crate::tell!(
+        crate::escape::tell!(
             "resume: {done} of {} samples already in {}, scoring the other {}",
             share.len(),
             path.display(),
@@ -266,7 +266,7 @@ pub fn score_dataset(
         // Flushed per record: what was computed is on disk, whenever the run is stopped.
         writer.flush().with_context(cannot)?;
         if let Some(reason) = rec.reason() {
-            bar.suspend(|| crate::tell!("not scored: {}: {reason}", rec.path));
+            bar.suspend(|| crate::escape::tell!("not scored: {}: {reason}", rec.path));
         }
         k += 1;
         bar.inc(1);
