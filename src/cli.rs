@@ -317,8 +317,23 @@ pub struct CalibrateArgs {
     /// eer, bpcerN (BPCER at APCER_max <= 1/N), bpcer@apcer=X, apcer@bpcer=X, fixed=T, cost:apcer=A,bpcer=B;
     /// on an `eval --match` run, full-system:bpcer@apcer=X picks the PAD and match thresholds together
     /// (lowest genuine rejection by PAD OR matcher, with every species' attacks accepted AND matched <= X)
-    #[arg(long)]
-    pub target: Target,
+    /// (without it, with --probability: the base policy's threshold and bands are kept)
+    #[arg(long, required_unless_present = "probability")]
+    pub target: Option<Target>,
+    /// Also fit a map from raw score to a calibrated P(bona fide): platt (logistic regression on the logit
+    /// of the score) or isotonic (pool-adjacent-violators). Written as the policy's [probability]; score,
+    /// eval and serve then report it beside the raw score (decisions stay on the raw score). Needs >= 10
+    /// scored presentations of each class, scores within 0..1
+    #[arg(long, value_name = "METHOD")]
+    pub probability: Option<crate::schema::ProbabilityMethod>,
+    /// With --probability: the deployment share of attacks (0 < X < 1) the calibrated probability is stated
+    /// at [default: the dev split's own share]
+    #[arg(long, value_name = "X", requires = "probability")]
+    pub prior_attack: Option<f64>,
+    /// With --probability: draw the dev split's reliability diagram (raw and calibrated) into this folder as
+    /// reliability.svg and reliability.png
+    #[arg(long, value_name = "DIR", requires = "probability")]
+    pub reliability: Option<PathBuf>,
     /// On an `eval --match` run: the match threshold's own limit, fnmr@fmr=X (lowest FNMR with FMR <= X);
     /// with full-system:... it bounds the match thresholds the pair may use. Written as the policy's
     /// match_threshold, which compare, search and persons use
@@ -410,6 +425,10 @@ pub struct EvalArgs {
     /// pipeline's CSV, or bob.pad's claimed_id,test_label,is_bonafide,attack_type,score)
     #[arg(long, value_name = "FILE")]
     pub scores: Option<PathBuf>,
+    /// With --scores: keep only presentations whose metadata COLUMN has one of these values or lies in
+    /// LO..HI (inclusive, compared as text), e.g. subject=0005..0009 (the held-out split of a calibration)
+    #[arg(long = "where", value_name = "COLUMN=V1,V2|COLUMN=LO..HI", requires = "scores")]
+    pub filter: Option<crate::scoreset::Filter>,
     /// Dataset layout: auto, folders, manifest, nuaa
     #[arg(long, default_value = "auto")]
     pub kind: String,
@@ -767,6 +786,16 @@ impl clap::ValueEnum for crate::model::backend::Backend {
 
     fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
         Some(clap::builder::PossibleValue::new(self.name()))
+    }
+}
+
+impl clap::ValueEnum for crate::schema::ProbabilityMethod {
+    fn value_variants<'a>() -> &'a [Self] {
+        &Self::ALL
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        Some(clap::builder::PossibleValue::new(self.as_str()))
     }
 }
 

@@ -30,7 +30,7 @@ impl Policy {
         if self.bands.retry > self.bands.pass {
             bail!("bands.retry ({}) must not exceed bands.pass ({})", self.bands.retry, self.bands.pass);
         }
-        Ok(())
+        self.probability.as_ref().map_or(Ok(()), |p| p.check())
     }
 }
 

@@ -69,7 +69,7 @@ pub fn run(ctx: &Context, args: &EvalArgs) -> Result<ExitCode> {
             let set = ScoreSet::load(Selector {
                 path: file,
                 model: named.as_deref(),
-                filter: None,
+                filter: args.filter.as_ref(),
                 flip: args.flip,
                 mapping: Some(&mapping),
             })?;
@@ -81,7 +81,10 @@ pub fn run(ctx: &Context, args: &EvalArgs) -> Result<ExitCode> {
             let out = args.out.clone().unwrap_or_else(|| default_folder(&stem(file), "scores"));
             std::fs::create_dir_all(&out).with_context(|| format!("cannot create {}", out.display()))?;
             let source = Source {
-                text: file.display().to_string(),
+                text: match &args.filter {
+                    Some(f) => format!("{} where {f}", file.display()),
+                    None => file.display().to_string(),
+                },
                 scored_with_models: false,
                 shard: None,
                 column: Some(set.column.clone()),
@@ -310,6 +313,10 @@ pub fn finish(
     if let Some((_, fs)) = &full_system {
         doc["full_system"] = serde_json::to_value(fs)?;
     }
+    // How well the split's scores are calibrated, raw and after the policy's probability map.
+    let probability = settings.policy.probability.as_ref();
+    doc["probability"] =
+        serde_json::to_value(crate::metrics::calibration::probability_report(presentations, probability))?;
     let sweep_path = out.join(SWEEP_CSV);
     crate::run::atomic::write(&sweep_path, &sweep)?;
     // Written last: a metrics.json on disk means the sweep beside it is whole.

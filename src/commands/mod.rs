@@ -74,6 +74,9 @@ impl Context {
         if let Some(m) = opts.multi_face {
             policy.quality.multi_face = m;
         }
+        if let (Some(map), Some(primary)) = (&policy.probability, descriptors.first()) {
+            map_fits_model(&policy.name, map, primary)?;
+        }
         let spec = EngineSpec {
             models_dir: self.models_dir.clone(),
             detector_file: DETECTOR_FILE.into(),
@@ -85,6 +88,30 @@ impl Context {
             Settings { policy, limits: crate::decode::DecodeLimits { max_pixels: opts.max_pixels }, given_box: None };
         Ok((spec, settings))
     }
+}
+
+/// A probability map holds for the raw scores of one model: refuse to report it for another (a calibrated
+/// probability that is silently wrong is worse than none).
+fn map_fits_model(policy: &str, map: &crate::schema::Probability, primary: &Descriptor) -> Result<()> {
+    let fix = "calibrate this model's scores (liveness calibrate --probability) or pick a policy for it";
+    anyhow::ensure!(
+        map.model == primary.name,
+        "policy {policy}'s probability map was fitted on {}'s scores, but the scores here are {}'s: {fix}",
+        map.model,
+        primary.name
+    );
+    for f in &map.model_files {
+        if let Some(m) = primary.members.iter().find(|m| m.file == f.file).filter(|m| m.sha256 != f.sha256) {
+            anyhow::bail!(
+                "policy {policy}'s probability map was fitted on {} with sha256 {}, but {} is now {}: {fix}",
+                f.file,
+                f.sha256,
+                m.file,
+                m.sha256
+            );
+        }
+    }
+    Ok(())
 }
 
 /// `./models`, or a `models` folder beside an ancestor of the executable that holds the detector (so a

@@ -35,7 +35,7 @@ pub enum Block {
 pub fn run_report(
     run: &RunFolder,
     charts: Vec<Rendered>,
-    full_system: Vec<Block>,
+    sections: Vec<Block>,
     gallery: Option<Gallery>,
 ) -> (String, Vec<Block>) {
     let doc = &run.doc;
@@ -48,8 +48,9 @@ pub fn run_report(
     b.extend([Block::Verdict(verdict(doc)), Block::Heading("Metrics at the threshold".into()), metrics_table(doc)]);
     b.push(Block::Heading("Threshold-free metrics".into()));
     b.push(threshold_free_table(doc));
-    // The full-system section (empty without --match), built by report::full_system from the run's rows.
-    b.extend(full_system);
+    // The optional sections: full system (`eval --match`, report::full_system) and calibration of the live
+    // probability (report::probability), each built by its module from the run's files.
+    b.extend(sections);
     b.push(Block::Heading("Charts".into()));
     b.extend(charts.into_iter().map(Block::Chart));
     b.push(Block::Heading("Per species".into()));

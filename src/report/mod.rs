@@ -12,6 +12,7 @@ pub mod full_system;
 pub mod gallery;
 pub mod html;
 pub mod markdown;
+pub mod probability;
 pub mod run_folder;
 pub mod sweep_table;
 pub mod terminal;
@@ -59,9 +60,12 @@ pub fn write_report(run_dir: &Path, out: &Path) -> Result<Written> {
         write_thumbnails(&mut g.false_accepts, "false-accept", out)?;
         write_thumbnails(&mut g.false_rejects, "false-reject", out)?;
     }
-    let n = charts.len() + usize::from(full_system.is_some());
-    let full_system = full_system::blocks(&run.doc, full_system);
-    let (title, blocks) = document::run_report(&run, charts, full_system, gallery);
+    let reliability = probability::chart(&run.doc, &out.join(CHARTS_DIR))?;
+    let n = charts.len() + usize::from(full_system.is_some()) + usize::from(reliability.is_some());
+    // The optional sections, each built by its own module from the run's files.
+    let mut sections = full_system::blocks(&run.doc, full_system);
+    sections.extend(probability::blocks(&run.doc, reliability));
+    let (title, blocks) = document::run_report(&run, charts, sections, gallery);
     write_pages(out, &title, &blocks, n)
 }
 

@@ -82,10 +82,13 @@ pub fn meta_columns(ds: &Dataset) -> Vec<String> {
     set.into_iter().cloned().collect()
 }
 
-/// The header of a run's `scores.csv`.
+/// The header of a run's `scores.csv` (with the calibrated probability when the policy has a map).
 /// Names of metadata columns come from the dataset, so every cell goes through [`escape::csv`].
-pub fn header(meta: &[String], models: &[String]) -> Vec<String> {
-    columns::image_header(meta, models).iter().map(|c| escape::csv(c).into_owned()).collect()
+pub fn header(meta: &[String], models: &[String], policy: &crate::schema::Policy) -> Vec<String> {
+    columns::image_header(meta, models, policy.probability.is_some())
+        .iter()
+        .map(|c| escape::csv(c).into_owned())
+        .collect()
 }
 
 fn row(sample: &Sample, meta: &[String], rec: &ScoreRecord, settings: &Settings, models: &[String]) -> Vec<String> {
@@ -172,7 +175,7 @@ pub fn score_dataset(
         None => spec.descriptors.iter().map(|d| d.name.clone()).collect(),
     };
     let meta = meta_columns(ds);
-    let header = header(&meta, &models);
+    let header = header(&meta, &models, &settings.policy);
     let mut manifest = Manifest {
         manifest_version: manifest::MANIFEST_VERSION,
         state: State::Scoring,

@@ -60,6 +60,9 @@ pub const FACE_FOUND: &str = "face_found";
 pub const BOB_CLAIMED_ID: &str = "claimed_id";
 pub const BOB_TEST_LABEL: &str = "test_label";
 pub const BOB_IS_BONAFIDE: &str = "is_bonafide";
+/// The calibrated P(bona fide) of the policy's probability map, after the quality columns; written only
+/// when the policy has a map (`[probability]`).
+pub const CALIBRATED: &str = "calibrated_live_probability";
 /// Suffix of the per-model score columns: `<model>_score`.
 pub const MODEL_SCORE_SUFFIX: &str = "_score";
 /// Prefix of the quality columns.
@@ -146,26 +149,31 @@ pub fn models_in<'a>(header: &[&'a str]) -> Vec<&'a str> {
 }
 
 /// True for columns that are never metadata: every reserved column of the lists above, the reference
-/// format's `face_found`, any per-model `*_score` and any quality `q_*` column.
+/// format's `face_found`, the calibrated probability, any per-model `*_score` and any quality `q_*` column.
 pub fn is_reserved(column: &str) -> bool {
     column == FACE_FOUND
+        || column == CALIBRATED
         || IMAGE_RESULT.iter().chain(&SESSION_RESULT).any(|c| c.name == column && c.reserved())
         || column.ends_with(MODEL_SCORE_SUFFIX)
         || column.starts_with(QUALITY_PREFIX)
 }
 
-/// The header of an image score file: sample columns, metadata, results, per-model scores, quality.
-pub fn image_header(meta: &[String], models: &[String]) -> Vec<String> {
+/// The header of an image score file: sample columns, metadata, results, per-model scores, quality, and
+/// the calibrated probability when `calibrated` (the policy has a probability map).
+pub fn image_header(meta: &[String], models: &[String], calibrated: bool) -> Vec<String> {
     let mut h = sample_header(meta);
-    h.extend(image_result_header(models));
+    h.extend(image_result_header(models, calibrated));
     h
 }
 
 /// The result part of an image score file's header (what `score --csv` writes after `path`).
-pub fn image_result_header(models: &[String]) -> Vec<String> {
+pub fn image_result_header(models: &[String], calibrated: bool) -> Vec<String> {
     let mut h: Vec<String> = IMAGE_RESULT.iter().map(|c| c.name.to_owned()).collect();
     h.extend(models.iter().map(|m| model_score_column(m)));
     h.extend(QUALITY.iter().map(|c| c.name.to_owned()));
+    if calibrated {
+        h.push(CALIBRATED.to_owned());
+    }
     h
 }
 
@@ -242,7 +250,7 @@ mod tests {
 
     #[test]
     fn models_are_the_per_model_score_columns_and_not_the_session_measures() {
-        let image = image_header(&["subject".into()], &["silentface".into(), "minifas128".into()]);
+        let image = image_header(&["subject".into()], &["silentface".into(), "minifas128".into()], false);
         let image: Vec<&str> = image.iter().map(String::as_str).collect();
         assert_eq!(models_in(&image), ["silentface", "minifas128"]);
         let session = session_header(&[]);
@@ -252,14 +260,16 @@ mod tests {
 
     #[test]
     fn both_kinds_of_score_file_start_their_results_with_the_outcome_columns() {
-        let image = image_header(&["subject".into()], &["silentface".into()]);
+        let image = image_header(&["subject".into()], &["silentface".into()], true);
         let session = session_header(&["subject".into()]);
         let outcome: Vec<&str> = OUTCOME.iter().map(|c| c.name).collect();
         assert_eq!(image[..4], ["path", "label", "attack_type", "subject"]);
         assert_eq!(image[4..9], outcome[..]);
         assert_eq!(session[4..9], outcome[..]);
         assert_eq!(image[14], "silentface_score");
-        assert_eq!(image.len(), 4 + 10 + 1 + 6);
+        assert_eq!(image.len(), 4 + 10 + 1 + 6 + 1);
+        assert_eq!(image.last().map(String::as_str), Some(CALIBRATED));
+        assert!(is_reserved(CALIBRATED), "the calibrated probability is never metadata");
         assert_eq!(session.len(), 4 + 22);
         assert_eq!(ScoreFormat::detect(&image.iter().map(String::as_str).collect::<Vec<_>>()), ScoreFormat::Liveness);
     }

@@ -1,6 +1,6 @@
 //! The data contracts every layer shares, in one place and importing only `std` and `serde`: what a
 //! presentation is, the score-file columns and words, the run folder and its `run` block, and the
-//! decision policy (threshold, bands, quality gates, calibration record).
+//! decision policy (threshold, bands, quality gates, calibration record, probability map).
 //!
 //! Why a layer of its own: scoring writes score files that evaluation reads back, `eval` writes a
 //! metrics document that `gate`, `diff` and `report` read, `calibrate` writes policies that `score` and
@@ -14,8 +14,10 @@
 pub mod columns;
 pub mod detector;
 pub mod mapping;
+pub mod model_file;
 pub mod policy;
 pub mod presentation;
+pub mod probability;
 pub mod run_folder;
 pub mod vocabulary;
 
@@ -26,5 +28,6 @@ pub use policy::{
     Target, band, is_bona_fide,
 };
 pub use presentation::{Presentation, UNKNOWN_SPECIES};
+pub use probability::{FitFigures, IsotonicFit, PlattFit, Probability, ProbabilityMethod};
 pub use run_folder::{MemberInfo, ModelInfo, RunInfo};
 pub use vocabulary::{Decision, Status};

@@ -7,6 +7,8 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
+pub use super::model_file::ModelFile;
+
 /// The decision rule, the one place it is written: bona fide iff `score >= threshold`. Scoring, the
 /// metrics engine, calibration, diff, the report's gallery and sessions all decide through it.
 #[inline]
@@ -44,6 +46,10 @@ pub struct Policy {
     /// How the threshold was chosen (written by `liveness calibrate`); absent in hand-written policies.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub calibration: Option<Calibration>,
+    /// The map from raw score to calibrated P(bona fide) (written by `liveness calibrate --probability`);
+    /// absent: only the raw score is reported.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub probability: Option<super::probability::Probability>,
 }
 
 /// Pass/retry edges on the live probability (0..1).
@@ -229,13 +235,6 @@ impl From<MatchTarget> for String {
     fn from(t: MatchTarget) -> String {
         t.to_string()
     }
-}
-
-#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct ModelFile {
-    pub file: String,
-    pub sha256: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]

@@ -57,7 +57,7 @@ impl<'a> Printer<'a> {
                 let mut w = csv::Writer::from_writer(std::mem::replace(&mut p.out, Box::new(std::io::sink())));
                 // The path first, so each row can be matched to its file (the rows follow the inputs'
                 // order, but a folder expands to an order the caller does not know).
-                w.write_record(std::iter::once("path".to_string()).chain(csv_header(&p.models)))?;
+                w.write_record(std::iter::once("path".to_string()).chain(csv_header(&p.models, p.policy)))?;
                 p.csv = Some(w);
             }
             Format::Json => {}
@@ -82,9 +82,11 @@ impl<'a> Printer<'a> {
 
     fn table_header(&mut self) -> Result<()> {
         let w = self.path_width;
+        // The calibrated column only when the policy has a map, so a plain run prints as it always did.
+        let calibrated = if self.policy.probability.is_some() { format!("  {:>6}", "P_LIVE") } else { String::new() };
         writeln!(
             self.out,
-            "{:<w$}  {:>5}  {:>6}  {:>5}  {:<8}  {:<5}  NOTE",
+            "{:<w$}  {:>5}  {:>6}  {:>5}{calibrated}  {:<8}  {:<5}  NOTE",
             "PATH", "FACES", "LIVE", "SCORE", "DECISION", "BAND"
         )?;
         Ok(())
@@ -97,9 +99,10 @@ impl<'a> Printer<'a> {
         match rec.live() {
             Some(p) => {
                 let note = quality_note(rec);
+                let calibrated = calibrated(p, self.policy).map_or(String::new(), |c| format!("  {c:>6.4}"));
                 writeln!(
                     self.out,
-                    "{path:<w$}  {faces:>5}  {p:>6.4}  {:>5.1}  {:<8}  {:<5}  {note}",
+                    "{path:<w$}  {faces:>5}  {p:>6.4}  {:>5.1}{calibrated}  {:<8}  {:<5}  {note}",
                     p * 100.0,
                     decision(p, self.policy),
                     self.policy.band(p).as_str()
@@ -107,15 +110,22 @@ impl<'a> Printer<'a> {
             }
             None => {
                 let reason = rec.reason().unwrap_or("");
+                let calibrated =
+                    if self.policy.probability.is_some() { format!("  {:>6}", "-") } else { String::new() };
                 writeln!(
                     self.out,
-                    "{path:<w$}  {faces:>5}  {:>6}  {:>5}  {:<8}  {:<5}  not scored: {reason}",
+                    "{path:<w$}  {faces:>5}  {:>6}  {:>5}{calibrated}  {:<8}  {:<5}  not scored: {reason}",
                     "-", "-", "-", "-"
                 )?;
             }
         }
         Ok(())
     }
+}
+
+/// The policy's calibrated P(bona fide) at live probability `p`, when it has a probability map.
+fn calibrated(p: f64, policy: &Policy) -> Option<f64> {
+    policy.probability.as_ref().map(|m| m.live_probability(p))
 }
 
 fn decision(p: f64, policy: &Policy) -> &'static str {
@@ -158,7 +168,7 @@ pub fn json_record(rec: &ScoreRecord, policy: &Policy) -> serde_json::Value {
         super::record::Outcome::Scored => (None, None),
         super::record::Outcome::NonResponse { reason, detail } => (Some(reason), Some(detail)),
     };
-    json!({
+    let mut record = json!({
         "path": rec.path,
         "status": status(live).as_str(),
         "reason": reason,
@@ -175,12 +185,22 @@ pub fn json_record(rec: &ScoreRecord, policy: &Policy) -> serde_json::Value {
         "threshold": policy.threshold,
         "models": models,
         "quality": rec.quality,
-    })
+    });
+    // Beside the raw score, only when the policy has a map (so every other record stays as it was).
+    if let Some(map) = &policy.probability {
+        record["calibrated"] = json!({
+            "live_probability": live.map(|p| map.live_probability(p)),
+            "method": map.method.as_str(),
+            "prior_attack": map.prior_attack,
+            "fitted_on": map.scores,
+        });
+    }
+    record
 }
 
 /// Columns shared by `score --csv` and the evaluation's `scores.csv`, after any label/metadata columns.
-pub fn csv_header(models: &[String]) -> Vec<String> {
-    columns::image_result_header(models)
+pub fn csv_header(models: &[String], policy: &Policy) -> Vec<String> {
+    columns::image_result_header(models, policy.probability.is_some())
 }
 
 pub fn csv_fields(rec: &ScoreRecord, policy: &Policy, models: &[String]) -> Vec<String> {
@@ -211,6 +231,9 @@ pub fn csv_fields(rec: &ScoreRecord, policy: &Policy, models: &[String]) -> Vec<
             (q.at_border as u8).to_string(),
         ]),
         None => f.extend(std::iter::repeat_n(String::new(), columns::QUALITY.len())),
+    }
+    if policy.probability.is_some() {
+        f.push(opt(live.and_then(|p| calibrated(p, policy)).map(|c| c.to_string())));
     }
     f
 }

@@ -22,7 +22,8 @@ use crate::score::record::{Outcome, ScoreRecord};
 
 /// Fields of the command line's record that a 422 leaves out: they have no value for an unscored image,
 /// and the reason is in `error`.
-const UNSCORED: [&str; 8] = ["status", "reason", "detail", "live_probability", "score", "decision", "band", "path"];
+const UNSCORED: [&str; 9] =
+    ["status", "reason", "detail", "live_probability", "score", "decision", "band", "path", "calibrated"];
 
 pub async fn liveness(
     State(app): State<Arc<App>>,

@@ -63,9 +63,8 @@ pub fn min_cllr(pairs: &[(f64, bool)]) -> Option<f64> {
 
 /// Mean squared error of probabilities against y = 1 (bona fide) / 0; `None` when empty.
 pub fn brier(pairs: &[(f64, bool)]) -> Option<f64> {
-    (!pairs.is_empty()).then(|| {
-        pairs.iter().map(|&(p, b)| (p - if b { 1.0 } else { 0.0 }).powi(2)).sum::<f64>() / pairs.len() as f64
-    })
+    (!pairs.is_empty())
+        .then(|| pairs.iter().map(|&(p, b)| (p - if b { 1.0 } else { 0.0 }).powi(2)).sum::<f64>() / pairs.len() as f64)
 }
 
 /// One reliability bin.
@@ -126,11 +125,21 @@ pub fn ece(pairs: &[(f64, bool)], bins: usize) -> Option<(f64, Vec<EceBin>)> {
 /// `prior_share` (a dev-set fit: the dev set's share; a raw score read as a probability: 0.5).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FitQuality {
+    /// +inf (written `"+inf"`, as thresholds are) when a probability of exactly 0 or 1 was wrong: an
+    /// isotonic map's flat ends do that to presentations it has not seen.
+    #[serde(serialize_with = "cllr_json")]
     pub cllr: Option<f64>,
     pub min_cllr: Option<f64>,
     pub brier: Option<f64>,
     pub ece: Option<f64>,
     pub bins: Vec<EceBin>,
+}
+
+fn cllr_json<S: serde::Serializer>(v: &Option<f64>, s: S) -> Result<S::Ok, S::Error> {
+    match v {
+        Some(c) => crate::metrics::Threshold(*c).serialize(s),
+        None => s.serialize_none(),
+    }
 }
 
 pub fn fit_quality(pairs: &[(f64, bool)], prior_share: f64, bins: usize) -> FitQuality {

@@ -12,14 +12,21 @@
 //! with its bins. Conventions: the positive class is bona fide; a probability `p` fitted on a dev set is a
 //! posterior at the dev set's class balance, so its log-likelihood ratio is `logit(p) - logit(share of bona
 //! fide)`; [`with_prior`] re-states it at a deployment prior.
+//!
+//! [`map`] fits and applies a policy's `[probability]` map; [`split`] is the `probability` block of an
+//! evaluated split's metrics.
 
 mod fit;
+pub mod map;
 mod pav;
 mod platt;
+pub mod split;
 
 pub use fit::{EceBin, FitQuality, brier, cllr, ece, fit_quality, min_cllr};
+pub use map::{BINS, Fitted, MIN_PER_CLASS, fit};
 pub use pav::{IsotonicFit, isotonic};
 pub use platt::{PlattFit, logit_clamped, platt};
+pub use split::{ProbabilityReport, probability_report};
 
 /// The posterior P(bona fide) at a deployment share of attacks `prior_attack` (0 < prior_attack < 1), for a
 /// probability `p` that was fitted at a dev-set bona fide share `dev_bona_fide_share`: the likelihood ratio

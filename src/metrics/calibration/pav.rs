@@ -7,19 +7,11 @@
 //! - points inside a flat run are dropped, and prediction interpolates linearly between the kept points
 //!   (sklearn's `interp1d`), with scores outside the fitted range clipped to it.
 
-use serde::Serialize;
-
 /// Scores closer than this are one point (sklearn: `np.finfo(np.float64).resolution`).
 const TIE: f64 = 1e-15;
 
-/// A fitted monotone (non-decreasing) map from score to P(bona fide).
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct IsotonicFit {
-    /// Breakpoint scores, increasing.
-    pub x: Vec<f64>,
-    /// P(bona fide) at each breakpoint, non-decreasing.
-    pub y: Vec<f64>,
-}
+/// A fitted monotone (non-decreasing) map from score to P(bona fide) (the type is a policy contract).
+pub use crate::schema::IsotonicFit;
 
 /// Fits on `(score, is_bona_fide)` pairs (each of weight 1). `None` when there are no pairs.
 pub fn isotonic(pairs: &[(f64, bool)]) -> Option<IsotonicFit> {

@@ -5,19 +5,13 @@
 //! 1e-6; this fit runs Newton's method (the problem is convex in (a, b)) to the optimum itself, so the two
 //! agree as closely as sklearn's own tolerance allows (`scripts/oracle-calibration.py` reports both).
 
-use serde::Serialize;
-
 use super::{sigmoid, softplus};
 
 /// Scores are clamped to [EPS, 1 - EPS] before the logit, so 0 and 1 stay finite.
 const EPS: f64 = 1e-12;
 
-/// A fitted sigmoid over the logit of the score.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-pub struct PlattFit {
-    pub a: f64,
-    pub b: f64,
-}
+/// A fitted sigmoid over the logit of the score (the type is a policy contract).
+pub use crate::schema::PlattFit;
 
 impl PlattFit {
     /// P(bona fide) at `score` (a raw score in 0..1).

@@ -14,6 +14,7 @@ pub mod font;
 pub mod frame;
 pub mod full_system;
 pub mod probit;
+pub mod reliability;
 pub mod roc;
 pub mod segments;
 pub mod style;

@@ -1,4 +1,7 @@
-//! `liveness calibrate`: scores of a calibration split -> threshold and retry band -> policy TOML.
+//! `liveness calibrate`: scores of a calibration split -> threshold and retry band, and (`--probability`)
+//! a map to calibrated probabilities (`probability`) -> policy TOML.
+
+mod probability;
 
 use std::process::ExitCode;
 
@@ -13,43 +16,86 @@ use crate::cli::CalibrateArgs;
 use crate::metrics::format::{typed_rate, typed_threshold};
 use crate::metrics::full_system::run_folder::{MatchRecipe, comparisons_of};
 use crate::model::descriptor;
-use crate::run::manifest::Manifest;
-use crate::schema::policy::{MatchCalibration, MatchTarget};
 use crate::policy::{self, Bands, Policy};
+use crate::run::manifest::Manifest;
 use crate::run::utc_now_iso;
+use crate::schema::policy::{MatchCalibration, MatchTarget};
 use crate::scoreset::ScoreSet;
 
 pub fn run(ctx: &Context, args: &CalibrateArgs) -> Result<ExitCode> {
     let set = ScoreSet::load(super::score_selector(&args.scores, &args.select))?;
     super::note_column(&set);
     let coverage_note = set.coverage.check(args.select.allow_incomplete)?;
-    for (name, v) in [("--pass-apcer", args.pass_apcer), ("--retry-bpcer", args.retry_bpcer)] {
-        ensure!((0.0..=1.0).contains(&v), "{name} must be within 0..1, got {v}");
-    }
-    let edges = BandEdges { pass_apcer: args.pass_apcer, retry_bpcer: args.retry_bpcer };
-    let face = (matches!(args.target, Target::FullSystem(_)) || args.match_target.is_some())
-        .then(|| face_calibration(args, &set, edges))
-        .transpose()
-        .with_context(|| format!("calibrating {} on {}", args.target, set.describe()))?;
-    let out = match &face {
-        Some((f, _)) => f.pad.clone(),
-        None => calibrate(&set.presentations, args.target, args.bound, edges)
-            .with_context(|| format!("calibrating {} on {}", args.target, set.describe()))?,
-    };
     crate::escape::say!(
         "calibration set: {} ({} presentations, fingerprint {})",
         set.describe(),
         set.presentations.len(),
         set.fingerprint()
     );
-    crate::escape::say!(
-        "target {} on the {} estimate",
-        args.target,
-        if args.bound == crate::calibrate::Bound::Upper { "upper 95%" } else { "point" }
-    );
     if let Some(note) = &coverage_note {
         crate::escape::say!("coverage: {note}");
     }
+    let threshold = args.target.map(|target| threshold_part(args, &set, target)).transpose()?;
+    let probability = args.probability.map(|method| probability::fit_on(ctx, args, &set, method)).transpose()?;
+    let Some(name) = &args.name else { return Ok(ExitCode::SUCCESS) };
+    let mut policy = policy_of(ctx, args, &set, threshold.as_ref().map(|t| &t.pad), name)?;
+    policy.probability = probability;
+    if let Some(ThresholdPart { face: Some((f, m)), .. }) = &threshold
+        && let Some(c) = policy.calibration.as_mut()
+    {
+        ensure!(f.match_threshold.is_finite(), "only matching everyone meets the match target: tighten it");
+        policy.match_threshold = Some(f.match_threshold);
+        c.face_match = Some(match_calibration(f, m, args.match_target)?);
+    }
+    let path = args.out.clone().unwrap_or_else(|| ["configs", "policies", &format!("{name}.toml")].iter().collect());
+    if path.exists() && !args.force {
+        bail!("{} exists; pass --force to overwrite it", path.display());
+    }
+    let what = match (args.target, args.probability) {
+        (Some(t), Some(m)) => format!("{t}, probability {}", m.as_str()),
+        (Some(t), None) => t.to_string(),
+        (None, Some(m)) => format!("probability {}; threshold and bands of policy {}", m.as_str(), args.base_policy),
+        (None, None) => unreachable!("clap requires --target or --probability"),
+    };
+    let text = format!(
+        "# Written by `liveness calibrate` ({what}): bona fide iff score >= threshold.\n{}",
+        toml::to_string(&policy).context("serializing the policy")?
+    );
+    // Read back through the ordinary parser: a policy this command writes must load.
+    Policy::parse(&text, &path.display().to_string())?;
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    }
+    std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
+    crate::escape::say!("wrote {}", path.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The threshold side of a calibration: the PAD outcome, and with a face target the match side too.
+struct ThresholdPart {
+    pad: Outcome,
+    face: Option<(FaceOutcome, FaceRun)>,
+}
+
+/// Chooses (and prints) the threshold and band meeting `target`, and the match threshold when asked.
+fn threshold_part(args: &CalibrateArgs, set: &ScoreSet, target: Target) -> Result<ThresholdPart> {
+    for (name, v) in [("--pass-apcer", args.pass_apcer), ("--retry-bpcer", args.retry_bpcer)] {
+        ensure!((0.0..=1.0).contains(&v), "{name} must be within 0..1, got {v}");
+    }
+    let edges = BandEdges { pass_apcer: args.pass_apcer, retry_bpcer: args.retry_bpcer };
+    let face = (matches!(target, Target::FullSystem(_)) || args.match_target.is_some())
+        .then(|| face_calibration(args, set, target, edges))
+        .transpose()
+        .with_context(|| format!("calibrating {target} on {}", set.describe()))?;
+    let out = match &face {
+        Some((f, _)) => f.pad.clone(),
+        None => calibrate(&set.presentations, target, args.bound, edges)
+            .with_context(|| format!("calibrating {target} on {}", set.describe()))?,
+    };
+    crate::escape::say!(
+        "target {target} on the {} estimate",
+        if args.bound == crate::calibrate::Bound::Upper { "upper 95%" } else { "point" }
+    );
     print_figures("threshold", &out.threshold);
     print_figures(&format!("pass edge (APCER_max <= {})", args.pass_apcer), &out.pass);
     print_figures(&format!("retry edge (BPCER <= {})", args.retry_bpcer), &out.retry);
@@ -63,30 +109,7 @@ pub fn run(ctx: &Context, args: &CalibrateArgs) -> Result<ExitCode> {
             );
         }
     }
-    let Some(name) = &args.name else { return Ok(ExitCode::SUCCESS) };
-    let mut policy = policy_of(ctx, args, &set, &out, name)?;
-    if let (Some((f, m)), Some(c)) = (&face, policy.calibration.as_mut()) {
-        ensure!(f.match_threshold.is_finite(), "only matching everyone meets the match target: tighten it");
-        policy.match_threshold = Some(f.match_threshold);
-        c.face_match = Some(match_calibration(f, m, args.match_target)?);
-    }
-    let path = args.out.clone().unwrap_or_else(|| ["configs", "policies", &format!("{name}.toml")].iter().collect());
-    if path.exists() && !args.force {
-        bail!("{} exists; pass --force to overwrite it", path.display());
-    }
-    let text = format!(
-        "# Written by `liveness calibrate` ({}): bona fide iff score >= threshold.\n{}",
-        args.target,
-        toml::to_string(&policy).context("serializing the policy")?
-    );
-    // Read back through the ordinary parser: a policy this command writes must load.
-    Policy::parse(&text, &path.display().to_string())?;
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    }
-    std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
-    crate::escape::say!("wrote {}", path.display());
-    Ok(ExitCode::SUCCESS)
+    Ok(ThresholdPart { pad: out, face })
 }
 
 /// What a face calibration read from the run folder beside the outcome.
@@ -96,8 +119,14 @@ struct FaceRun {
 }
 
 /// PAD and face match together, on an `eval --match` run folder (its scores, descriptors and recipe).
-fn face_calibration(args: &CalibrateArgs, set: &ScoreSet, edges: BandEdges) -> Result<(FaceOutcome, FaceRun)> {
-    let dir = if args.scores.is_dir() { args.scores.clone() } else { set.file.parent().map(Into::into).unwrap_or_default() };
+fn face_calibration(
+    args: &CalibrateArgs,
+    set: &ScoreSet,
+    target: Target,
+    edges: BandEdges,
+) -> Result<(FaceOutcome, FaceRun)> {
+    let dir =
+        if args.scores.is_dir() { args.scores.clone() } else { set.file.parent().map(Into::into).unwrap_or_default() };
     let manifest = Manifest::load(&dir)?;
     let recipe: MatchRecipe = match manifest.evaluation.get("matching") {
         Some(m) if !m.is_null() => serde_json::from_value(m.clone()).context("run.json: evaluation.matching")?,
@@ -105,7 +134,7 @@ fn face_calibration(args: &CalibrateArgs, set: &ScoreSet, edges: BandEdges) -> R
             "{} is not an `eval --match` run (no face descriptors): {} and --match-target need one; run \
              `liveness eval DATASET --match`",
             dir.display(),
-            args.target
+            target
         ),
     };
     let recognizer_sha256 = manifest.decides["recognizer"]["embedding"]["sha256"]
@@ -113,8 +142,7 @@ fn face_calibration(args: &CalibrateArgs, set: &ScoreSet, edges: BandEdges) -> R
         .context("run.json: decides.recognizer.embedding.sha256")?
         .to_owned();
     let (mut comparisons, rule) = comparisons_of(&dir, &set.presentations, &recipe)?;
-    let out =
-        calibrate_face(&set.presentations, &mut comparisons, rule, args.target, args.match_target, args.bound, edges)?;
+    let out = calibrate_face(&set.presentations, &mut comparisons, rule, target, args.match_target, args.bound, edges)?;
     Ok((out, FaceRun { recipe, recognizer_sha256 }))
 }
 
@@ -127,10 +155,18 @@ fn face_figures(f: &FaceOutcome, run: &FaceRun) -> String {
 ",
         f.match_threshold, run.recipe.recognizer, s.enrolment_rule
     );
-    text += &format!("  {:<22} {}
-", "FMR", fig(&s.verification.fmr));
-    text += &format!("  {:<22} {}
-", "FNMR", fig(&s.verification.fnmr));
+    text += &format!(
+        "  {:<22} {}
+",
+        "FMR",
+        fig(&s.verification.fmr)
+    );
+    text += &format!(
+        "  {:<22} {}
+",
+        "FNMR",
+        fig(&s.verification.fnmr)
+    );
     text += &format!(
         "full system at (PAD {}, match {:.4}):
   {:<22} {}
@@ -146,7 +182,10 @@ fn face_figures(f: &FaceOutcome, run: &FaceRun) -> String {
 
 /// A full-system rate as the PAD figures are printed and recorded; an error naming `what` when n = 0.
 fn rate_of(r: &crate::metrics::full_system::Rate, what: &str) -> Result<crate::metrics::Rate> {
-    crate::metrics::Rate::of(r.errors, r.n, "").value().cloned().with_context(|| format!("no {what} to record a rate of"))
+    crate::metrics::Rate::of(r.errors, r.n, "")
+        .value()
+        .cloned()
+        .with_context(|| format!("no {what} to record a rate of"))
 }
 
 fn match_calibration(f: &FaceOutcome, run: &FaceRun, target: Option<MatchTarget>) -> Result<MatchCalibration> {
@@ -175,11 +214,38 @@ fn print_figures(what: &str, f: &Figures) {
     crate::escape::say!("  {:<22} {}", "APCER pooled", typed_rate(&f.apcer_pooled));
 }
 
-/// The written policy: the base policy's quality gates, the calibrated threshold and band, provenance.
-fn policy_of(ctx: &Context, args: &CalibrateArgs, set: &ScoreSet, out: &Outcome, name: &str) -> Result<Policy> {
+/// The descriptor of the model whose scores `set` holds (a policy records its ONNX sha256s).
+pub(super) fn model_of(ctx: &Context, set: &ScoreSet) -> Result<crate::model::descriptor::Descriptor> {
     let model =
         set.model().context("name the model with --model: the policy records its descriptor and ONNX sha256s")?;
-    let descriptor = descriptor::resolve(model, &ctx.catalog()?)?;
+    descriptor::resolve(model, &ctx.catalog()?)
+}
+
+/// The descriptor's ONNX files, as a policy records them.
+pub(super) fn model_files(d: &crate::model::descriptor::Descriptor) -> Vec<ModelFile> {
+    d.members.iter().map(|m| ModelFile { file: m.file.clone(), sha256: m.sha256.clone() }).collect()
+}
+
+/// The written policy: the base policy's quality gates, and the calibrated threshold and band with their
+/// provenance (`out`), or without a threshold target the base policy's own threshold and bands.
+fn policy_of(ctx: &Context, args: &CalibrateArgs, set: &ScoreSet, out: Option<&Outcome>, name: &str) -> Result<Policy> {
+    let descriptor = model_of(ctx, set)?;
+    let base = policy::resolve(&args.base_policy, &ctx.config_dirs)?;
+    let description = |what: String| {
+        args.description
+            .clone()
+            .unwrap_or_else(|| format!("{} calibrated for {what} on {}", descriptor.name, set.describe()))
+    };
+    let (Some(out), Some(target)) = (out, args.target) else {
+        let method = args.probability.map_or("?", |m| m.as_str());
+        return Ok(Policy {
+            name: name.to_owned(),
+            description: description(format!("a probability map ({method})")),
+            calibration: None,
+            probability: None,
+            ..base
+        });
+    };
     let finite = |what: &str, f: &Figures| {
         let t = f.threshold.0;
         ensure!(t != f64::INFINITY, "only rejecting everyone meets the {what}'s target: relax it");
@@ -189,9 +255,8 @@ fn policy_of(ctx: &Context, args: &CalibrateArgs, set: &ScoreSet, out: &Outcome,
         );
         Ok(t)
     };
-    let base = policy::resolve(&args.base_policy, &ctx.config_dirs)?;
     let calibration = Calibration {
-        target: args.target,
+        target,
         bound: args.bound,
         pass_apcer: args.pass_apcer,
         retry_bpcer: args.retry_bpcer,
@@ -204,11 +269,7 @@ fn policy_of(ctx: &Context, args: &CalibrateArgs, set: &ScoreSet, out: &Outcome,
         coverage: set.coverage.note(),
         date: utc_now_iso(),
         tool: super::tool_name(),
-        model_files: descriptor
-            .members
-            .iter()
-            .map(|m| ModelFile { file: m.file.clone(), sha256: m.sha256.clone() })
-            .collect(),
+        model_files: model_files(&descriptor),
         reached: Reached {
             bpcer: Figure::from(&out.threshold.bpcer),
             apcer_max: Figure::from(&out.threshold.apcer_max),
@@ -220,14 +281,12 @@ fn policy_of(ctx: &Context, args: &CalibrateArgs, set: &ScoreSet, out: &Outcome,
     };
     Ok(Policy {
         name: name.to_owned(),
-        description: args
-            .description
-            .clone()
-            .unwrap_or_else(|| format!("{} calibrated for {} on {}", model, args.target, set.describe())),
+        description: description(target.to_string()),
         threshold: finite("threshold", &out.threshold)?,
         bands: Bands { pass: finite("pass edge", &out.pass)?, retry: finite("retry edge", &out.retry)? },
         quality: base.quality,
         match_threshold: base.match_threshold,
         calibration: Some(calibration),
+        probability: None,
     })
 }
