@@ -39,7 +39,8 @@ for rep in $(seq 1 "$REPS"); do
         if kill -0 "$pid" 2>/dev/null; then
             kill -9 "$pid"
             wait "$pid" 2>/dev/null || true
-            at+=("$(( $(wc -l < "$out/scores.csv" 2>/dev/null || echo 1) - 1 ))")
+            # Killed before scores.csv existed: 0 rows (the redirect's error is the shell's, hence the group).
+            at+=("$(( $( (wc -l < "$out/scores.csv") 2>/dev/null || echo 1) - 1 ))")
             total_kills=$(( total_kills + 1 ))
         else
             wait "$pid" || true
