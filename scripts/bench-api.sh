@@ -22,6 +22,7 @@
 # machine's load before and after. wrk is installed with apt-get when missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+lua=scripts/wrk-post-images.lua
 n=${1:-1200}; rounds=${2:-5}; secs=${3:-10}; conns=8
 if ! command -v wrk >/dev/null; then
   echo "bench-api: installing wrk (apt-get install -y wrk)" >&2
@@ -46,18 +47,6 @@ done > "$tmp/list"
 head -n $((n / 2)) "$tmp/list" | while read -r f; do ln -s "$(realpath "$f")" "$tmp/data/live/"; done
 tail -n +$((n / 2 + 1)) "$tmp/list" | while read -r f; do ln -s "$(realpath "$f")" "$tmp/data/spoof/print/"; done
 n=$(wc -l < "$tmp/list")
-cat > "$tmp/post.lua" <<'LUA'
-local bodies, i = {}, 0
-init = function(args)
-  for path in io.lines(os.getenv("BENCH_LIST")) do
-    local f = assert(io.open(path, "rb")); bodies[#bodies + 1] = f:read("*a"); f:close()
-  end
-end
-request = function()
-  i = i % #bodies + 1
-  return wrk.format("POST", "/v1/liveness", {["Content-Type"] = "image/jpeg"}, bodies[i])
-end
-LUA
 export BENCH_LIST=$tmp/list
 
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
@@ -68,12 +57,12 @@ for _ in $(seq 300); do curl -fs "$url/readyz" >/dev/null 2>&1 && break; sleep 0
 ready=$(curl -fs "$url/readyz") || { echo "bench-api: the server did not start:" >&2; cat "$tmp/server.log" >&2; exit 1; }
 backend=$(sed -n 's/.*"backend":"\([a-z]*\)".*/\1/p' <<< "$ready")
 echo "bench-api: $n images, $conns connections, $rounds rounds, ${secs}s of wrk; serve backend $backend; $(nproc) cores; load $(cut -d' ' -f1-3 /proc/loadavg); $(date -u +%FT%TZ)"
-wrk -t 2 -c "$conns" -d 3s -s "$tmp/post.lua" "$url" >/dev/null # warm-up
+wrk -t 2 -c "$conns" -d 3s -s "$lua" "$url" >/dev/null # warm-up
 
 now() { date +%s.%N; }
 : > "$tmp/results"
 run_wrk() {
-  wrk -t 2 -c "$conns" -d "${secs}s" -s "$tmp/post.lua" "$url" > "$tmp/wrk.txt"
+  wrk -t 2 -c "$conns" -d "${secs}s" -s "$lua" "$url" > "$tmp/wrk.txt"
   bad=$(awk '/Non-2xx/ {print $NF}' "$tmp/wrk.txt")
   [ -z "$bad" ] || echo "  wrk: $bad non-2xx answers" >&2
   rps=$(awk '/^Requests\/sec/ {print $2}' "$tmp/wrk.txt")

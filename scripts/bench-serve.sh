@@ -24,6 +24,7 @@
 # per request do not).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+lua=scripts/wrk-post-images.lua
 n=${1:-96}; secs=${2:-10}; rounds=${3:-3}
 command -v wrk >/dev/null || { echo "bench-serve: needs wrk, a C HTTP load generator (apt-get install wrk)" >&2; exit 1; }
 root=../shared/datasets/nuaa-train
@@ -44,18 +45,6 @@ trap cleanup EXIT
 for class in ClientRaw ImposterRaw; do
   find "$root/$class" -name '*.jpg' | sort | awk 'NR % 20 == 1' | head -n $((n / 2))
 done > "$tmp/list"
-cat > "$tmp/post.lua" <<'LUA'
-local bodies, i = {}, 0
-init = function(args)
-  for path in io.lines(os.getenv("BENCH_LIST")) do
-    local f = assert(io.open(path, "rb")); bodies[#bodies + 1] = f:read("*a"); f:close()
-  end
-end
-request = function()
-  i = i % #bodies + 1
-  return wrk.format("POST", "/v1/liveness", {["Content-Type"] = "image/jpeg"}, bodies[i])
-end
-LUA
 export BENCH_LIST=$tmp/list
 
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
@@ -100,7 +89,7 @@ tick=$(getconf CLK_TCK)
 cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; }  # user + system CPU of a process, in ticks
 run_wrk() {  # connections, label, url, server pid [backend whose requests to count]
   c0=$(cpu "$4")
-  wrk -t "$(( $1 < 2 ? 1 : 2 ))" -c "$1" -d "${secs}s" --latency -s "$tmp/post.lua" "$3" > "$tmp/wrk.txt"
+  wrk -t "$(( $1 < 2 ? 1 : 2 ))" -c "$1" -d "${secs}s" --latency -s "$lua" "$3" > "$tmp/wrk.txt"
   rps=$(awk '/^Requests\/sec/ {print $2}' "$tmp/wrk.txt")
   p50=$(awk '$1 == "50%" {print $2}' "$tmp/wrk.txt" | to_ms)
   p99=$(awk '$1 == "99%" {print $2}' "$tmp/wrk.txt" | to_ms)
