@@ -211,6 +211,10 @@ fn bad_fits_and_bad_maps_are_refused_with_the_reason() {
     let (code, err) = fail(&["calibrate", f, "--model", "silentface", "--probability", "platt", "--prior-attack", "1"]);
     assert_eq!(code, Some(1));
     assert!(err.contains("--prior-attack"), "{err}");
+    // A flipped score set: the map would be applied to unflipped live probabilities.
+    let (code, err) = fail(&["calibrate", f, "--model", "silentface", "--probability", "platt", "--flip"]);
+    assert_eq!(code, Some(1));
+    assert!(err.contains("drop --flip"), "{err}");
     // Neither a threshold target nor a map: a usage error.
     let (code, err) = fail(&["calibrate", f, "--model", "silentface"]);
     assert_eq!(code, Some(2));

@@ -16,14 +16,20 @@ use crate::schema::{FitFigures, Probability, ProbabilityMethod};
 use crate::scoreset::ScoreSet;
 
 pub fn fit_on(ctx: &Context, args: &CalibrateArgs, set: &ScoreSet, method: ProbabilityMethod) -> Result<Probability> {
+    // `--flip` reads 1 - score: a map fitted on that would be applied by score and serve to the model's own
+    // live probabilities, the other way round.
+    ensure!(
+        !args.select.flip,
+        "--probability maps a model's live probabilities, which score and serve report unflipped: drop --flip"
+    );
     if let Some(a) = args.prior_attack {
         ensure!(a > 0.0 && a < 1.0, "--prior-attack is a share of attacks, strictly between 0 and 1: got {a}");
     }
     let pairs: Vec<(f64, bool)> = set.presentations.iter().filter_map(|p| Some((p.score?, p.bona_fide))).collect();
     if let Some(p) = set.presentations.iter().find(|p| p.score.is_some_and(|s| !(0.0..=1.0).contains(&s))) {
         anyhow::bail!(
-            "{}: score {} of {} is outside 0..1: a probability map takes live probabilities (a flipped or 0-100 \
-             score file cannot be mapped; read the live probability column)",
+            "{}: score {} of {} is outside 0..1: a probability map takes live probabilities (a 0-100 score file \
+             cannot be mapped; read the live probability column)",
             set.describe(),
             p.score.unwrap_or_default(),
             crate::escape::terminal(&p.id)

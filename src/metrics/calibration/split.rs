@@ -42,14 +42,14 @@ pub struct Calibrated {
 }
 
 /// The block for `presentations` under `map`; n/a when nothing is scored or the scores are not
-/// probabilities (outside 0..1: flipped, or on another scale).
+/// probabilities (outside 0..1: on another scale, such as 0-100).
 pub fn probability_report(presentations: &[Presentation], map: Option<&Probability>) -> Metric<ProbabilityReport> {
     let pairs: Vec<(f64, bool)> = presentations.iter().filter_map(|p| Some((p.score?, p.bona_fide))).collect();
     if pairs.is_empty() {
         return Metric::na("no scored presentations");
     }
     if pairs.iter().any(|p| !(0.0..=1.0).contains(&p.0)) {
-        return Metric::na("scores outside 0..1 are not live probabilities (flipped, or on another scale)");
+        return Metric::na("scores outside 0..1 are not live probabilities (on another scale, such as 0-100)");
     }
     let bona_fide = pairs.iter().filter(|p| p.1).count() as u64;
     let calibrated = match map {
@@ -86,9 +86,9 @@ mod tests {
         // Brier by hand: (0.1² + 0.8² + 0.6²) / 3 = (0.01 + 0.64 + 0.36) / 3.
         assert!((r.raw.brier.unwrap() - 1.01 / 3.0).abs() < 1e-12);
         assert_eq!(r.calibrated.reason(), Some("the policy has no probability map (liveness calibrate --probability)"));
-        let flipped: Vec<Presentation> =
+        let negated: Vec<Presentation> =
             ps.iter().map(|p| Presentation { score: p.score.map(|s| -s), ..p.clone() }).collect();
-        assert!(probability_report(&flipped, None).reason().unwrap().contains("outside 0..1"));
+        assert!(probability_report(&negated, None).reason().unwrap().contains("outside 0..1"));
         assert_eq!(probability_report(&ps[3..], None).reason(), Some("no scored presentations"));
     }
 
