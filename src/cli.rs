@@ -484,6 +484,16 @@ pub struct EvalArgs {
     /// k of "completion within k attempts" (comma-separated)
     #[arg(long, value_delimiter = ',', default_value = "1,3")]
     pub attempts: Vec<usize>,
+    /// Frames -> videos: the columns naming a video (e.g. video_id, or subject,session,pos on NUAA). Its
+    /// scored frames make one presentation (--aggregate); a video with no scored frame is a non-response
+    /// (no_scored_frame). Frame-level figures are kept beside the video-level ones (docs/metrics.md,
+    /// "Frames and videos")
+    #[arg(long, value_delimiter = ',', value_name = "COLUMNS", conflicts_with = "face_match")]
+    pub group_by: Vec<String>,
+    /// Video score from its scored frames: mean, median (numpy), min, max, trimmed (scipy trim_mean, 10%
+    /// cut from each end) or trimmed:P
+    #[arg(long, default_value = "mean", requires = "group_by")]
+    pub aggregate: crate::metrics::aggregate::Aggregate,
     /// Full-system evaluation: face descriptors in the same pass as PAD, subjects enrolled by --enrol,
     /// genuine/impostor/attack comparisons, FMR, FNMR, verification EER, IAPMR per species, and attacks
     /// accepted by PAD AND matched (docs/face-match.md); needs a `subject` per presentation. Resumes

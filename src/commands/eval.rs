@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::{Context, workers};
 use crate::cli::EvalArgs;
 use crate::dataset::{self, DatasetSpec, summary::summarize};
+use crate::metrics::aggregate::{GroupOptions, aggregate};
 use crate::metrics::full_system::run_folder::MatchRecipe;
 use crate::metrics::{BootstrapOptions, EvalOptions, Policy as BandPolicy, SegmentOptions, evaluate, write_sweep_csv};
 use crate::report::terminal;
@@ -39,6 +40,9 @@ pub struct Recipe {
     /// `--match`: the full-system evaluation (absent in other runs, so their recipes are unchanged).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub matching: Option<MatchRecipe>,
+    /// `--group-by`: frames aggregated into videos (absent in other runs, so their recipes are unchanged).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub videos: Option<GroupOptions>,
 }
 
 impl Recipe {
@@ -54,6 +58,8 @@ impl Recipe {
             calibrate_on: args.calibrate_on.clone(),
             calibrate_target: args.calibrate_target,
             threshold: args.model.threshold,
+            videos: (!args.group_by.is_empty())
+                .then(|| GroupOptions { columns: args.group_by.clone(), aggregate: args.aggregate }),
         }
     }
 }
@@ -214,7 +220,7 @@ pub struct Source {
 pub fn finish(
     out: &Path,
     source: &Source,
-    presentations: &[Presentation],
+    frames: &[Presentation],
     recipe: &Recipe,
     spec: &EngineSpec,
     settings: &Settings,
@@ -226,19 +232,33 @@ pub fn finish(
         models: spec.descriptors.iter().map(|d| d.name.clone()).collect(),
         named: false,
     });
+    // `--group-by`: the presentations are videos; the frames are kept for the frame-level figures.
+    let (presentations, videos) = match &recipe.videos {
+        Some(g) => {
+            let (videos, summary) = aggregate(frames, g)?;
+            (videos, Some(summary))
+        }
+        None => (frames.to_vec(), None),
+    };
+    let presentations = &presentations[..];
     let (threshold, threshold_source) = match &recipe.calibrate_on {
-        Some(dev) => {
-            // The same model's scores of the dev split, by the same rule.
-            let dev_set = ScoreSet::load(Selector {
-                path: dev,
+        Some(dev_file) => {
+            // The same model's scores of the dev split, by the same rule (aggregated the same way).
+            let dev = ScoreSet::load(Selector {
+                path: dev_file,
                 model: column.model.as_deref(),
                 filter: None,
                 flip: recipe.flip,
                 mapping: Some(&source.mapping),
-            })?;
-            let t = crate::calibrate::threshold_for(&dev_set.presentations, recipe.calibrate_target)
-                .with_context(|| format!("calibrating on {}", dev.display()))?;
-            (t, format!("{} on {}", recipe.calibrate_target, dev.display()))
+            })?
+            .presentations;
+            let dev = match &recipe.videos {
+                Some(g) => aggregate(&dev, g).with_context(|| format!("grouping {}", dev_file.display()))?.0,
+                None => dev,
+            };
+            let t = crate::calibrate::threshold_for(&dev, recipe.calibrate_target)
+                .with_context(|| format!("calibrating on {}", dev_file.display()))?;
+            (t, format!("{} on {}", recipe.calibrate_target, dev_file.display()))
         }
         None => match recipe.threshold {
             Some(t) => (t, format!("--threshold {t} (over policy {})", settings.policy.name)),
@@ -310,6 +330,14 @@ pub fn finish(
     }
     let mut doc = serde_json::to_value(&evaluation.report)?;
     doc["run"] = serde_json::to_value(&run_info)?;
+    if let Some(summary) = &videos {
+        // The frame-level figures at the same threshold, beside the video-level ones.
+        let frame_level = evaluate(frames, &options)?;
+        doc["aggregation"] = serde_json::json!({
+            "summary": summary,
+            "frame_level": serde_json::to_value(&frame_level.report)?,
+        });
+    }
     if let Some((_, fs)) = &full_system {
         doc["full_system"] = serde_json::to_value(fs)?;
     }
@@ -336,7 +364,8 @@ pub fn finish(
         crate::escape::say!("full-system sweep over both thresholds: {}", chart.display());
     }
     crate::escape::say!("run folder: {} (report: {})", out.display(), report.html.display());
-    let non_responses = presentations.iter().filter(|p| p.score.is_none()).count();
+    // Any frame without a score is worth the exit code, even when its video was scored by others.
+    let non_responses = frames.iter().filter(|p| p.score.is_none()).count();
     Ok(if non_responses > 0 { ExitCode::from(3) } else { ExitCode::SUCCESS })
 }
 

@@ -10,8 +10,10 @@
 //! `rates` (rate definitions and the at-threshold section), `ci` (Clopper-Pearson), `bootstrap`,
 //! `radix` + `sweep` (the sorted sweep), `operating` (EER, operating points, AUC), `segments`,
 //! `bands` (pass/retry/fail policy), `counts`, `subjects`, `metric` (n/a values), `report`; `calibration`
-//! (scores into probabilities: Platt, isotonic, and Cllr / min-Cllr / Brier / ECE).
+//! (scores into probabilities: Platt, isotonic, and Cllr / min-Cllr / Brier / ECE); `aggregate` (frames of a
+//! video into one presentation: `eval --group-by`).
 
+pub mod aggregate;
 mod bands;
 mod bootstrap;
 pub mod calibration;

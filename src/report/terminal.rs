@@ -23,6 +23,7 @@ pub fn summary(doc: &Value) -> String {
         threshold(&at["threshold"]),
         run["threshold_source"].as_str().unwrap_or("")
     );
+    videos(&mut s, &doc["aggregation"]);
     let _ = writeln!(s, "  {:<28} {}", "BPCER", rate(&at["bona_fide"]["bpcer"]));
     for sp in &species {
         let _ = writeln!(s, "  {:<28} {}", format!("APCER {sp}"), rate(&at["species"][sp.as_str()]["apcer"]));
@@ -76,6 +77,32 @@ pub fn summary(doc: &Value) -> String {
     segments(&mut s, &doc["segments"]);
     bands(&mut s, &doc["decision_bands"]);
     s
+}
+
+/// A `--group-by` run: how many frames made the videos, and the frame-level headline figures beside.
+fn videos(s: &mut String, aggregation: &Value) {
+    let summary = &aggregation["summary"];
+    if summary.is_null() {
+        return;
+    }
+    let _ = writeln!(
+        s,
+        "  videos: {} from {} frames ({} scored) by the {} over {}; {} videos without a scored frame",
+        summary["videos"],
+        summary["frames"],
+        summary["frames_scored"],
+        summary["aggregate"].as_str().unwrap_or("?"),
+        summary["group_by"].as_array().into_iter().flatten().filter_map(Value::as_str).collect::<Vec<_>>().join(","),
+        summary["videos_without_scored_frame"],
+    );
+    let f = &aggregation["frame_level"];
+    let _ = writeln!(
+        s,
+        "  frame level: BPCER {} | APCER worst {} | EER {}",
+        rate(&f["at_threshold"]["bona_fide"]["bpcer"]),
+        rate(&f["at_threshold"]["attack"]["apcer_max"]),
+        pct(&f["threshold_free"]["eer_pooled"]["value"]),
+    );
 }
 
 fn non_response_reasons(counts: &Value) -> String {

@@ -1,0 +1,129 @@
+//! The "Frames and videos" section of a `--group-by` run: how frames became videos, and the frame-level
+//! figures beside the video-level ones at the same threshold. Rendered from the `aggregation` block of
+//! `metrics.json`; the rest of the report is the video level.
+
+use serde_json::Value;
+
+use super::document::Block;
+use crate::metrics::format::{pct, rate};
+
+/// A rate with its Clopper-Pearson interval and, when computed, its subject-clustered bootstrap interval.
+fn rate_with_bootstrap(r: &Value) -> String {
+    let b = &r["bootstrap95"];
+    match (b["lower"].as_f64(), b["upper"].as_f64()) {
+        (Some(lo), Some(hi)) => format!("{} subjects [{:.2}-{:.2}%]", rate(r), 100.0 * lo, 100.0 * hi),
+        _ => rate(r),
+    }
+}
+
+/// Bona fide plus attack presentations of a `counts` block.
+fn total(counts: &Value) -> u64 {
+    let attacks: u64 =
+        counts["species"].as_object().into_iter().flatten().filter_map(|(_, c)| c["total"].as_u64()).sum();
+    counts["bona_fide"]["total"].as_u64().unwrap_or(0) + attacks
+}
+
+/// A row of the table: its name and how a metrics document gives its cell.
+type Figure = (&'static str, fn(&Value) -> String);
+
+/// The rows of the side-by-side table, one metrics document per column.
+fn rows(levels: &[&Value]) -> Vec<Vec<String>> {
+    let figures: [Figure; 8] = [
+        ("presentations", |d| total(&d["counts"]).to_string()),
+        ("BPCER", |d| rate_with_bootstrap(&d["at_threshold"]["bona_fide"]["bpcer"])),
+        ("APCER worst species", |d| rate_with_bootstrap(&d["at_threshold"]["attack"]["apcer_max"])),
+        ("APCER pooled", |d| rate_with_bootstrap(&d["at_threshold"]["attack"]["apcer_pooled"])),
+        ("BPNRR (no response)", |d| rate(&d["at_threshold"]["bona_fide"]["bpnrr"])),
+        ("APNRR worst species", |d| rate(&d["at_threshold"]["attack"]["apnrr_max"])),
+        ("EER (pooled)", |d| pct(&d["threshold_free"]["eer_pooled"]["value"])),
+        ("AUC", |d| d["threshold_free"]["auc_pooled"]["value"].as_f64().map_or("n/a".into(), |a| format!("{a:.5}"))),
+    ];
+    figures
+        .iter()
+        .map(|(name, f)| std::iter::once((*name).to_owned()).chain(levels.iter().map(|d| f(d))).collect())
+        .collect()
+}
+
+/// The section's blocks (empty for a run without `--group-by`).
+pub fn blocks(doc: &Value) -> Vec<Block> {
+    let a = &doc["aggregation"];
+    let s = &a["summary"];
+    if s.is_null() {
+        return Vec::new();
+    }
+    let columns: Vec<&str> = s["group_by"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
+    let spread = &s["frames_per_video"];
+    let mut text = format!(
+        "Presentations are videos: frames with the same {} (and the same label and species) make one video, \
+         scored by the {} of its scored frames. {} frames ({} scored) gave {} videos of {} to {} frames (median \
+         {}); {} videos had no scored frame and are non-responses (no_scored_frame). The rest of this report is \
+         the video level; the frame level is beside it here, at the same threshold.",
+        columns.join(" + "),
+        s["aggregate"].as_str().unwrap_or("?"),
+        s["frames"],
+        s["frames_scored"],
+        s["videos"],
+        spread["min"],
+        spread["max"],
+        spread["median"],
+        s["videos_without_scored_frame"],
+    );
+    if s["split_keys"].as_u64().unwrap_or(0) > 0 {
+        let examples: Vec<&str> =
+            s["split_key_examples"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
+        text += &format!(
+            " {} group values hold frames of more than one label or species (e.g. {}): each label is its own \
+             video, its id ends in @bona_fide or @species.",
+            s["split_keys"],
+            examples.join(", ")
+        );
+    }
+    let varying: Vec<&str> = s["varying_columns"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
+    if !varying.is_empty() {
+        text += &format!(" Columns that vary within a video are not carried to it: {}.", varying.join(", "));
+    }
+    let header = ["measure", "frames", "videos"].map(str::to_owned).to_vec();
+    vec![
+        Block::Heading("Frames and videos".into()),
+        Block::Text(text),
+        Block::Table { header, rows: rows(&[&a["frame_level"], doc]) },
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_grouped_run_shows_both_levels_and_a_plain_run_nothing() {
+        assert!(blocks(&json!({"counts": {}})).is_empty());
+        let bpcer = |k: u64, n: u64| {
+            json!({"value": k as f64 / n as f64, "k": k, "n": n, "ci95": {"lower": 0.0, "upper": 0.5},
+                   "bootstrap95": {"lower": 0.01, "upper": 0.2}})
+        };
+        let level = |total: u64, k: u64, n: u64| {
+            json!({"counts": {"bona_fide": {"total": total - 1}, "species": {"print": {"total": 1}}}, "at_threshold": {"bona_fide": {"bpcer": bpcer(k, n)}},
+                   "threshold_free": {"eer_pooled": {"value": 0.125}, "auc_pooled": {"value": 0.99}}})
+        };
+        let mut doc = level(4, 1, 2);
+        doc["aggregation"] = json!({
+            "summary": {"group_by": ["subject", "session"], "aggregate": "median", "frames": 40, "frames_scored": 38,
+                        "videos": 4, "videos_without_scored_frame": 0,
+                        "frames_per_video": {"min": 9, "median": 10.0, "max": 11},
+                        "split_keys": 1, "split_key_examples": ["0001/00"], "varying_columns": ["frame"]},
+            "frame_level": level(40, 5, 20),
+        });
+        let b = blocks(&doc);
+        let Block::Text(text) = &b[1] else { panic!("{b:?}") };
+        assert!(text.contains("subject + session") && text.contains("median of its scored frames"), "{text}");
+        assert!(text.contains("40 frames (38 scored) gave 4 videos of 9 to 11 frames (median 10.0)"), "{text}");
+        assert!(text.contains("(e.g. 0001/00)") && text.contains("not carried to it: frame."), "{text}");
+        let Block::Table { rows, .. } = &b[2] else { panic!("{b:?}") };
+        assert_eq!(rows[0], ["presentations", "40", "4"]);
+        assert_eq!(rows[1][1], "25.00% (5/20) [0.00-50.00%] subjects [1.00-20.00%]");
+        assert_eq!(rows[1][2], "50.00% (1/2) [0.00-50.00%] subjects [1.00-20.00%]");
+        assert_eq!(rows[6], ["EER (pooled)", "12.50%", "12.50%"]);
+        assert_eq!(rows[4][1], "n/a (undefined)");
+    }
+}
