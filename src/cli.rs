@@ -459,8 +459,12 @@ pub struct EvalArgs {
     pub allow_incomplete: bool,
     #[command(flatten)]
     pub mapping: ScoreMappingArgs,
-    /// Metadata columns to break every metric down by (default: all)
-    #[arg(long, value_delimiter = ',')]
+    /// Metadata columns to break every metric down by (default: all). COLUMN:quartiles, :deciles,
+    /// :quantiles=N or :bins=E0,E1,...,inf cuts a numeric column (a quality measure such as q_sharpness,
+    /// q_brightness, q_face_px, or numeric metadata) into buckets: numpy linear-quantile edges over every
+    /// presentation with a value, buckets (lower, upper] with the first closed, `missing` and `outside`
+    /// buckets (docs/metrics.md, "Quality strata")
+    #[arg(long, value_delimiter = ',', value_name = "COLUMN[:BUCKETS]")]
     pub segment_by: Vec<String>,
     /// Segments with fewer scored bona fide or attack presentations are shown but never named worst
     #[arg(long, default_value_t = 30)]

@@ -86,6 +86,8 @@ pub struct Selector<'a> {
     pub flip: bool,
     /// How to read a score file of no known format.
     pub mapping: Option<&'a Mapping>,
+    /// Reserved columns to read as metadata too ([`ReadOptions::keep`]).
+    pub keep: &'a [String],
 }
 
 /// Presentations read through a [`Selector`].
@@ -112,7 +114,7 @@ impl ScoreSet {
         let mapping = sel.mapping.cloned().unwrap_or_default();
         let column = ModelColumn::of_file(&file, sel.model, &mapping)?;
         let (mut presentations, columns_used) =
-            read_described(&file, ReadOptions::column(sel.flip, &column, &mapping))?;
+            read_described(&file, ReadOptions::column(sel.flip, &column, &mapping).keeping(sel.keep))?;
         if let Some(filter) = sel.filter {
             ensure!(
                 presentations.iter().any(|p| p.meta.contains_key(&filter.column)),
@@ -160,7 +162,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join(SCORES_CSV), text).unwrap();
         let filter = filter.map(|f| f.parse::<Filter>().unwrap());
-        ScoreSet::load(Selector { path: dir.path(), model, filter: filter.as_ref(), flip: false, mapping: None })
+        ScoreSet::load(Selector { path: dir.path(), model, filter: filter.as_ref(), flip: false, mapping: None, keep: &[] })
     }
 
     fn scores(set: &ScoreSet) -> Vec<Option<f64>> {

@@ -8,21 +8,8 @@ mod common;
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use common::{liveness, shared};
+use common::{liveness, nuaa_thinned, shared};
 use serde_json::Value;
-
-/// A NUAA folder whose index files list every 10th frame; the image folders are the real ones.
-fn nuaa_every_tenth(dir: &Path) {
-    let nuaa = shared("datasets/nuaa-train").expect("checked by the caller");
-    for sub in ["ClientRaw", "ImposterRaw"] {
-        std::os::unix::fs::symlink(nuaa.join(sub), dir.join(sub)).unwrap();
-    }
-    for index in ["client_train_raw.txt", "imposter_train_raw.txt"] {
-        let lines = std::fs::read_to_string(nuaa.join(index)).unwrap();
-        let kept: String = lines.lines().step_by(10).map(|l| format!("{l}\n")).collect();
-        std::fs::write(dir.join(index), kept).unwrap();
-    }
-}
 
 fn metrics(dir: &Path) -> Value {
     serde_json::from_str(&std::fs::read_to_string(dir.join("metrics.json")).unwrap()).unwrap()
@@ -105,13 +92,8 @@ fn reported_rates(doc: &Value) -> BTreeMap<String, (u64, u64, u64)> {
 
 #[test]
 fn nuaa_videos_equal_a_brute_force_recomputation_at_both_levels() {
-    if shared("datasets/nuaa-train").is_none() || shared("models").is_none() {
-        return;
-    }
-    let tmp = tempfile::tempdir().unwrap();
-    let (ds, run) = (tmp.path().join("ds"), tmp.path().join("run"));
-    std::fs::create_dir(&ds).unwrap();
-    nuaa_every_tenth(&ds);
+    let Some((tmp, ds)) = nuaa_thinned(10) else { return };
+    let run = tmp.path().join("run");
     let out = liveness()
         .args(["eval", "--group-by", "subject,session,pos", "--aggregate", "median", "--bootstrap", "200", "--out"])
         .arg(&run)

@@ -20,6 +20,7 @@ pub fn run(ctx: &Context, args: &DiffArgs) -> Result<ExitCode> {
             filter: args.filter.as_ref(),
             flip: false,
             mapping: None,
+            keep: &[],
         })
     };
     let (base, current) = (load(&args.base, &args.base_model)?, load(&args.current, &args.current_model)?);

@@ -1,5 +1,6 @@
 //! `liveness eval`: dataset (or score file) -> scores.csv -> metrics.json, sweep.csv and a summary.
 
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -11,6 +12,7 @@ use crate::cli::EvalArgs;
 use crate::dataset::{self, DatasetSpec, summary::summarize};
 use crate::metrics::aggregate::{GroupOptions, aggregate};
 use crate::metrics::full_system::run_folder::MatchRecipe;
+use crate::metrics::strata::{parse_segment_by, stratify};
 use crate::metrics::{BootstrapOptions, EvalOptions, Policy as BandPolicy, SegmentOptions, evaluate, write_sweep_csv};
 use crate::report::terminal;
 use crate::run::coverage::{Coverage, count_rows as rows};
@@ -46,6 +48,11 @@ pub struct Recipe {
 }
 
 impl Recipe {
+    /// The columns `--segment-by COLUMN:BUCKETS` cuts, read as metadata even where reserved (`q_*`).
+    pub fn strata_columns(&self) -> Result<Vec<String>> {
+        Ok(parse_segment_by(&self.segment_by)?.1.into_iter().map(|s| s.column).collect())
+    }
+
     fn of(args: &EvalArgs, matching: Option<MatchRecipe>) -> Recipe {
         Recipe {
             matching,
@@ -78,6 +85,7 @@ pub fn run(ctx: &Context, args: &EvalArgs) -> Result<ExitCode> {
                 filter: args.filter.as_ref(),
                 flip: args.flip,
                 mapping: Some(&mapping),
+                keep: &recipe.strata_columns()?,
             })?;
             set.coverage.check(args.allow_incomplete)?;
             super::note_column(&set);
@@ -161,7 +169,8 @@ pub fn run(ctx: &Context, args: &EvalArgs) -> Result<ExitCode> {
                     column.models[1]
                 );
             }
-            let presentations = read_scores(&scores, ReadOptions::column(args.flip, &column, &Mapping::default()))?;
+            let read = ReadOptions::column(args.flip, &column, &Mapping::default()).keeping(&recipe.strata_columns()?);
+            let presentations = read_scores(&scores, read)?;
             if let (Some(s), true) = (shard, presentations.is_empty()) {
                 // More tasks than presentations: a complete share of nothing, which merges; exit 0 so a
                 // scheduler does not retry it. There are no figures of its own to compute.
@@ -232,13 +241,24 @@ pub fn finish(
         models: spec.descriptors.iter().map(|d| d.name.clone()).collect(),
         named: false,
     });
+    // `--segment-by COLUMN:BUCKETS`: the column's values become bucket labels (a copy only then).
+    let (segment_columns, strata) = parse_segment_by(&recipe.segment_by)?;
+    let (frames, strata) = match strata.is_empty() {
+        true => (Cow::Borrowed(frames), Vec::new()),
+        false => {
+            let mut frames = frames.to_vec();
+            let report = stratify(&mut frames, &strata)?;
+            (Cow::Owned(frames), report)
+        }
+    };
+    let frames = &frames[..];
     // `--group-by`: the presentations are videos; the frames are kept for the frame-level figures.
     let (presentations, videos) = match &recipe.videos {
         Some(g) => {
             let (videos, summary) = aggregate(frames, g)?;
-            (videos, Some(summary))
+            (Cow::Owned(videos), Some(summary))
         }
-        None => (frames.to_vec(), None),
+        None => (Cow::Borrowed(frames), None),
     };
     let presentations = &presentations[..];
     let (threshold, threshold_source) = match &recipe.calibrate_on {
@@ -250,6 +270,7 @@ pub fn finish(
                 filter: None,
                 flip: recipe.flip,
                 mapping: Some(&source.mapping),
+                keep: &[],
             })?
             .presentations;
             let dev = match &recipe.videos {
@@ -271,7 +292,7 @@ pub fn finish(
         operating_rates: crate::metrics::DEFAULT_OPERATING_RATES.to_vec(),
         segments: Some(SegmentOptions {
             // --segment-by, else the columns a mapping kept (--segment-columns), else the engine's rule.
-            columns: match (&recipe.segment_by[..], &mapped_segments[..]) {
+            columns: match (&segment_columns[..], &mapped_segments[..]) {
                 ([], []) => None,
                 ([], kept) => Some(kept.to_vec()),
                 (asked, _) => Some(asked.to_vec()),
@@ -330,6 +351,9 @@ pub fn finish(
     }
     let mut doc = serde_json::to_value(&evaluation.report)?;
     doc["run"] = serde_json::to_value(&run_info)?;
+    if !strata.is_empty() {
+        doc["strata"] = serde_json::to_value(&strata)?;
+    }
     if let Some(summary) = &videos {
         // The frame-level figures at the same threshold, beside the video-level ones.
         let frame_level = evaluate(frames, &options)?;

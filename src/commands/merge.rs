@@ -63,7 +63,8 @@ pub fn run(ctx: &Context, args: &MergeArgs) -> Result<ExitCode> {
     if let Some(note) = coverage.note() {
         crate::escape::tell!("coverage: {note}");
     }
-    let presentations = read_scores(&args.out.join(SCORES_CSV), ReadOptions::flip(recipe.flip))?;
+    let read = ReadOptions::flip(recipe.flip).keeping(&recipe.strata_columns()?);
+    let presentations = read_scores(&args.out.join(SCORES_CSV), read)?;
     let source = Source {
         text: m.dataset.source.clone(),
         scored_with_models: true,

@@ -11,7 +11,8 @@
 //! `radix` + `sweep` (the sorted sweep), `operating` (EER, operating points, AUC), `segments`,
 //! `bands` (pass/retry/fail policy), `counts`, `subjects`, `metric` (n/a values), `report`; `calibration`
 //! (scores into probabilities: Platt, isotonic, and Cllr / min-Cllr / Brier / ECE); `aggregate` (frames of a
-//! video into one presentation: `eval --group-by`).
+//! video into one presentation: `eval --group-by`); `strata` (a numeric column cut into buckets that segment
+//! every metric: `--segment-by q_sharpness:quartiles`).
 
 pub mod aggregate;
 mod bands;
@@ -28,6 +29,7 @@ mod radix;
 mod rates;
 mod report;
 mod segments;
+pub mod strata;
 mod subjects;
 mod sweep;
 mod tally;

@@ -184,12 +184,34 @@ fn species_table(doc: &Value) -> Block {
     )
 }
 
+/// For a bucketed column (`--segment-by COLUMN:BUCKETS`), how its buckets were cut.
+fn stratum_note(doc: &Value, column: &str) -> Option<Block> {
+    let s = doc["strata"].as_array()?.iter().find(|s| s["column"] == column)?;
+    let merged = match s["merged_edges"].as_u64() {
+        Some(0) | None => String::new(),
+        Some(m) => format!(" {m} repeated quantile edges were merged (many equal values), so fewer buckets."),
+    };
+    let spec = s["spec"].as_str().unwrap_or("?");
+    let edges = if spec.contains(":bins=") {
+        "the edges are the given bins"
+    } else {
+        "the edges are numpy's linear quantiles over every presentation with a value"
+    };
+    Some(Block::Text(format!(
+        "Buckets of {column} ({spec}): {edges}; each bucket is (lower, upper], the first also holds its lower \
+         edge. {} presentations had no numeric value (missing), {} fell outside the edges.{merged}",
+        s["missing"],
+        s["outside"],
+    )))
+}
+
 fn segment_tables(doc: &Value) -> Vec<Block> {
     let seg = &doc["segments"];
     let Some(columns) = seg["columns"].as_object() else { return Vec::new() };
     let mut out = Vec::new();
     for (column, values) in columns {
         out.push(Block::Heading(format!("Per segment: {column}")));
+        out.extend(stratum_note(doc, column));
         let rows = values
             .as_object()
             .into_iter()

@@ -64,6 +64,9 @@ pub struct ReadOptions {
     pub score_column: Option<String>,
     /// How to read a file of no known format; given, it is read as a mapped file whatever its header.
     pub mapping: Mapping,
+    /// Reserved columns read as metadata too: the numeric columns a `--segment-by COLUMN:BUCKETS` cuts
+    /// (quality measures are reserved so that they never become default segments of raw values).
+    pub keep: Vec<String>,
 }
 
 impl ReadOptions {
@@ -74,7 +77,12 @@ impl ReadOptions {
 
     /// Reads the scores of `column`, a mapped file by `mapping`.
     pub fn column(flip: bool, column: &ModelColumn, mapping: &Mapping) -> ReadOptions {
-        ReadOptions { flip, score_column: Some(column.column.clone()), mapping: mapping.clone() }
+        ReadOptions { flip, score_column: Some(column.column.clone()), mapping: mapping.clone(), keep: Vec::new() }
+    }
+
+    /// These options, also keeping `columns` as metadata ([`ReadOptions::keep`]).
+    pub fn keeping(self, columns: &[String]) -> ReadOptions {
+        ReadOptions { keep: columns.to_vec(), ..self }
     }
 }
 
@@ -237,7 +245,7 @@ impl Layout {
             score: at(score_column),
             response,
             reason,
-            meta: meta_columns(format, &names)?,
+            meta: meta_columns(format, &names, &options.keep)?,
             face_box: face_box(&names),
             mapping: Mapping::default(),
             used: None,
@@ -272,7 +280,7 @@ impl Layout {
         // A core column, also under its other JSON name (top-level key `k` is pointer `/k`).
         let core: Vec<&str> = [id, label, score, species, reason].into_iter().flatten().map(|i| names[i]).collect();
         let is_core = |n: &str| core.iter().any(|c| *c == n || c.strip_prefix('/') == Some(n));
-        let meta: Vec<(String, usize)> = match &m.segments {
+        let mut meta: Vec<(String, usize)> = match &m.segments {
             Some(keep) => keep
                 .iter()
                 .map(|c| match names.iter().position(|n| n == c) {
@@ -288,6 +296,11 @@ impl Layout {
                 .map(|(i, n)| ((*n).to_owned(), i))
                 .collect(),
         };
+        for (i, n) in names.iter().enumerate() {
+            if options.keep.iter().any(|k| k == n) && !meta.iter().any(|(m, _)| m == n) {
+                meta.push(((*n).to_owned(), i));
+            }
+        }
         let name = |i: Option<usize>| i.map_or("-", |i| names[i]);
         let mut used = format!("id={}, label={}, score={}", name(id), name(label), name(score));
         for (what, i) in [("species", species), ("reason", reason)] {
@@ -455,11 +468,11 @@ fn check_required(format: ScoreFormat, names: &[&str]) -> Result<()> {
 }
 
 /// Metadata columns and their indices; bob.pad's `claimed_id` is renamed `subject`.
-fn meta_columns(format: ScoreFormat, names: &[&str]) -> Result<Vec<(String, usize)>> {
+fn meta_columns(format: ScoreFormat, names: &[&str], keep: &[String]) -> Result<Vec<(String, usize)>> {
     let core = format.identity();
     let mut meta: Vec<(String, usize)> = Vec::new();
     for (i, name) in names.iter().enumerate() {
-        if core.contains(name) || is_reserved(name) {
+        if core.contains(name) || (is_reserved(name) && !keep.iter().any(|k| k == name)) {
             continue;
         }
         let key = if format == ScoreFormat::BobPad && *name == BOB_CLAIMED_ID { "subject" } else { name };

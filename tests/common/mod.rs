@@ -42,6 +42,26 @@ pub fn nuaa_subset(dir: &std::path::Path, n: usize) {
     }
 }
 
+/// A temporary folder holding `ds/`, a NUAA folder whose index files list every `n`th frame (sequences
+/// stay whole, only thinner; the image folders are symlinks to the real ones). `None` (the test is
+/// skipped) without the data or the models.
+pub fn nuaa_thinned(n: usize) -> Option<(tempfile::TempDir, PathBuf)> {
+    let nuaa = shared("datasets/nuaa-train")?;
+    shared("models")?;
+    let tmp = tempfile::tempdir().unwrap();
+    let ds = tmp.path().join("ds");
+    std::fs::create_dir(&ds).unwrap();
+    for sub in ["ClientRaw", "ImposterRaw"] {
+        std::os::unix::fs::symlink(nuaa.join(sub), ds.join(sub)).unwrap();
+    }
+    for index in ["client_train_raw.txt", "imposter_train_raw.txt"] {
+        let lines = std::fs::read_to_string(nuaa.join(index)).unwrap();
+        let kept: String = lines.lines().step_by(n).map(|l| format!("{l}\n")).collect();
+        std::fs::write(ds.join(index), kept).unwrap();
+    }
+    Some((tmp, ds))
+}
+
 fn walk(d: &std::path::Path) -> Vec<PathBuf> {
     std::fs::read_dir(d)
         .unwrap()

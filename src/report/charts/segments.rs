@@ -18,7 +18,9 @@ pub struct SegmentRow {
     pub value: String,
     pub apcer_max: Bar,
     pub bpcer: Bar,
-    pub too_small: bool,
+    /// Fewer scored bona fide (attack) presentations than `--min-segment`: that class's bar is pale.
+    pub small_bona_fide: bool,
+    pub small_attack: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -32,7 +34,7 @@ pub struct SegmentsChart {
 }
 
 /// Longest segment name shown under a bar before it is shortened.
-const LABEL_CHARS: usize = 14;
+const LABEL_CHARS: usize = 16;
 
 fn bar(rate: &Value) -> Bar {
     let v = rate["value"].as_f64()?;
@@ -62,7 +64,8 @@ impl SegmentsChart {
                         value: value.clone(),
                         apcer_max: bar(&s["at_threshold"]["attack"]["apcer_max"]),
                         bpcer: bar(&s["at_threshold"]["bona_fide"]["bpcer"]),
-                        too_small: s["too_small"] == true,
+                        small_bona_fide: small(s, "bona_fide"),
+                        small_attack: small(s, "attack"),
                     })
                     .collect(),
                 worst_apcer: worst_in(seg, "worst_apcer_max", column),
@@ -70,6 +73,11 @@ impl SegmentsChart {
             })
             .collect()
     }
+}
+
+/// Whether a segment is short of `class` (its `small_classes`).
+fn small(segment: &Value, class: &str) -> bool {
+    segment["small_classes"].as_array().is_some_and(|a| a.iter().any(|c| c == class))
 }
 
 fn short(s: &str) -> String {
@@ -104,7 +112,8 @@ impl Chart for SegmentsChart {
             for (i, r) in self.rows.iter().enumerate() {
                 let Some((v, lo, hi)) = (if is_apcer { r.apcer_max } else { r.bpcer }) else { continue };
                 let (x0, x1) = (i as f64 + offset, i as f64 + offset + 0.38);
-                let fill = if r.too_small { style::shade(color, 0.3) } else { style::shade(color, 0.85) };
+                let pale = if is_apcer { r.small_attack } else { r.small_bona_fide };
+                let fill = if pale { style::shade(color, 0.3) } else { style::shade(color, 0.85) };
                 bars.push(Rectangle::new([(x0, 0.0), (x1, v)], fill.filled()));
                 let xm = (x0 + x1) / 2.0;
                 values.push(Text::new(format!("{:.1}%", 100.0 * v), (x0, hi + top * 0.06), style::small()));
@@ -145,7 +154,7 @@ mod tests {
         run.doc["segments"] = json!({
             "columns": {"session": {
                 "01": {"at_threshold": {"attack": {"apcer_max": rate(0.1)}, "bona_fide": {"bpcer": rate(0.2)}}, "too_small": false},
-                "02": {"at_threshold": {"attack": {"apcer_max": {"value": null, "reason": "no attacks"}}, "bona_fide": {"bpcer": rate(0.3)}}, "too_small": true}}},
+                "02": {"at_threshold": {"attack": {"apcer_max": {"value": null, "reason": "no attacks"}}, "bona_fide": {"bpcer": rate(0.3)}}, "too_small": true, "small_classes": ["attack"]}}},
             "worst_apcer_max": {"column": "session", "segment": "01"},
             "worst_bpcer": {"column": "other", "segment": "x"}
         });
@@ -153,8 +162,8 @@ mod tests {
         assert_eq!(charts.len(), 1);
         let c = &charts[0];
         assert_eq!(c.rows[0].apcer_max, Some((0.1, 0.05, 0.2)));
-        assert_eq!((c.rows[1].apcer_max, c.rows[1].too_small), (None, true));
+        assert_eq!((c.rows[1].apcer_max, c.rows[1].small_attack, c.rows[1].small_bona_fide), (None, true, false));
         assert_eq!((c.worst_apcer.as_deref(), c.worst_bpcer.as_deref()), (Some("01"), None));
-        assert_eq!(short("a-very-long-segment-name"), "a-very-long-s…");
+        assert_eq!(short("a-very-long-segment-name"), "a-very-long-seg…");
     }
 }
