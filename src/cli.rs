@@ -425,6 +425,12 @@ pub struct EvalArgs {
     /// pipeline's CSV, or bob.pad's claimed_id,test_label,is_bonafide,attack_type,score)
     #[arg(long, value_name = "FILE")]
     pub scores: Option<PathBuf>,
+    /// With --scores: labels, species and metadata from this dataset (NUAA folder, live/ spoof/ folders or
+    /// a manifest; --kind, --layout, --split apply), joined on the id for a file of ids and scores only.
+    /// An id joins as the dataset-relative path, a path ending in one, or a file name one sample has;
+    /// rows matching no sample and samples without a row are counted, named and left out
+    #[arg(long, value_name = "DATASET", requires = "scores")]
+    pub labels: Option<PathBuf>,
     /// With --scores: keep only presentations whose metadata COLUMN has one of these values or lies in
     /// LO..HI (inclusive, compared as text), e.g. subject=0005..0009 (the held-out split of a calibration)
     #[arg(long = "where", value_name = "COLUMN=V1,V2|COLUMN=LO..HI", requires = "scores")]

@@ -21,6 +21,7 @@ pub fn run(ctx: &Context, args: &DiffArgs) -> Result<ExitCode> {
             flip: false,
             mapping: None,
             keep: &[],
+            labels: None,
         })
     };
     let (base, current) = (load(&args.base, &args.base_model)?, load(&args.current, &args.current_model)?);

@@ -79,6 +79,7 @@ pub fn run(ctx: &Context, args: &EvalArgs) -> Result<ExitCode> {
             // A descriptor given by path must load; none is recorded (below).
             let (named, _) = scores_model(ctx, &args.model.model)?;
             let mapping = super::mapping_of(&args.mapping)?;
+            let labels = args.labels.as_ref().map(|root| labels_of(root, args)).transpose()?;
             let set = ScoreSet::load(Selector {
                 path: file,
                 model: named.as_deref(),
@@ -86,7 +87,11 @@ pub fn run(ctx: &Context, args: &EvalArgs) -> Result<ExitCode> {
                 flip: args.flip,
                 mapping: Some(&mapping),
                 keep: &recipe.strata_columns()?,
+                labels: labels.as_ref().map(|(ds, name)| (ds, name.as_str())),
             })?;
+            if let Some(join) = &set.join {
+                crate::escape::tell!("{}", join.line());
+            }
             set.coverage.check(args.allow_incomplete)?;
             super::note_column(&set);
             // No model ran: the run names the model whose column was read (`run.model`), from the file,
@@ -95,10 +100,12 @@ pub fn run(ctx: &Context, args: &EvalArgs) -> Result<ExitCode> {
             let out = args.out.clone().unwrap_or_else(|| default_folder(&stem(file), "scores"));
             std::fs::create_dir_all(&out).with_context(|| format!("cannot create {}", out.display()))?;
             let source = Source {
-                text: match &args.filter {
-                    Some(f) => format!("{} where {f}", file.display()),
-                    None => file.display().to_string(),
+                text: match (&args.filter, &labels) {
+                    (Some(f), _) => format!("{} where {f}", file.display()),
+                    (None, Some((_, name))) => format!("{} labelled by {name}", file.display()),
+                    (None, None) => file.display().to_string(),
                 },
+                labels: labels.zip(set.join.clone()).map(|((dataset, name), report)| Labels { dataset, name, report }),
                 scored_with_models: false,
                 shard: None,
                 column: Some(set.column.clone()),
@@ -108,6 +115,11 @@ pub fn run(ctx: &Context, args: &EvalArgs) -> Result<ExitCode> {
             finish(&out, &source, &set.presentations, &recipe, &spec, &settings, &set.coverage)
         }
         (None, dataset) if dataset.is_some() || args.api.responses.is_some() => {
+            // clap's `requires = "scores"` does not hold against the DATASET positional: said here.
+            ensure!(
+                args.labels.is_none() && args.filter.is_none(),
+                "--labels and --where apply to a score file: give --scores FILE (a DATASET is labelled and read whole)"
+            );
             // `--api`, `--responses`: a remote scorer in the local engine's place (src/api).
             let mut api = super::eval_api::setup(ctx, args)?;
             let (mut spec, settings) = match &api {
@@ -174,10 +186,14 @@ pub fn run(ctx: &Context, args: &EvalArgs) -> Result<ExitCode> {
             if let (Some(s), true) = (shard, presentations.is_empty()) {
                 // More tasks than presentations: a complete share of nothing, which merges; exit 0 so a
                 // scheduler does not retry it. There are no figures of its own to compute.
-                crate::escape::tell!("shard {s} holds none of the {} presentations: no metrics of its own", ds.samples.len());
+                crate::escape::tell!(
+                    "shard {s} holds none of the {} presentations: no metrics of its own",
+                    ds.samples.len()
+                );
                 return Ok(ExitCode::SUCCESS);
             }
             let source = Source {
+                labels: None,
                 text: source,
                 scored_with_models: api.is_none(),
                 shard,
@@ -222,6 +238,28 @@ pub struct Source {
     pub mapping: Mapping,
     /// `eval --api` / `--responses`: the API that scored (no model ran here).
     pub api: Option<ApiRun>,
+    /// `--labels`: the dataset whose labels were joined onto the score file.
+    pub labels: Option<Labels>,
+}
+
+/// `--labels`: the dataset, its name as given, and what the join did.
+pub struct Labels {
+    pub dataset: crate::dataset::Dataset,
+    pub name: String,
+    pub report: crate::scoreset::labels::JoinReport,
+}
+
+/// The `--labels` dataset, opened by the same loaders (and --kind, --layout, --split) as a DATASET.
+fn labels_of(root: &Path, args: &EvalArgs) -> Result<(crate::dataset::Dataset, String)> {
+    let spec = DatasetSpec {
+        root: root.to_path_buf(),
+        kind: Some(args.kind.clone()),
+        layout: args.layout.clone(),
+        split: args.split.clone(),
+    };
+    let ds = dataset::open(&spec).with_context(|| format!("--labels {}", root.display()))?;
+    crate::escape::tell!("{}", summarize(&ds)?);
+    Ok((ds, root.display().to_string()))
 }
 
 /// Scores -> metrics.json, sweep.csv, the summary and the report in `out`. Shared by `eval` and `merge`,
@@ -271,6 +309,8 @@ pub fn finish(
                 flip: recipe.flip,
                 mapping: Some(&source.mapping),
                 keep: &[],
+                // A vendor's dev file holds ids only too: the same dataset labels it.
+                labels: source.labels.as_ref().map(|l| (&l.dataset, l.name.as_str())),
             })?
             .presentations;
             let dev = match &recipe.videos {
@@ -353,6 +393,9 @@ pub fn finish(
     doc["run"] = serde_json::to_value(&run_info)?;
     if !strata.is_empty() {
         doc["strata"] = serde_json::to_value(&strata)?;
+    }
+    if let Some(l) = &source.labels {
+        doc["labels"] = serde_json::to_value(&l.report)?;
     }
     if let Some(summary) = &videos {
         // The frame-level figures at the same threshold, beside the video-level ones.

@@ -66,6 +66,7 @@ pub fn run(ctx: &Context, args: &MergeArgs) -> Result<ExitCode> {
     let read = ReadOptions::flip(recipe.flip).keeping(&recipe.strata_columns()?);
     let presentations = read_scores(&args.out.join(SCORES_CSV), read)?;
     let source = Source {
+        labels: None,
         text: m.dataset.source.clone(),
         scored_with_models: true,
         shard: None,

@@ -67,6 +67,9 @@ pub struct ReadOptions {
     /// Reserved columns read as metadata too: the numeric columns a `--segment-by COLUMN:BUCKETS` cuts
     /// (quality measures are reserved so that they never become default segments of raw values).
     pub keep: Vec<String>,
+    /// The labels come from elsewhere (`--labels DATASET`): no label or species column is read, and every
+    /// row is read as bona fide of no species until `scoreset::labels::join` labels it.
+    pub unlabelled: bool,
 }
 
 impl ReadOptions {
@@ -77,7 +80,7 @@ impl ReadOptions {
 
     /// Reads the scores of `column`, a mapped file by `mapping`.
     pub fn column(flip: bool, column: &ModelColumn, mapping: &Mapping) -> ReadOptions {
-        ReadOptions { flip, score_column: Some(column.column.clone()), mapping: mapping.clone(), keep: Vec::new() }
+        ReadOptions { score_column: Some(column.column.clone()), mapping: mapping.clone(), ..ReadOptions::flip(flip) }
     }
 
     /// These options, also keeping `columns` as metadata ([`ReadOptions::keep`]).
@@ -222,7 +225,7 @@ impl Layout {
     fn resolve(header: &[String], options: &ReadOptions) -> Result<Layout> {
         let names: Vec<&str> = header.iter().map(String::as_str).collect();
         let known = ["is_bonafide", STATUS, columns::FACE_FOUND].iter().any(|c| names.contains(c));
-        if options.mapping.is_given() || !known {
+        if options.mapping.is_given() || !known || options.unlabelled {
             return Layout::mapped(&names, options);
         }
         let score_column = options.score_column.as_deref().unwrap_or(SCORE);
@@ -273,9 +276,14 @@ impl Layout {
         };
         let score_given = m.score.as_deref().or(options.score_column.as_deref());
         let id = pick(m.id.as_deref(), &ID_NAMES, "--id-column", "id")?;
-        let label = pick(m.label.as_deref(), &LABEL_NAMES, "--label-column", "label")?;
+        let (label, species) = match options.unlabelled {
+            true => (None, None),
+            false => (
+                pick(m.label.as_deref(), &LABEL_NAMES, "--label-column", "label")?,
+                pick(m.species.as_deref(), &SPECIES_NAMES, "--species-column", "")?,
+            ),
+        };
         let score = pick(score_given, &SCORE_NAMES, "--score-column", "score")?;
-        let species = pick(m.species.as_deref(), &SPECIES_NAMES, "--species-column", "")?;
         let reason = pick(m.reason.as_deref(), &[], "--reason-column", "")?;
         // A core column, also under its other JSON name (top-level key `k` is pointer `/k`).
         let core: Vec<&str> = [id, label, score, species, reason].into_iter().flatten().map(|i| names[i]).collect();
@@ -302,7 +310,8 @@ impl Layout {
             }
         }
         let name = |i: Option<usize>| i.map_or("-", |i| names[i]);
-        let mut used = format!("id={}, label={}, score={}", name(id), name(label), name(score));
+        let label_from = if options.unlabelled { "(--labels)" } else { name(label) };
+        let mut used = format!("id={}, label={label_from}, score={}", name(id), name(score));
         for (what, i) in [("species", species), ("reason", reason)] {
             if i.is_some() {
                 used += &format!(", {what}={}", name(i));
@@ -390,6 +399,10 @@ impl<'a> Row<'a> {
     }
 
     pub fn bona_fide(&self) -> Result<bool> {
+        // No label column: only an unlabelled read, whose labels are joined later.
+        if self.layout.label.is_none() {
+            return Ok(true);
+        }
         let label = self.field(self.layout.label);
         match self.layout.kind {
             Kind::Known(ScoreFormat::BobPad) => parse_bool(label),

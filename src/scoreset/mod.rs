@@ -14,6 +14,8 @@ use std::str::FromStr;
 
 use anyhow::{Result, ensure};
 
+pub mod labels;
+
 use crate::run::coverage::Coverage;
 use crate::schema::Presentation;
 use crate::schema::run_folder::SCORES_CSV;
@@ -88,6 +90,8 @@ pub struct Selector<'a> {
     pub mapping: Option<&'a Mapping>,
     /// Reserved columns to read as metadata too ([`ReadOptions::keep`]).
     pub keep: &'a [String],
+    /// `--labels`: the dataset (and its name as given) whose labels are joined onto an id-and-score file.
+    pub labels: Option<(&'a crate::dataset::Dataset, &'a str)>,
 }
 
 /// Presentations read through a [`Selector`].
@@ -105,6 +109,8 @@ pub struct ScoreSet {
     pub presentations: Vec<Presentation>,
     /// How much of its run the file is (see [`crate::run::coverage`]); checked by each command.
     pub coverage: Coverage,
+    /// `--labels`: what the join of the dataset's labels did.
+    pub join: Option<labels::JoinReport>,
 }
 
 impl ScoreSet {
@@ -113,8 +119,19 @@ impl ScoreSet {
         let file = if sel.path.is_dir() { sel.path.join(SCORES_CSV) } else { sel.path.to_path_buf() };
         let mapping = sel.mapping.cloned().unwrap_or_default();
         let column = ModelColumn::of_file(&file, sel.model, &mapping)?;
-        let (mut presentations, columns_used) =
-            read_described(&file, ReadOptions::column(sel.flip, &column, &mapping).keeping(sel.keep))?;
+        let read = ReadOptions {
+            unlabelled: sel.labels.is_some(),
+            ..ReadOptions::column(sel.flip, &column, &mapping).keeping(sel.keep)
+        };
+        let (mut presentations, columns_used) = read_described(&file, read)?;
+        let join = match sel.labels {
+            Some((dataset, name)) => {
+                let (joined, report) = labels::join(presentations, dataset, &file.display().to_string(), name)?;
+                presentations = joined;
+                Some(report)
+            }
+            None => None,
+        };
         if let Some(filter) = sel.filter {
             ensure!(
                 presentations.iter().any(|p| p.meta.contains_key(&filter.column)),
@@ -126,7 +143,7 @@ impl ScoreSet {
             ensure!(!presentations.is_empty(), "{}: no presentation has {filter}", file.display());
         }
         let coverage = Coverage::of(sel.path)?;
-        Ok(ScoreSet { file, column, filter: sel.filter.cloned(), mapping, columns_used, presentations, coverage })
+        Ok(ScoreSet { file, column, filter: sel.filter.cloned(), mapping, columns_used, presentations, coverage, join })
     }
 
     /// The model the scores are of, when known.
@@ -162,7 +179,15 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join(SCORES_CSV), text).unwrap();
         let filter = filter.map(|f| f.parse::<Filter>().unwrap());
-        ScoreSet::load(Selector { path: dir.path(), model, filter: filter.as_ref(), flip: false, mapping: None, keep: &[] })
+        ScoreSet::load(Selector {
+            path: dir.path(),
+            model,
+            filter: filter.as_ref(),
+            flip: false,
+            mapping: None,
+            keep: &[],
+            labels: None,
+        })
     }
 
     fn scores(set: &ScoreSet) -> Vec<Option<f64>> {
