@@ -74,6 +74,8 @@ impl Recipe {
 pub fn run(ctx: &Context, args: &EvalArgs) -> Result<ExitCode> {
     let matching = super::compare::match_recipe(ctx, args)?;
     let recipe = Recipe::of(args, matching.as_ref().map(|(m, _)| m.clone()));
+    // Parsed before anything is scored, so a bad bucket spec stops the run at once.
+    let strata_columns = recipe.strata_columns()?;
     match (&args.scores, &args.dataset) {
         (Some(file), _) => {
             // A descriptor given by path must load; none is recorded (below).
@@ -86,7 +88,7 @@ pub fn run(ctx: &Context, args: &EvalArgs) -> Result<ExitCode> {
                 filter: args.filter.as_ref(),
                 flip: args.flip,
                 mapping: Some(&mapping),
-                keep: &recipe.strata_columns()?,
+                keep: &strata_columns,
                 labels: labels.as_ref().map(|(ds, name)| (ds, name.as_str())),
             })?;
             if let Some(join) = &set.join {
@@ -100,11 +102,12 @@ pub fn run(ctx: &Context, args: &EvalArgs) -> Result<ExitCode> {
             let out = args.out.clone().unwrap_or_else(|| default_folder(&stem(file), "scores"));
             std::fs::create_dir_all(&out).with_context(|| format!("cannot create {}", out.display()))?;
             let source = Source {
-                text: match (&args.filter, &labels) {
-                    (Some(f), _) => format!("{} where {f}", file.display()),
-                    (None, Some((_, name))) => format!("{} labelled by {name}", file.display()),
-                    (None, None) => file.display().to_string(),
-                },
+                text: format!(
+                    "{}{}{}",
+                    file.display(),
+                    labels.as_ref().map_or(String::new(), |(_, name)| format!(" labelled by {name}")),
+                    args.filter.as_ref().map_or(String::new(), |f| format!(" where {f}")),
+                ),
                 labels: labels.zip(set.join.clone()).map(|((dataset, name), report)| Labels { dataset, name, report }),
                 scored_with_models: false,
                 shard: None,
@@ -181,7 +184,7 @@ pub fn run(ctx: &Context, args: &EvalArgs) -> Result<ExitCode> {
                     column.models[1]
                 );
             }
-            let read = ReadOptions::column(args.flip, &column, &Mapping::default()).keeping(&recipe.strata_columns()?);
+            let read = ReadOptions::column(args.flip, &column, &Mapping::default()).keeping(&strata_columns);
             let presentations = read_scores(&scores, read)?;
             if let (Some(s), true) = (shard, presentations.is_empty()) {
                 // More tasks than presentations: a complete share of nothing, which merges; exit 0 so a

@@ -342,11 +342,8 @@ mod tests {
     /// Brute force: for every video, the frames whose group value, label and species are its own, scored.
     #[test]
     fn property_each_video_is_the_statistic_of_exactly_its_scored_frames() {
-        let mut seed = 7u64;
-        let mut next = move |m: u64| {
-            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-            (seed >> 33) % m
-        };
+        let mut rng = crate::metrics::bootstrap::SplitMix64(7);
+        let mut next = move |m: u64| rng.next_u64() % m;
         for _ in 0..200 {
             let n = 1 + next(40) as usize;
             let frames: Vec<Presentation> = (0..n)

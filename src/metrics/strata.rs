@@ -436,11 +436,8 @@ mod tests {
     /// and quantile buckets of distinct values hold counts within one of each other.
     #[test]
     fn property_buckets_follow_the_convention() {
-        let mut seed = 11u64;
-        let mut next = move |m: u64| {
-            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-            (seed >> 33) % m
-        };
+        let mut rng = crate::metrics::bootstrap::SplitMix64(11);
+        let mut next = move |m: u64| rng.next_u64() % m;
         for _ in 0..300 {
             let n = 1 + next(60) as usize;
             let raw: Vec<String> = (0..n).map(|_| (next(40) as f64 / 4.0).to_string()).collect();
