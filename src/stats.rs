@@ -12,6 +12,36 @@ pub fn median(values: impl Iterator<Item = f64>) -> f64 {
     if n % 2 == 1 { v[n / 2] } else { (v[n / 2 - 1] + v[n / 2]) / 2.0 }
 }
 
+/// Probabilities are clipped to `[LOGIT_CLIP, 1 - LOGIT_CLIP]` by [`logit_clamped`], so that 0 and 1 (a
+/// softmax that underflowed) give finite logits instead of infinite ones that would decide a fit alone.
+pub const LOGIT_CLIP: f64 = 1e-12;
+
+/// ln(p / (1 - p)); ±inf at 1 and 0.
+pub fn logit(p: f64) -> f64 {
+    (p / (1.0 - p)).ln()
+}
+
+/// logit(p) with p clamped to [1e-12, 1 - 1e-12] (Platt scaling's feature, fusion's features).
+pub fn logit_clamped(p: f64) -> f64 {
+    logit(p.clamp(LOGIT_CLIP, 1.0 - LOGIT_CLIP))
+}
+
+/// ln(1 + e^x) without overflow, exact at ±inf (Platt's loss, Cllr and the fusion fit need it).
+pub fn softplus(x: f64) -> f64 {
+    if x == f64::INFINITY {
+        f64::INFINITY
+    } else if x > 0.0 {
+        x + (-x).exp().ln_1p()
+    } else {
+        x.exp().ln_1p()
+    }
+}
+
+/// 1 / (1 + e^-x), without overflow for large |x|.
+pub fn sigmoid(x: f64) -> f64 {
+    if x >= 0.0 { 1.0 / (1.0 + (-x).exp()) } else { x.exp() / (1.0 + x.exp()) }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -36,26 +36,7 @@ pub fn with_prior(p: f64, dev_bona_fide_share: f64, prior_attack: f64) -> f64 {
     sigmoid(llr + logit(1.0 - prior_attack))
 }
 
-/// ln(p / (1 - p)); ±inf at 1 and 0.
-pub(crate) fn logit(p: f64) -> f64 {
-    (p / (1.0 - p)).ln()
-}
-
-/// ln(1 + e^x) without overflow, exact at ±inf (Platt's loss and Cllr both need it).
-pub(crate) fn softplus(x: f64) -> f64 {
-    if x == f64::INFINITY {
-        f64::INFINITY
-    } else if x > 0.0 {
-        x + (-x).exp().ln_1p()
-    } else {
-        x.exp().ln_1p()
-    }
-}
-
-/// 1 / (1 + e^-x), without overflow for large |x|.
-pub(crate) fn sigmoid(x: f64) -> f64 {
-    if x >= 0.0 { 1.0 / (1.0 + (-x).exp()) } else { x.exp() / (1.0 + x.exp()) }
-}
+pub(crate) use crate::stats::{logit, sigmoid, softplus};
 
 #[cfg(test)]
 mod tests;

@@ -6,9 +6,8 @@
 //! agree as closely as sklearn's own tolerance allows (`scripts/oracle-calibration.py` reports both).
 
 use super::{sigmoid, softplus};
-
-/// Scores are clamped to [EPS, 1 - EPS] before the logit, so 0 and 1 stay finite.
-const EPS: f64 = 1e-12;
+/// logit(s) with s clamped to [1e-12, 1 - 1e-12]: the feature Platt scaling is fitted on.
+pub use crate::stats::logit_clamped;
 
 /// A fitted sigmoid over the logit of the score (the type is a policy contract).
 pub use crate::schema::PlattFit;
@@ -18,12 +17,6 @@ impl PlattFit {
     pub fn predict(&self, score: f64) -> f64 {
         sigmoid(-(self.a * logit_clamped(score) + self.b))
     }
-}
-
-/// logit(s) with s clamped to [1e-12, 1 - 1e-12]: the feature Platt scaling is fitted on.
-pub fn logit_clamped(score: f64) -> f64 {
-    let s = score.clamp(EPS, 1.0 - EPS);
-    (s / (1.0 - s)).ln()
 }
 
 /// Fits on `(score, is_bona_fide)` pairs. `None` without at least one presentation of each class.
