@@ -133,7 +133,7 @@ pub fn run(ctx: &Context, args: &EvalArgs) -> Result<ExitCode> {
             spec.recognizer = matching.map(|(_, d)| d);
             let models: Vec<String> = match &api {
                 Some(a) => a.remote.models(),
-                None => spec.descriptors.iter().map(|d| d.name.clone()).collect(),
+                None => crate::model::descriptor::score_models(&spec.descriptors),
             };
             let (ds, source) = match (api.as_mut().and_then(|a| a.replayed.take()), dataset) {
                 (Some((ds, file)), _) => (ds, file.display().to_string()),
@@ -279,7 +279,7 @@ pub fn finish(
     let column = source.column.clone().unwrap_or_else(|| ModelColumn {
         model: spec.descriptors.first().map(|d| d.name.clone()),
         column: crate::schema::columns::SCORE.to_owned(),
-        models: spec.descriptors.iter().map(|d| d.name.clone()).collect(),
+        models: crate::model::descriptor::score_models(&spec.descriptors),
         named: false,
     });
     // `--segment-by COLUMN:BUCKETS`: the column's values become bucket labels (a copy only then).

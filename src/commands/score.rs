@@ -26,7 +26,7 @@ pub fn run(ctx: &Context, args: &ScoreArgs) -> Result<ExitCode> {
     }
     let format = Format::from_flags(args.json, args.csv);
     let names: Vec<String> = jobs.iter().map(|j| j.name.clone()).collect();
-    let model_names = spec.descriptors.iter().map(|d| d.name.clone()).collect();
+    let model_names = crate::model::descriptor::score_models(&spec.descriptors);
     let mut printer = Printer::new(format, &settings.policy, model_names, &names, Box::new(std::io::stdout().lock()))?;
     let mut not_scored = problems.len();
     score_all(&jobs, &spec, &settings, workers(args.model.workers), |rec| {

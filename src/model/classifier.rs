@@ -6,6 +6,7 @@ use anyhow::{Context, Result, bail};
 
 use super::backend::{Backend, Net};
 use super::descriptor::{ColorOrder, Descriptor, Layout, Member, OutputKind};
+use super::fusion::Fusion;
 use super::session::softmax;
 use crate::crop::{CropError, crop_face};
 use crate::frame::{FaceBox, Frame};
@@ -30,7 +31,11 @@ pub struct Classifier {
 pub struct Verdict {
     /// Live probability of each member (its softmax at `live_index`), in descriptor order.
     pub member_live: Vec<f64>,
-    /// The combined live probability (mean softmax at the live index).
+    /// The live probability of each member model of a fused descriptor (in `[fusion]` order; empty
+    /// otherwise): the mean of its own networks' live probabilities.
+    pub models: Vec<f64>,
+    /// The combined live probability: mean softmax at the live index, or the `[fusion]` rule applied to
+    /// `models`.
     pub live: f64,
 }
 
@@ -94,14 +99,32 @@ impl Classifier {
                 member_live[i].push(p[net.member.output.live_index]);
             }
         }
+        let groups = self.descriptor.fusion.as_ref().map(|f| (f, f.groups(&self.descriptor.members)));
         Ok(failed
             .into_iter()
             .zip(member_live)
             .map(|(err, live)| match err {
                 Some(e) => Err(e),
-                None => Ok(Verdict { live: live.iter().sum::<f64>() / live.len() as f64, member_live: live }),
+                None => Ok(verdict(live, groups.as_ref())),
             })
             .collect())
+    }
+}
+
+/// The verdict of one face from its networks' live probabilities: their mean, or for a fused descriptor
+/// each member model's mean over its own networks (softmax vectors averaged, then read at the live index,
+/// is the mean of the live entries) fused by the `[fusion]` rule.
+fn verdict(member_live: Vec<f64>, fusion: Option<&(&Fusion, Vec<Vec<usize>>)>) -> Verdict {
+    fn mean(values: impl Iterator<Item = f64>) -> f64 {
+        let (sum, n) = values.fold((0.0, 0usize), |(s, n), v| (s + v, n + 1));
+        sum / n as f64
+    }
+    match fusion {
+        None => Verdict { live: mean(member_live.iter().copied()), models: Vec::new(), member_live },
+        Some((f, groups)) => {
+            let models: Vec<f64> = groups.iter().map(|g| mean(g.iter().map(|&i| member_live[i]))).collect();
+            Verdict { live: f.combine(&models), models, member_live }
+        }
     }
 }
 

@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
 
+use super::fusion::Fusion;
 use crate::crop::{CropRule, Resize};
 
 /// Descriptors shipped with the tool (also found in `configs/models/`).
@@ -43,6 +44,9 @@ pub struct Descriptor {
     /// The recognition network of an `embedding` descriptor.
     #[serde(default)]
     pub embedding: Option<Embedding>,
+    /// How the member models of a fused descriptor (`combine = "fusion"`) are combined.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fusion: Option<Fusion>,
     /// Where the descriptor was read from (`builtin` or a path); filled in when loading.
     #[serde(skip)]
     pub origin: String,
@@ -117,13 +121,15 @@ impl ChipRule {
     }
 }
 
-/// How member outputs are combined. Upstream Silent-Face averages the softmax vectors; that is the only
-/// rule so far, named so that a file states it.
+/// How member outputs are combined. Upstream Silent-Face averages the softmax vectors (`mean_softmax`);
+/// a fused descriptor (`fusion`, written by `liveness fuse`) groups its networks into member models, each
+/// the mean softmax of its own networks, and combines those by its `[fusion]` table.
 #[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum Combine {
     #[default]
     MeanSoftmax,
+    Fusion,
 }
 
 /// One ONNX network and its pre- and post-processing contract.
@@ -298,15 +304,22 @@ impl Descriptor {
             }
             check_sha256(&m.sha256).with_context(ctx)?;
         }
-        Ok(())
+        match (self.combine, &self.fusion) {
+            (Combine::Fusion, Some(f)) => f.validate(&self.members),
+            (Combine::Fusion, None) => bail!("`{}` is `combine = \"fusion\"` but has no [fusion] table", self.name),
+            (Combine::MeanSoftmax, Some(_)) => {
+                bail!("`{}` has a [fusion] table but is not `combine = \"fusion\"`", self.name)
+            }
+            (Combine::MeanSoftmax, None) => Ok(()),
+        }
     }
 
     fn validate_embedding(&self) -> Result<()> {
         let Some(e) = &self.embedding else {
             bail!("`{}` is `kind = \"embedding\"` but has no [embedding] table", self.name)
         };
-        if !self.members.is_empty() {
-            bail!("`{}`: an embedding descriptor has no [[member]] classifiers", self.name);
+        if !self.members.is_empty() || self.fusion.is_some() {
+            bail!("`{}`: an embedding descriptor has no [[member]] classifiers and no [fusion]", self.name);
         }
         if e.output.dim == 0 || e.input.width == 0 || e.input.height == 0 {
             bail!("`{}`: input size and output dim must be positive", self.name);
@@ -324,6 +337,13 @@ impl Descriptor {
     pub fn files(&self) -> Vec<&str> {
         let members = self.members.iter().map(|m| m.file.as_str());
         members.chain(self.embedding.iter().map(|e| e.file.as_str())).collect()
+    }
+
+    /// The models whose `<model>_score` columns a run of this descriptor writes: itself, then for a fused
+    /// descriptor each member model (its own score is computed on the way).
+    pub fn score_models(&self) -> Vec<String> {
+        let members = self.fusion.iter().flat_map(|f| f.models.iter().map(|m| m.name.clone()));
+        std::iter::once(self.name.clone()).chain(members).collect()
     }
 
     /// The PAD view of a descriptor: an error naming the fix for an embedding model given where a PAD model
@@ -345,6 +365,18 @@ fn check_sha256(sha: &str) -> Result<()> {
         bail!("sha256 must be 64 hex digits, got `{sha}`");
     }
     Ok(())
+}
+
+/// The `<model>_score` columns of a run of `descriptors`: each one's [`Descriptor::score_models`], the
+/// first occurrence of a name kept (`--model fused,silentface` writes `silentface_score` once).
+pub fn score_models(descriptors: &[Descriptor]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for name in descriptors.iter().flat_map(Descriptor::score_models) {
+        if !out.contains(&name) {
+            out.push(name);
+        }
+    }
+    out
 }
 
 /// All descriptors the tool knows: the built-in ones, then `*.toml` files in each config folder (a file

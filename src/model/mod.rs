@@ -3,6 +3,7 @@
 pub mod backend;
 pub mod classifier;
 pub mod descriptor;
+pub mod fusion;
 pub mod integrity;
 pub mod onnx_patch;
 pub mod openvino;

@@ -172,7 +172,7 @@ pub fn score_dataset(
     };
     let models: Vec<String> = match plan.remote {
         Some(r) => r.models(),
-        None => spec.descriptors.iter().map(|d| d.name.clone()).collect(),
+        None => crate::model::descriptor::score_models(&spec.descriptors),
     };
     let meta = meta_columns(ds);
     let header = header(&meta, &models, &settings.policy);

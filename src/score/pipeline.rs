@@ -10,7 +10,7 @@ use crate::decode::{DecodeError, DecodeLimits, decode_file};
 use crate::detect::{Detection, largest, ultraface::UltraFace};
 use crate::frame::{FaceBox, Frame};
 use crate::model::backend::Backend;
-use crate::model::classifier::Classifier;
+use crate::model::classifier::{Classifier, Verdict};
 use crate::model::descriptor::Descriptor;
 use crate::policy::Policy;
 use crate::quality;
@@ -163,16 +163,7 @@ pub fn classify(engine: &mut Engine, batch: &mut [Prepared]) -> Result<()> {
         p.rec.timings.classify_ms = per_face;
         for (model, verdicts) in engine.models.iter().zip(&results) {
             match &verdicts[k] {
-                Ok(v) => p.rec.models.push(ModelScore {
-                    model: model.descriptor.name.clone(),
-                    live: v.live,
-                    members: model
-                        .members
-                        .iter()
-                        .map(|m| m.member.name.clone())
-                        .zip(v.member_live.iter().copied())
-                        .collect(),
-                }),
+                Ok(v) => p.rec.models.extend(model_scores(model, v)),
                 Err(e) => {
                     let detail = format!("{}: {e}", p.rec.path);
                     p.rec.refuse("crop_failed", detail);
@@ -182,6 +173,21 @@ pub fn classify(engine: &mut Engine, batch: &mut [Prepared]) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// A model's scores of one face: its own, then (fused descriptors) each member model's, with the member
+/// networks' live probabilities under the model they belong to.
+fn model_scores(model: &Classifier, v: &Verdict) -> Vec<ModelScore> {
+    let d = &model.descriptor;
+    let nets =
+        |idx: &mut dyn Iterator<Item = usize>| idx.map(|i| (d.members[i].name.clone(), v.member_live[i])).collect();
+    let mut out = vec![ModelScore { model: d.name.clone(), live: v.live, members: nets(&mut (0..d.members.len())) }];
+    if let Some(f) = &d.fusion {
+        for ((m, group), &live) in f.models.iter().zip(f.groups(&d.members)).zip(&v.models) {
+            out.push(ModelScore { model: m.name.clone(), live, members: nets(&mut group.into_iter()) });
+        }
+    }
+    out
 }
 
 enum Choice {

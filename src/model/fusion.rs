@@ -1,0 +1,186 @@
+//! Fused PAD models: several PAD models run on the same face, their live probabilities combined into one
+//! by a rule fitted on a dev split (`liveness fuse`) and stated in the descriptor's `[fusion]` table.
+//!
+//! The descriptor's `[[member]]` list holds every member model's networks; `[[fusion.model]]` says which
+//! networks make up which member model (each the mean softmax of its own networks, as its own descriptor
+//! says), so the fused model also reports each member model's own score. The rule is one of:
+//!
+//! - `logistic`: P(live) = sigmoid(bias + sum_i weight_i * logit(p_i)), with each p_i clipped to
+//!   [1e-12, 1 - 1e-12] first, so a member that says exactly 0 or 1 (softmax underflow) gives a finite
+//!   logit instead of an infinite one that would decide alone;
+//! - `mean`: the mean of the member probabilities;
+//! - `max`: the largest member probability.
+
+use std::collections::BTreeSet;
+
+use anyhow::{Result, bail, ensure};
+use serde::{Deserialize, Serialize};
+
+use super::descriptor::Member;
+
+pub use crate::stats::{LOGIT_CLIP, logit_clamped as logit, sigmoid};
+
+/// The `[fusion]` table of a fused descriptor.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Fusion {
+    pub method: FusionMethod,
+    /// The intercept of `logistic` (absent for `mean` and `max`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bias: Option<f64>,
+    /// The member models, in the order of the weights.
+    #[serde(rename = "model")]
+    pub models: Vec<FusionModel>,
+    /// Where the rule was fitted: provenance, never used to score.
+    pub dev: FusionDev,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum FusionMethod {
+    Logistic,
+    Mean,
+    Max,
+}
+
+impl FusionMethod {
+    pub const ALL: [FusionMethod; 3] = [FusionMethod::Logistic, FusionMethod::Mean, FusionMethod::Max];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FusionMethod::Logistic => "logistic",
+            FusionMethod::Mean => "mean",
+            FusionMethod::Max => "max",
+        }
+    }
+}
+
+/// One member model of a fusion.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct FusionModel {
+    /// The member model's descriptor name (its `<name>_score` column).
+    pub name: String,
+    /// Its networks: names of this descriptor's `[[member]]` entries, in the member model's own order.
+    pub members: Vec<String>,
+    /// The sha256 of each of those networks as the member model's descriptor gave it at fitting time: a
+    /// weight fitted on one file's scores says nothing about another's.
+    pub sha256: Vec<String>,
+    /// The `logistic` weight of its logit (absent for `mean` and `max`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weight: Option<f64>,
+}
+
+/// The dev split a fusion was fitted on.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct FusionDev {
+    /// The score file read.
+    pub scores: String,
+    /// Its `--where` filter, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub filter: Option<String>,
+    /// Presentation fingerprint of the filtered dev set (`scorefile::fingerprint`).
+    pub fingerprint: String,
+    /// Presentations every member scored (the fit's data), of which bona fide and attacks.
+    pub scored: u64,
+    pub bona_fide: u64,
+    pub attacks: u64,
+    /// Presentations no member scored (non-responses of all members alike), left out of the fit.
+    pub non_responses: u64,
+    /// Mean negative log-likelihood of the fused probability on the scored dev presentations (nats).
+    pub log_loss: f64,
+    pub date: String,
+    pub tool: String,
+}
+
+impl Fusion {
+    /// The fused live probability of the member models' probabilities `p` (in `models` order).
+    pub fn combine(&self, p: &[f64]) -> f64 {
+        match self.method {
+            FusionMethod::Logistic => {
+                let z = self.models.iter().zip(p).map(|(m, &p)| m.weight.unwrap_or(0.0) * logit(p)).sum::<f64>();
+                sigmoid(self.bias.unwrap_or(0.0) + z)
+            }
+            FusionMethod::Mean => p.iter().sum::<f64>() / p.len() as f64,
+            FusionMethod::Max => p.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+        }
+    }
+
+    /// For each member model, the indices of its networks in `members` (the descriptor's `[[member]]`).
+    /// Valid after [`Fusion::validate`].
+    pub fn groups(&self, members: &[Member]) -> Vec<Vec<usize>> {
+        self.models
+            .iter()
+            .map(|m| m.members.iter().filter_map(|n| members.iter().position(|x| &x.name == n)).collect())
+            .collect()
+    }
+
+    /// Checks the table against the descriptor's networks; errors say what to fix.
+    pub fn validate(&self, members: &[Member]) -> Result<()> {
+        let refit = "Fix: write the descriptor again with `liveness fuse`";
+        ensure!(
+            self.models.len() >= 2,
+            "[fusion] needs at least 2 [[fusion.model]] entries, got {}",
+            self.models.len()
+        );
+        let mut names = BTreeSet::new();
+        let mut used = BTreeSet::new();
+        for m in &self.models {
+            ensure!(names.insert(m.name.as_str()), "[fusion]: model `{}` is listed twice", m.name);
+            ensure!(!m.members.is_empty(), "[fusion] model `{}` lists no members", m.name);
+            ensure!(
+                m.members.len() == m.sha256.len(),
+                "[fusion] model `{}` lists {} members but {} sha256s; {refit}",
+                m.name,
+                m.members.len(),
+                m.sha256.len()
+            );
+            for (net, sha) in m.members.iter().zip(&m.sha256) {
+                let Some(found) = members.iter().find(|x| &x.name == net) else {
+                    bail!("[fusion] model `{}`: member `{net}` is no [[member]] of this descriptor; {refit}", m.name)
+                };
+                ensure!(
+                    &found.sha256 == sha,
+                    "[fusion] model `{}`: member `{net}` was fitted with sha256 {sha} but [[member]] says {}; {refit}",
+                    m.name,
+                    found.sha256
+                );
+                ensure!(used.insert(net.as_str()), "[fusion]: member `{net}` belongs to two models");
+            }
+            match (self.method, m.weight) {
+                (FusionMethod::Logistic, Some(w)) if w.is_finite() => {}
+                (FusionMethod::Logistic, Some(w)) => bail!("[fusion] model `{}`: weight {w} is not finite", m.name),
+                (FusionMethod::Logistic, None) => bail!("[fusion] model `{}`: logistic needs a weight", m.name),
+                (_, Some(_)) => bail!("[fusion] model `{}`: only logistic has weights", m.name),
+                (_, None) => {}
+            }
+        }
+        if let Some(n) = members.iter().find(|x| !used.contains(x.name.as_str())) {
+            bail!("[[member]] `{}` belongs to no [[fusion.model]]; {refit}", n.name);
+        }
+        match (self.method, self.bias) {
+            (FusionMethod::Logistic, Some(b)) if b.is_finite() => Ok(()),
+            (FusionMethod::Logistic, Some(b)) => bail!("[fusion] bias {b} is not finite"),
+            (FusionMethod::Logistic, None) => bail!("[fusion]: logistic needs a bias"),
+            (_, Some(_)) => bail!("[fusion]: only logistic has a bias"),
+            (_, None) => Ok(()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn logit_clips_and_sigmoid_inverts_it() {
+        assert_eq!(logit(0.0), logit(LOGIT_CLIP));
+        assert!(logit(1.0).is_finite() && (logit(1.0) + logit(0.0)).abs() < 1e-3);
+        for p in [1e-9, 0.1, 0.5, 0.73, 1.0 - 1e-9] {
+            assert!((sigmoid(logit(p)) - p).abs() < 1e-12, "{p}");
+        }
+        assert_eq!(sigmoid(-800.0), 0.0);
+        assert_eq!(sigmoid(800.0), 1.0);
+    }
+}
