@@ -52,6 +52,7 @@ LAYER_OF = {
     "scoreset": "evaluation",
     "calibrate": "evaluation",
     "diff": "evaluation",
+    "fusion": "evaluation",
     "gate": "evaluation",
     "report": "report",
     "serve": "report",  # the HTTP front end: like the reports, a consumer of the pipeline's results

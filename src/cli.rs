@@ -84,6 +84,9 @@ pub enum Command {
     /// What changed between two runs on the same presentations: rate changes, flipped decisions,
     /// McNemar, score distribution shift (KS), calibrated threshold movement
     Diff(DiffArgs),
+    /// Fuse several PAD models: fit a rule (logistic, mean, max) on a dev split of a multi-model score
+    /// file and write a descriptor usable as --model; optionally compare it with each member on an eval split
+    Fuse(FuseArgs),
     /// Active liveness: score sessions (frame sequences, with or without challenges), draw challenges
     #[command(subcommand)]
     Session(SessionCommand),
@@ -213,6 +216,47 @@ pub struct MergeArgs {
     /// Replace a run already in --out
     #[arg(long)]
     pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct FuseArgs {
+    /// Dev split: a run folder (its scores.csv) or a score file holding each member's `<model>_score` column
+    /// (e.g. from `liveness eval DATASET --model silentface,minifas128`)
+    #[arg(long)]
+    pub dev: PathBuf,
+    /// The member models, comma-separated: descriptor names or .toml paths, each with a column in DEV
+    #[arg(long, value_delimiter = ',', required = true)]
+    pub models: Vec<String>,
+    /// logistic: P(live) = sigmoid(b + sum w_i logit(p_i)), p_i clipped to [1e-12, 1 - 1e-12], fitted by
+    /// unregularised maximum likelihood; mean: the mean of the member probabilities; max: the largest
+    #[arg(long, value_enum, default_value = "logistic")]
+    pub method: crate::model::fusion::FusionMethod,
+    /// Fit on the presentations whose metadata COLUMN has one of these values or lies in LO..HI, e.g.
+    /// subject=0001..0004
+    #[arg(long = "where", value_name = "COLUMN=V1,V2|COLUMN=LO..HI")]
+    pub filter: Option<crate::scoreset::Filter>,
+    /// The fused model's name
+    #[arg(long)]
+    pub name: String,
+    /// Where to write the descriptor [default: configs/models/<name>.toml, where the catalog finds it by name]
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Overwrite --out if it exists
+    #[arg(long)]
+    pub force: bool,
+    /// Also compare the fusion with each member on these presentations of DEV (disjoint from --where):
+    /// McNemar on decisions at each model's own threshold (chosen on the dev split by --target) and a
+    /// paired subject-clustered bootstrap of the AUC, EER and BPCER differences
+    #[arg(long, value_name = "COLUMN=V1,V2|COLUMN=LO..HI")]
+    pub compare_on: Option<crate::scoreset::Filter>,
+    /// With --compare-on: how each model's threshold is chosen on the dev split (as `calibrate --target`)
+    #[arg(long, default_value = "eer")]
+    pub target: Target,
+    /// With --compare-on: bootstrap resamples and seed
+    #[arg(long, default_value_t = 1000)]
+    pub resamples: usize,
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
 }
 
 #[derive(Debug, Args)]
@@ -810,6 +854,16 @@ impl clap::ValueEnum for crate::model::backend::Backend {
 }
 
 impl clap::ValueEnum for crate::schema::ProbabilityMethod {
+    fn value_variants<'a>() -> &'a [Self] {
+        &Self::ALL
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        Some(clap::builder::PossibleValue::new(self.as_str()))
+    }
+}
+
+impl clap::ValueEnum for crate::model::fusion::FusionMethod {
     fn value_variants<'a>() -> &'a [Self] {
         &Self::ALL
     }

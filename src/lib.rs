@@ -45,6 +45,7 @@ pub mod detect;
 pub mod diff;
 pub mod escape;
 pub mod frame;
+pub mod fusion;
 pub mod gallery;
 pub mod gate;
 pub mod input;
@@ -88,6 +89,7 @@ pub fn run() -> Result<ExitCode> {
         Command::Calibrate(args) => commands::calibrate::run(&ctx, args),
         Command::Gate(args) => commands::gate::run(&ctx, args),
         Command::Diff(args) => commands::diff::run(&ctx, args),
+        Command::Fuse(args) => commands::fuse::run(&ctx, args),
         Command::Session(cmd) => commands::session::run(&ctx, cmd),
         Command::Merge(args) => commands::merge::run(&ctx, args),
         Command::Serve(args) => commands::serve::run(&ctx, args),

@@ -7,6 +7,7 @@ pub mod diff;
 pub mod eval;
 pub mod eval_api;
 pub mod full_system;
+pub mod fuse;
 pub mod gate;
 pub mod merge;
 pub mod models;

@@ -93,7 +93,7 @@ fn percentile_interval(mut values: Vec<f64>) -> Metric<BootstrapInterval> {
 }
 
 /// Quantile of sorted, non-empty values with linear interpolation (numpy's default, "type 7").
-fn quantile(sorted: &[f64], p: f64) -> f64 {
+pub(super) fn quantile(sorted: &[f64], p: f64) -> f64 {
     let h = (sorted.len() - 1) as f64 * p;
     let below = h.floor() as usize;
     let above = (below + 1).min(sorted.len() - 1);

@@ -24,6 +24,7 @@ pub mod format;
 pub mod full_system;
 mod metric;
 mod operating;
+pub mod paired;
 mod population;
 mod radix;
 mod rates;
