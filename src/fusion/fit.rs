@@ -60,6 +60,7 @@ pub fn fit(x: &[Vec<f64>], y: &[bool]) -> Result<Logistic> {
     let mut beta = vec![0.0; k + 1];
     let nll = |b: &[f64]| log_loss(&predictors(x, b[0], &b[1..]), y);
     let mut current = nll(&beta);
+    let mut converged = None;
     for iteration in 1..=MAX_ITER {
         let g = gradient(x, y, beta[0], &beta[1..]);
         let h = hessian(x, &predictors(x, beta[0], &beta[1..]));
@@ -75,15 +76,19 @@ pub fn fit(x: &[Vec<f64>], y: &[bool]) -> Result<Logistic> {
             )
         };
         let mut scale = 1.0;
-        let (mut next, mut value) = (beta.clone(), current);
-        for _ in 0..60 {
-            next = beta.iter().zip(&step).map(|(b, s)| b + scale * s).collect();
-            value = nll(&next);
+        let accepted = loop {
+            let next: Vec<f64> = beta.iter().zip(&step).map(|(b, s)| b + scale * s).collect();
+            let value = nll(&next);
             if value <= current {
-                break;
+                break Some((next, value));
             }
             scale /= 2.0;
-        }
+            if scale < 1e-18 {
+                break None;
+            }
+        };
+        // No step lowers the likelihood any more: at the optimum to rounding, or stalled on separation.
+        let Some((next, value)) = accepted else { break };
         let moved = beta.iter().zip(&next).map(|(a, b)| (a - b).abs() / a.abs().max(1.0)).fold(0.0, f64::max);
         beta = next;
         current = value;
@@ -91,14 +96,23 @@ pub fn fit(x: &[Vec<f64>], y: &[bool]) -> Result<Logistic> {
             break;
         }
         if moved <= STEP_TOL {
-            return Ok(Logistic { bias: beta[0], weights: beta[1..].to_vec(), iterations: iteration });
+            converged = Some(iteration);
+            break;
         }
     }
-    bail!(
-        "the logistic fit does not converge (coefficients {beta:?}, mean log-loss {current:.3e}): the dev classes \
-         are (almost) perfectly separated by the members' logits, so the unregularised estimate does not exist; \
-         use --method mean or max, or a larger dev split"
-    )
+    // The estimate exists iff no line separates the classes; a line that classifies every presentation
+    // right (or puts some on the boundary) proves that one does, whatever the iterations did.
+    let eta = predictors(x, beta[0], &beta[1..]);
+    let separated = eta.iter().zip(y).all(|(&e, &live)| if live { e >= 0.0 } else { e <= 0.0 });
+    match converged {
+        Some(iterations) if !separated => Ok(Logistic { bias: beta[0], weights: beta[1..].to_vec(), iterations }),
+        _ => bail!(
+            "the logistic fit has no optimum (coefficients reached {beta:?}, mean log-loss {current:.3e}): the dev \
+             classes are {}perfectly separated by the members' logits, so the unregularised maximum-likelihood \
+             weights do not exist; use --method mean or max, or a dev split where the members err",
+            if separated { "" } else { "(almost) " }
+        ),
+    }
 }
 
 /// `X1^T W X1` with `W = mu (1 - mu)`, X1 = [1, x].
