@@ -47,7 +47,13 @@ fn run() -> Option<&'static (tempfile::TempDir, PathBuf)> {
             std::fs::write(data.join(index), keep.join("\n") + "\n").unwrap();
         }
         let out = dir.path().join("run");
-        liveness().arg("eval").arg(&data).args(["--model", "silentface,minifas128", "--out"]).arg(&out).assert().success();
+        liveness()
+            .arg("eval")
+            .arg(&data)
+            .args(["--model", "silentface,minifas128", "--out"])
+            .arg(&out)
+            .assert()
+            .success();
         Some((dir, out))
     })
     .as_ref()
@@ -96,7 +102,9 @@ fn rows(file: &Path, columns: &[&str]) -> Vec<(bool, String, Vec<f64>)> {
     r.records()
         .map(Result::unwrap)
         .filter(|rec| &rec[status] == "ok")
-        .map(|rec| (&rec[label] == "live", rec[subject].to_owned(), idx.iter().map(|&i| rec[i].parse().unwrap()).collect()))
+        .map(|rec| {
+            (&rec[label] == "live", rec[subject].to_owned(), idx.iter().map(|&i| rec[i].parse().unwrap()).collect())
+        })
         .collect()
 }
 
@@ -130,7 +138,8 @@ fn logistic_fusion_is_fitted_written_and_scores_as_its_formula_says() {
     assert_eq!(devt["filter"].as_str(), Some("subject=0005..0009"));
 
     // The descriptor round-trips through the ordinary parser and serializer.
-    let parsed = liveness::model::descriptor::Descriptor::parse(&std::fs::read_to_string(&fused).unwrap(), "f").unwrap();
+    let parsed =
+        liveness::model::descriptor::Descriptor::parse(&std::fs::read_to_string(&fused).unwrap(), "f").unwrap();
     let again = toml::to_string(&parsed).unwrap();
     let reparsed = liveness::model::descriptor::Descriptor::parse(&again, "g").unwrap();
     assert_eq!(toml::to_string(&reparsed).unwrap(), again);
