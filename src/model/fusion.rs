@@ -172,6 +172,80 @@ impl Fusion {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::descriptor::{Combine, Descriptor, catalog};
+
+    /// A logistic fusion of silentface and minifas128 as TOML, as `liveness fuse` writes it.
+    fn fused_text() -> String {
+        let c = catalog(&[]).unwrap();
+        let (sf, mf) = (&c["silentface"], &c["minifas128"]);
+        let model = |d: &Descriptor, w: f64| FusionModel {
+            name: d.name.clone(),
+            members: d.members.iter().map(|m| m.name.clone()).collect(),
+            sha256: d.members.iter().map(|m| m.sha256.clone()).collect(),
+            weight: Some(w),
+        };
+        let dev = FusionDev {
+            scores: "dev.csv".into(),
+            filter: None,
+            fingerprint: "0".into(),
+            scored: 20,
+            bona_fide: 10,
+            attacks: 10,
+            non_responses: 0,
+            log_loss: 0.1,
+            date: "d".into(),
+            tool: "t".into(),
+        };
+        let d = Descriptor {
+            name: "f".into(),
+            combine: Combine::Fusion,
+            members: sf.members.iter().chain(&mf.members).cloned().collect(),
+            fusion: Some(Fusion {
+                method: FusionMethod::Logistic,
+                bias: Some(0.5),
+                models: vec![model(sf, 2.0), model(mf, 1.5)],
+                dev,
+            }),
+            ..sf.clone()
+        };
+        toml::to_string(&d).unwrap()
+    }
+
+    fn error(text: &str) -> String {
+        format!("{:#}", Descriptor::parse(text, "fused.toml").unwrap_err())
+    }
+
+    #[test]
+    fn a_fused_descriptor_parses_groups_its_networks_and_combines_by_its_rule() {
+        let d = Descriptor::parse(&fused_text(), "fused.toml").unwrap();
+        let f = d.fusion.as_ref().unwrap();
+        assert_eq!(f.groups(&d.members), [vec![0, 1], vec![2]]);
+        assert_eq!(d.score_models(), ["f", "silentface", "minifas128"]);
+        let want = sigmoid(0.5 + 2.0 * logit(0.9) + 1.5 * logit(0.2));
+        assert!((f.combine(&[0.9, 0.2]) - want).abs() < 1e-15);
+        let mean = Fusion { method: FusionMethod::Mean, bias: None, ..f.clone() };
+        let max = Fusion { method: FusionMethod::Max, ..mean.clone() };
+        assert_eq!((mean.combine(&[0.9, 0.2]), max.combine(&[0.9, 0.2])), ((0.9 + 0.2) / 2.0, 0.9));
+    }
+
+    #[test]
+    fn bad_fusion_tables_are_refused_naming_the_file_and_the_fix() {
+        let good = fused_text();
+        let e = error(&good.replacen("weight = 2.0", "weight = nan", 1));
+        assert!(e.contains("fused.toml") && e.contains("weight NaN is not finite"), "{e}");
+        let e = error(&good.replacen("members = [\"minifas_v2se_128\"]", "members = [\"other\"]", 1));
+        assert!(e.contains("member `other` is no [[member]]") && e.contains("liveness fuse"), "{e}");
+        let sha = "af2381b88f38769222ed93379e12444e2a50814575de1c46170de570c55a42b6";
+        let e =
+            error(&good.replacen(&format!("sha256 = [\"{sha}\"]"), &format!("sha256 = [\"{}\"]", "0".repeat(64)), 1));
+        assert!(e.contains("was fitted with sha256 000") && e.contains(sha), "{e}");
+        let e = error(&good.replacen("bias = 0.5", "bias = 0.5\nbais = 1.0", 1));
+        assert!(e.contains("bais"), "{e}");
+        let e = error(&good.replacen("method = \"logistic\"", "method = \"mean\"", 1));
+        assert!(e.contains("only logistic has weights"), "{e}");
+        let e = error(&good.replacen("combine = \"fusion\"", "combine = \"mean_softmax\"", 1));
+        assert!(e.contains("[fusion] table but is not `combine = \"fusion\"`"), "{e}");
+    }
 
     #[test]
     fn logit_clips_and_sigmoid_inverts_it() {
