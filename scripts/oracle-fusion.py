@@ -5,10 +5,11 @@ For each fused descriptor written by `liveness fuse`:
 - logistic: refits P(live) = sigmoid(b + sum w_i logit(p_i)), p_i clipped to [1e-12, 1 - 1e-12], on the
   descriptor's own dev split (its [fusion.dev] filter, the rows every member scored) with scikit-learn's
   unregularised LogisticRegression (C=inf, i.e. no penalty; newton-cg and lbfgs, tol 1e-14, max_iter 10^5)
-  and compares the weights and bias with the descriptor's, and the descriptor's dev log-loss;
+  and compares the weights and bias with the descriptor's (to 1e-9 against newton-cg, 1e-6 against lbfgs,
+  which stops earlier), and the descriptor's dev log-loss (1e-9);
 - every method: recomputes the fused score of every row of a run scored with the fused model
-  (`eval --model fused.toml`) from that run's own member columns: logistic to 1e-9 against sklearn's
-  predictions, mean and max exactly (bit for bit).
+  (`eval --model fused.toml`) from that run's own member columns: logistic against sklearn's predictions
+  (same tolerances), mean and max exactly (bit for bit).
 
   .venv-ref/bin/python scripts/oracle-fusion.py MEMBERS_SCORES_CSV FUSED_SCORES_CSV DESCRIPTOR.toml...
 MEMBERS_SCORES_CSV: the dev run (`eval DATASET --model a,b`); FUSED_SCORES_CSV: a run of the fused models
@@ -73,13 +74,15 @@ for path in sys.argv[3:]:
     got = run[f"{d['name']}_score"].astype(float).to_numpy()
     if f["method"] == "logistic":
         w = np.array([m["weight"] for m in f["model"]])
-        for solver in ("newton-cg", "lbfgs"):
+        # newton-cg reaches the optimum to ~1e-11; lbfgs stops earlier (seen 3e-8 in the weights), so it
+        # is held to the 1e-6 of the brief only.
+        for solver, tol in (("newton-cg", 1e-9), ("lbfgs", 1e-6)):
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 sk = LogisticRegression(C=np.inf, solver=solver, tol=1e-14, max_iter=100_000).fit(x, y)
-            check(f"weights and bias vs sklearn {solver}", np.r_[w, f["bias"]], np.r_[sk.coef_[0], sk.intercept_], 1e-6)
+            check(f"weights and bias vs sklearn {solver}", np.r_[w, f["bias"]], np.r_[sk.coef_[0], sk.intercept_], tol)
             z = sk.intercept_[0] + logit(p) @ sk.coef_[0]
-            check(f"fused scores of {len(run)} rows vs sklearn {solver}'s predictions", got, 1 / (1 + np.exp(-z)), 1e-9)
+            check(f"fused scores of {len(run)} rows vs sklearn {solver}'s predictions", got, 1 / (1 + np.exp(-z)), tol)
         eta = f["bias"] + x @ w
         loss = np.mean(np.where(y == 1, np.logaddexp(0, -eta), np.logaddexp(0, eta)))
         check("dev log-loss", [f["dev"]["log_loss"]], [loss], 1e-9)
