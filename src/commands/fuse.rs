@@ -116,6 +116,8 @@ fn write(args: &FuseArgs, fused: &Descriptor) -> Result<()> {
 
 fn comparison_text(c: &Comparison, name: &str, on: &Filter) -> String {
     let pct = |v: f64| format!("{:.2}%", 100.0 * v);
+    // Small p-values in scientific notation: "0.0000" would hide how small.
+    let p = |v: f64| if v < 1e-4 { format!("{v:.1e}") } else { format!("{v:.4}") };
     let mut t = format!(
         "\ncomparison on {on} ({} presentations scored by every member; thresholds at {} on the dev split, {name} {:.6}):",
         c.presentations, c.target, c.fused_threshold
@@ -124,7 +126,7 @@ fn comparison_text(c: &Comparison, name: &str, on: &Filter) -> String {
         t += &format!("\n  {name} vs {} (threshold {:.6})", m.member, m.member_threshold);
         for d in &m.decisions {
             t += &format!(
-                "\n    McNemar {:<9} n={:<5} errors {name} {} vs {} {}: worse {} better {}, p = {:.4}; change {} [{}, {}]",
+                "\n    McNemar {:<9} n={:<5} errors {name} {} vs {} {}: worse {} better {}, p = {}; change {} [{}, {}]",
                 d.class,
                 d.n,
                 d.fused_errors,
@@ -132,7 +134,7 @@ fn comparison_text(c: &Comparison, name: &str, on: &Filter) -> String {
                 d.member_errors,
                 d.worse,
                 d.better,
-                d.p_value,
+                p(d.p_value),
                 pct(d.change),
                 pct(d.change_ci95.0),
                 pct(d.change_ci95.1)
