@@ -81,7 +81,14 @@ fn paired(args: &FuseArgs, names: &[String], filter: Option<&Filter>) -> Result<
     let sets = names
         .iter()
         .map(|m| {
-            let set = ScoreSet::load(Selector { path: &args.dev, model: Some(m), filter, flip: false, mapping: None })?;
+            let set = ScoreSet::load(Selector {
+                path: &args.dev,
+                model: Some(m),
+                filter,
+                flip: false,
+                mapping: None,
+                keep: &[],
+            })?;
             if let Some(note) = set.coverage.check(false)? {
                 crate::escape::say!("coverage: {note}");
             }

@@ -225,6 +225,7 @@ mod tests {
                     filter: filter.as_ref(),
                     flip: false,
                     mapping: None,
+                    keep: &[],
                 })
             })
             .collect()
