@@ -99,7 +99,7 @@ impl Classifier {
                 member_live[i].push(p[net.member.output.live_index]);
             }
         }
-        let groups = self.descriptor.fusion.as_ref().map(|f| (f, f.groups(&self.descriptor.members)));
+        let groups = self.descriptor.fusion.as_ref().map(|f| (f, f.groups(&self.descriptor.networks())));
         Ok(failed
             .into_iter()
             .zip(member_live)

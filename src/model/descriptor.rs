@@ -305,7 +305,7 @@ impl Descriptor {
             check_sha256(&m.sha256).with_context(ctx)?;
         }
         match (self.combine, &self.fusion) {
-            (Combine::Fusion, Some(f)) => f.validate(&self.members),
+            (Combine::Fusion, Some(f)) => f.validate(&self.networks()),
             (Combine::Fusion, None) => bail!("`{}` is `combine = \"fusion\"` but has no [fusion] table", self.name),
             (Combine::MeanSoftmax, Some(_)) => {
                 bail!("`{}` has a [fusion] table but is not `combine = \"fusion\"`", self.name)
@@ -331,6 +331,11 @@ impl Descriptor {
             bail!("`{}`: chip padding must be >= 0 and min_presence within 0..1", self.name);
         }
         check_sha256(&e.sha256).with_context(|| format!("`{}`", self.name))
+    }
+
+    /// Each `[[member]]` network's name and sha256, in order (what a `[fusion]` table refers to).
+    pub fn networks(&self) -> Vec<(&str, &str)> {
+        self.members.iter().map(|m| (m.name.as_str(), m.sha256.as_str())).collect()
     }
 
     /// The ONNX files the descriptor runs, in order.

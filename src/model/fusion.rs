@@ -16,7 +16,6 @@ use std::collections::BTreeSet;
 use anyhow::{Result, bail, ensure};
 use serde::{Deserialize, Serialize};
 
-use super::descriptor::Member;
 
 pub use crate::stats::{LOGIT_CLIP, logit_clamped as logit, sigmoid};
 
@@ -107,17 +106,17 @@ impl Fusion {
         }
     }
 
-    /// For each member model, the indices of its networks in `members` (the descriptor's `[[member]]`).
-    /// Valid after [`Fusion::validate`].
-    pub fn groups(&self, members: &[Member]) -> Vec<Vec<usize>> {
+    /// For each member model, the indices of its networks in `networks` (the descriptor's `[[member]]`
+    /// names and sha256s, [`super::descriptor::Descriptor::networks`]). Valid after [`Fusion::validate`].
+    pub fn groups(&self, networks: &[(&str, &str)]) -> Vec<Vec<usize>> {
         self.models
             .iter()
-            .map(|m| m.members.iter().filter_map(|n| members.iter().position(|x| &x.name == n)).collect())
+            .map(|m| m.members.iter().filter_map(|n| networks.iter().position(|x| x.0 == n)).collect())
             .collect()
     }
 
     /// Checks the table against the descriptor's networks; errors say what to fix.
-    pub fn validate(&self, members: &[Member]) -> Result<()> {
+    pub fn validate(&self, networks: &[(&str, &str)]) -> Result<()> {
         let refit = "Fix: write the descriptor again with `liveness fuse`";
         ensure!(
             self.models.len() >= 2,
@@ -137,14 +136,14 @@ impl Fusion {
                 m.sha256.len()
             );
             for (net, sha) in m.members.iter().zip(&m.sha256) {
-                let Some(found) = members.iter().find(|x| &x.name == net) else {
+                let Some(&(_, found)) = networks.iter().find(|x| x.0 == net) else {
                     bail!("[fusion] model `{}`: member `{net}` is no [[member]] of this descriptor; {refit}", m.name)
                 };
                 ensure!(
-                    &found.sha256 == sha,
+                    &found == sha,
                     "[fusion] model `{}`: member `{net}` was fitted with sha256 {sha} but [[member]] says {}; {refit}",
                     m.name,
-                    found.sha256
+                    found
                 );
                 ensure!(used.insert(net.as_str()), "[fusion]: member `{net}` belongs to two models");
             }
@@ -156,8 +155,8 @@ impl Fusion {
                 (_, None) => {}
             }
         }
-        if let Some(n) = members.iter().find(|x| !used.contains(x.name.as_str())) {
-            bail!("[[member]] `{}` belongs to no [[fusion.model]]; {refit}", n.name);
+        if let Some((n, _)) = networks.iter().find(|x| !used.contains(x.0)) {
+            bail!("[[member]] `{n}` belongs to no [[fusion.model]]; {refit}");
         }
         match (self.method, self.bias) {
             (FusionMethod::Logistic, Some(b)) if b.is_finite() => Ok(()),
@@ -219,7 +218,7 @@ mod tests {
     fn a_fused_descriptor_parses_groups_its_networks_and_combines_by_its_rule() {
         let d = Descriptor::parse(&fused_text(), "fused.toml").unwrap();
         let f = d.fusion.as_ref().unwrap();
-        assert_eq!(f.groups(&d.members), [vec![0, 1], vec![2]]);
+        assert_eq!(f.groups(&d.networks()), [vec![0, 1], vec![2]]);
         assert_eq!(d.score_models(), ["f", "silentface", "minifas128"]);
         let want = sigmoid(0.5 + 2.0 * logit(0.9) + 1.5 * logit(0.2));
         assert!((f.combine(&[0.9, 0.2]) - want).abs() < 1e-15);

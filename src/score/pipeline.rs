@@ -183,7 +183,7 @@ fn model_scores(model: &Classifier, v: &Verdict) -> Vec<ModelScore> {
         |idx: &mut dyn Iterator<Item = usize>| idx.map(|i| (d.members[i].name.clone(), v.member_live[i])).collect();
     let mut out = vec![ModelScore { model: d.name.clone(), live: v.live, members: nets(&mut (0..d.members.len())) }];
     if let Some(f) = &d.fusion {
-        for ((m, group), &live) in f.models.iter().zip(f.groups(&d.members)).zip(&v.models) {
+        for ((m, group), &live) in f.models.iter().zip(f.groups(&d.networks())).zip(&v.models) {
             out.push(ModelScore { model: m.name.clone(), live, members: nets(&mut group.into_iter()) });
         }
     }
