@@ -252,6 +252,13 @@ pub struct FuseArgs {
     /// With --compare-on: how each model's threshold is chosen on the dev split (as `calibrate --target`)
     #[arg(long, default_value = "eer")]
     pub target: Target,
+    /// Write the fusion report (rule, dev split, and with --compare-on the tables against each member) as
+    /// Markdown to this file
+    #[arg(long, value_name = "FILE.md")]
+    pub report: Option<PathBuf>,
+    /// Write the fusion and its comparison as JSON to this file
+    #[arg(long, value_name = "FILE.json")]
+    pub json: Option<PathBuf>,
     /// With --compare-on: bootstrap resamples and seed
     #[arg(long, default_value_t = 1000)]
     pub resamples: usize,

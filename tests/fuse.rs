@@ -216,3 +216,52 @@ fn separated_dev_sets_unknown_members_and_tiny_classes_are_refused_with_the_reas
     let t: toml::Value = toml::from_str(&std::fs::read_to_string(&mean).unwrap()).unwrap();
     assert!(t["fusion"].get("bias").is_none() && t["fusion"]["method"].as_str() == Some("mean"), "{t}");
 }
+
+#[test]
+fn the_comparison_counts_each_models_errors_at_its_threshold_and_is_written_as_markdown_and_json() {
+    let Some((dir, run)) = run() else { return };
+    let fused = dir.path().join("fused-compare.toml");
+    let (md, json) = (dir.path().join("fusion.md"), dir.path().join("fusion.json"));
+    let mut extra = vec!["--where", "subject=0005..0009", "--compare-on", "subject=0001..0004", "--resamples", "200"];
+    extra.extend(["--report", md.to_str().unwrap(), "--json", json.to_str().unwrap()]);
+    fit(run, &fused, &extra).success();
+    let (b, w) = rule(&fused);
+    let doc: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!(doc["compared_on"], "subject=0001..0004");
+    let c = &doc["comparison"];
+    let t_fused = c["fused_threshold"].as_f64().unwrap();
+
+    // Brute force from the rows: a model errs when (score >= its threshold) differs from the label.
+    let eval: Vec<_> = rows(&run.join("scores.csv"), &["silentface_score", "minifas128_score"])
+        .into_iter()
+        .filter(|(_, s, _)| s.as_str() <= "0004")
+        .collect();
+    assert_eq!(c["presentations"].as_u64(), Some(eval.len() as u64));
+    for (i, m) in c["members"].as_array().unwrap().iter().enumerate() {
+        let t = m["member_threshold"].as_f64().unwrap();
+        for d in m["decisions"].as_array().unwrap() {
+            let keep = |live: bool| match d["class"].as_str().unwrap() {
+                "bona fide" => live,
+                "attack" => !live,
+                _ => true,
+            };
+            let (mut n, mut fe, mut me, mut worse, mut better) = (0, 0, 0, 0, 0);
+            for (live, _, p) in eval.iter().filter(|r| keep(r.0)) {
+                let f = sigmoid(b + w[0] * logit(p[0]) + w[1] * logit(p[1]));
+                let (f_wrong, m_wrong) = ((f >= t_fused) != *live, (p[i] >= t) != *live);
+                n += 1;
+                fe += u64::from(f_wrong);
+                me += u64::from(m_wrong);
+                worse += u64::from(f_wrong && !m_wrong);
+                better += u64::from(m_wrong && !f_wrong);
+            }
+            let got: Vec<u64> =
+                ["n", "fused_errors", "member_errors", "worse", "better"].map(|k| d[k].as_u64().unwrap()).to_vec();
+            assert_eq!(got, vec![n, fe, me, worse, better], "{} {}", m["member"], d["class"]);
+        }
+        assert!(m["bootstrap"]["auc"]["resamples"].as_u64().unwrap() > 0, "{m}");
+    }
+    let page = std::fs::read_to_string(&md).unwrap();
+    assert!(page.contains("### nuaa-fused vs silentface") && page.contains("### nuaa-fused vs minifas128"), "{page}");
+    assert!(page.contains("| class | n | errors nuaa-fused | errors silentface |"), "{page}");
+}

@@ -1,17 +1,20 @@
 //! `liveness fuse`: the member models' columns of a dev split -> a fused descriptor (`src/fusion`), and
 //! with `--compare-on` the fusion against each member on a held-out split.
 
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context as _, Result, bail};
+use serde::Serialize;
 
 use super::Context;
 use crate::cli::FuseArgs;
 use crate::fusion::compare::{Comparison, compare};
-use crate::fusion::{Paired, fit_rule, fused_descriptor};
+use crate::fusion::{Paired, check_networks, fit_rule, fused_descriptor, markdown};
 use crate::metrics::BootstrapOptions;
 use crate::model::descriptor::{self, Descriptor};
-use crate::model::fusion::FusionDev;
+use crate::model::fusion::{Fusion, FusionDev};
+use crate::run::manifest::{Found, Manifest};
 use crate::run::utc_now_iso;
 use crate::scoreset::{Filter, ScoreSet, Selector};
 
@@ -22,6 +25,7 @@ pub fn run(ctx: &Context, args: &FuseArgs) -> Result<ExitCode> {
     let catalog = ctx.catalog()?;
     let members = args.models.iter().map(|m| descriptor::resolve(m, &catalog)).collect::<Result<Vec<_>>>()?;
     let names: Vec<String> = members.iter().map(|d| d.name.clone()).collect();
+    check_dev_networks(&args.dev, &members)?;
     let dev = paired(args, &names, args.filter.as_ref())?;
     let (live, attacks) = dev.counts();
     let rule =
@@ -58,15 +62,69 @@ pub fn run(ctx: &Context, args: &FuseArgs) -> Result<ExitCode> {
         _ => crate::escape::say!("fusion: {} of {}", args.method.as_str(), names.join(", ")),
     }
     crate::escape::say!("dev log-loss {:.6} nats per presentation", fusion.dev.log_loss);
-    write(args, &fused)?;
-    if let Some(on) = &args.compare_on {
-        let eval = paired(args, &names, Some(on))?;
-        let options = BootstrapOptions { resamples: args.resamples, seed: args.seed };
-        let c = compare(&dev, &eval, fusion, &names, args.target, options)
-            .with_context(|| format!("comparing on {}", args.dev.display()))?;
-        crate::escape::say!("{}", comparison_text(&c, &args.name, on));
+    let descriptor = write(args, &fused)?;
+    let comparison = match &args.compare_on {
+        Some(on) => {
+            let eval = paired(args, &names, Some(on))?;
+            let options = BootstrapOptions { resamples: args.resamples, seed: args.seed };
+            let c = compare(&dev, &eval, fusion, &names, args.target, options)
+                .with_context(|| format!("comparing on {}", args.dev.display()))?;
+            crate::escape::say!("{}", comparison_text(&c, &args.name, on));
+            Some((c, on.to_string()))
+        }
+        None => None,
+    };
+    let comparison = comparison.as_ref().map(|(c, on)| (c, on.as_str()));
+    let descriptor = descriptor.display().to_string();
+    if let Some(path) = &args.report {
+        save(path, &markdown::render(&args.name, &descriptor, fusion, comparison))?;
+    }
+    if let Some(path) = &args.json {
+        let doc = Summary {
+            name: &args.name,
+            descriptor: &descriptor,
+            fusion,
+            compared_on: comparison.map(|c| c.1),
+            comparison: comparison.map(|c| c.0),
+        };
+        save(path, &(serde_json::to_string_pretty(&doc)? + "\n"))?;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `--json`: the fusion as its descriptor holds it, and the comparison.
+#[derive(Serialize)]
+struct Summary<'a> {
+    name: &'a str,
+    descriptor: &'a str,
+    fusion: &'a Fusion,
+    /// The `--compare-on` filter and the comparison on it.
+    compared_on: Option<&'a str>,
+    comparison: Option<&'a Comparison>,
+}
+
+fn save(path: &Path, text: &str) -> Result<()> {
+    std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))?;
+    crate::escape::say!("wrote {}", path.display());
+    Ok(())
+}
+
+/// The networks the dev run folder scored with against the members' descriptors (`check_networks`).
+fn check_dev_networks(dev: &Path, members: &[Descriptor]) -> Result<()> {
+    let dir = if dev.is_dir() { dev } else { dev.parent().unwrap_or(Path::new(".")) };
+    let checked = match Manifest::find(dir) {
+        Found::Manifest(m) => check_networks(&m.decides["models"], members, &dir.display().to_string())?,
+        Found::Damaged(why) => bail!("{why}: the networks the dev run scored with cannot be checked"),
+        Found::Missing => 0,
+    };
+    if checked == 0 {
+        crate::escape::say!(
+            "note: {} records no model files (no run.json of a scoring run beside it): the members' networks \
+             cannot be checked against their descriptors",
+            dev.display()
+        );
+    }
+    Ok(())
 }
 
 fn where_(args: &FuseArgs) -> String {
@@ -88,6 +146,7 @@ fn paired(args: &FuseArgs, names: &[String], filter: Option<&Filter>) -> Result<
                 flip: false,
                 mapping: None,
                 keep: &[],
+                labels: None,
             })?;
             if let Some(note) = set.coverage.check(false)? {
                 crate::escape::say!("coverage: {note}");
@@ -99,8 +158,8 @@ fn paired(args: &FuseArgs, names: &[String], filter: Option<&Filter>) -> Result<
 }
 
 /// Writes the descriptor after reading it back through the ordinary parser (a descriptor this command
-/// writes must load).
-fn write(args: &FuseArgs, fused: &Descriptor) -> Result<()> {
+/// writes must load). Returns where it wrote.
+fn write(args: &FuseArgs, fused: &Descriptor) -> Result<PathBuf> {
     let path =
         args.out.clone().unwrap_or_else(|| ["configs", "models", &format!("{}.toml", args.name)].iter().collect());
     if path.exists() && !args.force {
@@ -116,15 +175,12 @@ fn write(args: &FuseArgs, fused: &Descriptor) -> Result<()> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
-    std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
-    crate::escape::say!("wrote {}", path.display());
-    Ok(())
+    save(&path, &text)?;
+    Ok(path)
 }
 
 fn comparison_text(c: &Comparison, name: &str, on: &Filter) -> String {
     let pct = |v: f64| format!("{:.2}%", 100.0 * v);
-    // Small p-values in scientific notation: "0.0000" would hide how small.
-    let p = |v: f64| if v < 1e-4 { format!("{v:.1e}") } else { format!("{v:.4}") };
     let mut t = format!(
         "\ncomparison on {on} ({} presentations scored by every member; thresholds at {} on the dev split, {name} {:.6}):",
         c.presentations, c.target, c.fused_threshold
@@ -141,7 +197,7 @@ fn comparison_text(c: &Comparison, name: &str, on: &Filter) -> String {
                 d.member_errors,
                 d.worse,
                 d.better,
-                p(d.p_value),
+                markdown::p_value(d.p_value),
                 pct(d.change),
                 pct(d.change_ci95.0),
                 pct(d.change_ci95.1)

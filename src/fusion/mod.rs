@@ -9,6 +9,7 @@
 
 pub mod compare;
 pub mod fit;
+pub mod markdown;
 
 use anyhow::{Result, bail, ensure};
 
@@ -16,6 +17,35 @@ use crate::model::descriptor::{Combine, Descriptor, Kind};
 use crate::model::fusion::{Fusion, FusionDev, FusionMethod, FusionModel, logit};
 use crate::schema::Presentation;
 use crate::scoreset::ScoreSet;
+
+/// Checks that the dev run scored each member with the network files its descriptor names now: weights
+/// fitted on one network's scores say nothing about another's. `scored` is the run manifest's
+/// `decides.models` (name and `files[].sha256` of each model the run scored). Returns how many members
+/// were checked; a run scored by no model (`eval --scores`) records none, and nothing can be checked.
+pub fn check_networks(scored: &serde_json::Value, members: &[Descriptor], run: &str) -> Result<usize> {
+    let Some(scored) = scored.as_array().filter(|a| !a.is_empty()) else { return Ok(0) };
+    let name = |m: &serde_json::Value| m["name"].as_str().unwrap_or("").to_owned();
+    for d in members {
+        let Some(entry) = scored.iter().find(|m| name(m) == d.name) else {
+            let names: Vec<String> = scored.iter().map(name).collect();
+            bail!("{run} was not scored with {} (it scored {}): fuse the models it scored", d.name, names.join(", "));
+        };
+        let mut had: Vec<&str> =
+            entry["files"].as_array().into_iter().flatten().filter_map(|f| f["sha256"].as_str()).collect();
+        let mut has: Vec<&str> = d.members.iter().map(|m| m.sha256.as_str()).collect();
+        had.sort_unstable();
+        has.sort_unstable();
+        ensure!(
+            had == has,
+            "{run} scored {} with network files of sha256 {}, but its descriptor now names {}: rescore the dev \
+             split with this descriptor, or fuse with the descriptor the run was scored with",
+            d.name,
+            had.join(", "),
+            has.join(", ")
+        );
+    }
+    Ok(members.len())
+}
 
 /// Fewest presentations of each class a fit accepts: below that a weight is a guess.
 pub const MIN_PER_CLASS: usize = 10;
@@ -226,12 +256,28 @@ mod tests {
                     flip: false,
                     mapping: None,
                     keep: &[],
+                    labels: None,
                 })
             })
             .collect()
     }
 
     const HEAD: &str = "path,label,attack_type,subject,score,status,reason,a_score,b_score\n";
+
+    #[test]
+    fn a_dev_run_scored_with_other_network_files_is_refused_naming_both() {
+        let text = std::fs::read_to_string("configs/models/minifas128.toml").unwrap();
+        let d = Descriptor::parse(&text, "minifas128.toml").unwrap();
+        let sha = d.members[0].sha256.clone();
+        let run =
+            |name: &str, sha: &str| serde_json::json!([{"name": name, "files": [{"file": "f.onnx", "sha256": sha}]}]);
+        assert_eq!(check_networks(&run("minifas128", &sha), std::slice::from_ref(&d), "dev").unwrap(), 1);
+        let e = check_networks(&run("minifas128", "beef"), std::slice::from_ref(&d), "dev").unwrap_err().to_string();
+        assert!(e.contains("sha256 beef") && e.contains(&sha) && e.contains("rescore"), "{e}");
+        let e = check_networks(&run("silentface", &sha), std::slice::from_ref(&d), "dev").unwrap_err().to_string();
+        assert!(e.contains("not scored with minifas128 (it scored silentface)"), "{e}");
+        assert_eq!(check_networks(&serde_json::json!([]), std::slice::from_ref(&d), "dev").unwrap(), 0);
+    }
 
     #[test]
     fn members_line_up_and_shared_non_responses_are_counted() {

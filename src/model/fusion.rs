@@ -140,7 +140,7 @@ impl Fusion {
                     bail!("[fusion] model `{}`: member `{net}` is no [[member]] of this descriptor; {refit}", m.name)
                 };
                 ensure!(
-                    &found == sha,
+                    found == sha.as_str(),
                     "[fusion] model `{}`: member `{net}` was fitted with sha256 {sha} but [[member]] says {}; {refit}",
                     m.name,
                     found
