@@ -256,7 +256,7 @@ fn the_comparison_counts_each_models_errors_at_its_threshold_and_is_written_as_m
                 better += u64::from(m_wrong && !f_wrong);
             }
             let got: Vec<u64> =
-                ["n", "fused_errors", "member_errors", "worse", "better"].map(|k| d[k].as_u64().unwrap()).to_vec();
+                ["n", "a_errors", "b_errors", "worse", "better"].map(|k| d[k].as_u64().unwrap()).to_vec();
             assert_eq!(got, vec![n, fe, me, worse, better], "{} {}", m["member"], d["class"]);
         }
         assert!(m["bootstrap"]["auc"]["resamples"].as_u64().unwrap() > 0, "{m}");

@@ -192,9 +192,9 @@ fn comparison_text(c: &Comparison, name: &str, on: &Filter) -> String {
                 "\n    McNemar {:<9} n={:<5} errors {name} {} vs {} {}: worse {} better {}, p = {}; change {} [{}, {}]",
                 d.class,
                 d.n,
-                d.fused_errors,
+                d.a_errors,
                 m.member,
-                d.member_errors,
+                d.b_errors,
                 d.worse,
                 d.better,
                 markdown::p_value(d.p_value),
@@ -205,19 +205,19 @@ fn comparison_text(c: &Comparison, name: &str, on: &Filter) -> String {
         }
         match &m.bootstrap {
             Some(b) => {
-                for (metric, d) in [("AUC", &b.auc), ("EER", &b.eer), ("BPCER", &b.bpcer)] {
+                for (metric, d) in [("AUC", &b.auc), ("EER", &b.eer), ("BPCER", &b.bpcer), ("APCER", &b.apcer_max)] {
                     match d {
                         Some(d) => {
                             t += &format!(
-                                "\n    {metric:<5} {name} {:.4} vs {:.4}: difference {:+.4}, bootstrap median {:+.4} [{:+.4}, {:+.4}] ({} resamples of {} subjects)",
-                                d.a, d.b, d.difference, d.median, d.lower, d.upper, d.resamples, b.subjects
+                                "\n    {metric:<5} {name} {:.4} vs {:.4}: difference {:+.4}, bootstrap median {:+.4} [{:+.4}, {:+.4}] ({} resamples of {} {}s)",
+                                d.a, d.b, d.difference, d.median, d.lower, d.upper, d.resamples, b.subjects, b.unit
                             )
                         }
                         None => t += &format!("\n    {metric:<5} not defined on this split"),
                     }
                 }
             }
-            None => t += "\n    (no subject column: no clustered bootstrap)",
+            None => t += "\n    (no presentations: no bootstrap)",
         }
     }
     t

@@ -13,7 +13,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use anyhow::{Result, bail};
 use serde::Serialize;
 
-pub use stats::{Ks, ks_two_sample, mcnemar_exact, paired_change};
+use crate::metrics::mcnemar::{mcnemar_exact, paired_change};
+pub use stats::{Ks, ks_two_sample};
 
 use crate::calibrate::{Bound, Target, choose, figures};
 use crate::metrics::{Rate, Sweep, Threshold, segment_columns};

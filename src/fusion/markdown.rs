@@ -65,7 +65,7 @@ fn compared(s: &mut String, name: &str, c: &Comparison, on: &str) {
         "\n## Against each member on {} ({} presentations scored by every member)\n\nEach model decides at \
          its own threshold, chosen on the dev split at {} ({name}: {:.6}). Decisions: McNemar's exact \
          test, with the change of the error rate and its 95% interval. Figures: a paired bootstrap over \
-         subjects (both models on the same resample).",
+         subjects, or presentations without a subject column (both models on the same resample).",
         md(on),
         c.presentations,
         md(&c.target),
@@ -87,8 +87,8 @@ fn versus(s: &mut String, name: &str, m: &VersusMember) {
             "| {} | {} | {} | {} | {} | {} | {} | {} [{}, {}] |",
             d.class,
             d.n,
-            d.fused_errors,
-            d.member_errors,
+            d.a_errors,
+            d.b_errors,
             d.worse,
             d.better,
             p_value(d.p_value),
@@ -98,15 +98,15 @@ fn versus(s: &mut String, name: &str, m: &VersusMember) {
         );
     }
     let Some(b) = &m.bootstrap else {
-        s.push_str("\nNo subject column: no clustered bootstrap of the figures.\n");
+        s.push_str("\nNo presentations: no bootstrap of the figures.\n");
         return;
     };
     let _ = writeln!(s, "\n| figure | {name} | {member} | difference | bootstrap median [95%] | resamples |");
     s.push_str("| --- | ---: | ---: | ---: | --- | ---: |\n");
-    for (figure, d) in [("AUC", &b.auc), ("EER", &b.eer), ("BPCER", &b.bpcer)] {
+    for (figure, d) in [("AUC", &b.auc), ("EER", &b.eer), ("BPCER", &b.bpcer), ("APCER_max", &b.apcer_max)] {
         let _ = writeln!(s, "{}", figure_row(figure, d.as_ref()));
     }
-    let _ = writeln!(s, "\n{} subjects resampled.", b.subjects);
+    let _ = writeln!(s, "\n{} {}s resampled.", b.subjects, b.unit);
 }
 
 fn figure_row(figure: &str, d: Option<&Difference>) -> String {
@@ -122,8 +122,7 @@ fn figure_row(figure: &str, d: Option<&Difference>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fusion::compare::Decisions;
-    use crate::metrics::paired::PairedDifferences;
+    use crate::metrics::paired::{Decisions, PairedDifferences};
     use crate::model::fusion::{FusionDev, FusionMethod, FusionModel};
 
     fn fusion() -> Fusion {
@@ -157,8 +156,8 @@ mod tests {
         let d = Decisions {
             class: "attack",
             n: 4,
-            fused_errors: 0,
-            member_errors: 3,
+            a_errors: 0,
+            b_errors: 3,
             worse: 0,
             better: 3,
             p_value: 0.25,
@@ -174,7 +173,14 @@ mod tests {
                 member: "a|b".into(),
                 member_threshold: 0.25,
                 decisions: vec![d],
-                bootstrap: Some(PairedDifferences { subjects: 3, auc: Some(diff), eer: None, bpcer: None }),
+                bootstrap: Some(PairedDifferences {
+                    unit: "subject",
+                    subjects: 3,
+                    auc: Some(diff),
+                    eer: None,
+                    bpcer: None,
+                    apcer_max: None,
+                }),
             }],
         };
         let page = render("f|x", "configs/models/f.toml", &fusion(), Some((&c, "subject=5..9")));

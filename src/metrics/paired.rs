@@ -1,15 +1,21 @@
-//! Paired, subject-clustered bootstrap of the difference of two scorers' AUC, EER and BPCER on the same
-//! presentations (`liveness fuse --compare-on`: a fusion against each of its members).
+//! Two scorers of the same presentations, compared pairwise (`liveness fuse --compare-on`: a fusion
+//! against each of its members; a multi-model `eval`: every pair of models): McNemar on their decisions
+//! per class, and a paired, clustered bootstrap of the difference of their AUC, EER, BPCER and worst-species
+//! APCER.
 //!
 //! Paired: both scorers are evaluated on the same resample of subjects, so the difference keeps the
 //! correlation between them (two models that fail on the same hard person), and its interval is much
 //! narrower than one built from two independent intervals. Clustered: whole subjects are resampled, as
-//! in [`super::bootstrap`], because a person's presentations are not independent. Each resample's metrics
+//! in [`super::bootstrap`], because a person's presentations are not independent. Without a subject
+//! column each presentation is its own cluster, and the result says so (`unit`). Each resample's metrics
 //! come from the same [`Sweep`] functions as the reported figures.
+
+use std::collections::BTreeMap;
 
 use serde::Serialize;
 
 use super::bootstrap::{BootstrapOptions, SplitMix64, quantile};
+use super::mcnemar::{mcnemar_exact, paired_change};
 use super::operating::{auc_pooled, eer_pooled};
 use super::subjects::Subjects;
 use super::sweep::Sweep;
@@ -30,41 +36,63 @@ pub struct Difference {
     pub resamples: usize,
 }
 
-/// AUC, EER and BPCER at each scorer's threshold, paired.
+/// AUC, EER, BPCER and worst-species APCER (each at its scorer's threshold), paired.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PairedDifferences {
+    /// What was resampled: `subject` (whole people, the honest unit for frames) or `presentation` (no
+    /// subject column: presentations taken as independent).
+    pub unit: &'static str,
+    /// Clusters resampled (subjects, or presentations).
     pub subjects: usize,
     pub auc: Option<Difference>,
     pub eer: Option<Difference>,
     pub bpcer: Option<Difference>,
+    pub apcer_max: Option<Difference>,
 }
 
-/// `(AUC, EER, BPCER at threshold)` of `items` (indices into `p`), `None` each where undefined.
-fn metrics(p: &[Presentation], items: &[usize], threshold: f64) -> [Option<f64>; 3] {
+/// `(AUC, EER, BPCER, APCER_max at threshold)` of `items` (indices into `p`), `None` each where undefined.
+fn metrics(p: &[Presentation], items: &[usize], threshold: f64) -> [Option<f64>; 4] {
     let chosen: Vec<Presentation> = items.iter().map(|&i| p[i].clone()).collect();
-    let Ok(sweep) = Sweep::build(&chosen) else { return [None; 3] };
+    let Ok(sweep) = Sweep::build(&chosen) else { return [None; 4] };
     let live: Vec<f64> = chosen.iter().filter(|q| q.bona_fide).filter_map(|q| q.score).collect();
     let rejected = live.iter().filter(|&&s| !is_bona_fide(s, threshold)).count();
     let bpcer = (!live.is_empty()).then(|| rejected as f64 / live.len() as f64);
-    [auc_pooled(&sweep).value().map(|a| a.value), eer_pooled(&sweep).value().map(|e| e.value), bpcer]
+    // Per species (scored attacks only): (accepted, scored); the worst species' share.
+    let mut species: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
+    for q in chosen.iter().filter(|q| !q.bona_fide) {
+        if let Some(s) = q.score {
+            let e = species.entry(q.species.as_str()).or_default();
+            e.0 += usize::from(is_bona_fide(s, threshold));
+            e.1 += 1;
+        }
+    }
+    let apcer_max = species.values().map(|&(k, n)| k as f64 / n as f64).max_by(f64::total_cmp);
+    [auc_pooled(&sweep).value().map(|a| a.value), eer_pooled(&sweep).value().map(|e| e.value), bpcer, apcer_max]
 }
 
 /// Compares scorer `a` against `b` on the same presentations (`a[i]` and `b[i]` are one presentation,
-/// each with its scorer's score), BPCER at each one's own threshold. `None` without a `subject` column.
+/// each with its scorer's score), BPCER and APCER at each one's own threshold. Resamples subjects, or
+/// presentations without a `subject` column. `None` without presentations.
 pub fn paired_bootstrap(
     a: &[Presentation],
     b: &[Presentation],
     thresholds: (f64, f64),
     options: BootstrapOptions,
 ) -> Option<PairedDifferences> {
-    let subjects = Subjects::from_meta(a)?;
+    if a.is_empty() {
+        return None;
+    }
+    let (unit, subjects) = match Subjects::from_meta(a) {
+        Some(s) => ("subject", s),
+        None => ("presentation", Subjects { of: (0..a.len()).collect(), count: a.len() }),
+    };
     let mut members: Vec<Vec<usize>> = vec![Vec::new(); subjects.count];
     for (i, &s) in subjects.of.iter().enumerate() {
         members[s].push(i);
     }
     let all: Vec<usize> = (0..a.len()).collect();
     let (point_a, point_b) = (metrics(a, &all, thresholds.0), metrics(b, &all, thresholds.1));
-    let mut diffs: [Vec<f64>; 3] = Default::default();
+    let mut diffs: [Vec<f64>; 4] = Default::default();
     let mut rng = SplitMix64(options.seed);
     for _ in 0..options.resamples {
         let items: Vec<usize> =
@@ -93,11 +121,58 @@ pub fn paired_bootstrap(
         })
     });
     Some(PairedDifferences {
+        unit,
         subjects: subjects.count,
         auc: out.next().flatten(),
         eer: out.next().flatten(),
         bpcer: out.next().flatten(),
+        apcer_max: out.next().flatten(),
     })
+}
+
+/// McNemar on the decisions of one class (or all presentations): `worse` = scorer A wrong where B was
+/// right.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Decisions {
+    pub class: &'static str,
+    pub n: u64,
+    /// Errors of A and of B.
+    pub a_errors: u64,
+    pub b_errors: u64,
+    pub worse: u64,
+    pub better: u64,
+    pub p_value: f64,
+    /// Change of the error rate (A - B) and its conditional 95% interval.
+    pub change: f64,
+    pub change_ci95: (f64, f64),
+}
+
+/// McNemar per class (`bona fide`, `attack`) and over `all` scored presentations, each scorer at its own
+/// threshold. A presentation either scorer did not score is left out.
+pub fn paired_decisions(a: &[Presentation], b: &[Presentation], thresholds: (f64, f64)) -> Vec<Decisions> {
+    let wrong = |p: &Presentation, t: f64| p.score.map(|s| is_bona_fide(s, t) != p.bona_fide);
+    let errors: Vec<(bool, bool, bool)> = a
+        .iter()
+        .zip(b)
+        .filter_map(|(x, y)| Some((x.bona_fide, wrong(x, thresholds.0)?, wrong(y, thresholds.1)?)))
+        .collect();
+    [("bona fide", Some(true)), ("attack", Some(false)), ("all", None)]
+        .into_iter()
+        .map(|(class, keep)| decisions(class, errors.iter().filter(|e| keep.is_none_or(|k| e.0 == k))))
+        .collect()
+}
+
+fn decisions<'a>(class: &'static str, errors: impl Iterator<Item = &'a (bool, bool, bool)>) -> Decisions {
+    let (mut n, mut a_errors, mut b_errors, mut worse, mut better) = (0, 0, 0, 0, 0);
+    for &(_, x, y) in errors {
+        n += 1;
+        a_errors += u64::from(x);
+        b_errors += u64::from(y);
+        worse += u64::from(x && !y);
+        better += u64::from(y && !x);
+    }
+    let (change, change_ci95) = paired_change(worse, better, n);
+    Decisions { class, n, a_errors, b_errors, worse, better, p_value: mcnemar_exact(worse, better), change, change_ci95 }
 }
 
 #[cfg(test)]
@@ -131,6 +206,6 @@ mod tests {
         // every resample.
         assert!((bpcer.difference + 0.2).abs() < 1e-12 && bpcer.lower == bpcer.upper, "{bpcer:?}");
         assert_eq!((vs.subjects, bpcer.resamples), (6, 200));
-        assert!(paired_bootstrap(&[crate::metrics::pres("", Some(0.1))], &[], (0.5, 0.5), opts).is_none());
+        assert!(paired_bootstrap(&[], &[], (0.5, 0.5), opts).is_none());
     }
 }
