@@ -11,6 +11,7 @@ use super::{Context, workers};
 use crate::cli::EvalArgs;
 use crate::dataset::{self, DatasetSpec, summary::summarize};
 use crate::metrics::aggregate::{GroupOptions, aggregate};
+use crate::metrics::comparison::{Comparison, Scorer};
 use crate::metrics::full_system::run_folder::MatchRecipe;
 use crate::metrics::strata::{parse_segment_by, stratify};
 use crate::metrics::{BootstrapOptions, EvalOptions, Policy as BandPolicy, SegmentOptions, evaluate, write_sweep_csv};
@@ -101,6 +102,23 @@ pub fn run(ctx: &Context, args: &EvalArgs) -> Result<ExitCode> {
             let (spec, settings) = ctx.setup_with(&args.model, Vec::new())?;
             let out = args.out.clone().unwrap_or_else(|| default_folder(&stem(file), "scores"));
             std::fs::create_dir_all(&out).with_context(|| format!("cannot create {}", out.display()))?;
+            let source_labels = labels.as_ref().map(|(ds, name)| (ds, name.as_str()));
+            // `--model M` asks for one model's figures; a multi-model file read whole compares them all.
+            let others = other_models(&set.column)
+                .filter(|_| !mapping.is_given() && !set.column.named)
+                .map(|m| {
+                    let other = ScoreSet::load(Selector {
+                        path: file,
+                        model: Some(m),
+                        filter: args.filter.as_ref(),
+                        flip: args.flip,
+                        mapping: Some(&mapping),
+                        keep: &strata_columns,
+                        labels: source_labels,
+                    })?;
+                    Ok((m.to_owned(), other.presentations))
+                })
+                .collect::<Result<_>>()?;
             let source = Source {
                 text: format!(
                     "{}{}{}",
@@ -114,6 +132,7 @@ pub fn run(ctx: &Context, args: &EvalArgs) -> Result<ExitCode> {
                 column: Some(set.column.clone()),
                 mapping: set.mapping.clone(),
                 api: None,
+                others,
             };
             finish(&out, &source, &set.presentations, &recipe, &spec, &settings, &set.coverage)
         }
@@ -186,6 +205,13 @@ pub fn run(ctx: &Context, args: &EvalArgs) -> Result<ExitCode> {
             }
             let read = ReadOptions::column(args.flip, &column, &Mapping::default()).keeping(&strata_columns);
             let presentations = read_scores(&scores, read)?;
+            let others = other_models(&column)
+                .map(|m| {
+                    let c = ModelColumn::of_file(&scores, Some(m), &Mapping::default())?;
+                    let read = ReadOptions::column(args.flip, &c, &Mapping::default()).keeping(&strata_columns);
+                    Ok((m.to_owned(), read_scores(&scores, read)?))
+                })
+                .collect::<Result<_>>()?;
             if let (Some(s), true) = (shard, presentations.is_empty()) {
                 // More tasks than presentations: a complete share of nothing, which merges; exit 0 so a
                 // scheduler does not retry it. There are no figures of its own to compute.
@@ -203,11 +229,19 @@ pub fn run(ctx: &Context, args: &EvalArgs) -> Result<ExitCode> {
                 column: Some(column),
                 mapping: Mapping::default(),
                 api: api.map(|a| a.run),
+                others,
             };
             finish(&out, &source, &presentations, &recipe, &spec, &settings, &Coverage::of(&out)?)
         }
         (None, _) => bail!("give a DATASET folder or manifest, or --scores FILE"),
     }
+}
+
+/// The models of a multi-model score file other than the one read; none for a mapped file (one score
+/// column) or a single-model file.
+fn other_models(column: &ModelColumn) -> impl Iterator<Item = &str> {
+    let read = column.model.as_deref();
+    column.models.iter().map(String::as_str).filter(move |m| Some(*m) != read)
 }
 
 /// The model `eval --scores` reads (`--model`, one at most) and its descriptor: a descriptor file must
@@ -243,6 +277,9 @@ pub struct Source {
     pub api: Option<ApiRun>,
     /// `--labels`: the dataset whose labels were joined onto the score file.
     pub labels: Option<Labels>,
+    /// The other models' scores of the same file (a multi-model run), primary excluded: they get a
+    /// `comparison` block.
+    pub others: Vec<(String, Vec<Presentation>)>,
 }
 
 /// `--labels`: the dataset, its name as given, and what the join did.
@@ -302,33 +339,37 @@ pub fn finish(
         None => (Cow::Borrowed(frames), None),
     };
     let presentations = &presentations[..];
-    let (threshold, threshold_source) = match &recipe.calibrate_on {
-        Some(dev_file) => {
-            // The same model's scores of the dev split, by the same rule (aggregated the same way).
-            let dev = ScoreSet::load(Selector {
-                path: dev_file,
-                model: column.model.as_deref(),
-                filter: None,
-                flip: recipe.flip,
-                mapping: Some(&source.mapping),
-                keep: &[],
-                // A vendor's dev file holds ids only too: the same dataset labels it.
-                labels: source.labels.as_ref().map(|l| (&l.dataset, l.name.as_str())),
-            })?
-            .presentations;
-            let dev = match &recipe.videos {
-                Some(g) => aggregate(&dev, g).with_context(|| format!("grouping {}", dev_file.display()))?.0,
-                None => dev,
-            };
-            let t = crate::calibrate::threshold_for(&dev, recipe.calibrate_target)
-                .with_context(|| format!("calibrating on {}", dev_file.display()))?;
-            (t, format!("{} on {}", recipe.calibrate_target, dev_file.display()))
-        }
-        None => match recipe.threshold {
-            Some(t) => (t, format!("--threshold {t} (over policy {})", settings.policy.name)),
-            None => (settings.policy.threshold, format!("policy {}", settings.policy.name)),
-        },
+    // Each model's threshold: calibrated on its own column of the dev file, else the run's.
+    let threshold_of = |model: Option<&str>| -> Result<(f64, String)> {
+        Ok(match &recipe.calibrate_on {
+            Some(dev_file) => {
+                // The same model's scores of the dev split, by the same rule (aggregated the same way).
+                let dev = ScoreSet::load(Selector {
+                    path: dev_file,
+                    model,
+                    filter: None,
+                    flip: recipe.flip,
+                    mapping: Some(&source.mapping),
+                    keep: &[],
+                    // A vendor's dev file holds ids only too: the same dataset labels it.
+                    labels: source.labels.as_ref().map(|l| (&l.dataset, l.name.as_str())),
+                })?
+                .presentations;
+                let dev = match &recipe.videos {
+                    Some(g) => aggregate(&dev, g).with_context(|| format!("grouping {}", dev_file.display()))?.0,
+                    None => dev,
+                };
+                let t = crate::calibrate::threshold_for(&dev, recipe.calibrate_target)
+                    .with_context(|| format!("calibrating on {}", dev_file.display()))?;
+                (t, format!("{} on {}", recipe.calibrate_target, dev_file.display()))
+            }
+            None => match recipe.threshold {
+                Some(t) => (t, format!("--threshold {t} (over policy {})", settings.policy.name)),
+                None => (settings.policy.threshold, format!("policy {}", settings.policy.name)),
+            },
+        })
     };
+    let (threshold, threshold_source) = threshold_of(column.model.as_deref())?;
     let mapped_segments = source.mapping.segment_names();
     let options = EvalOptions {
         threshold,
@@ -351,6 +392,7 @@ pub fn finish(
         }),
     };
     let evaluation = evaluate(presentations, &options)?;
+    let comparison = compare_models(presentations, &evaluation, &column, source, recipe, &options, threshold_of)?;
     let bootstrap = (recipe.bootstrap > 0).then_some((recipe.bootstrap, recipe.seed));
     // A shard's subjects are scattered over the shards: its enrolment would not be the whole run's, so
     // the full-system figures are the merged run's alone.
@@ -411,6 +453,9 @@ pub fn finish(
     if let Some((_, fs)) = &full_system {
         doc["full_system"] = serde_json::to_value(fs)?;
     }
+    if let Some(c) = &comparison {
+        doc["comparison"] = serde_json::to_value(c)?;
+    }
     // How well the split's scores are calibrated, raw and after the policy's probability map.
     let probability = settings.policy.probability.as_ref();
     doc["probability"] =
@@ -426,6 +471,9 @@ pub fn finish(
     if let Some((_, fs)) = &full_system {
         crate::escape::say!("{}", crate::metrics::full_system::run_folder::table(fs));
     }
+    if comparison.is_some() {
+        crate::escape::say!("{}", crate::report::comparison::terminal(&doc["comparison"]));
+    }
     // The report reads the files just written, exactly as `liveness report` would later.
     let report = crate::report::write_report(&out, &out)
         .with_context(|| format!("metrics are in {}, but the report could not be written", out.display()))?;
@@ -437,6 +485,48 @@ pub fn finish(
     // Any frame without a score is worth the exit code, even when its video was scored by others.
     let non_responses = frames.iter().filter(|p| p.score.is_none()).count();
     Ok(if non_responses > 0 { ExitCode::from(3) } else { ExitCode::SUCCESS })
+}
+
+/// The `comparison` block of a multi-model run: every model's scores through the same strata, video
+/// aggregation and evaluation options as the primary's, each at its own threshold (`threshold_of`).
+fn compare_models(
+    presentations: &[Presentation],
+    evaluation: &crate::metrics::Evaluation,
+    column: &ModelColumn,
+    source: &Source,
+    recipe: &Recipe,
+    options: &EvalOptions,
+    threshold_of: impl Fn(Option<&str>) -> Result<(f64, String)>,
+) -> Result<Option<Comparison>> {
+    if source.others.is_empty() {
+        return Ok(None);
+    }
+    let (_, strata) = parse_segment_by(&recipe.segment_by)?;
+    let mut prepared = Vec::new();
+    for (model, frames) in &source.others {
+        let mut frames = frames.clone();
+        if !strata.is_empty() {
+            stratify(&mut frames, &strata)?;
+        }
+        let presentations = match &recipe.videos {
+            Some(g) => aggregate(&frames, g)?.0,
+            None => frames,
+        };
+        let (threshold, _) = threshold_of(Some(model))?;
+        let report = evaluate(&presentations, &EvalOptions { threshold, ..options.clone() })?.report;
+        prepared.push((model.as_str(), presentations, threshold, report));
+    }
+    let primary = column.model.as_deref().unwrap_or("primary");
+    let mut scorers =
+        vec![Scorer { model: primary, presentations, threshold: options.threshold, report: &evaluation.report }];
+    scorers.extend(prepared.iter().map(|(model, presentations, threshold, report)| Scorer {
+        model,
+        presentations,
+        threshold: *threshold,
+        report,
+    }));
+    let bootstrap = BootstrapOptions { resamples: recipe.bootstrap.max(200), seed: recipe.seed };
+    Ok(Some(crate::metrics::comparison::compare(&scorers, bootstrap)?))
 }
 
 fn stem(p: &Path) -> String {

@@ -197,7 +197,7 @@ fn comparison_text(c: &Comparison, name: &str, on: &Filter) -> String {
                 d.b_errors,
                 d.worse,
                 d.better,
-                markdown::p_value(d.p_value),
+                crate::metrics::format::p_value(d.p_value),
                 pct(d.change),
                 pct(d.change_ci95.0),
                 pct(d.change_ci95.1)

@@ -73,6 +73,9 @@ pub fn run(ctx: &Context, args: &MergeArgs) -> Result<ExitCode> {
         column: None,
         mapping: Default::default(),
         api: None,
+        // The merged run's figures are the primary model's; the comparison of a multi-model run is not
+        // recomputed by a merge.
+        others: Vec::new(),
     };
     finish(&args.out, &source, &presentations, &recipe, &spec, &settings, &coverage)
 }

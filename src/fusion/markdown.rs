@@ -7,6 +7,7 @@ use std::fmt::Write as _;
 
 use super::compare::{Comparison, VersusMember};
 use crate::escape::markdown as md;
+use crate::metrics::format::p_value;
 use crate::metrics::paired::Difference;
 use crate::model::fusion::Fusion;
 
@@ -51,11 +52,6 @@ fn rule(fusion: &Fusion) -> String {
 
 fn pct(v: f64) -> String {
     format!("{:.2}%", 100.0 * v)
-}
-
-/// Small p-values in scientific notation: "0.0000" would hide how small.
-pub fn p_value(v: f64) -> String {
-    if v < 1e-4 { format!("{v:.1e}") } else { format!("{v:.4}") }
 }
 
 fn compared(s: &mut String, name: &str, c: &Comparison, on: &str) {
@@ -195,9 +191,4 @@ mod tests {
         assert!(!page.contains("a|b") && !page.contains("<img>"), "{page}");
     }
 
-    #[test]
-    fn small_p_values_keep_their_size() {
-        assert_eq!(p_value(1.7e-18), "1.7e-18");
-        assert_eq!(p_value(0.03125), "0.0312");
-    }
 }

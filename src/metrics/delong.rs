@@ -162,7 +162,15 @@ mod tests {
     /// with many ties.
     #[test]
     fn the_midrank_components_equal_the_pairwise_definition() {
-        let psi = |x: f64, y: f64| if x > y { 1.0 } else if x == y { 0.5 } else { 0.0 };
+        let psi = |x: f64, y: f64| {
+            if x > y {
+                1.0
+            } else if x == y {
+                0.5
+            } else {
+                0.0
+            }
+        };
         let mut rng = SplitMix64(7);
         for _ in 0..200 {
             let m = 2 + (rng.next_u64() % 12) as usize;

@@ -52,10 +52,21 @@ pub fn threshold(t: &Value) -> String {
     }
 }
 
+/// A p-value: small ones in scientific notation, since "0.0000" would hide how small.
+pub fn p_value(p: f64) -> String {
+    if p < 1e-4 { format!("{p:.1e}") } else { format!("{p:.4}") }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn small_p_values_keep_their_size() {
+        assert_eq!(p_value(1.7e-18), "1.7e-18");
+        assert_eq!(p_value(0.03125), "0.0312");
+    }
 
     #[test]
     fn rates_show_counts_intervals_and_reasons() {
@@ -80,3 +91,4 @@ mod tests {
         }
     }
 }
+

@@ -19,6 +19,7 @@ mod bands;
 mod bootstrap;
 pub mod calibration;
 mod ci;
+pub mod comparison;
 mod counts;
 pub mod delong;
 pub mod format;

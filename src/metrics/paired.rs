@@ -172,7 +172,17 @@ fn decisions<'a>(class: &'static str, errors: impl Iterator<Item = &'a (bool, bo
         better += u64::from(y && !x);
     }
     let (change, change_ci95) = paired_change(worse, better, n);
-    Decisions { class, n, a_errors, b_errors, worse, better, p_value: mcnemar_exact(worse, better), change, change_ci95 }
+    Decisions {
+        class,
+        n,
+        a_errors,
+        b_errors,
+        worse,
+        better,
+        p_value: mcnemar_exact(worse, better),
+        change,
+        change_ci95,
+    }
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@
 
 pub mod aggregation;
 pub mod charts;
+pub mod comparison;
 pub mod document;
 pub mod full_system;
 
@@ -64,7 +65,8 @@ pub fn write_report(run_dir: &Path, out: &Path) -> Result<Written> {
     let reliability = probability::chart(&run.doc, &out.join(CHARTS_DIR))?;
     let n = charts.len() + usize::from(full_system.is_some()) + usize::from(reliability.is_some());
     // The optional sections, each built by its own module from the run's files.
-    let mut sections = aggregation::blocks(&run.doc);
+    let mut sections = comparison::blocks(&run.doc);
+    sections.extend(aggregation::blocks(&run.doc));
     sections.extend(full_system::blocks(&run.doc, full_system));
     sections.extend(probability::blocks(&run.doc, reliability));
     let (title, blocks) = document::run_report(&run, charts, sections, gallery);

@@ -1,0 +1,178 @@
+//! The "Models compared" section of a multi-model run (`eval --model a,b,...`), rendered from the
+//! `comparison` block of `metrics.json` (`metrics::comparison`): one row per model, then each pair's
+//! verdicts, which say "better" only where the 95% interval of the difference excludes 0, and the
+//! per-species winners. The terminal prints the same verdicts.
+
+use std::fmt::Write as _;
+
+use serde_json::Value;
+
+use super::document::Block;
+use crate::metrics::format::{pct, rate};
+
+fn auc(row: &Value) -> String {
+    match (row["auc"].as_f64(), row["auc_ci95"][0].as_f64(), row["auc_ci95"][1].as_f64()) {
+        (Some(a), Some(lo), Some(hi)) => format!("{a:.5} [{lo:.5}-{hi:.5}]"),
+        (Some(a), _, _) => format!("{a:.5}"),
+        _ => "n/a".into(),
+    }
+}
+
+/// BPCER at APCER_max <= x with its interval, or n/a.
+fn at_apcer(row: &Value, x: &str) -> String {
+    let r = &row["bpcer_at_apcer"][x];
+    if r.is_null() {
+        return "n/a".into();
+    }
+    format!(
+        "{} ({}/{}) [{:.2}-{:.2}%]",
+        pct(&r["value"]),
+        r["k"],
+        r["n"],
+        100.0 * r["ci95"]["lower"].as_f64().unwrap_or(f64::NAN),
+        100.0 * r["ci95"]["upper"].as_f64().unwrap_or(f64::NAN)
+    )
+}
+
+fn text(v: &Value) -> String {
+    v.as_str().unwrap_or("").to_owned()
+}
+
+fn rows(c: &Value) -> Vec<Vec<String>> {
+    c["models"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|m| {
+            vec![
+                text(&m["model"]),
+                format!("{:.4}", m["threshold"].as_f64().unwrap_or(f64::NAN)),
+                pct(&m["eer"]),
+                auc(m),
+                at_apcer(m, "0.01"),
+                at_apcer(m, "0.05"),
+                at_apcer(m, "0.1"),
+                rate(&m["bpcer"]),
+                rate(&m["apcer_max"]),
+                rate(&m["bpnrr"]),
+                rate(&m["apnrr_max"]),
+            ]
+        })
+        .collect()
+}
+
+fn verdicts(c: &Value) -> impl Iterator<Item = String> + '_ {
+    c["pairs"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|p| p["verdicts"].as_array().into_iter().flatten().map(|v| text(&v["text"])))
+}
+
+/// The section's blocks (empty for a single-model run).
+pub fn blocks(doc: &Value) -> Vec<Block> {
+    let c = &doc["comparison"];
+    if c.is_null() {
+        return Vec::new();
+    }
+    let mut b = vec![
+        Block::Heading("Models compared".into()),
+        Block::Text(format!(
+            "Each model on the same presentations, at its own threshold. Differences: {}. A model is called \
+             better only where the 95% interval of the difference excludes 0.",
+            text(&c["method"])
+        )),
+    ];
+    let header = [
+        "model",
+        "threshold",
+        "EER",
+        "AUC [95%]",
+        "BPCER @ APCER_max ≤ 1%",
+        "≤ 5%",
+        "≤ 10%",
+        "BPCER",
+        "APCER worst species",
+        "BPNRR",
+        "APNRR worst species",
+    ];
+    b.push(Block::Table { header: header.iter().map(|h| (*h).to_owned()).collect(), rows: rows(c) });
+    b.push(Block::Table { header: vec!["verdict".into()], rows: verdicts(c).map(|v| vec![v]).collect() });
+    let models: Vec<String> = c["models"].as_array().into_iter().flatten().map(|m| text(&m["model"])).collect();
+    let species_rows = c["species"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|s| {
+            let mut row = vec![text(&s["species"])];
+            row.extend(models.iter().map(|m| rate(&s["apcer"][m.as_str()])));
+            row.push(text(&s["text"]));
+            row
+        })
+        .collect();
+    let mut header = vec!["species".to_owned()];
+    header.extend(models.iter().map(|m| format!("APCER {m}")));
+    header.push("winner".into());
+    b.push(Block::Table { header, rows: species_rows });
+    b
+}
+
+/// The terminal lines: each model's headline figures and every verdict.
+pub fn terminal(c: &Value) -> String {
+    let mut s = String::from("models compared (each at its own threshold):\n");
+    for m in c["models"].as_array().into_iter().flatten() {
+        let _ = writeln!(
+            s,
+            "  {:<16} EER {:<7} AUC {}  BPCER@APCER<=5% {}  BPCER {}  APCER worst {}",
+            text(&m["model"]),
+            pct(&m["eer"]),
+            auc(m),
+            at_apcer(m, "0.05"),
+            rate(&m["bpcer"]),
+            rate(&m["apcer_max"])
+        );
+    }
+    for v in verdicts(c) {
+        let _ = writeln!(s, "  - {v}");
+    }
+    for sp in c["species"].as_array().into_iter().flatten() {
+        let _ = writeln!(s, "  - {}: {}", text(&sp["species"]), text(&sp["text"]));
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn doc() -> Value {
+        serde_json::json!({"comparison": {
+            "method": "paired bootstrap over subjects",
+            "models": [
+                {"model": "a|b", "threshold": 0.5, "eer": 0.01, "auc": 0.99, "auc_ci95": [0.98, 1.0],
+                 "bpcer_at_apcer": {"0.05": {"value": 0.1, "k": 1, "n": 10, "ci95": {"lower": 0.0025, "upper": 0.445}}},
+                 "bpcer": {"value": 0.0, "k": 0, "n": 10, "ci95": {"lower": 0.0, "upper": 0.3}},
+                 "apcer_max": {"value": null, "reason": "no attacks"},
+                 "bpnrr": {"value": null, "reason": "x"}, "apnrr_max": {"value": null, "reason": "x"}},
+            ],
+            "pairs": [{"verdicts": [{"text": "a|b is better than c on AUC"}]}],
+            "species": [{"species": "print", "apcer": {"a|b": {"value": null, "reason": "none"}}, "text": "no scored attack"}],
+        }})
+    }
+
+    #[test]
+    fn the_section_has_the_rows_the_verdicts_and_the_species_table() {
+        let b = blocks(&doc());
+        assert!(matches!(&b[0], Block::Heading(h) if h == "Models compared"));
+        let Block::Table { rows, .. } = &b[2] else { panic!("{b:?}") };
+        assert_eq!(rows[0][..4], ["a|b", "0.5000", "1.00%", "0.99000 [0.98000-1.00000]"]);
+        assert_eq!(rows[0][5], "10.00% (1/10) [0.25-44.50%]");
+        assert_eq!(rows[0][4], "n/a");
+        let Block::Table { rows, .. } = &b[3] else { panic!("{b:?}") };
+        assert_eq!(rows[0][0], "a|b is better than c on AUC");
+        let Block::Table { header, .. } = &b[4] else { panic!("{b:?}") };
+        assert_eq!(header, &["species", "APCER a|b", "winner"]);
+        assert!(blocks(&serde_json::json!({})).is_empty());
+        assert!(terminal(&doc()["comparison"]).contains("  - print: no scored attack"));
+    }
+}
