@@ -672,6 +672,18 @@ pub struct ScoreMappingArgs {
     /// printed on the file's scale
     #[arg(long)]
     pub higher_is_attack: bool,
+    /// Column of the vendor's own decision, for APIs that return no score (Azure, Acuant); needs
+    /// --decision-map. Without a score column eval reports APCER/BPCER at the vendor's operating point and
+    /// no curves (EER, DET, ROC, AUC need scores); with one, the vendor's figures beside the threshold's
+    #[arg(long, value_name = "COLUMN", requires = "decision_map")]
+    pub decision_column: Option<String>,
+    /// What the vendor's words mean, stated (never guessed): WORD=bona_fide|attack|retry|no_response,...,
+    /// e.g. realface=bona_fide,spoofface=attack,uncertain=retry. Words compare without case; a word not in
+    /// the map is refused with its line; an empty cell is a no_response. APCER/BPCER are over the decided
+    /// presentations: a retry or no_response is neither an accepted attack nor a rejected bona fide, it is
+    /// a non-response (APNRR/BPNRR; a rejection in BPCER_sys), and each class's retry share is reported
+    #[arg(long, value_delimiter = ',', value_name = "WORD=DECISION", requires = "decision_column")]
+    pub decision_map: Vec<crate::schema::DecisionWord>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -6,6 +6,7 @@ pub mod compare;
 pub mod diff;
 pub mod eval;
 pub mod eval_api;
+pub mod eval_decisions;
 pub mod full_system;
 pub mod fuse;
 pub mod gate;
@@ -176,6 +177,10 @@ pub fn mapping_over(
     }
     m.scale = args.score_scale.or(m.scale);
     m.higher_is_attack |= args.higher_is_attack;
+    or(&args.decision_column, &mut m.decision);
+    if !args.decision_map.is_empty() {
+        m.decision_map.clone_from(&args.decision_map);
+    }
     m.validate()?;
     Ok(m)
 }
