@@ -638,7 +638,8 @@ pub struct ApiArgs {
 #[derive(Debug, Args, Clone, Default)]
 #[command(next_help_heading = "Score-file mapping (eval --scores)")]
 pub struct ScoreMappingArgs {
-    /// A preset for a known export: aws-liveness, spoofsense, verifik, liveness-json (score --json)
+    /// A preset for a known export: aws-liveness, spoofsense, verifik, liveness-json (score --json), pyeer
+    /// (genuine/impostor files of one score a line: --scores GENUINE --attack-scores IMPOSTOR)
     #[arg(long = "format", value_name = "NAME")]
     pub preset: Option<String>,
     /// Column of the presentation id [default: path, id, file, filename, image or sample_id]
@@ -684,6 +685,10 @@ pub struct ScoreMappingArgs {
     /// a non-response (APNRR/BPNRR; a rejection in BPCER_sys), and each class's retry share is reported
     #[arg(long, value_delimiter = ',', value_name = "WORD=DECISION", requires = "decision_column")]
     pub decision_map: Vec<crate::schema::DecisionWord>,
+    /// With --format pyeer: pyeer's impostor score file (attacks, species `unknown`), one score a line;
+    /// --scores is the genuine (bona fide) file. Ids are FILE:LINE; blank lines are skipped
+    #[arg(long, value_name = "FILE", visible_alias = "impostor-scores", requires = "scores")]
+    pub attack_scores: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]

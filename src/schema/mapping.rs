@@ -2,6 +2,8 @@
 //! the label words, the score's scale and direction. Read by `scorefile` (which gives it its
 //! behaviour) and recorded in a run's `metrics.json`, so that `report` reads the file again the same way.
 
+use std::path::PathBuf;
+
 use serde::{Deserialize, Serialize};
 
 use super::columns::{ATTACK_TYPE, LABEL, SCORE};
@@ -35,6 +37,10 @@ pub struct Mapping {
     /// What each of the vendor's decision words means (`--decision-map`); stated, never guessed.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub decision_map: Vec<DecisionWord>,
+    /// `--format pyeer`: the file of impostor (attack) scores, one a line; the score file itself holds the
+    /// genuine (bona fide) scores.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pyeer_impostors: Option<PathBuf>,
 }
 
 /// Common names of the columns of a plain export, tried in order when a column is not mapped.

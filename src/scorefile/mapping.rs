@@ -57,6 +57,20 @@ impl Mapping {
                 bail!("--decision-map names {:?} twice ({other} and {w})", w.word);
             }
         }
+        if self.pyeer_impostors.is_some() {
+            let bare = Mapping {
+                pyeer_impostors: self.pyeer_impostors.clone(),
+                scale: self.scale,
+                higher_is_attack: self.higher_is_attack,
+                ..Mapping::default()
+            };
+            if *self != bare {
+                bail!(
+                    "--format pyeer files hold one score a line and nothing else: of the mapping options only \
+                     --score-scale and --higher-is-attack apply"
+                );
+            }
+        }
         Ok(())
     }
 
@@ -149,7 +163,12 @@ pub fn meta_name(column: &str) -> &str {
 
 /// The presets of `--format NAME`: the fields of common exports (datasets.md shows an example of each).
 /// None of them holds labels: map one with `--label-column` (and `--live-labels`/`--attack-labels`).
-pub const PRESETS: [&str; 4] = ["aws-liveness", "spoofsense", "verifik", "liveness-json"];
+/// `pyeer` is two files of one score a line, genuine and impostor ([`super::pyeer`]): its labels are
+/// which file a score is in.
+pub const PRESETS: [&str; 5] = ["aws-liveness", "spoofsense", "verifik", "liveness-json", PYEER];
+
+/// The preset of pyeer's genuine/impostor score files.
+pub const PYEER: &str = "pyeer";
 
 /// The mapping of a preset.
 pub fn preset(name: &str) -> Result<Mapping> {
@@ -169,6 +188,8 @@ pub fn preset(name: &str) -> Result<Mapping> {
         "liveness-json" => {
             Mapping { id: col("/path"), score: col("/live_probability"), reason: col("/reason"), ..Mapping::default() }
         }
+        // The impostor file is the caller's to add (`--attack-scores`).
+        PYEER => Mapping::default(),
         other => bail!("unknown --format {other:?}; presets: {}", PRESETS.join(", ")),
     })
 }
@@ -225,6 +246,10 @@ mod tests {
         assert!(no_column.validate().unwrap_err().to_string().contains("needs --decision-column"));
         let twice = decisions(&["Live=bona_fide", "live=attack"]);
         assert!(twice.validate().unwrap_err().to_string().contains("names \"live\" twice"));
+        let pyeer = Mapping { pyeer_impostors: Some("i.txt".into()), ..Mapping::default() };
+        pyeer.validate().unwrap();
+        let columns = Mapping { id: Some("x".into()), ..pyeer };
+        assert!(columns.validate().unwrap_err().to_string().contains("one score a line"));
     }
 
     #[test]

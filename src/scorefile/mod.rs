@@ -32,6 +32,7 @@
 
 pub mod column;
 pub mod mapping;
+pub mod pyeer;
 pub mod table;
 
 pub use column::{ModelColumn, UnknownModel};
@@ -117,6 +118,9 @@ pub fn read_scores(path: &Path, options: ReadOptions) -> Result<Vec<Presentation
 /// [`read_scores`], and for a mapped file the columns it used (`id=path, label=label, score=score`), so
 /// that the user sees what was read as what.
 pub fn read_described(path: &Path, options: ReadOptions) -> Result<(Vec<Presentation>, Option<String>)> {
+    if let Some(impostors) = &options.mapping.pyeer_impostors {
+        return pyeer::read(path, impostors, &options);
+    }
     let file = File::open(path).with_context(|| format!("cannot open score file {}", path.display()))?;
     parse_described(file, &path.display().to_string(), options)
 }
