@@ -24,6 +24,9 @@ Metric conventions (ISO/IEC 30107-3; in full in docs/metrics.md of the source re
     APCER_max = worst species; APCER_pooled over all attacks; BPCER(t) = share of scored bona fide < t.
   - a missing score is a non-response: counted in BPNRR / APNRR (with reasons), left out of APCER/BPCER;
     the *_sys rates count a bona fide non-response as a rejection.
+  - a vendor's own decisions (--decision-column): APCER/BPCER over the decided presentations; a retry or
+    no_response is neither an accepted attack nor a rejected bona fide: it counts in APNRR/BPNRR (and
+    BPCER_sys), with each class's retry share; no curves without scores.
   - candidate thresholds: every distinct score, plus +inf.
   - BPCER@APCER<=x (BPCER10/20/100 for x = 10/5/1%): lowest BPCER among candidates with APCER_max <= x,
     ties to the highest threshold. APCER@BPCER<=x: lowest APCER_max with BPCER <= x, ties to the lowest.
