@@ -42,6 +42,7 @@ fn data() -> Vec<Presentation> {
                 score: Some(if bona_fide { 0.3 + 0.7 * bump } else { 0.7 * bump }),
                 reason: None,
                 meta: Default::default(),
+                decision: None,
             }
         })
         .collect()

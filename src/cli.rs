@@ -24,6 +24,9 @@ Metric conventions (ISO/IEC 30107-3; in full in docs/metrics.md of the source re
     APCER_max = worst species; APCER_pooled over all attacks; BPCER(t) = share of scored bona fide < t.
   - a missing score is a non-response: counted in BPNRR / APNRR (with reasons), left out of APCER/BPCER;
     the *_sys rates count a bona fide non-response as a rejection.
+  - a vendor's own decisions (--decision-column): APCER/BPCER over the decided presentations; a retry or
+    no_response is neither an accepted attack nor a rejected bona fide: it counts in APNRR/BPNRR (and
+    BPCER_sys), with each class's retry share; no curves without scores.
   - candidate thresholds: every distinct score, plus +inf.
   - BPCER@APCER<=x (BPCER10/20/100 for x = 10/5/1%): lowest BPCER among candidates with APCER_max <= x,
     ties to the highest threshold. APCER@BPCER<=x: lowest APCER_max with BPCER <= x, ties to the lowest.
@@ -638,7 +641,8 @@ pub struct ApiArgs {
 #[derive(Debug, Args, Clone, Default)]
 #[command(next_help_heading = "Score-file mapping (eval --scores)")]
 pub struct ScoreMappingArgs {
-    /// A preset for a known export: aws-liveness, spoofsense, verifik, liveness-json (score --json)
+    /// A preset for a known export: aws-liveness, spoofsense, verifik, liveness-json (score --json), pyeer
+    /// (genuine/impostor files of one score a line: --scores GENUINE --attack-scores IMPOSTOR)
     #[arg(long = "format", value_name = "NAME")]
     pub preset: Option<String>,
     /// Column of the presentation id [default: path, id, file, filename, image or sample_id]
@@ -672,6 +676,22 @@ pub struct ScoreMappingArgs {
     /// printed on the file's scale
     #[arg(long)]
     pub higher_is_attack: bool,
+    /// Column of the vendor's own decision, for APIs that return no score (Azure, Acuant); needs
+    /// --decision-map. Without a score column eval reports APCER/BPCER at the vendor's operating point and
+    /// no curves (EER, DET, ROC, AUC need scores); with one, the vendor's figures beside the threshold's
+    #[arg(long, value_name = "COLUMN", requires = "decision_map")]
+    pub decision_column: Option<String>,
+    /// What the vendor's words mean, stated (never guessed): WORD=bona_fide|attack|retry|no_response,...,
+    /// e.g. realface=bona_fide,spoofface=attack,uncertain=retry. Words compare without case; a word not in
+    /// the map is refused with its line; an empty cell is a no_response. APCER/BPCER are over the decided
+    /// presentations: a retry or no_response is neither an accepted attack nor a rejected bona fide, it is
+    /// a non-response (APNRR/BPNRR; a rejection in BPCER_sys), and each class's retry share is reported
+    #[arg(long, value_delimiter = ',', value_name = "WORD=DECISION", requires = "decision_column")]
+    pub decision_map: Vec<crate::schema::DecisionWord>,
+    /// With --format pyeer: pyeer's impostor score file (attacks, species `unknown`), one score a line;
+    /// --scores is the genuine (bona fide) file. Ids are FILE:LINE; blank lines are skipped
+    #[arg(long, value_name = "FILE", visible_alias = "impostor-scores", requires = "scores")]
+    pub attack_scores: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -82,6 +82,10 @@ pub fn run(ctx: &Context, args: &EvalArgs) -> Result<ExitCode> {
             // A descriptor given by path must load; none is recorded (below).
             let (named, _) = scores_model(ctx, &args.model.model)?;
             let mapping = super::mapping_of(&args.mapping)?;
+            ensure!(
+                mapping.decision.is_none() || args.group_by.is_empty(),
+                "--group-by makes videos of scored frames: a vendor's decisions (--decision-column) are per presentation"
+            );
             let labels = args.labels.as_ref().map(|root| labels_of(root, args)).transpose()?;
             let set = ScoreSet::load(Selector {
                 path: file,
@@ -319,6 +323,10 @@ pub fn finish(
         models: crate::model::descriptor::score_models(&spec.descriptors),
         named: false,
     });
+    let vendor = super::eval_decisions::report(frames, &source.mapping)?;
+    if let Some(vendor) = vendor.as_ref().filter(|_| super::eval_decisions::only(frames)) {
+        return super::eval_decisions::finish(out, source, frames, recipe, spec, settings, coverage, &column, vendor);
+    }
     // `--segment-by COLUMN:BUCKETS`: the column's values become bucket labels (a copy only then).
     let (segment_columns, strata) = parse_segment_by(&recipe.segment_by)?;
     let (frames, strata) = match strata.is_empty() {
@@ -405,32 +413,8 @@ pub fn finish(
         .transpose()?;
     let mut sweep = Vec::new();
     write_sweep_csv(&evaluation.sweep, &mut sweep)?;
-    let run_info = RunInfo {
-        tool: super::tool_name(),
-        command: std::env::args().collect(),
-        created_utc: utc_now_iso(),
-        source: source.text.clone(),
-        // An API run lists no local model: what the API reports of itself is in `api`.
-        models: source.api.is_none().then(|| spec.descriptors.iter().map(super::model_info).collect()),
-        scored_with_models: Some(source.scored_with_models),
-        backend: source.scored_with_models.then(|| spec.backend.name().to_string()),
-        model: column.model.clone(),
-        score_column: Some(column.column.clone()),
-        mapping: source.mapping.is_given().then(|| source.mapping.clone()),
-        policy: settings.policy.clone(),
-        threshold,
-        threshold_source,
-        gate: None,
-        flip: Some(recipe.flip),
-        presentations: presentations.len(),
-        dataset_fingerprint: fingerprint(presentations),
-        shard: source.shard.map(|s| s.to_string()),
-        // Only an incomplete set carries the block, so complete runs stay byte-identical however made.
-        coverage: (!coverage.is_complete()).then(|| coverage.info()).flatten(),
-        // Recorded so that a sweep.csv cut or edited later is refused before charts are drawn from it.
-        sweep_csv: Some(crate::run::sweep_check::record(&sweep)),
-        api: source.api.clone(),
-    };
+    let at = Applied { column: &column, threshold, threshold_source, sweep: Some(&sweep) };
+    let run_info = run_info(source, presentations, recipe, spec, settings, coverage, at);
     if let Some(note) = coverage.note() {
         crate::escape::tell!("warning: {note}");
     }
@@ -441,6 +425,10 @@ pub fn finish(
     }
     if let Some(l) = &source.labels {
         doc["labels"] = serde_json::to_value(&l.report)?;
+    }
+    // Scores and the vendor's own decisions: the vendor's figures beside the threshold's.
+    if let Some(vendor) = &vendor {
+        doc["decisions"] = serde_json::to_value(vendor)?;
     }
     if let Some(summary) = &videos {
         // The frame-level figures at the same threshold, beside the video-level ones.
@@ -527,6 +515,53 @@ fn compare_models(
     }));
     let bootstrap = BootstrapOptions { resamples: recipe.bootstrap.max(200), seed: recipe.seed };
     Ok(Some(crate::metrics::comparison::compare(&scorers, bootstrap)?))
+}
+
+/// What a run applied to its presentations: the column read, the threshold and where it came from, and
+/// the sweep written (`None`: a decision-only run has no sweep).
+pub(super) struct Applied<'a> {
+    pub column: &'a ModelColumn,
+    pub threshold: f64,
+    pub threshold_source: String,
+    pub sweep: Option<&'a [u8]>,
+}
+
+/// The `run` block of a run's metrics document.
+pub(super) fn run_info(
+    source: &Source,
+    presentations: &[Presentation],
+    recipe: &Recipe,
+    spec: &EngineSpec,
+    settings: &Settings,
+    coverage: &Coverage,
+    at: Applied,
+) -> RunInfo {
+    RunInfo {
+        tool: super::tool_name(),
+        command: std::env::args().collect(),
+        created_utc: utc_now_iso(),
+        source: source.text.clone(),
+        // An API run lists no local model: what the API reports of itself is in `api`.
+        models: source.api.is_none().then(|| spec.descriptors.iter().map(super::model_info).collect()),
+        scored_with_models: Some(source.scored_with_models),
+        backend: source.scored_with_models.then(|| spec.backend.name().to_string()),
+        model: at.column.model.clone(),
+        score_column: Some(at.column.column.clone()),
+        mapping: source.mapping.is_given().then(|| source.mapping.clone()),
+        policy: settings.policy.clone(),
+        threshold: at.threshold,
+        threshold_source: at.threshold_source,
+        gate: None,
+        flip: Some(recipe.flip),
+        presentations: presentations.len(),
+        dataset_fingerprint: fingerprint(presentations),
+        shard: source.shard.map(|s| s.to_string()),
+        // Only an incomplete set carries the block, so complete runs stay byte-identical however made.
+        coverage: (!coverage.is_complete()).then(|| coverage.info()).flatten(),
+        // Recorded so that a sweep.csv cut or edited later is refused before charts are drawn from it.
+        sweep_csv: at.sweep.map(crate::run::sweep_check::record),
+        api: source.api.clone(),
+    }
 }
 
 fn stem(p: &Path) -> String {

@@ -66,6 +66,10 @@ fn response_map(args: &EvalArgs) -> Result<(format::Preset, ResponseMap)> {
         args.mapping.preset.is_none(),
         "--format names a score-file preset; with --api or --responses name the API's preset with --api-format"
     );
+    ensure!(
+        args.mapping.decision_column.is_none(),
+        "--decision-column reads a score file's column (eval --scores); an API's own decision is --api-decision"
+    );
     let preset = format::preset(&a.api_format)?;
     let mut response = preset.response.clone();
     response.mapping = super::mapping_over(response.mapping, &args.mapping)?;

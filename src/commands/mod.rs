@@ -6,6 +6,7 @@ pub mod compare;
 pub mod diff;
 pub mod eval;
 pub mod eval_api;
+pub mod eval_decisions;
 pub mod full_system;
 pub mod fuse;
 pub mod gate;
@@ -145,10 +146,20 @@ pub fn note_column(set: &crate::scoreset::ScoreSet) {
 
 /// The mapping the options ask for: a preset (`--format`) with any column option given over it.
 pub fn mapping_of(args: &crate::cli::ScoreMappingArgs) -> Result<crate::scorefile::Mapping> {
-    let m = match &args.preset {
+    let mut m = match &args.preset {
         Some(name) => crate::scorefile::mapping::preset(name)?,
         None => crate::scorefile::Mapping::default(),
     };
+    let pyeer = args.preset.as_deref() == Some(crate::scorefile::mapping::PYEER);
+    match (pyeer, &args.attack_scores) {
+        (true, Some(impostors)) => m.pyeer_impostors = Some(impostors.clone()),
+        (true, None) => anyhow::bail!(
+            "--format pyeer reads two files: the genuine (bona fide) scores with --scores GENUINE and the \
+             impostor (attack) scores with --attack-scores IMPOSTOR"
+        ),
+        (false, Some(_)) => anyhow::bail!("--attack-scores is pyeer's impostor file: give --format pyeer with it"),
+        (false, None) => {}
+    }
     mapping_over(m, args)
 }
 
@@ -176,6 +187,10 @@ pub fn mapping_over(
     }
     m.scale = args.score_scale.or(m.scale);
     m.higher_is_attack |= args.higher_is_attack;
+    or(&args.decision_column, &mut m.decision);
+    if !args.decision_map.is_empty() {
+        m.decision_map.clone_from(&args.decision_map);
+    }
     m.validate()?;
     Ok(m)
 }

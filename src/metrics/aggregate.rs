@@ -198,6 +198,7 @@ pub fn aggregate(frames: &[Presentation], options: &GroupOptions) -> Result<(Vec
                 score,
                 reason: score.is_none().then(|| NO_SCORED_FRAME.to_string()),
                 meta,
+                decision: None,
             }
         })
         .collect();
@@ -265,6 +266,7 @@ mod tests {
             meta: [("video".to_string(), video.to_string()), ("frame".to_string(), id.to_string())]
                 .into_iter()
                 .collect(),
+            decision: None,
         }
     }
 

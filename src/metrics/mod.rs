@@ -9,7 +9,8 @@
 //! One concern per file: `population` (validated compact view), `tally` (counts at a threshold),
 //! `rates` (rate definitions and the at-threshold section), `ci` (Clopper-Pearson), `bootstrap`,
 //! `radix` + `sweep` (the sorted sweep), `operating` (EER, operating points, AUC), `segments`,
-//! `bands` (pass/retry/fail policy), `counts`, `subjects`, `metric` (n/a values), `report`; `calibration`
+//! `bands` (pass/retry/fail policy), `counts`, `subjects`, `metric` (n/a values), `report`; `decisions` (a vendor's own decisions, no
+//! scores: `eval --decision-column`); `calibration`
 //! (scores into probabilities: Platt, isotonic, and Cllr / min-Cllr / Brier / ECE); `aggregate` (frames of a
 //! video into one presentation: `eval --group-by`); `strata` (a numeric column cut into buckets that segment
 //! every metric: `--segment-by q_sharpness:quartiles`).
@@ -21,6 +22,7 @@ pub mod calibration;
 mod ci;
 pub mod comparison;
 mod counts;
+pub mod decisions;
 pub mod delong;
 pub mod format;
 pub mod full_system;

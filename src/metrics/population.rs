@@ -113,6 +113,7 @@ pub(crate) mod tests {
             score,
             reason: score.is_none().then(|| "no_face".to_owned()),
             meta: BTreeMap::new(),
+            decision: None,
         }
     }
 

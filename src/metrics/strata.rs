@@ -334,6 +334,7 @@ mod tests {
                 score: Some(0.5),
                 reason: None,
                 meta: [(column.to_owned(), (*v).to_owned())].into_iter().collect(),
+                decision: None,
             })
             .collect()
     }

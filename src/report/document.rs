@@ -106,7 +106,7 @@ fn pct_ci(r: &Value) -> String {
     }
 }
 
-fn table(header: &[&str], rows: Vec<Vec<String>>) -> Block {
+pub(super) fn table(header: &[&str], rows: Vec<Vec<String>>) -> Block {
     Block::Table { header: header.iter().map(|h| (*h).to_owned()).collect(), rows }
 }
 
@@ -283,7 +283,7 @@ fn non_responses(doc: &Value) -> Block {
     table(&header, rows)
 }
 
-fn reproducibility(run: &Value) -> Vec<Block> {
+pub(super) fn reproducibility(run: &Value) -> Vec<Block> {
     let text = text_of;
     let mut rows = vec![
         vec!["tool".into(), text(&run["tool"])],

@@ -141,6 +141,10 @@ pub fn build(dir: &Path, doc: &Value) -> Result<Option<Gallery>> {
     // The evaluated model's column, by the rule the metrics were read with (a two-model run's file
     // read with `eval --scores --model B` holds B's scores in `B_score`, not in `score`).
     let mapping: Mapping = serde_json::from_value(doc["run"]["mapping"].clone()).unwrap_or_default();
+    if mapping.pyeer_impostors.is_some() {
+        // pyeer's files hold scores only: no image to show.
+        return Ok(None);
+    }
     let column = ModelColumn::of_file(&scores, doc["run"]["model"].as_str(), &mapping)?;
     let mut accepts = Worst::new(true);
     let mut rejects = Worst::new(false);

@@ -8,6 +8,7 @@
 pub mod aggregation;
 pub mod charts;
 pub mod comparison;
+pub mod decisions;
 pub mod document;
 pub mod full_system;
 
@@ -47,6 +48,11 @@ pub fn write_report(run_dir: &Path, out: &Path) -> Result<Written> {
     let doc = run_folder::read_metrics(run_dir)?;
     fresh_dir(&out.join(CHARTS_DIR))?;
     fresh_dir(&out.join(THUMBS_DIR))?;
+    // A vendor's decisions without scores: no sweep, so no chart or gallery, and the report says why.
+    if decisions::is_decision_only(&doc) {
+        let (title, blocks) = decisions::decision_only_report(&doc);
+        return write_pages(out, &title, &blocks, 0);
+    }
     // The gallery scans the score file while the sweep is read and the charts drawn: on a large run
     // these are the two long passes, over two different files.
     let (charts, gallery) = std::thread::scope(|s| {
@@ -67,6 +73,7 @@ pub fn write_report(run_dir: &Path, out: &Path) -> Result<Written> {
     // The optional sections, each built by its own module from the run's files.
     let mut sections = comparison::blocks(&run.doc);
     sections.extend(aggregation::blocks(&run.doc));
+    sections.extend(decisions::blocks(&run.doc));
     sections.extend(full_system::blocks(&run.doc, full_system));
     sections.extend(probability::blocks(&run.doc, reliability));
     let (title, blocks) = document::run_report(&run, charts, sections, gallery);

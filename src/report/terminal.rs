@@ -8,6 +8,9 @@ use crate::metrics::format::{pct, rate, threshold};
 
 /// Renders the headline metrics of a metrics document in about 25 lines.
 pub fn summary(doc: &Value) -> String {
+    if super::decisions::is_decision_only(doc) {
+        return super::decisions::terminal(doc);
+    }
     let mut s = String::new();
     let run = &doc["run"];
     let at = &doc["at_threshold"];
@@ -76,6 +79,7 @@ pub fn summary(doc: &Value) -> String {
     }
     segments(&mut s, &doc["segments"]);
     bands(&mut s, &doc["decision_bands"]);
+    s += &super::decisions::terminal(doc);
     s
 }
 

@@ -2,9 +2,12 @@
 //! the label words, the score's scale and direction. Read by `scorefile` (which gives it its
 //! behaviour) and recorded in a run's `metrics.json`, so that `report` reads the file again the same way.
 
+use std::path::PathBuf;
+
 use serde::{Deserialize, Serialize};
 
 use super::columns::{ATTACK_TYPE, LABEL, SCORE};
+use super::vendor_decision::DecisionWord;
 
 /// How to read a mapped score file; every field left empty falls back to the common names.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -28,6 +31,16 @@ pub struct Mapping {
     pub scale: Option<f64>,
     /// Scores grow with "attack" (a spoof probability): the live score is `1 - score / scale`.
     pub higher_is_attack: bool,
+    /// The vendor's own decision column (`--decision-column`), read through `decision_map`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decision: Option<String>,
+    /// What each of the vendor's decision words means (`--decision-map`); stated, never guessed.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub decision_map: Vec<DecisionWord>,
+    /// `--format pyeer`: the file of impostor (attack) scores, one a line; the score file itself holds the
+    /// genuine (bona fide) scores.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pyeer_impostors: Option<PathBuf>,
 }
 
 /// Common names of the columns of a plain export, tried in order when a column is not mapped.

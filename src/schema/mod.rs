@@ -19,6 +19,7 @@ pub mod policy;
 pub mod presentation;
 pub mod probability;
 pub mod run_folder;
+pub mod vendor_decision;
 pub mod vocabulary;
 
 pub use columns::{ScoreFormat, is_reserved};
@@ -30,4 +31,5 @@ pub use policy::{
 pub use presentation::{Presentation, UNKNOWN_SPECIES};
 pub use probability::{FitFigures, IsotonicFit, PlattFit, Probability, ProbabilityMethod};
 pub use run_folder::{MemberInfo, ModelInfo, RunInfo};
+pub use vendor_decision::{Decided, DecisionWord, VendorDecision};
 pub use vocabulary::{Decision, Status};

@@ -23,6 +23,9 @@ pub struct Presentation {
     pub reason: Option<String>,
     /// Every other column (subject, session, device, ...), by column name.
     pub meta: BTreeMap<String, String>,
+    /// The vendor's own decision, when a decision column is mapped (`--decision-column`); the score
+    /// engine ignores it, `metrics::decisions` reads it.
+    pub decision: Option<super::Decided>,
 }
 
 /// Length of a fingerprint in hex digits (the first 64 bits of the digest).

@@ -71,6 +71,11 @@ impl ModelColumn {
     /// Applies the rule to the header of the score file at `path`; errors name the file. A score column
     /// the user mapped (`--score-column`) is the column read, and `model` names its model.
     pub fn of_file(path: &Path, model: Option<&str>, mapping: &Mapping) -> Result<ModelColumn> {
+        if mapping.pyeer_impostors.is_some() {
+            // One score a line, no header: the file's one column is its score.
+            let model = model.map(str::to_owned);
+            return Ok(ModelColumn { named: model.is_some(), model, column: SCORE.to_owned(), models: Vec::new() });
+        }
         let header = header_of(path, mapping)?;
         let names: Vec<&str> = header.iter().map(String::as_str).collect();
         if let Some(column) = &mapping.score {

@@ -7,6 +7,7 @@ use anyhow::{Result, bail};
 
 pub use crate::schema::mapping::Mapping;
 use crate::schema::mapping::{ATTACK_WORDS, LIVE_WORDS};
+use crate::schema::{Decided, VendorDecision};
 
 impl Mapping {
     /// True when the user asked for anything: the file is then read as a mapped file, whatever its
@@ -17,7 +18,7 @@ impl Mapping {
 
     /// The JSON pointers (`/a/b`) among the mapped columns, which a JSON Lines header must add.
     pub fn pointers(&self) -> Vec<&str> {
-        let named = [&self.id, &self.label, &self.score, &self.species, &self.reason];
+        let named = [&self.id, &self.label, &self.score, &self.species, &self.reason, &self.decision];
         let segments = self.segments.iter().flatten();
         named.into_iter().flatten().chain(segments).map(String::as_str).filter(|c| c.starts_with('/')).collect()
     }
@@ -40,7 +41,57 @@ impl Mapping {
         if let Some(s) = self.scale.filter(|s| !(s.is_finite() && *s > 0.0)) {
             bail!("--score-scale must be a positive number, got {s}");
         }
+        match (&self.decision, self.decision_map.is_empty()) {
+            (Some(c), true) => bail!(
+                "--decision-column {c:?} needs --decision-map WORD={},... (what the vendor's words mean is \
+                 never guessed)",
+                VendorDecision::choices()
+            ),
+            (None, false) => {
+                bail!("--decision-map needs --decision-column COLUMN: the column the vendor's words are in")
+            }
+            _ => {}
+        }
+        for (i, w) in self.decision_map.iter().enumerate() {
+            if let Some(other) = self.decision_map[..i].iter().find(|o| o.word.eq_ignore_ascii_case(&w.word)) {
+                bail!("--decision-map names {:?} twice ({other} and {w})", w.word);
+            }
+        }
+        if self.pyeer_impostors.is_some() {
+            let bare = Mapping {
+                pyeer_impostors: self.pyeer_impostors.clone(),
+                scale: self.scale,
+                higher_is_attack: self.higher_is_attack,
+                ..Mapping::default()
+            };
+            if *self != bare {
+                bail!(
+                    "--format pyeer files hold one score a line and nothing else: of the mapping options only \
+                     --score-scale and --higher-is-attack apply"
+                );
+            }
+        }
         Ok(())
+    }
+
+    /// Reads a decision cell by `--decision-map`; an empty cell is a no response. `reason` is the reason
+    /// column's cell, the reason of a retry or no response when not empty.
+    pub fn decide(&self, cell: &str, reason: &str) -> Result<Decided> {
+        let why = |word: &str| Some(if reason.is_empty() { word } else { reason }.to_owned());
+        if cell.is_empty() {
+            return Ok(Decided { decision: VendorDecision::NoResponse, reason: why("no_decision") });
+        }
+        let Some(w) = self.decision_map.iter().find(|w| w.word.eq_ignore_ascii_case(cell)) else {
+            bail!(
+                "decision {cell:?} is not in --decision-map ({}); add it, e.g. --decision-map {cell}=retry",
+                self.decision_map.iter().map(|w| w.word.as_str()).collect::<Vec<_>>().join(", ")
+            )
+        };
+        let reason = match w.decision {
+            VendorDecision::Retry | VendorDecision::NoResponse => why(cell),
+            VendorDecision::BonaFide | VendorDecision::Attack => None,
+        };
+        Ok(Decided { decision: w.decision, reason })
     }
 
     /// Reads a label cell: bona fide (`true`) or attack.
@@ -112,7 +163,12 @@ pub fn meta_name(column: &str) -> &str {
 
 /// The presets of `--format NAME`: the fields of common exports (datasets.md shows an example of each).
 /// None of them holds labels: map one with `--label-column` (and `--live-labels`/`--attack-labels`).
-pub const PRESETS: [&str; 4] = ["aws-liveness", "spoofsense", "verifik", "liveness-json"];
+/// `pyeer` is two files of one score a line, genuine and impostor ([`super::pyeer`]): its labels are
+/// which file a score is in.
+pub const PRESETS: [&str; 5] = ["aws-liveness", "spoofsense", "verifik", "liveness-json", PYEER];
+
+/// The preset of pyeer's genuine/impostor score files.
+pub const PYEER: &str = "pyeer";
 
 /// The mapping of a preset.
 pub fn preset(name: &str) -> Result<Mapping> {
@@ -132,6 +188,8 @@ pub fn preset(name: &str) -> Result<Mapping> {
         "liveness-json" => {
             Mapping { id: col("/path"), score: col("/live_probability"), reason: col("/reason"), ..Mapping::default() }
         }
+        // The impostor file is the caller's to add (`--attack-scores`).
+        PYEER => Mapping::default(),
         other => bail!("unknown --format {other:?}; presets: {}", PRESETS.join(", ")),
     })
 }
@@ -159,6 +217,39 @@ mod tests {
         let both = Mapping { live_labels: words(&["x"]), attack_labels: words(&["X"]), ..Mapping::default() };
         assert!(both.validate().unwrap_err().to_string().contains("in both"));
         assert!(Mapping { scale: Some(0.0), ..Mapping::default() }.validate().is_err());
+    }
+
+    fn decisions(map: &[&str]) -> Mapping {
+        let decision_map = map.iter().map(|w| w.parse().unwrap()).collect();
+        Mapping { decision: Some("result".into()), decision_map, ..Mapping::default() }
+    }
+
+    #[test]
+    fn decision_words_are_read_by_the_map_without_case() {
+        let m = decisions(&["realface=bona_fide", "spoofface=attack", "uncertain=retry", "error=no_response"]);
+        m.validate().unwrap();
+        let d = |cell: &str, reason: &str| m.decide(cell, reason).unwrap();
+        assert_eq!(d("RealFace", "").decision, VendorDecision::BonaFide);
+        assert_eq!((d("spoofface", "x").decision, d("spoofface", "x").reason), (VendorDecision::Attack, None));
+        assert_eq!(d("Uncertain", ""), Decided { decision: VendorDecision::Retry, reason: Some("Uncertain".into()) });
+        assert_eq!(d("error", "timeout").reason.as_deref(), Some("timeout"));
+        assert_eq!(d("", ""), Decided { decision: VendorDecision::NoResponse, reason: Some("no_decision".into()) });
+        let e = m.decide("maybe", "").unwrap_err().to_string();
+        assert!(e.contains("\"maybe\" is not in --decision-map (realface, spoofface, uncertain, error)"), "{e}");
+    }
+
+    #[test]
+    fn a_decision_map_needs_its_column_and_names_a_word_once() {
+        let no_map = Mapping { decision: Some("result".into()), ..Mapping::default() };
+        assert!(no_map.validate().unwrap_err().to_string().contains("needs --decision-map"));
+        let no_column = Mapping { decision: None, ..decisions(&["live=bona_fide"]) };
+        assert!(no_column.validate().unwrap_err().to_string().contains("needs --decision-column"));
+        let twice = decisions(&["Live=bona_fide", "live=attack"]);
+        assert!(twice.validate().unwrap_err().to_string().contains("names \"live\" twice"));
+        let pyeer = Mapping { pyeer_impostors: Some("i.txt".into()), ..Mapping::default() };
+        pyeer.validate().unwrap();
+        let columns = Mapping { id: Some("x".into()), ..pyeer };
+        assert!(columns.validate().unwrap_err().to_string().contains("one score a line"));
     }
 
     #[test]

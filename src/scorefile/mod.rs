@@ -32,6 +32,7 @@
 
 pub mod column;
 pub mod mapping;
+pub mod pyeer;
 pub mod table;
 
 pub use column::{ModelColumn, UnknownModel};
@@ -117,6 +118,9 @@ pub fn read_scores(path: &Path, options: ReadOptions) -> Result<Vec<Presentation
 /// [`read_scores`], and for a mapped file the columns it used (`id=path, label=label, score=score`), so
 /// that the user sees what was read as what.
 pub fn read_described(path: &Path, options: ReadOptions) -> Result<(Vec<Presentation>, Option<String>)> {
+    if let Some(impostors) = &options.mapping.pyeer_impostors {
+        return pyeer::read(path, impostors, &options);
+    }
     let file = File::open(path).with_context(|| format!("cannot open score file {}", path.display()))?;
     parse_described(file, &path.display().to_string(), options)
 }
@@ -213,6 +217,8 @@ struct Layout {
     response: Option<usize>,
     /// `reason` (Liveness), the mapped reason column.
     reason: Option<usize>,
+    /// The vendor's decision column (mapped files only, `--decision-column`).
+    decision: Option<usize>,
     meta: Vec<(String, usize)>,
     /// `x1,y1,x2,y2`, when all four columns exist.
     face_box: Option<[usize; 4]>,
@@ -248,6 +254,7 @@ impl Layout {
             score: at(score_column),
             response,
             reason,
+            decision: None,
             meta: meta_columns(format, &names, &options.keep)?,
             face_box: face_box(&names),
             mapping: Mapping::default(),
@@ -283,10 +290,16 @@ impl Layout {
                 pick(m.species.as_deref(), &SPECIES_NAMES, "--species-column", "")?,
             ),
         };
-        let score = pick(score_given, &SCORE_NAMES, "--score-column", "score")?;
+        // A vendor's decisions may come without scores: then a score column is read only when present.
+        let score = match (&m.decision, &m.score) {
+            (Some(_), None) => pick(None, &[score_given.unwrap_or(SCORE)], "--score-column", "")?,
+            _ => pick(score_given, &SCORE_NAMES, "--score-column", "score")?,
+        };
         let reason = pick(m.reason.as_deref(), &[], "--reason-column", "")?;
+        let decision = pick(m.decision.as_deref(), &[], "--decision-column", "")?;
         // A core column, also under its other JSON name (top-level key `k` is pointer `/k`).
-        let core: Vec<&str> = [id, label, score, species, reason].into_iter().flatten().map(|i| names[i]).collect();
+        let core: Vec<&str> =
+            [id, label, score, species, reason, decision].into_iter().flatten().map(|i| names[i]).collect();
         let is_core = |n: &str| core.iter().any(|c| *c == n || c.strip_prefix('/') == Some(n));
         let mut meta: Vec<(String, usize)> = match &m.segments {
             Some(keep) => keep
@@ -312,7 +325,7 @@ impl Layout {
         let name = |i: Option<usize>| i.map_or("-", |i| names[i]);
         let label_from = if options.unlabelled { "(--labels)" } else { name(label) };
         let mut used = format!("id={}, label={label_from}, score={}", name(id), name(score));
-        for (what, i) in [("species", species), ("reason", reason)] {
+        for (what, i) in [("species", species), ("reason", reason), ("decision", decision)] {
             if i.is_some() {
                 used += &format!(", {what}={}", name(i));
             }
@@ -328,6 +341,7 @@ impl Layout {
             score,
             response: None,
             reason,
+            decision,
             meta,
             face_box: face_box(names),
             mapping: m.clone(),
@@ -429,6 +443,12 @@ impl<'a> Row<'a> {
             (false, s) => s.to_owned(),
         };
         let (score, reason) = self.response()?;
+        let decision = match self.layout.decision {
+            Some(_) => {
+                Some(self.layout.mapping.decide(self.field(self.layout.decision), self.field(self.layout.reason))?)
+            }
+            None => None,
+        };
         Ok(Presentation {
             id: self.field(self.layout.id).to_owned(),
             bona_fide,
@@ -436,6 +456,7 @@ impl<'a> Row<'a> {
             score,
             reason,
             meta: self.layout.meta.iter().map(|(name, i)| (name.clone(), self.field(Some(*i)).to_owned())).collect(),
+            decision,
         })
     }
 

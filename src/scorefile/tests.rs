@@ -192,3 +192,50 @@ fn detect_format_from_header() {
     assert_eq!(ScoreFormat::detect(&["path", "status"]), ScoreFormat::Liveness);
     assert_eq!(ScoreFormat::detect(&["path", "face_found"]), ScoreFormat::Reference);
 }
+
+#[test]
+fn a_decision_column_is_read_through_the_map_and_scores_become_optional() {
+    use crate::schema::VendorDecision;
+    let map = ["realface=bona_fide", "spoofface=attack", "uncertain=retry", "error=no_response"];
+    let mapping = Mapping {
+        decision: Some("result".into()),
+        decision_map: map.iter().map(|w| w.parse().unwrap()).collect(),
+        reason: Some("status".into()),
+        ..Mapping::default()
+    };
+    let options = || ReadOptions { mapping: mapping.clone(), ..ReadOptions::default() };
+    let text =
+        "id,label,result,status\na,live,RealFace,\nb,attack,spoofface,\nc,live,uncertain,\nd,attack,error,timeout\n";
+    let rows = parse_scores(text.as_bytes(), "d.csv", options()).unwrap();
+    let got: Vec<(VendorDecision, Option<&str>, Option<f64>)> = rows
+        .iter()
+        .map(|p| {
+            let d = p.decision.as_ref().unwrap();
+            (d.decision, d.reason.as_deref(), p.score)
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (VendorDecision::BonaFide, None, None),
+            (VendorDecision::Attack, None, None),
+            (VendorDecision::Retry, Some("uncertain"), None),
+            (VendorDecision::NoResponse, Some("timeout"), None),
+        ]
+    );
+    // The decision column is not metadata; a score column beside it is read.
+    assert!(rows[0].meta.is_empty());
+    let both =
+        parse_scores("id,label,score,result,status\na,live,0.25,realface,\n".as_bytes(), "d.csv", options()).unwrap();
+    assert_eq!((both[0].score, both[0].decision.as_ref().unwrap().decision), (Some(0.25), VendorDecision::BonaFide));
+    let e = format!(
+        "{:#}",
+        parse_scores("id,label,result,status\na,live,realface,\nb,live,maybe,\n".as_bytes(), "d.csv", options())
+            .unwrap_err()
+    );
+    assert!(
+        e.contains("d.csv, line 3")
+            && e.contains("\"maybe\" is not in --decision-map (realface, spoofface, uncertain, error)"),
+        "{e}"
+    );
+}

@@ -147,6 +147,7 @@ pub fn join(
                     score: row.score,
                     reason: row.reason,
                     meta,
+                    decision: row.decision,
                 });
             }
             Err(is_ambiguous) => {
@@ -222,6 +223,7 @@ mod tests {
             score: Some(score),
             reason: None,
             meta: [("device".to_string(), "cam".to_string())].into_iter().collect(),
+            decision: None,
         }
     }
 
