@@ -933,6 +933,8 @@ pub const SERVE_NOTES: &str = "\
 Endpoints: POST /v1/liveness (JSON {\"image\": base64 | data URL}, multipart `file`, or a raw image/jpeg|png|webp
 body; ?policy=NAME), POST /v1/sessions, POST /v1/sessions/{id}/frames, GET /v1/sessions/{id}, GET /healthz,
 /readyz, /metrics (Prometheus text), /openapi.json. Scores equal `liveness score --json` on the same bytes.
+GET / is the capture page (passive and active liveness from a browser's camera; docs/capture.md): with
+--token-file it needs a link from POST /v1/page-tokens (short-lived; the API token never reaches the page).
 Errors are JSON {\"error\": {\"code\", \"message\"}}: capture faults and undecodable images 422 (the code is
 the score file's reason), bad requests 400, auth 401, oversized bodies 413, overload 503 with Retry-After.
 Without --token-file the server binds loopback addresses only (unless --insecure-bind-any). SIGTERM drains
@@ -1011,4 +1013,18 @@ pub struct ServeArgs {
     pub gallery_db: Option<PathBuf>,
     #[command(flatten)]
     pub matching: MatchOptions,
+    /// Show raw scores on the capture page at / (by default it shows pass, retry or fail only)
+    #[arg(long)]
+    pub show_scores: bool,
+    /// Challenges the capture page asks for, comma-separated (head_left, head_right, blink, smile); the
+    /// server shuffles them per session [default: two drawn by the server]
+    #[arg(long, value_delimiter = ',', value_name = "LIST")]
+    pub capture_challenges: Option<Vec<String>>,
+    /// Collection mode: the capture page asks the operator for labels and stores every capture in DIR as a
+    /// dataset (DIR/manifest.csv, frames under live/ and spoof/<attack_type>/) for `liveness eval`
+    #[arg(long, value_name = "DIR")]
+    pub collect: Option<PathBuf>,
+    /// Seconds a page token (POST /v1/page-tokens) stays valid
+    #[arg(long, default_value_t = 900)]
+    pub page_token_ttl: u64,
 }

@@ -8,7 +8,8 @@ use anyhow::{Context as _, Result, bail};
 use super::{Context, model_info, workers};
 use crate::cli::{ModelOptions, ServeArgs};
 use crate::score::pipeline::EngineSpec;
-use crate::serve::options::{FaceOptions, Limits, ServeOptions, SessionOptions};
+use crate::serve::options::{CaptureOptions, FaceOptions, Limits, ServeOptions, SessionOptions};
+use crate::session::challenge::Challenge;
 
 pub fn run(ctx: &Context, args: &ServeArgs) -> Result<ExitCode> {
     let mut engine = None;
@@ -66,6 +67,12 @@ pub fn run(ctx: &Context, args: &ServeArgs) -> Result<ExitCode> {
         allow_threshold_override: args.allow_threshold_override,
         audit_log: args.audit_log.clone(),
         face,
+        capture: CaptureOptions {
+            show_scores: args.show_scores,
+            challenges: args.capture_challenges.as_deref().map(capture_challenges).transpose()?,
+            collect: args.collect.clone(),
+            page_token_ttl: Duration::from_secs(args.page_token_ttl.max(1)),
+        },
     };
     crate::serve::run(opts)?;
     Ok(ExitCode::SUCCESS)
@@ -94,6 +101,21 @@ fn face_options(ctx: &Context, args: &ServeArgs, engine: &EngineSpec) -> Result<
         threshold,
         gallery: args.gallery_db.clone().map(|dir| (dir, key)),
     }))
+}
+
+/// `--capture-challenges`: known names, 1 to 8 of them.
+fn capture_challenges(names: &[String]) -> Result<Vec<Challenge>> {
+    let mut out = Vec::with_capacity(names.len());
+    for n in names {
+        let Some(c) = Challenge::parse(n.trim()) else {
+            bail!("--capture-challenges: unknown challenge {n:?}; known: {}", Challenge::names());
+        };
+        out.push(c);
+    }
+    if out.is_empty() || out.len() > 8 {
+        bail!("--capture-challenges: give 1 to 8 challenges, got {}", out.len());
+    }
+    Ok(out)
 }
 
 /// The scoring options of one served policy.

@@ -1,6 +1,6 @@
 //! What requests pass through around the handlers: a request id, the access log and metrics (every
-//! request), bearer-token auth (`/v1/*`, `/metrics`), the in-flight limit and the per-request timeout
-//! (`/v1/*`).
+//! request), bearer-token auth (`/v1/*`, `/metrics`; page tokens on the capture endpoints), the in-flight
+//! limit and the per-request timeout (`/v1/*`), and the caching and content-security headers.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -14,6 +14,7 @@ use subtle::ConstantTimeEq;
 
 use super::errors::{ApiError, ErrorCode};
 use super::state::App;
+use super::tokens::Check;
 
 /// The id of the request being handled; also sent back as `X-Request-Id`.
 #[derive(Clone, Debug)]
@@ -31,6 +32,9 @@ pub async fn observe(State(app): State<Arc<App>>, mut req: Request, next: Next) 
     if let Ok(v) = HeaderValue::from_str(&id) {
         resp.headers_mut().insert("x-request-id", v);
     }
+    // Results and the images behind them must not be kept by a browser or a proxy; the page's files are
+    // a few kilobytes, so nothing is worth caching.
+    resp.headers_mut().entry(header::CACHE_CONTROL).or_insert(HeaderValue::from_static("no-store"));
     let status = resp.status().as_u16();
     app.metrics.request(&endpoint, status, seconds);
     let code = resp.extensions().get::<ErrorCode>().map(|c| c.0.clone());
@@ -60,22 +64,57 @@ pub async fn mark_route(req: Request, next: Next) -> Response {
 
 /// `Authorization: Bearer <token>` when the server has a token. The two tokens' SHA-256 digests are
 /// compared in constant time, so neither the content nor the length of the token leaks through timing.
+/// A page token is refused here (403): these endpoints are for the deployer's back end, not the page.
 pub async fn auth(State(app): State<Arc<App>>, req: Request, next: Next) -> Response {
-    let Some(want) = &app.token_digest else { return next.run(req).await };
-    let given = req.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
-    match given.and_then(|v| v.strip_prefix("Bearer ")) {
-        None => ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "missing_token",
-            "this server requires `Authorization: Bearer <token>`",
+    match bearer(&app, &req) {
+        Bearer::Open | Bearer::Api => next.run(req).await,
+        Bearer::Page(Check::Valid) => ApiError::new(
+            StatusCode::FORBIDDEN,
+            "api_token_required",
+            "a page token only opens the capture endpoints; this one needs the API token",
         )
         .into_response(),
-        Some(t) if bool::from(Sha256::digest(t.trim().as_bytes()).as_slice().ct_eq(want.as_slice())) => {
-            next.run(req).await
-        }
-        Some(_) => {
-            ApiError::new(StatusCode::UNAUTHORIZED, "invalid_token", "the bearer token is not valid").into_response()
-        }
+        other => refuse(other).into_response(),
+    }
+}
+
+/// The capture endpoints: the API token or a valid page token (see `tokens`).
+pub async fn auth_capture(State(app): State<Arc<App>>, req: Request, next: Next) -> Response {
+    match bearer(&app, &req) {
+        Bearer::Open | Bearer::Api | Bearer::Page(Check::Valid) => next.run(req).await,
+        other => refuse(other).into_response(),
+    }
+}
+
+/// Who a request says it is.
+enum Bearer {
+    /// The server has no token: everything is open (loopback only, unless --insecure-bind-any).
+    Open,
+    Missing,
+    Api,
+    Page(Check),
+}
+
+fn bearer(app: &App, req: &Request) -> Bearer {
+    let Some(want) = &app.token_digest else { return Bearer::Open };
+    let given = req.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+    match given.and_then(|v| v.strip_prefix("Bearer ")) {
+        None => Bearer::Missing,
+        Some(t) if bool::from(Sha256::digest(t.trim().as_bytes()).as_slice().ct_eq(want.as_slice())) => Bearer::Api,
+        Some(t) => Bearer::Page(app.page_tokens.check(t)),
+    }
+}
+
+fn refuse(b: Bearer) -> ApiError {
+    match b {
+        Bearer::Page(Check::Expired) => super::tokens::expired(),
+        Bearer::Missing => ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "missing_token",
+            "this server requires `Authorization: Bearer <token>` (the capture page: open the link with \
+             #token=... that POST /v1/page-tokens gives)",
+        ),
+        _ => ApiError::new(StatusCode::UNAUTHORIZED, "invalid_token", "the bearer token is not valid"),
     }
 }
 

@@ -33,6 +33,20 @@ pub struct ServeOptions {
     pub audit_log: Option<PathBuf>,
     /// Face compare and search (`/v1/compare`, `/v1/search`); `None` leaves them unserved.
     pub face: Option<FaceOptions>,
+    /// The capture page at `/` and what it may do.
+    pub capture: CaptureOptions,
+}
+
+/// The capture page (`/`): what it shows, which challenges it asks for, whether it collects a dataset.
+pub struct CaptureOptions {
+    /// Show the raw live probability and session scores on the page (hidden by default: pass / retry / fail).
+    pub show_scores: bool,
+    /// The challenges the page asks for (the server shuffles them per session); `None`: the server draws two.
+    pub challenges: Option<Vec<crate::session::challenge::Challenge>>,
+    /// Collection mode: captures labelled by the operator are stored in this folder as a dataset.
+    pub collect: Option<PathBuf>,
+    /// How long a page token (`POST /v1/page-tokens`) lasts.
+    pub page_token_ttl: Duration,
 }
 
 pub struct FaceOptions {

@@ -25,7 +25,7 @@ use crate::model::classifier::BATCH;
 use crate::model::descriptor::Descriptor;
 use crate::score::pipeline::{Engine, EngineSpec, Prepared, Settings, classify, prepare_with};
 use crate::score::record::ScoreRecord;
-use crate::session::analyze::SessionEngine;
+use crate::session::analyze::{SessionEngine, people};
 use crate::session::input::SessionInput;
 use crate::session::output::Scored;
 use crate::session::policy::SessionPolicy;
@@ -54,8 +54,19 @@ pub struct FaceWork {
     pub reply: oneshot::Sender<Result<Vec<ScoreRecord>>>,
 }
 
+/// An image checked before capture (`/v1/quality`): decode, detect and the quality gates, no classifier.
+pub struct QualityWork {
+    pub name: String,
+    pub bytes: Bytes,
+    pub settings: Arc<Settings>,
+    /// The record (a non-response when a gate failed) and the people in view: faces at least the session
+    /// policy's `second_face_share` of the largest face's area.
+    pub reply: oneshot::Sender<Result<(ScoreRecord, usize)>>,
+}
+
 pub enum Work {
     Image(ImageWork),
+    Quality(QualityWork),
     Session(SessionWork),
     Faces(FaceWork),
 }
@@ -187,6 +198,9 @@ fn run(engines: &mut Engines, setup: &SessionSetup, batch: Vec<Work>) {
     for w in batch {
         match w {
             Work::Image(i) => images.push(i),
+            Work::Quality(q) => {
+                let _ = std::panic::catch_unwind(AssertUnwindSafe(|| check_quality(&mut engines.images, setup, q)));
+            }
             Work::Faces(f) => faces.push(f),
             Work::Session(s) => sessions.push(s),
         }
@@ -211,6 +225,16 @@ fn run(engines: &mut Engines, setup: &SessionSetup, batch: Vec<Work>) {
             let _ = s.reply.send(scored);
         }));
     }
+}
+
+/// Decode, detect and gate one image, as `score` does before its classifiers.
+fn check_quality(engine: &mut Engine, setup: &SessionSetup, w: QualityWork) {
+    let decode = || decode_bytes(&w.bytes, Path::new(&w.name), &w.settings.limits);
+    let checked = prepare_with(engine, &w.name, None, &w.settings, decode).map(|p| {
+        let people = p.rec.face.map_or(0, |face| people(&p.rec.faces, &face, setup.policy.second_face_share));
+        (p.rec, people)
+    });
+    let _ = w.reply.send(checked);
 }
 
 /// Micro-batched images, each under its own request's settings.

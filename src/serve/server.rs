@@ -21,6 +21,7 @@ use sha2::{Digest, Sha256};
 use tokio::sync::{Semaphore, oneshot};
 
 use super::audit::Audit;
+use super::collect::Collector;
 use super::errors::ApiError;
 use super::gallery::{FaceMatch, ServedGallery};
 use super::guard;
@@ -29,7 +30,8 @@ use super::options::ServeOptions;
 use super::pool::{Pool, SessionSetup};
 use super::sessions::{self, Sessions};
 use super::state::{App, Ids, not_ready};
-use super::{compare, openapi, passive};
+use super::tokens::PageTokens;
+use super::{collect, compare, openapi, page, passive, quality};
 
 async fn healthz(State(app): State<Arc<App>>) -> Json {
     axum::Json(json!({ "status": "ok", "uptime_s": app.started.elapsed().as_secs_f64() }))
@@ -88,20 +90,32 @@ async fn method_not_allowed() -> ApiError {
 }
 
 fn router(app: Arc<App>) -> Router {
-    let protected = Router::new()
+    // What the capture page may call with its page token; the rest needs the API token.
+    let capture = Router::new()
         .route("/v1/liveness", post(passive::liveness))
-        .route("/v1/compare", post(compare::compare))
-        .route("/v1/search", post(compare::search))
+        .route("/v1/quality", post(quality::quality))
         .route("/v1/sessions", post(sessions::create))
         .route("/v1/sessions/{id}", get(sessions::status))
         .route("/v1/sessions/{id}/frames", post(sessions::frames))
+        .route("/v1/collect", post(collect::collect))
+        .route("/v1/capture/config", get(page::config))
+        .route_layer(from_fn_with_state(app.clone(), guard::limit))
+        .route_layer(from_fn_with_state(app.clone(), guard::auth_capture));
+    let protected = Router::new()
+        .route("/v1/compare", post(compare::compare))
+        .route("/v1/search", post(compare::search))
+        .route("/v1/page-tokens", post(page::page_token))
         .route_layer(from_fn_with_state(app.clone(), guard::limit))
         .route("/metrics", get(metrics))
         .route_layer(from_fn_with_state(app.clone(), guard::auth));
     Router::new()
+        .route("/", get(page::index))
+        .route("/capture.js", get(page::script))
+        .route("/capture.css", get(page::style))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/openapi.json", get(openapi::document))
+        .merge(capture)
         .merge(protected)
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
@@ -149,6 +163,7 @@ async fn serve(opts: ServeOptions) -> Result<()> {
         }),
         None => None,
     };
+    let collect = opts.capture.collect.as_deref().map(Collector::open).transpose()?.map(Arc::new);
     let app = Arc::new(App {
         policies: opts.policies.iter().cloned().map(Arc::new).collect(),
         allow_threshold_override: opts.allow_threshold_override,
@@ -172,6 +187,10 @@ async fn serve(opts: ServeOptions) -> Result<()> {
         started: Instant::now(),
         backend: opts.engine.backend.name(),
         face,
+        page_tokens: PageTokens::new(opts.capture.page_token_ttl),
+        show_scores: opts.capture.show_scores,
+        capture_challenges: opts.capture.challenges.clone(),
+        collect,
     });
     let policies: Vec<&str> = opts.policies.iter().map(|s| s.policy.name.as_str()).collect();
     log(json!({"event": "listening", "addr": local.to_string(), "policies": policies, "workers": opts.workers}));

@@ -66,6 +66,10 @@ impl Sessions {
         Ok(Sessions { entries: Mutex::new(HashMap::new()), ttl, max, min_frames, threshold, spool })
     }
 
+    pub fn ttl(&self) -> Duration {
+        self.ttl
+    }
+
     pub fn count(&self) -> usize {
         self.entries.lock().map_or(0, |e| e.len())
     }

@@ -37,6 +37,14 @@ pub struct App {
     pub backend: &'static str,
     /// Face compare and search, when served.
     pub face: Option<super::gallery::FaceMatch>,
+    /// Short-lived tokens of capture pages.
+    pub page_tokens: super::tokens::PageTokens,
+    /// The capture page shows raw scores.
+    pub show_scores: bool,
+    /// The challenges the capture page asks for (`None`: the server draws them).
+    pub capture_challenges: Option<Vec<crate::session::challenge::Challenge>>,
+    /// Collection mode's dataset folder.
+    pub collect: Option<Arc<super::collect::Collector>>,
 }
 
 impl App {

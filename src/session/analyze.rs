@@ -198,7 +198,7 @@ fn frame_geometry(
 
 /// Faces at least `share` of the chosen face's area: a second person, not a detector echo or a tiny face in
 /// the background.
-fn people(detections: &[Detection], chosen: &FaceBox, share: f64) -> usize {
+pub fn people(detections: &[Detection], chosen: &FaceBox, share: f64) -> usize {
     detections.iter().filter(|d| d.face.area() as f64 >= share * chosen.area() as f64).count()
 }
 
