@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # One-time (idempotent) set-up of everything `liveness` needs that cargo cannot fetch:
-#  - build tools for the vendored libjpeg-turbo (cmake, nasm) and a font for PNG charts (Debian packages);
+#  - build tools for the vendored libjpeg-turbo (cmake, nasm), a font for PNG charts, and Chromium for the
+#    capture page's browser tests (tests/capture_browser.rs; Debian packages);
 #  - the ONNX Runtime shared library, taken from the PyPI `onnxruntime` wheel (no download at build time:
 #    ort is used with `load-dynamic`), unpacked into .onnxruntime/lib/ inside this checkout;
 #  - the OpenVINO runtime (C API, ONNX frontend, CPU plugin and TBB), taken from the PyPI `openvino` wheel the
@@ -16,6 +17,9 @@ command -v cmake >/dev/null || need_pkgs+=(cmake)
 command -v nasm >/dev/null || need_pkgs+=(nasm)
 [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need_pkgs+=(fonts-dejavu-core)
 command -v pkg-config >/dev/null || need_pkgs+=(pkg-config)
+# Headless Chromium with a fake camera drives the capture page in tests/capture_browser.rs (over the DevTools
+# protocol; no chromedriver needed). A test without it fails naming this script, it does not skip.
+[ -x "${CHROMIUM:-/usr/bin/chromium}" ] || need_pkgs+=(chromium)
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   echo "setup: installing ${need_pkgs[*]} (apt-get)" >&2
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
