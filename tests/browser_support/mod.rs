@@ -82,6 +82,9 @@ impl Browser {
             cmd.arg("--use-fake-ui-for-media-stream");
         }
         cmd.arg("about:blank");
+        // Debian's /usr/bin/chromium is a shell script that starts the browser as its child: the browser and
+        // its helpers get a process group of their own, which Drop ends as a whole.
+        std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
         let mut child = cmd.stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
         // Chromium prints its DevTools address on stderr; the rest of its log is kept for failure messages.
         let (tx, rx) = mpsc::channel();
@@ -170,6 +173,8 @@ impl Browser {
 
 impl Drop for Browser {
     fn drop(&mut self) {
+        // SAFETY: kill(2) on the process group this struct started; no memory is involved.
+        unsafe { libc::kill(-(self.child.id() as i32), libc::SIGKILL) };
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
