@@ -42,7 +42,7 @@ mkdir -p "$tmp/data/live" "$tmp/data/spoof/print"
 for class in ClientRaw ImposterRaw; do
   find "$root/$class" -name '*.jpg' | sort > "$tmp/all"
   step=$(( $(wc -l < "$tmp/all") / (n / 2) )); step=$(( step < 1 ? 1 : step ))
-  awk -v s="$step" 'NR % s == 1 || s == 1' "$tmp/all" | head -n $((n / 2))
+  awk -v s="$step" -v k=$((n / 2)) '(NR % s == 1 || s == 1) && ++c <= k' "$tmp/all"
 done > "$tmp/list"
 head -n $((n / 2)) "$tmp/list" | while read -r f; do ln -s "$(realpath "$f")" "$tmp/data/live/"; done
 tail -n +$((n / 2 + 1)) "$tmp/list" | while read -r f; do ln -s "$(realpath "$f")" "$tmp/data/spoof/print/"; done

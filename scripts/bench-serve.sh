@@ -43,7 +43,7 @@ trap cleanup EXIT
 
 # Every 20th image of each class in name order: live and printed-photo attacks, n/2 each.
 for class in ClientRaw ImposterRaw; do
-  find "$root/$class" -name '*.jpg' | sort | awk 'NR % 20 == 1' | head -n $((n / 2))
+  find "$root/$class" -name '*.jpg' | sort | awk -v k=$((n / 2)) 'NR % 20 == 1 && ++c <= k'
 done > "$tmp/list"
 export BENCH_LIST=$tmp/list
 

@@ -34,7 +34,7 @@ cleanup() {
 trap cleanup EXIT
 
 for class in ClientRaw ImposterRaw; do
-  find "$root/$class" -name '*.jpg' | sort | awk 'NR % 20 == 1' | head -n $((n / 2))
+  find "$root/$class" -name '*.jpg' | sort | awk -v k=$((n / 2)) 'NR % 20 == 1 && ++c <= k'
 done > "$tmp/list"
 cat > "$tmp/soak.lua" <<'LUA'
 -- Each client cycles through the images until the soak's end, then idles (its next request is delayed
