@@ -7,6 +7,7 @@
 //!   `liveness session score` on the frames the page sent (collected by `--collect`), and the collected set
 //!   round-trips through `liveness eval` and `session score --dataset` with the operator's labels; a
 //!   replayed upload is refused and the page shows the kept result;
+//! - active, blink only (the one prompt NUAA can answer): the live video passes, the photo fails;
 //! - bad input: no token, an expired token, camera denied, no face in view, the connection lost
 //!   mid-session (the session expires cleanly).
 //!
@@ -28,6 +29,9 @@ use serve_support::{Server, blank_png, cli_json_lines};
 const API_TOKEN: &str = "capture-test-api-token-0123456789";
 /// Subject 0007 live, blinking at picture 174 (tests/session.rs has the ground truth).
 const LIVE: (&str, [u32; 10]) = ("ClientRaw/0007/0007_00_00_01_", [141, 145, 149, 152, 156, 160, 166, 174, 183, 188]);
+/// A 1 s loop of the same sequence around the blink: any 9 frames the page captures (3 neutral, 6 for the
+/// prompt) hold the closed eyes followed by open ones, wherever the capture starts in the loop.
+const BLINK: (&str, [u32; 4]) = ("ClientRaw/0007/0007_00_00_01_", [149, 166, 174, 183]);
 /// A printed photo of subject 0005.
 const PHOTO: (&str, [u32; 4]) = ("ImposterRaw/0005/0005_00_03_02_", [153, 171, 248, 289]);
 /// The fake camera's rate: each NUAA picture is one video frame, as the page captures every 250 ms.
@@ -318,6 +322,38 @@ fn an_active_session_shows_what_session_score_says_and_collects_a_labelled_datas
         sessions.iter().find(|s| s["path"] == path).unwrap_or_else(|| panic!("no session {path} in {sessions:?}"));
     assert_eq!(ours["verdict"], *v, "session score --dataset reads the collected session as the page sent it");
     assert_eq!(ours["meta"]["device"], "fake camera, 640x480");
+}
+
+/// NUAA holds no head turn, but 0007's sequence holds a blink: with `blink` as the only prompt the live
+/// video completes its session and passes, and the printed photo (no blink) fails; the page shows what the
+/// server decided for the session it ran.
+#[test]
+fn a_blink_session_passes_the_live_video_and_fails_the_printed_photo() {
+    let _one = serial();
+    let Some(rig) = rig(&["--capture-challenges", "blink", "--show-scores"]) else { return };
+    let dir = shots(&rig);
+    for (name, frames, want, completed) in
+        [("live", (BLINK.0, &BLINK.1[..]), "pass", 1.0), ("photo", (PHOTO.0, &PHOTO.1[..]), "fail", 0.0)]
+    {
+        let video = rig.video(name, frames);
+        let mut browser = Browser::launch(&rig.chromium, &video, Camera::Allowed);
+        let mut p = browser.page();
+        open_with_camera(&mut p, &rig.link(None));
+        p.tab_to("active");
+        p.key("Enter");
+        let (got, code, text) = outcome(&mut p);
+        assert_eq!(got, want, "{name}: {code} {text}");
+        let fields = shown(&mut p);
+        assert_eq!(number(&fields, "challenges_completed"), completed, "{name}: {fields}");
+        p.screenshot(&dir, &format!("13-blink-{name}"));
+        let id = fields["session"].as_str().unwrap();
+        let (status, text) = rig.server.get(&format!("/v1/sessions/{id}"), Some(API_TOKEN));
+        let kept: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!((status, kept["liveness_passed"].as_bool()), (200, Some(want == "pass")), "{kept}");
+        for k in ["liveness_score", "pose_variation_score", "expression_variation_score", "passive_score"] {
+            assert_eq!(number(&fields, k), kept[k].as_f64().unwrap(), "{name} {k}: page {fields}\nserver {kept}");
+        }
+    }
 }
 
 #[test]
