@@ -30,7 +30,7 @@ pub fn resize_linear(src: &Frame, out_w: usize, out_h: usize) -> Frame {
     resize_with(src, out_w, out_h, |src| {
         let (sx, sy) = (Step::new(src.width, out_w), Step::new(src.height, out_h));
         if (sx.integer(), sy.integer()) == (Some(2), Some(2)) {
-            return area_integer(src, out_w, out_h, 2, 2);
+            return area_half(src, out_w, out_h);
         }
         let cols = linear_cols(src.width, out_w, sx, Sampling::Centre);
         let rows = linear_rows(src.height, out_h, sy, Sampling::Centre);
@@ -52,6 +52,7 @@ pub fn resize_area(src: &Frame, out_w: usize, out_h: usize) -> Frame {
             return separable(src, &cols, &rows, vertical_linear);
         }
         match (sx.integer(), sy.integer()) {
+            (Some(2), Some(2)) => area_half(src, out_w, out_h),
             (Some(fx), Some(fy)) => area_integer(src, out_w, out_h, fx, fy),
             _ => area_fractional(src, out_w, out_h, sx, sy),
         }
@@ -383,6 +384,25 @@ fn area_integer(src: &Frame, out_w: usize, out_h: usize, fx: usize, fy: usize) -
     Frame::new(out_w, out_h, out)
 }
 
+/// `area_integer` for factors 2 x 2, OpenCV's `(a + b + c + d + 2) >> 2`, written out so the compiler keeps it in
+/// registers: the 640x480 -> 320x240 detector input of every image runs here, and the general loop (sums per
+/// column, then per block, with the factor known only at run time) cost about 23 instructions per output byte
+/// against about 5 here (callgrind, NUAA images). A test checks it equals the general loop.
+fn area_half(src: &Frame, out_w: usize, out_h: usize) -> Frame {
+    let mut out = vec![0u8; out_w * out_h * CHANNELS];
+    let span = out_w * 2 * CHANNELS;
+    for (dy, out_row) in out.chunks_exact_mut(out_w * CHANNELS).enumerate() {
+        let (top, bottom) = (&src.row(2 * dy)[..span], &src.row(2 * dy + 1)[..span]);
+        for ((o, a), b) in out_row.chunks_exact_mut(CHANNELS).zip(top.chunks_exact(6)).zip(bottom.chunks_exact(6)) {
+            for c in 0..CHANNELS {
+                let sum = u16::from(a[c]) + u16::from(a[c + 3]) + u16::from(b[c]) + u16::from(b[c + 3]);
+                o[c] = ((sum + 2) >> 2) as u8;
+            }
+        }
+    }
+    Frame::new(out_w, out_h, out)
+}
+
 /// One entry of OpenCV's `computeResizeAreaTab`: source pixel `src` covers `alpha` of output pixel `dst`.
 struct Coverage {
     dst: usize,
@@ -488,6 +508,16 @@ mod tests {
             let rows = linear_rows(h, h / 2, sy, Sampling::Centre);
             let bilinear = separable(&src, &cols, &rows, vertical_linear);
             assert_eq!(resize_linear(&src, w / 2, h / 2), bilinear, "{w}x{h}");
+        }
+    }
+
+    /// The written-out 2 x 2 average equals the general integer-factor loop, on even and odd sizes.
+    #[test]
+    fn area_half_equals_the_general_integer_loop() {
+        for (w, h, seed) in [(640, 480, 1), (2, 2, 2), (162, 98, 3), (7, 5, 4), (1281, 721, 5)] {
+            let src = pattern(w, h, seed);
+            let (ow, oh) = (w / 2, h / 2);
+            assert_eq!(area_half(&src, ow, oh), area_integer(&src, ow, oh, 2, 2), "{w}x{h}");
         }
     }
 
