@@ -200,8 +200,7 @@ fn stratum_note(doc: &Value, column: &str) -> Option<Block> {
     Some(Block::Text(format!(
         "Buckets of {column} ({spec}): {edges}; each bucket is (lower, upper], the first also holds its lower \
          edge. {} presentations had no numeric value (missing), {} fell outside the edges.{merged}",
-        s["missing"],
-        s["outside"],
+        s["missing"], s["outside"],
     )))
 }
 
