@@ -80,9 +80,12 @@ pub fn eer_interval(sweep: &Sweep) -> Metric<EerInterval> {
     })
 }
 
-/// The scores of each class as (distinct score, count), read off the sweep: between candidates i-1 and
-/// i exactly the scores equal to threshold i change side.
-fn histograms(sweep: &Sweep) -> (Vec<(f64, f64)>, Vec<(f64, f64)>) {
+/// (distinct score, count) of one class.
+type Histogram = Vec<(f64, f64)>;
+
+/// The scores of each class (bona fide, attacks), read off the sweep: between candidates i-1 and i
+/// exactly the scores equal to threshold i change side.
+fn histograms(sweep: &Sweep) -> (Histogram, Histogram) {
     let (mut live, mut attack) = (Vec::new(), Vec::new());
     for i in 1..sweep.candidates() {
         let t = sweep.threshold(i);
