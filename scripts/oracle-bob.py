@@ -7,6 +7,8 @@
 - pyeer's EER interval (FVC2000: t1 = max{t: FNMR <= FMR}, t2 = min{t: FNMR >= FMR}), d' with numpy's
   std (ddof 0), ZeroFMR / ZeroFNMR, min-HTER, the EPC (alpha = 0, 0.01, ..., 1, thresholds on the same set);
 - ACER/HTER at the threshold, and the rule-of-three counts of `resolution`;
+- with `eval --folds subject:K`: the folds (sorted subjects round-robin), each fold's rates at its threshold,
+  and the mean / std (numpy, ddof 0) over folds;
 - the AUC beside them against scikit-learn's roc_auc_score.
 
 Usage:
@@ -210,8 +212,35 @@ def check(run, scores_path):
         c.equal(f"resolution {s} scored", cr["scored"], int(n))
         c.close(f"resolution {s} 1/n", cr["resolvable_rate"], 1 / n)
         c.close(f"resolution {s} 3/n", cr["rule_of_three"], min(3 / n, 1))
+    if "folds" in doc:
+        check_folds(c, doc["folds"], scores_path, bool(doc["run"].get("flip")))
     print(f"{run}: {c.count} figures agree (eer_rocch {b['eer_rocch']['value']:.6f}, d' {d:.4f}, "
           f"EER interval [{low:.6f}, {high:.6f}])")
+
+
+def check_folds(c, folds, scores_path, flip):
+    """`eval --folds subject:K`: sorted subjects round-robin; each fold's rates at its reported threshold."""
+    rows = pd.read_csv(scores_path, dtype=str, keep_default_na=False)
+    spec = folds["spec"]
+    if not spec.startswith("subject:"):
+        return
+    k = int(spec.split(":")[1])
+    fold_of = {s: str(i % k + 1) for i, s in enumerate(sorted(rows["subject"].unique()))}
+    rows = rows.assign(fold=rows["subject"].map(fold_of))
+    for f in folds["folds"]:
+        part = rows[rows["fold"] == f["fold"]]
+        c.equal(f"fold {f['fold']} presentations", f["presentations"], len(part))
+        path = scores_path + f".fold{f['fold']}.csv"
+        part.to_csv(path, index=False)
+        live, attack, species = load(path, flip)
+        os.remove(path)
+        ap, am, bp = (r[0] for r in rates(live, attack, species, [threshold(f["threshold"])]))
+        c.close(f"fold {f['fold']} bpcer", f["bpcer"], bp)
+        c.close(f"fold {f['fold']} apcer_max", f["apcer_max"], am)
+        c.close(f"fold {f['fold']} apcer_pooled", f["apcer_pooled"], ap)
+    b = [f["bpcer"] for f in folds["folds"] if f["bpcer"] is not None]
+    c.close("folds bpcer mean", folds["summary"]["bpcer"]["mean"], np.mean(b))
+    c.close("folds bpcer std", folds["summary"]["bpcer"]["std"], np.std(b))
 
 
 def synthetic(binary):

@@ -85,3 +85,28 @@ fn nuaa_silentface_figures() {
         }
     }
 }
+
+#[test]
+fn folds_over_nuaa_subjects_and_a_missing_column_is_refused() {
+    let Some(oracles) = shared("oracles") else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let file = oracles.join("nuaa-train-silentface.csv");
+    let (doc, text) = eval(tmp.path(), &[file.to_str().unwrap(), "--folds", "subject:3"]);
+    let folds = doc["folds"]["folds"].as_array().unwrap();
+    assert_eq!(folds.len(), 3);
+    let total: u64 = folds.iter().map(|f| f["presentations"].as_u64().unwrap()).sum();
+    assert_eq!(total, doc["run"]["presentations"].as_u64().unwrap());
+    assert_eq!(doc["folds"]["summary"]["bpcer"]["folds"], 3);
+    assert!(text.contains("folds subject:3 (eer on the other folds"), "{text}");
+    let page = std::fs::read_to_string(tmp.path().join("index.html")).unwrap();
+    assert!(page.contains("Folds (subject:3)"));
+    let o = liveness()
+        .args(["eval", "--bootstrap", "0", "--folds", "column:nope", "--out"])
+        .arg(tmp.path().join("bad"))
+        .arg("--scores")
+        .arg(&file)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success() && err.contains("has no nope value") && err.contains("subject"), "{err}");
+}

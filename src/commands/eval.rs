@@ -49,6 +49,9 @@ pub struct Recipe {
     /// `--legacy-metrics`: ACER and HTER at the threshold (absent when off, so other recipes are unchanged).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub legacy_metrics: bool,
+    /// `--folds`: cross-validated thresholds (absent when off, so other recipes are unchanged).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub folds: Option<String>,
 }
 
 impl Recipe {
@@ -72,6 +75,7 @@ impl Recipe {
             videos: (!args.group_by.is_empty())
                 .then(|| GroupOptions { columns: args.group_by.clone(), aggregate: args.aggregate }),
             legacy_metrics: args.legacy_metrics,
+            folds: args.folds.as_ref().map(ToString::to_string),
         }
     }
 }
@@ -449,6 +453,9 @@ pub fn finish(
         doc["comparison"] = serde_json::to_value(c)?;
     }
     let epc_csv = super::eval_bob::add_blocks(&mut doc, &evaluation.sweep, &options, recipe.legacy_metrics)?;
+    if let Some(spec) = &recipe.folds {
+        doc["folds"] = super::eval_bob::folds(presentations, spec, recipe.calibrate_target)?;
+    }
     // How well the split's scores are calibrated, raw and after the policy's probability map.
     let probability = settings.policy.probability.as_ref();
     doc["probability"] =
@@ -466,6 +473,9 @@ pub fn finish(
         crate::escape::say!("{}", crate::metrics::full_system::run_folder::table(fs));
     }
     crate::escape::say!("{}", crate::report::bob::terminal(&doc));
+    if doc["folds"].is_object() {
+        crate::escape::say!("{}", crate::report::folds::terminal(&doc["folds"]));
+    }
     if comparison.is_some() {
         crate::escape::say!("{}", crate::report::comparison::terminal(&doc["comparison"]));
     }

@@ -1,5 +1,5 @@
 //! The `bob`, `resolution` and (with `--legacy-metrics`) `legacy` blocks of a run's metrics document,
-//! and the EPC's CSV, all from the evaluation's one sweep.
+//! and the EPC's CSV, all from the evaluation's one sweep; and the `folds` block (`--folds`).
 
 use anyhow::Result;
 use serde_json::Value;
@@ -25,4 +25,18 @@ pub fn add_blocks(doc: &mut Value, sweep: &Sweep, options: &EvalOptions, legacy_
         doc["legacy"] = serde_json::to_value(legacy::at_threshold(sweep, options.threshold))?;
     }
     Ok(csv)
+}
+
+/// The `folds` block: each fold's threshold by `calibrate`'s rule `target` on the other folds.
+pub fn folds(
+    presentations: &[crate::schema::Presentation],
+    spec: &str,
+    target: crate::calibrate::Target,
+) -> Result<Value> {
+    let spec: crate::metrics::folds::FoldSpec = spec.parse()?;
+    let rule = format!("{target} on the other folds (as liveness calibrate --target {target})");
+    let report = crate::metrics::folds::evaluate(presentations, &spec, &rule, |dev| {
+        crate::calibrate::threshold_for(dev, target)
+    })?;
+    Ok(serde_json::to_value(report)?)
 }

@@ -27,6 +27,7 @@ mod counts;
 pub mod decisions;
 pub mod delong;
 pub mod epc;
+pub mod folds;
 pub mod format;
 pub mod full_system;
 pub mod legacy;

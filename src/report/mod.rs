@@ -11,6 +11,7 @@ pub mod charts;
 pub mod comparison;
 pub mod decisions;
 pub mod document;
+pub mod folds;
 pub mod full_system;
 
 pub mod gallery;
@@ -82,6 +83,7 @@ pub fn write_report(run_dir: &Path, out: &Path) -> Result<Written> {
     sections.extend(full_system::blocks(&run.doc, full_system));
     sections.extend(probability::blocks(&run.doc, reliability));
     sections.extend(bob::blocks(&run.doc, epc));
+    sections.extend(folds::blocks(&run.doc));
     let (title, blocks) = document::run_report(&run, charts, sections, gallery);
     write_pages(out, &title, &blocks, n)
 }
