@@ -548,6 +548,16 @@ pub struct EvalArgs {
     /// k of "completion within k attempts" (comma-separated)
     #[arg(long, value_delimiter = ',', default_value = "1,3")]
     pub attempts: Vec<usize>,
+    /// Also report ACER = (APCER_max + BPCER)/2 and bob's HTER = (APCER pooled + BPCER)/2 at the threshold
+    /// (metrics.json `legacy`, labelled everywhere as NOT ISO/IEC 30107-3 metrics). bob's other criteria
+    /// are always computed (`bob`: eer_rocch, eer_interval, d_prime, min-hter, epc; docs/metrics.md)
+    #[arg(long)]
+    pub legacy_metrics: bool,
+    /// Cross-validated thresholds (bob's multi-metrics): subject:K (sorted subjects round-robin into K folds)
+    /// or column:NAME (a column naming the fold). Each fold's threshold is calibrated on the other folds by
+    /// --calibrate-target and applied to it; metrics.json `folds` has every fold and mean ± std
+    #[arg(long, value_name = "SPEC")]
+    pub folds: Option<crate::metrics::folds::FoldSpec>,
     /// Frames -> videos: the columns naming a video (e.g. video_id, or subject,session,pos on NUAA). Its
     /// scored frames make one presentation (--aggregate); a video with no scored frame is a non-response
     /// (no_scored_frame). Frame-level figures are kept beside the video-level ones (docs/metrics.md,

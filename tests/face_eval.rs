@@ -117,7 +117,8 @@ fn calibrates_both_thresholds_on_the_run(run: &Path, pad: &HashMap<String, Optio
     let mut species: BTreeMap<String, (u64, u64)> = BTreeMap::new();
     let (mut rejected, mut genuine) = (0u64, 0u64);
     for r in rows(&run.join("full_system.csv")) {
-        let accepted = pad[&r["path"]].is_some_and(|s| s >= pad_t) && r["distance"].parse::<f64>().is_ok_and(|d| d < match_t);
+        let accepted =
+            pad[&r["path"]].is_some_and(|s| s >= pad_t) && r["distance"].parse::<f64>().is_ok_and(|d| d < match_t);
         match r["role"].as_str() {
             "attack" => {
                 let e = species.entry(r["attack_type"].clone()).or_default();
@@ -172,5 +173,8 @@ fn calibrates_both_thresholds_on_the_run(run: &Path, pad: &HashMap<String, Optio
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
-    assert!(stderr.contains("was calibrated for recognizer face_recognition_128 (sha256 0000") && stderr.contains(sha), "{stderr}");
+    assert!(
+        stderr.contains("was calibrated for recognizer face_recognition_128 (sha256 0000") && stderr.contains(sha),
+        "{stderr}"
+    );
 }

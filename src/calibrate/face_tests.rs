@@ -52,7 +52,10 @@ fn pair(grid: &Grid, i: usize) -> (f64, f64, u64, Vec<u64>) {
 #[test]
 fn joint_pair_counted_on_paper() {
     let grid = sweep(&hand_rows(), &PADS, &MATCHES);
-    assert_eq!((grid.species.clone(), grid.attacks.clone(), grid.genuine), (vec!["print".into(), "replay".into()], vec![2, 2], 4));
+    assert_eq!(
+        (grid.species.clone(), grid.attacks.clone(), grid.genuine),
+        (vec!["print".into(), "replay".into()], vec![2, 2], 4)
+    );
     // <= 1 of 2 per species. Fewest genuine rejected among such pairs: 2 of 4, at (0.4, 0.6) [print p1,
     // replay r1 accepted], (0.65, 0.9) [p1, r2] and (0.8, 0.9) [r2 only]: the fewest attacks wins.
     let i = choose_pair(&grid, 0.5, Bound::Point, |_| true).unwrap();
@@ -110,7 +113,8 @@ fn arb_row() -> impl Strategy<Value = Row> {
     // Coarse grids of scores and distances, so ties with the axes and between rows are common.
     (0..4usize, proptest::option::weighted(0.9, 0..6u32), proptest::option::weighted(0.9, 0..6u32)).prop_map(
         |(kind, pad, d)| {
-            let (role, species) = [(Role::Genuine, ""), (Role::Attack, "print"), (Role::Attack, "replay"), (Role::Enrolment, "")][kind];
+            let (role, species) =
+                [(Role::Genuine, ""), (Role::Attack, "print"), (Role::Attack, "replay"), (Role::Enrolment, "")][kind];
             row(role, species, pad.map(|p| f64::from(p) / 5.0), d.map(|d| f64::from(d) / 5.0))
         },
     )

@@ -31,7 +31,8 @@ pub fn choose_pair(grid: &Grid, x: f64, bound: Bound, match_ok: impl Fn(f64) -> 
     let feasible = |c: &Cell| match_ok(c.match_threshold) && c.accepted.iter().zip(&limits).all(|(k, l)| k <= l);
     let key = |c: &Cell| (c.rejected, c.accepted.iter().sum::<u64>());
     let stricter = |a: &Cell, b: &Cell| {
-        a.pad_threshold > b.pad_threshold || (a.pad_threshold == b.pad_threshold && a.match_threshold < b.match_threshold)
+        a.pad_threshold > b.pad_threshold
+            || (a.pad_threshold == b.pad_threshold && a.match_threshold < b.match_threshold)
     };
     let mut best: Option<usize> = None;
     for (i, c) in grid.cells.iter().enumerate().filter(|(_, c)| feasible(c)) {

@@ -45,7 +45,10 @@ impl Distances {
     /// The most impostor matches `target` allows.
     pub fn fmr_limit(&self, target: MatchTarget, bound: Bound) -> Result<u64> {
         let MatchTarget::FnmrAtFmr(x) = target;
-        ensure!(self.impostor() > 0, "no impostor comparisons to calibrate the match threshold on (one enrolled subject?)");
+        ensure!(
+            self.impostor() > 0,
+            "no impostor comparisons to calibrate the match threshold on (one enrolled subject?)"
+        );
         count_limit(x, self.impostor(), bound)
             .with_context(|| format!("FMR <= {x} with {} impostor comparisons", self.impostor()))
     }

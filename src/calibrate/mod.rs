@@ -95,8 +95,8 @@ pub fn calibrate_face(
         (Target::FullSystem(x), _) => {
             let (pads, matches) = default_axes();
             let grid = sweep(&comparisons.rows, &pads, &matches);
-            let cell = &grid.cells
-                [choose_pair(&grid, x, bound, |t| fmr_limit.is_none_or(|l| distances.fmr_errors(t) <= l))?];
+            let cell =
+                &grid.cells[choose_pair(&grid, x, bound, |t| fmr_limit.is_none_or(|l| distances.fmr_errors(t) <= l))?];
             let pad_sweep = Sweep::build(presentations)?;
             let index = index_at(&pad_sweep, cell.pad_threshold);
             (outcome_at(&pad_sweep, index, cell.pad_threshold, bound, edges)?, cell.match_threshold)
@@ -104,8 +104,7 @@ pub fn calibrate_face(
         (_, Some(m)) => (calibrate(presentations, target, bound, edges)?, distances.choose(m, bound)?),
         (_, None) => anyhow::bail!("{target} is a PAD target: give --match-target too to calibrate face match"),
     };
-    let opts =
-        FullSystemOptions { pad_threshold: pad.threshold.threshold.0, match_threshold, rule, bootstrap: None };
+    let opts = FullSystemOptions { pad_threshold: pad.threshold.threshold.0, match_threshold, rule, bootstrap: None };
     let system = comparisons.evaluate(&opts);
     Ok(FaceOutcome { pad, match_threshold, system, fmr_limit })
 }

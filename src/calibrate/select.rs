@@ -28,7 +28,9 @@ pub struct Figures {
 pub fn choose(sweep: &Sweep, target: Target, bound: Bound) -> Result<usize> {
     ensure!(sweep.bona_fide_scored() > 0, "no scored bona fide presentations to calibrate on");
     ensure!(sweep.attack_scored() > 0, "no scored attack presentations to calibrate on");
-    if bound == Bound::Upper && !matches!(target, Target::BpcerAtApcer(_) | Target::ApcerAtBpcer(_) | Target::FullSystem(_)) {
+    if bound == Bound::Upper
+        && !matches!(target, Target::BpcerAtApcer(_) | Target::ApcerAtBpcer(_) | Target::FullSystem(_))
+    {
         bail!("--bound upper applies to a rate limit (bpcer@apcer=X, apcer@bpcer=X), not to {target}");
     }
     let candidates = 0..sweep.candidates();

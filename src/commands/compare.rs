@@ -29,7 +29,8 @@ impl FaceSetup {
     pub fn new(ctx: &Context, model: &ModelOptions, matching: &MatchOptions) -> Result<FaceSetup> {
         let (mut spec, settings) = ctx.scoring_setup(model)?;
         let recognizer = recognizer(ctx, matching)?;
-        let threshold = crate::recognition::matching::threshold(&recognizer, matching.match_threshold, Some(&settings.policy))?;
+        let threshold =
+            crate::recognition::matching::threshold(&recognizer, matching.match_threshold, Some(&settings.policy))?;
         spec.recognizer = Some(recognizer.clone());
         Ok(FaceSetup { spec, settings, recognizer, threshold })
     }
@@ -88,7 +89,8 @@ pub(super) fn match_recipe(
     }
     let recognizer = recognizer(ctx, &args.matching)?;
     let policy = crate::policy::resolve(&args.model.policy, &ctx.config_dirs)?;
-    let match_threshold = crate::recognition::matching::threshold(&recognizer, args.matching.match_threshold, Some(&policy))?;
+    let match_threshold =
+        crate::recognition::matching::threshold(&recognizer, args.matching.match_threshold, Some(&policy))?;
     let recipe = crate::metrics::full_system::run_folder::MatchRecipe {
         recognizer: recognizer.name.clone(),
         match_threshold,

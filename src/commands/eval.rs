@@ -19,7 +19,7 @@ use crate::report::terminal;
 use crate::run::coverage::{Coverage, count_rows as rows};
 use crate::run::shard::{ShardArg, ShardSpec};
 use crate::run::{Plan, default_folder, score_dataset, utc_now_iso};
-use crate::schema::run_folder::{ApiRun, METRICS_JSON, SWEEP_CSV};
+use crate::schema::run_folder::{ApiRun, EPC_CSV, METRICS_JSON, SWEEP_CSV};
 use crate::schema::{Presentation, RunInfo};
 use crate::score::pipeline::{EngineSpec, Settings};
 use crate::scorefile::{Mapping, ModelColumn, ReadOptions, fingerprint, read_scores};
@@ -46,6 +46,12 @@ pub struct Recipe {
     /// `--group-by`: frames aggregated into videos (absent in other runs, so their recipes are unchanged).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub videos: Option<GroupOptions>,
+    /// `--legacy-metrics`: ACER and HTER at the threshold (absent when off, so other recipes are unchanged).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub legacy_metrics: bool,
+    /// `--folds`: cross-validated thresholds (absent when off, so other recipes are unchanged).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub folds: Option<String>,
 }
 
 impl Recipe {
@@ -68,6 +74,8 @@ impl Recipe {
             threshold: args.model.threshold,
             videos: (!args.group_by.is_empty())
                 .then(|| GroupOptions { columns: args.group_by.clone(), aggregate: args.aggregate }),
+            legacy_metrics: args.legacy_metrics,
+            folds: args.folds.as_ref().map(ToString::to_string),
         }
     }
 }
@@ -444,12 +452,17 @@ pub fn finish(
     if let Some(c) = &comparison {
         doc["comparison"] = serde_json::to_value(c)?;
     }
+    let epc_csv = super::eval_bob::add_blocks(&mut doc, &evaluation.sweep, &options, recipe.legacy_metrics)?;
+    if let Some(spec) = &recipe.folds {
+        doc["folds"] = super::eval_bob::folds(presentations, spec, recipe.calibrate_target)?;
+    }
     // How well the split's scores are calibrated, raw and after the policy's probability map.
     let probability = settings.policy.probability.as_ref();
     doc["probability"] =
         serde_json::to_value(crate::metrics::calibration::probability_report(presentations, probability))?;
     let sweep_path = out.join(SWEEP_CSV);
     crate::run::atomic::write(&sweep_path, &sweep)?;
+    crate::run::atomic::write(&out.join(EPC_CSV), &epc_csv)?;
     // Written last: a metrics.json on disk means the sweep beside it is whole.
     crate::run::atomic::write(&out.join(METRICS_JSON), serde_json::to_string_pretty(&doc)?)?;
     crate::escape::say!("{}", terminal::summary(&doc));
@@ -458,6 +471,10 @@ pub fn finish(
     }
     if let Some((_, fs)) = &full_system {
         crate::escape::say!("{}", crate::metrics::full_system::run_folder::table(fs));
+    }
+    crate::escape::say!("{}", crate::report::bob::terminal(&doc));
+    if doc["folds"].is_object() {
+        crate::escape::say!("{}", crate::report::folds::terminal(&doc["folds"]));
     }
     if comparison.is_some() {
         crate::escape::say!("{}", crate::report::comparison::terminal(&doc["comparison"]));

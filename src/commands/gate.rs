@@ -55,7 +55,9 @@ fn gate(ctx: &Context, args: &GateArgs) -> Result<ExitCode> {
         args.criteria.display()
     );
     if policy.calibration.as_ref().is_some_and(|c| c.dataset_fingerprint == fingerprint) {
-        crate::escape::tell!("warning: gating the presentations the policy was calibrated on: the figures are optimistic");
+        crate::escape::tell!(
+            "warning: gating the presentations the policy was calibrated on: the figures are optimistic"
+        );
     }
 
     let options = EvalOptions {

@@ -6,6 +6,7 @@ pub mod compare;
 pub mod diff;
 pub mod eval;
 pub mod eval_api;
+pub mod eval_bob;
 pub mod eval_decisions;
 pub mod full_system;
 pub mod fuse;
@@ -131,7 +132,15 @@ fn default_models_dir() -> PathBuf {
 
 /// What `--model`, `--where` and `--flip` select from `path` (a run folder or a score file).
 pub fn score_selector<'a>(path: &'a Path, sel: &'a ScoreSelection) -> Selector<'a> {
-    Selector { path, model: sel.model.as_deref(), filter: sel.filter.as_ref(), flip: sel.flip, mapping: None, keep: &[], labels: None }
+    Selector {
+        path,
+        model: sel.model.as_deref(),
+        filter: sel.filter.as_ref(),
+        flip: sel.flip,
+        mapping: None,
+        keep: &[],
+        labels: None,
+    }
 }
 
 /// Tells the user which model's scores were read when a score file holds several and none was named.

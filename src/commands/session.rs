@@ -233,7 +233,10 @@ fn bench(ctx: &Context, args: &SessionBenchArgs) -> Result<ExitCode> {
     let f = landmark_inference(&setup, &inputs[0])?;
     crate::escape::say!(
         "landmark floor (1 thread, a real face crop, {} runs): inference {:.2} ms best, {:.2} ms median; crop {:.2} ms",
-        f.runs, f.best, f.median, f.crop
+        f.runs,
+        f.best,
+        f.median,
+        f.crop
     );
     Ok(ExitCode::SUCCESS)
 }

@@ -6,7 +6,6 @@
 
 use serde::Serialize;
 
-
 /// Two-sample Kolmogorov-Smirnov: the largest gap between the empirical distribution functions.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Ks {

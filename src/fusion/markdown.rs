@@ -190,5 +190,4 @@ mod tests {
         assert!(page.contains("| EER | — | — | not defined on this split | | |"), "{page}");
         assert!(!page.contains("a|b") && !page.contains("<img>"), "{page}");
     }
-
 }

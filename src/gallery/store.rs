@@ -365,7 +365,8 @@ mod tests {
         drop(c);
         let before = std::fs::read(dir.path().join(DB_FILE)).unwrap();
         let mut g = Gallery::open(dir.path(), &key(), false).unwrap();
-        let err = format!("{:#}", g.add("bob", &[image("b1", [1.0, 0.0]), image("boom", [2.0, 0.0])], "t", "t").unwrap_err());
+        let err =
+            format!("{:#}", g.add("bob", &[image("b1", [1.0, 0.0]), image("boom", [2.0, 0.0])], "t", "t").unwrap_err());
         assert!(err.contains("injected write failure"), "{err}");
         assert_eq!(g.persons().unwrap().iter().map(|p| p.name.as_str()).collect::<Vec<_>>(), ["ann"]);
         assert_eq!(g.index().unwrap().search(&[1.0, 0.0], 5).len(), 1, "no descriptor of bob");

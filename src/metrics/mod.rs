@@ -13,10 +13,12 @@
 //! scores: `eval --decision-column`); `calibration`
 //! (scores into probabilities: Platt, isotonic, and Cllr / min-Cllr / Brier / ECE); `aggregate` (frames of a
 //! video into one presentation: `eval --group-by`); `strata` (a numeric column cut into buckets that segment
-//! every metric: `--segment-by q_sharpness:quartiles`).
+//! every metric: `--segment-by q_sharpness:quartiles`); `bob`, `rocch`, `epc`, `legacy` (the rest of bob.measure,
+//! bob.pad and pyeer on the same sweep); `resolution` (what the counts can resolve: the rule of three).
 
 pub mod aggregate;
 mod bands;
+pub mod bob;
 mod bootstrap;
 pub mod calibration;
 mod ci;
@@ -24,8 +26,11 @@ pub mod comparison;
 mod counts;
 pub mod decisions;
 pub mod delong;
+pub mod epc;
+pub mod folds;
 pub mod format;
 pub mod full_system;
+pub mod legacy;
 pub mod mcnemar;
 mod metric;
 mod operating;
@@ -34,6 +39,8 @@ mod population;
 mod radix;
 mod rates;
 mod report;
+pub mod resolution;
+mod rocch;
 mod segments;
 pub mod strata;
 mod subjects;
@@ -45,6 +52,8 @@ mod oracle_tests;
 /// A bare test presentation (`species` "" = bona fide), for the unit tests of modules built on the engine.
 #[cfg(test)]
 pub(crate) use population::tests::pres;
+#[cfg(test)]
+mod bob_properties;
 #[cfg(test)]
 mod properties;
 

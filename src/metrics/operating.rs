@@ -139,13 +139,13 @@ pub fn auc_pooled(sweep: &Sweep) -> Metric<Auc> {
 }
 
 /// A sweep known to have scored presentations of both classes, so every rate is a number.
-struct Curve<'a> {
-    sweep: &'a Sweep,
+pub(super) struct Curve<'a> {
+    pub(super) sweep: &'a Sweep,
     bona_fide: f64,
     attack: f64,
 }
 
-fn with_curve<T>(sweep: &Sweep, f: impl FnOnce(&Curve) -> Metric<T>) -> Metric<T> {
+pub(super) fn with_curve<T>(sweep: &Sweep, f: impl FnOnce(&Curve) -> Metric<T>) -> Metric<T> {
     match (sweep.bona_fide_scored(), sweep.attack_scored()) {
         (0, 0) => Metric::na("no scored presentations"),
         (0, _) => Metric::na("no scored bona fide presentations"),
@@ -155,23 +155,23 @@ fn with_curve<T>(sweep: &Sweep, f: impl FnOnce(&Curve) -> Metric<T>) -> Metric<T
 }
 
 impl Curve<'_> {
-    fn len(&self) -> usize {
+    pub(super) fn len(&self) -> usize {
         self.sweep.candidates()
     }
 
-    fn bpcer(&self, i: usize) -> f64 {
+    pub(super) fn bpcer(&self, i: usize) -> f64 {
         self.sweep.bpcer_errors(i) as f64 / self.bona_fide
     }
 
-    fn apcer_pooled(&self, i: usize) -> f64 {
+    pub(super) fn apcer_pooled(&self, i: usize) -> f64 {
         self.sweep.apcer_errors_pooled(i) as f64 / self.attack
     }
 
-    fn apcer_max(&self, i: usize) -> f64 {
+    pub(super) fn apcer_max(&self, i: usize) -> f64 {
         self.sweep.worst_apcer(i)
     }
 
-    fn chosen(
+    pub(super) fn chosen(
         &self,
         best: Option<usize>,
         value: impl Fn(usize) -> f64,

@@ -15,7 +15,7 @@ const SPECIES: [&str; 3] = ["a", "b", "c"];
 
 /// Up to 30 presentations: class ∈ {bona fide, a, b, c}, score ∈ {0, 0.25, 0.5, 0.75, 1} or none,
 /// meta `site` ∈ {x, y, z} and `subject` ∈ {s0..s3}.
-fn presentations() -> impl Strategy<Value = Vec<Presentation>> {
+pub(super) fn presentations() -> impl Strategy<Value = Vec<Presentation>> {
     let one =
         (0..4usize, prop::option::weighted(0.85, 0..5u8), 0..3u8, 0..4u8).prop_map(|(class, score, site, subject)| {
             let species = if class == 0 { "" } else { SPECIES[class - 1] };
@@ -28,7 +28,7 @@ fn presentations() -> impl Strategy<Value = Vec<Presentation>> {
 }
 
 /// The brute-force definitions, straight from the oracle README.
-mod brute {
+pub(super) mod brute {
     use super::*;
 
     fn ratio(k: usize, n: usize) -> Option<f64> {

@@ -141,6 +141,12 @@ impl Sweep {
         self.thresholds[i]
     }
 
+    /// The point whose rates are those at threshold `t`: the lowest candidate >= t (no score lies
+    /// between them, so both accept the same presentations). Point 0 (+inf) for any t above every score.
+    pub(crate) fn index_at(&self, t: f64) -> usize {
+        self.thresholds.partition_point(|&c| c >= t).saturating_sub(1)
+    }
+
     pub(crate) fn bpcer(&self, i: usize) -> Option<f64> {
         rate(self.bpcer_errors(i), self.bona_fide_scored)
     }

@@ -16,7 +16,6 @@ use std::collections::BTreeSet;
 use anyhow::{Result, bail, ensure};
 use serde::{Deserialize, Serialize};
 
-
 pub use crate::stats::{LOGIT_CLIP, logit_clamped as logit, sigmoid};
 
 /// The `[fusion]` table of a fused descriptor.

@@ -134,20 +134,22 @@ fn threshold_free_table(doc: &Value) -> Block {
     let tf = &doc["threshold_free"];
     let eer = &tf["eer_pooled"];
     let mut rows = vec![
-        vec!["EER (pooled)".into(), pct(&eer["value"]), threshold(&eer["threshold"])],
+        vec!["EER (pooled)".into(), pct(&eer["value"]), threshold(&eer["threshold"]), String::new()],
         vec![
             "AUC (pooled)".into(),
             tf["auc_pooled"]["value"].as_f64().map_or("n/a".into(), |a| format!("{a:.5}")),
+            String::new(),
             String::new(),
         ],
     ];
     for (key, name) in [("bpcer_at_apcer", "BPCER @ APCER_max <= "), ("apcer_at_bpcer", "APCER_max @ BPCER <= ")] {
         for (x, p) in tf[key].as_object().into_iter().flatten() {
+            let flag = super::bob::resolution_flag(doc, key, x);
             let x = x.parse::<f64>().map_or(x.clone(), |v| format!("{}%", 100.0 * v));
-            rows.push(vec![format!("{name}{x}"), pct(&p["value"]), threshold(&p["threshold"])]);
+            rows.push(vec![format!("{name}{x}"), pct(&p["value"]), threshold(&p["threshold"]), flag]);
         }
     }
-    table(&["metric", "value", "threshold"], rows)
+    table(&["metric", "value", "threshold", "resolved by the counts (rule of three)"], rows)
 }
 
 fn species_table(doc: &Value) -> Block {
@@ -200,8 +202,7 @@ fn stratum_note(doc: &Value, column: &str) -> Option<Block> {
     Some(Block::Text(format!(
         "Buckets of {column} ({spec}): {edges}; each bucket is (lower, upper], the first also holds its lower \
          edge. {} presentations had no numeric value (missing), {} fell outside the edges.{merged}",
-        s["missing"],
-        s["outside"],
+        s["missing"], s["outside"],
     )))
 }
 

@@ -6,10 +6,12 @@
 //! `html` and `markdown` only render it.
 
 pub mod aggregation;
+pub mod bob;
 pub mod charts;
 pub mod comparison;
 pub mod decisions;
 pub mod document;
+pub mod folds;
 pub mod full_system;
 
 pub mod gallery;
@@ -69,13 +71,19 @@ pub fn write_report(run_dir: &Path, out: &Path) -> Result<Written> {
         write_thumbnails(&mut g.false_rejects, "false-reject", out)?;
     }
     let reliability = probability::chart(&run.doc, &out.join(CHARTS_DIR))?;
-    let n = charts.len() + usize::from(full_system.is_some()) + usize::from(reliability.is_some());
+    let epc = bob::chart(&run.doc, &out.join(CHARTS_DIR))?;
+    let n = charts.len()
+        + usize::from(full_system.is_some())
+        + usize::from(reliability.is_some())
+        + usize::from(epc.is_some());
     // The optional sections, each built by its own module from the run's files.
     let mut sections = comparison::blocks(&run.doc);
     sections.extend(aggregation::blocks(&run.doc));
     sections.extend(decisions::blocks(&run.doc));
     sections.extend(full_system::blocks(&run.doc, full_system));
     sections.extend(probability::blocks(&run.doc, reliability));
+    sections.extend(bob::blocks(&run.doc, epc));
+    sections.extend(folds::blocks(&run.doc));
     let (title, blocks) = document::run_report(&run, charts, sections, gallery);
     write_pages(out, &title, &blocks, n)
 }

@@ -11,6 +11,8 @@ pub const SCORES_CSV: &str = "scores.csv";
 pub const METRICS_JSON: &str = "metrics.json";
 /// The threshold sweep: one row per candidate threshold.
 pub const SWEEP_CSV: &str = "sweep.csv";
+/// bob's expected performance curve: one row per weight α (`metrics::epc`).
+pub const EPC_CSV: &str = "epc.csv";
 /// `eval --match`: each presentation's face descriptor, written in the same pass as the scores.
 pub const DESCRIPTORS_CSV: &str = "descriptors.csv";
 /// `eval --match`: the per-presentation rows of the full-system evaluation.

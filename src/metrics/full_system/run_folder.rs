@@ -43,7 +43,11 @@ pub fn evaluate_run(
 
 /// Enrolment and every comparison of `presentations` (a run folder's, or a subset of them), with the
 /// descriptors of the run folder `out`; also the enrolment rule.
-pub fn comparisons_of(out: &Path, presentations: &[Presentation], recipe: &MatchRecipe) -> Result<(Comparisons, EnrolRule)> {
+pub fn comparisons_of(
+    out: &Path,
+    presentations: &[Presentation],
+    recipe: &MatchRecipe,
+) -> Result<(Comparisons, EnrolRule)> {
     let rule: EnrolRule = recipe.enrol.parse().map_err(anyhow::Error::msg)?;
     let path = out.join(DESCRIPTORS_CSV);
     let stored = identities::read(&path)?;

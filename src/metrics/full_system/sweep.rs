@@ -98,9 +98,24 @@ pub fn sweep(rows: &[Row], pads: &[f64], matches: &[f64]) -> Grid {
 
 pub fn write_csv(grid: &Grid, out: impl Write) -> Result<()> {
     let mut w = csv::Writer::from_writer(out);
-    w.write_record(["pad_threshold", "match_threshold", "attack_acceptance_max", "attack_acceptance_pooled", "bona_fide_rejection"])?;
+    w.write_record([
+        "pad_threshold",
+        "match_threshold",
+        "attack_acceptance_max",
+        "attack_acceptance_pooled",
+        "bona_fide_rejection",
+    ])?;
     for c in &grid.cells {
-        w.write_record([c.pad_threshold, c.match_threshold, c.attack_acceptance_max, c.attack_acceptance_pooled, c.bona_fide_rejection].map(|v| v.to_string()))?;
+        w.write_record(
+            [
+                c.pad_threshold,
+                c.match_threshold,
+                c.attack_acceptance_max,
+                c.attack_acceptance_pooled,
+                c.bona_fide_rejection,
+            ]
+            .map(|v| v.to_string()),
+        )?;
     }
     w.flush()?;
     Ok(())

@@ -55,7 +55,9 @@ impl FullSystemChart {
             .x_desc("PAD threshold (log scale; live iff score >= t)")
             .y_desc("match threshold (match iff distance < t)")
             .x_labels(5)
-            .x_label_formatter(&|x| if (x - x.round()).abs() < 1e-6 { format!("{}", 10f64.powf(x.round())) } else { String::new() })
+            .x_label_formatter(&|x| {
+                if (x - x.round()).abs() < 1e-6 { format!("{}", 10f64.powf(x.round())) } else { String::new() }
+            })
             .y_label_formatter(&|y| format!("{y:.2}"))
             .draw()?;
         for &(i, x) in &cols {

@@ -10,6 +10,7 @@ pub mod bands;
 pub mod category;
 pub mod det;
 pub mod distribution;
+pub mod epc;
 pub mod font;
 pub mod frame;
 pub mod full_system;
