@@ -2,7 +2,8 @@
 """Independent check of the model comparison of a multi-model run (src/metrics/comparison.rs, delong.rs,
 mcnemar.rs): metrics.json's `comparison` block against numpy / scipy / scikit-learn on the run's scores.csv.
 
-- each model's AUC against sklearn's roc_auc_score (bona fide = positive class), to 1e-12;
+- each model's AUC against sklearn's roc_auc_score (bona fide = positive class), to 1e-12, and its DeLong 95%
+  interval from the m x n comparison matrix, to 1e-9;
 - DeLong's test, recomputed from its definition with the m x n comparison matrix (no midranks): both AUCs,
   both variances, the covariance, z and the two-sided p-value (scipy.stats.norm), to 1e-9;
 - McNemar per class at each model's threshold (bona fide iff score >= t): the discordant counts exactly and
@@ -51,6 +52,13 @@ def main(run, scores=None):
         y = live[scored].astype(int)
         print(f"{name}:")
         check("AUC vs sklearn roc_auc_score", m["auc"], roc_auc_score(y, s[scored]), 1e-12)
+        # DeLong's variance of this one AUC from the m x n comparison matrix: the row's 95% interval.
+        xs, ys = s[live & scored].to_numpy(), s[~live & scored].to_numpy()
+        psi1 = (xs[:, None] > ys[None, :]) + 0.5 * (xs[:, None] == ys[None, :])
+        var1 = np.var(psi1.mean(axis=1), ddof=1) / len(xs) + np.var(psi1.mean(axis=0), ddof=1) / len(ys)
+        half = norm.ppf(0.975) * np.sqrt(var1)
+        a1 = psi1.mean()
+        check("AUC 95% interval (single-AUC DeLong)", m["auc_ci95"], [max(a1 - half, 0.0), min(a1 + half, 1.0)], 1e-9)
         t = m["threshold"]
         bona = s[live & scored]
         check("BPCER count", [m["bpcer"]["k"], m["bpcer"]["n"]], [(bona < t).sum(), len(bona)], 0)

@@ -19,7 +19,7 @@ use serde::Serialize;
 
 use super::bootstrap::BootstrapOptions;
 use super::ci::{Interval, clopper_pearson};
-use super::delong::{DeLong, delong};
+use super::delong::{DeLong, Z975, auc_variance, delong};
 use super::metric::Metric;
 use super::paired::{Decisions, Difference, PairedDifferences, paired_bootstrap, paired_decisions};
 use super::rates::Rate;
@@ -145,15 +145,17 @@ fn row(s: &Scorer) -> Row {
             RateAt { value: op.bpcer, k, n, ci95: clopper_pearson(k, n), threshold: op.threshold.0 }
         })
     };
-    let (live, attacks) = split(s.presentations, s.presentations);
+    let scored = |bona_fide: bool| -> Vec<f64> {
+        s.presentations.iter().filter(|p| p.bona_fide == bona_fide).filter_map(|p| p.score).collect()
+    };
     Row {
         model: s.model.to_owned(),
         threshold: s.threshold,
         eer: tf.eer_pooled.value().map(|e| e.value),
         auc: tf.auc_pooled.value().map(|a| a.value),
-        auc_ci95: delong(&live, &attacks).map(|d| {
-            let se = d.var_a.max(0.0).sqrt() * 1.959_963_984_540_054;
-            ((d.auc_a - se).max(0.0), (d.auc_a + se).min(1.0))
+        auc_ci95: auc_variance(&scored(true), &scored(false)).map(|(auc, var)| {
+            let half = var.max(0.0).sqrt() * Z975;
+            ((auc - half).max(0.0), (auc + half).min(1.0))
         }),
         bpcer_at_apcer: tf.bpcer_at_apcer.iter().map(|(x, m)| (x.clone(), at(m))).collect(),
         bpcer: r.at_threshold.bona_fide.bpcer.clone(),

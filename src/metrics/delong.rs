@@ -32,7 +32,7 @@ pub struct DeLong {
 }
 
 /// The normal quantile at 0.975.
-const Z975: f64 = 1.959_963_984_540_054;
+pub const Z975: f64 = 1.959_963_984_540_054;
 
 /// 1-based midranks of `values` (ties get the mean of the ranks they span).
 fn midranks(values: &[f64]) -> Vec<f64> {
@@ -74,6 +74,17 @@ fn mean(v: &[f64]) -> f64 {
 fn covariance(a: &[f64], b: &[f64]) -> f64 {
     let (ma, mb) = (mean(a), mean(b));
     a.iter().zip(b).map(|(x, y)| (x - ma) * (y - mb)).sum::<f64>() / (a.len() - 1) as f64
+}
+
+/// One scorer's AUC and DeLong's variance of it, `(auc, variance)`: the interval of a single model's AUC,
+/// without pairing it against anything. `None` with fewer than 2 presentations of a class.
+pub fn auc_variance(live: &[f64], attacks: &[f64]) -> Option<(f64, f64)> {
+    let (m, n) = (live.len(), attacks.len());
+    if m < 2 || n < 2 {
+        return None;
+    }
+    let (v10, v01) = components(live, attacks);
+    Some((mean(&v10), covariance(&v10, &v10) / m as f64 + covariance(&v01, &v01) / n as f64))
 }
 
 /// DeLong's test of scorer A against B. `live[i]` and `attacks[j]` hold `(score of A, score of B)` of one
@@ -147,6 +158,30 @@ mod tests {
         assert!((d.se - se).abs() < 1e-15 && (d.z + 0.25 / se).abs() < 1e-12, "{d:?}");
         // p = 2 (1 - Phi(0.7071...)) = 0.4795001221869535.
         assert!((d.p_value - 0.479_500_122_186_953_5).abs() < 1e-12, "{d:?}");
+    }
+
+    /// The single-AUC variance is the paired test's `var_a`, on random scores with ties.
+    #[test]
+    fn the_single_auc_variance_is_the_paired_tests_own() {
+        let mut rng = SplitMix64(11);
+        for _ in 0..100 {
+            let m = 2 + (rng.next_u64() % 10) as usize;
+            let n = 2 + (rng.next_u64() % 10) as usize;
+            let mut draw = || ((rng.next_u64() % 6) as f64 / 6.0, (rng.next_u64() % 6) as f64 / 6.0);
+            let live: Vec<(f64, f64)> = (0..m).map(|_| draw()).collect();
+            let attacks: Vec<(f64, f64)> = (0..n).map(|_| draw()).collect();
+            let d = delong(&live, &attacks).unwrap();
+            let x: Vec<f64> = live.iter().map(|p| p.0).collect();
+            let y: Vec<f64> = attacks.iter().map(|p| p.0).collect();
+            assert_eq!(auc_variance(&x, &y), Some((d.auc_a, d.var_a)));
+        }
+        assert_eq!(auc_variance(&[0.9], &[0.1, 0.2]), None);
+    }
+
+    /// By hand (the case above, scorer A): AUC 3/4, variance 0.125.
+    #[test]
+    fn a_hand_computed_single_variance() {
+        assert_eq!(auc_variance(&[0.9, 0.6], &[0.5, 0.7]), Some((0.75, 0.125)));
     }
 
     #[test]
