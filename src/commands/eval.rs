@@ -336,12 +336,12 @@ pub fn finish(
         return super::eval_decisions::finish(out, source, frames, recipe, spec, settings, coverage, &column, vendor);
     }
     // `--segment-by COLUMN:BUCKETS`: the column's values become bucket labels (a copy only then).
-    let (segment_columns, strata) = parse_segment_by(&recipe.segment_by)?;
-    let (frames, strata) = match strata.is_empty() {
+    let (segment_columns, cuts) = parse_segment_by(&recipe.segment_by)?;
+    let (frames, strata) = match cuts.is_empty() {
         true => (Cow::Borrowed(frames), Vec::new()),
         false => {
             let mut frames = frames.to_vec();
-            let report = stratify(&mut frames, &strata)?;
+            let report = stratify(&mut frames, &cuts)?;
             (Cow::Owned(frames), report)
         }
     };
@@ -408,7 +408,8 @@ pub fn finish(
         }),
     };
     let evaluation = evaluate(presentations, &options)?;
-    let comparison = compare_models(presentations, &evaluation, &column, source, recipe, &options, threshold_of)?;
+    let comparison =
+        compare_models(presentations, &evaluation, &column, source, &cuts, recipe, &options, threshold_of)?;
     let bootstrap = (recipe.bootstrap > 0).then_some((recipe.bootstrap, recipe.seed));
     // A shard's subjects are scattered over the shards: its enrolment would not be the whole run's, so
     // the full-system figures are the merged run's alone.
@@ -493,12 +494,15 @@ pub fn finish(
 }
 
 /// The `comparison` block of a multi-model run: every model's scores through the same strata, video
-/// aggregation and evaluation options as the primary's, each at its own threshold (`threshold_of`).
+/// aggregation and evaluation options as the primary's, each at its own threshold (`threshold_of`). `cuts`
+/// are the `--segment-by` strata the primary's frames were cut by, parsed once.
+#[allow(clippy::too_many_arguments)]
 fn compare_models(
     presentations: &[Presentation],
     evaluation: &crate::metrics::Evaluation,
     column: &ModelColumn,
     source: &Source,
+    cuts: &[crate::metrics::strata::Stratum],
     recipe: &Recipe,
     options: &EvalOptions,
     threshold_of: impl Fn(Option<&str>) -> Result<(f64, String)>,
@@ -506,12 +510,11 @@ fn compare_models(
     if source.others.is_empty() {
         return Ok(None);
     }
-    let (_, strata) = parse_segment_by(&recipe.segment_by)?;
     let mut prepared = Vec::new();
     for (model, frames) in &source.others {
         let mut frames = frames.clone();
-        if !strata.is_empty() {
-            stratify(&mut frames, &strata)?;
+        if !cuts.is_empty() {
+            stratify(&mut frames, cuts)?;
         }
         let presentations = match &recipe.videos {
             Some(g) => aggregate(&frames, g)?.0,
