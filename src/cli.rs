@@ -517,6 +517,11 @@ pub struct EvalArgs {
     /// With --scores: compute on a run's scores.csv although the run is incomplete (outputs say so)
     #[arg(long)]
     pub allow_incomplete: bool,
+    /// Score files the run leaves: csv (scores.csv), parquet (scores.parquet, typed columns, instead of
+    /// the CSV once the run is complete) or both. With --scores FILE.csv, parquet or both also writes
+    /// the file read as <out>/scores.parquet. Every reader takes either (--scores FILE.parquet too)
+    #[arg(long, value_name = "csv|parquet|both", default_value = "csv")]
+    pub scores_format: crate::schema::run_folder::ScoresFormat,
     #[command(flatten)]
     pub mapping: ScoreMappingArgs,
     /// Metadata columns to break every metric down by (default: all). COLUMN:quartiles, :deciles,

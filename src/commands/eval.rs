@@ -19,7 +19,7 @@ use crate::report::terminal;
 use crate::run::coverage::{Coverage, count_rows as rows};
 use crate::run::shard::{ShardArg, ShardSpec};
 use crate::run::{Plan, default_folder, score_dataset, utc_now_iso};
-use crate::schema::run_folder::{ApiRun, EPC_CSV, METRICS_JSON, SWEEP_CSV};
+use crate::schema::run_folder::{ApiRun, EPC_CSV, METRICS_JSON, SCORES_PARQUET, SWEEP_CSV, ScoresFormat};
 use crate::schema::{Presentation, RunInfo};
 use crate::score::pipeline::{EngineSpec, Settings};
 use crate::scorefile::{Mapping, ModelColumn, ReadOptions, fingerprint, read_scores};
@@ -146,7 +146,18 @@ pub fn run(ctx: &Context, args: &EvalArgs) -> Result<ExitCode> {
                 api: None,
                 others,
             };
-            finish(&out, &source, &set.presentations, &recipe, &spec, &settings, &set.coverage)
+            let code = finish(&out, &source, &set.presentations, &recipe, &spec, &settings, &set.coverage)?;
+            if args.scores_format != ScoresFormat::Csv {
+                ensure!(
+                    !crate::scorefile::parquet::is_parquet(file),
+                    "--scores-format: {} is Parquet already",
+                    file.display()
+                );
+                let parquet = out.join(SCORES_PARQUET);
+                crate::scorefile::parquet::write_from_csv(file, &parquet)?;
+                crate::escape::tell!("wrote {}", parquet.display());
+            }
+            Ok(code)
         }
         (None, dataset) if dataset.is_some() || args.api.responses.is_some() => {
             // clap's `requires = "scores"` does not hold against the DATASET positional: said here.
@@ -243,7 +254,9 @@ pub fn run(ctx: &Context, args: &EvalArgs) -> Result<ExitCode> {
                 api: api.map(|a| a.run),
                 others,
             };
-            finish(&out, &source, &presentations, &recipe, &spec, &settings, &Coverage::of(&out)?)
+            let code = finish(&out, &source, &presentations, &recipe, &spec, &settings, &Coverage::of(&out)?)?;
+            crate::run::keep_scores_as(&out, args.scores_format)?;
+            Ok(code)
         }
         (None, _) => bail!("give a DATASET folder or manifest, or --scores FILE"),
     }

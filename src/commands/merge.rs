@@ -23,7 +23,7 @@ pub fn run(ctx: &Context, args: &MergeArgs) -> Result<ExitCode> {
     }
     std::fs::create_dir_all(&args.out).with_context(|| format!("cannot create {}", args.out.display()))?;
     let _lock = lock::lock(&args.out)?;
-    if !args.force && (args.out.join(SCORES_CSV).exists() || args.out.join(RUN_JSON).exists()) {
+    if !args.force && (crate::scorefile::of_run(&args.out).exists() || args.out.join(RUN_JSON).exists()) {
         bail!("{} already holds a run: pass --force to replace it, or choose another --out", args.out.display());
     }
     let merged = merge(&shards, gaps, &args.out, &std::env::args().collect::<Vec<_>>())?;

@@ -14,7 +14,6 @@ use serde_json::Value;
 use crate::crop::{CropRule, Resize, crop_face};
 use crate::decode::{DecodeLimits, decode_file};
 use crate::frame::FaceBox;
-use crate::schema::run_folder::SCORES_CSV;
 use crate::scorefile::{Mapping, ModelColumn, ReadOptions, visit_scores};
 
 /// Cases per gallery.
@@ -47,9 +46,10 @@ pub struct Gallery {
     pub false_rejects: Vec<Case>,
 }
 
-/// The score file of a run: its own scores.csv, else the score file `liveness eval --scores` read.
+/// The score file of a run: its own scores.csv (or scores.parquet), else the score file `liveness eval
+/// --scores` read.
 pub fn score_file(dir: &Path, doc: &Value) -> Option<PathBuf> {
-    let own = dir.join(SCORES_CSV);
+    let own = crate::scorefile::of_run(dir);
     if own.is_file() {
         return Some(own);
     }
@@ -206,6 +206,7 @@ fn thumbnail(image: &Path, face: Option<FaceBox>) -> Result<Vec<u8>, String> {
 mod tests {
     use super::*;
     use crate::report::run_folder::tests::sample_folder;
+    use crate::schema::run_folder::SCORES_CSV;
 
     #[test]
     fn worst_keeps_the_extremes_in_order() {

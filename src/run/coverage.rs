@@ -43,8 +43,10 @@ impl Coverage {
     /// The coverage of the score set at `path` (a run folder, a score file in one, or a plain file).
     pub fn of(path: &Path) -> Result<Coverage> {
         let Some(run) = run_folder_of(path) else { return Ok(Coverage::Plain) };
-        let scores = run.join(SCORES_CSV);
-        if !scores.exists() && !run.join(RUN_JSON).exists() {
+        let scores = crate::scorefile::of_run(&run);
+        // Only a scoring run leaves a manifest or scores.csv; `eval --scores --scores-format parquet`
+        // leaves a scores.parquet beside its metrics and no manifest.
+        if !run.join(SCORES_CSV).exists() && !run.join(RUN_JSON).exists() {
             return Ok(Coverage::Plain); // metrics only (`eval --scores --out`): metrics.json says the rest
         }
         Ok(match Manifest::find(&run) {
@@ -124,6 +126,9 @@ fn percent(k: u64, n: u64) -> String {
 
 /// Complete records in a score file (quoted newlines respected; a cut last record not counted).
 pub fn count_rows(path: &Path) -> u64 {
+    if crate::scorefile::parquet::is_parquet(path) {
+        return crate::scorefile::parquet::count_rows(path).unwrap_or(0);
+    }
     let Ok(mut reader) = csv::ReaderBuilder::new().flexible(true).from_path(path) else { return 0 };
     let Ok(width) = reader.headers().map(|h| h.len()) else { return 0 };
     reader.records().filter_map(Result::ok).filter(|r| r.len() == width).count() as u64

@@ -13,7 +13,7 @@ use anyhow::{Result, bail};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::schema::run_folder::{METRICS_JSON, RUN_JSON, SCORES_CSV};
+use crate::schema::run_folder::{METRICS_JSON, RUN_JSON, SCORES_CSV, SCORES_PARQUET};
 
 /// Version of the manifest's layout; a reader refuses other versions.
 pub const MANIFEST_VERSION: u32 = 1;
@@ -169,14 +169,15 @@ fn shell_word(s: &str) -> String {
     if safe { s.to_owned() } else { format!("'{}'", s.replace('\'', r"'\''")) }
 }
 
-/// The run folder a score path belongs to: the folder itself, or the folder of a `scores.csv` inside one
+/// The run folder a score path belongs to: the folder itself, or the folder of a `scores.csv` (or
+/// `scores.parquet`) inside one
 /// that holds a manifest. A score file elsewhere is a plain file (`None`).
 pub fn run_folder_of(path: &Path) -> Option<PathBuf> {
     if path.is_dir() {
         return Some(path.to_path_buf());
     }
     let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let is_scores = path.file_name().is_some_and(|n| n == SCORES_CSV);
+    let is_scores = path.file_name().is_some_and(|n| n == SCORES_CSV || n == SCORES_PARQUET);
     (is_scores && (dir.join(RUN_JSON).exists() || dir.join(METRICS_JSON).exists())).then(|| dir.to_path_buf())
 }
 

@@ -80,7 +80,7 @@ pub fn check(dirs: &[PathBuf], partial: bool) -> Result<(Vec<Shard>, Vec<String>
                 "shard {} ({}) is incomplete: {} of {} presentations scored; resume it with `{}`",
                 spec(s),
                 s.dir.display(),
-                super::coverage::count_rows(&s.dir.join(SCORES_CSV)),
+                super::coverage::count_rows(&crate::scorefile::of_run(&s.dir)),
                 s.manifest.presentations,
                 s.manifest.resume_command
             )),
@@ -100,6 +100,9 @@ fn spec(s: &Shard) -> String {
 /// Interleaves the shards' rows into `out/scores.csv` in dataset order (and, for an `eval --match` run,
 /// their `descriptors.csv` the same way) and returns the merged manifest.
 pub fn merge(shards: &[Shard], gaps: Vec<String>, out: &Path, command: &[String]) -> Result<Merged> {
+    for s in shards {
+        super::restore_csv(&s.dir)?;
+    }
     let (rows, missing) = interleave(shards, SCORES_CSV, out)?;
     ensure!(
         missing == 0 || !gaps.is_empty(),

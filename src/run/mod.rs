@@ -27,7 +27,9 @@ use serde_json::{Value, json};
 use crate::dataset::{Dataset, Label, Sample};
 use crate::escape;
 use crate::schema::columns;
-use crate::schema::run_folder::{DESCRIPTORS_CSV, FULL_SYSTEM_CSV, METRICS_JSON, RUN_JSON, SCORES_CSV, SWEEP_CSV};
+use crate::schema::run_folder::{
+    DESCRIPTORS_CSV, FULL_SYSTEM_CSV, METRICS_JSON, RUN_JSON, SCORES_CSV, SCORES_PARQUET, SWEEP_CSV, ScoresFormat,
+};
 use crate::score::output::csv_fields;
 use crate::score::parallel::score_all;
 use crate::score::pipeline::{EngineSpec, Job, Settings};
@@ -142,6 +144,36 @@ pub struct RemoteBatch<'a> {
     pub bar: &'a ProgressBar,
 }
 
+/// A run left as scores.parquet alone (`--scores-format parquet`) gets its scores.csv back, the file a
+/// resume appends to and a merge interleaves; nothing to do when scores.csv is there.
+pub fn restore_csv(dir: &Path) -> Result<()> {
+    let (csv, parquet) = (dir.join(SCORES_CSV), dir.join(SCORES_PARQUET));
+    if !csv.exists() && parquet.exists() {
+        crate::scorefile::parquet::write_csv(&parquet, &csv)?;
+    }
+    Ok(())
+}
+
+/// Leaves the score files `format` asks for in the folder of a finished run: scores.parquet converted
+/// from scores.csv, and the CSV removed for `Parquet` alone. A scores.parquet of a replaced run
+/// (`--force`) that `Csv` does not write is removed, so that no stale copy is left beside the CSV.
+pub fn keep_scores_as(dir: &Path, format: ScoresFormat) -> Result<()> {
+    let (csv, parquet) = (dir.join(SCORES_CSV), dir.join(SCORES_PARQUET));
+    if format == ScoresFormat::Csv {
+        return match std::fs::remove_file(&parquet) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                Err::<(), _>(e).with_context(|| format!("cannot remove the stale {}", parquet.display()))
+            }
+            _ => Ok(()),
+        };
+    }
+    crate::scorefile::parquet::write_from_csv(&csv, &parquet)?;
+    if format == ScoresFormat::Parquet {
+        std::fs::remove_file(&csv).with_context(|| format!("cannot remove {}", csv.display()))?;
+    }
+    Ok(())
+}
+
 /// Scores `ds` (or its shard's share) into `<out>/scores.csv` under a manifest; with `resume`, keeps the
 /// rows already there and scores the rest. Returns the score file, how many samples this call scored and
 /// the folder's lock, which the caller keeps while it writes the rest of the folder.
@@ -197,6 +229,9 @@ pub fn score_dataset(
         created_utc: utc_now_iso(),
         completed_utc: None,
     };
+    if plan.resume {
+        restore_csv(out)?;
+    }
     let kept = if plan.resume {
         let old = match Manifest::find(out) {
             Found::Manifest(old) => Some(old),

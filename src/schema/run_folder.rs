@@ -7,6 +7,33 @@ use super::policy::Policy;
 
 /// Every scored presentation, one row each (the score-file hand-off from scoring to evaluation).
 pub const SCORES_CSV: &str = "scores.csv";
+/// The same rows as Parquet, typed (`eval --scores-format parquet|both`); a reader of a run folder takes
+/// scores.csv when it is there, else this file (`crate::scorefile::of_run`).
+pub const SCORES_PARQUET: &str = "scores.parquet";
+
+/// Which score files a scoring run leaves in its folder. scores.csv is always the file written while
+/// scoring (appended row by row, so a stopped run resumes); `Parquet` converts it when the run is
+/// complete and removes it, `Both` keeps both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ScoresFormat {
+    #[default]
+    Csv,
+    Parquet,
+    Both,
+}
+
+impl std::str::FromStr for ScoresFormat {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "csv" => Ok(ScoresFormat::Csv),
+            "parquet" => Ok(ScoresFormat::Parquet),
+            "both" => Ok(ScoresFormat::Both),
+            other => Err(format!("{other:?}: the score file formats are csv, parquet and both")),
+        }
+    }
+}
 /// The metrics document: the metrics engine's report plus the `run` block ([`RunInfo`]).
 pub const METRICS_JSON: &str = "metrics.json";
 /// The threshold sweep: one row per candidate threshold.

@@ -32,6 +32,7 @@
 
 pub mod column;
 pub mod mapping;
+pub mod parquet;
 pub mod pyeer;
 pub mod table;
 
@@ -110,6 +111,15 @@ pub fn fingerprint_of<'a>(entries: impl IntoIterator<Item = (&'a str, bool, &'a 
     format!("{:x}", h.finalize())[..FINGERPRINT_HEX].to_string()
 }
 
+/// The score file of the run folder `dir`: scores.csv when it is there (the file a scoring run writes,
+/// and keeps with `--scores-format csv|both`), else scores.parquet; scores.csv when neither is, so that a
+/// message names the usual file. Every reader of a run folder's scores goes through this.
+pub fn of_run(dir: &Path) -> std::path::PathBuf {
+    use crate::schema::run_folder::{SCORES_CSV, SCORES_PARQUET};
+    let (csv, parquet) = (dir.join(SCORES_CSV), dir.join(SCORES_PARQUET));
+    if !csv.exists() && parquet.exists() { parquet } else { csv }
+}
+
 /// Reads a score file; errors name the file, the line and the offending value.
 pub fn read_scores(path: &Path, options: ReadOptions) -> Result<Vec<Presentation>> {
     Ok(read_described(path, options)?.0)
@@ -121,8 +131,18 @@ pub fn read_described(path: &Path, options: ReadOptions) -> Result<(Vec<Presenta
     if let Some(impostors) = &options.mapping.pyeer_impostors {
         return pyeer::read(path, impostors, &options);
     }
+    described(open_table(path, &options.mapping)?, &path.display().to_string(), options)
+}
+
+/// The table of the score file at `path`: Parquet ([`parquet::is_parquet`]), else delimited text or JSON
+/// Lines; errors name the file.
+fn open_table(path: &Path, mapping: &Mapping) -> Result<Table<File>> {
+    if parquet::is_parquet(path) {
+        let rows = parquet::Rows::open(path).with_context(|| format!("{}: cannot read", path.display()))?;
+        return Ok(Table::Parquet(Box::new(rows)));
+    }
     let file = File::open(path).with_context(|| format!("cannot open score file {}", path.display()))?;
-    parse_described(file, &path.display().to_string(), options)
+    Table::open(file, &mapping.pointers()).with_context(|| format!("{}: cannot read", path.display()))
 }
 
 /// Parses score text; `source` names the input in error messages.
@@ -135,9 +155,18 @@ fn parse_described<R: Read>(
     source: &str,
     options: ReadOptions,
 ) -> Result<(Vec<Presentation>, Option<String>)> {
+    let table = Table::open(input, &options.mapping.pointers()).with_context(|| format!("{source}: cannot read"))?;
+    described(table, source, options)
+}
+
+fn described<R: Read>(
+    table: Table<R>,
+    source: &str,
+    options: ReadOptions,
+) -> Result<(Vec<Presentation>, Option<String>)> {
     let mut out = Vec::new();
     let mut lines = Vec::new();
-    let used = visit_rows(input, source, options, |row, line| {
+    let used = visit_rows(table, source, options, |row, line| {
         out.push(row.presentation()?);
         lines.push(line);
         Ok(())
@@ -165,31 +194,29 @@ fn parse_described<R: Read>(
 /// `visit` stops the scan and is reported with the file and line. For files too large to hold as
 /// presentations, e.g. when a report only needs the worst few rows.
 pub fn visit_scores(path: &Path, options: ReadOptions, mut visit: impl FnMut(&Row) -> Result<()>) -> Result<()> {
-    let file = File::open(path).with_context(|| format!("cannot open score file {}", path.display()))?;
-    visit_rows(file, &path.display().to_string(), options, |row, _| visit(row))?;
+    let table = open_table(path, &options.mapping)?;
+    visit_rows(table, &path.display().to_string(), options, |row, _| visit(row))?;
     Ok(())
 }
 
 /// The column names of a score file (delimited or JSON Lines), for choosing a model's column.
 pub fn header_of(path: &Path, mapping: &Mapping) -> Result<Vec<String>> {
-    let file = File::open(path).with_context(|| format!("cannot open score file {}", path.display()))?;
-    Table::open(file, &mapping.pointers())
-        .and_then(|mut t| t.header())
-        .with_context(|| format!("{}: cannot read the header", path.display()))
+    open_table(path, mapping)?.header().with_context(|| format!("{}: cannot read the header", path.display()))
 }
 
 fn visit_rows<R: Read>(
-    input: R,
+    mut table: Table<R>,
     source: &str,
     options: ReadOptions,
     mut visit: impl FnMut(&Row, u64) -> Result<()>,
 ) -> Result<Option<String>> {
     options.mapping.validate()?;
-    let mut table =
-        Table::open(input, &options.mapping.pointers()).with_context(|| format!("{source}: cannot read"))?;
     let header = table.header().with_context(|| format!("{source}: cannot read the header"))?;
     refuse_repeated_columns(&header).with_context(|| format!("{source}: unusable header"))?;
     let layout = Layout::resolve(&header, &options).with_context(|| format!("{source}: unusable header"))?;
+    if let Table::Parquet(rows) = &table {
+        rows.require_numeric(layout.score).with_context(|| format!("{source}: unusable column"))?;
+    }
     let escaped = table.escaped();
     let mut record = csv::StringRecord::new();
     while let Some(line) = table.next(&mut record).with_context(|| format!("{source}: malformed input"))? {

@@ -14,7 +14,14 @@ use serde_json::Value;
 /// Records of one file, read one at a time into a reused [`csv::StringRecord`].
 pub enum Table<R: Read> {
     Delimited(csv::Reader<BufReader<R>>),
-    JsonLines { lines: std::io::Lines<BufReader<R>>, header: Vec<String>, first: Option<Value>, line: u64 },
+    JsonLines {
+        lines: std::io::Lines<BufReader<R>>,
+        header: Vec<String>,
+        first: Option<Value>,
+        line: u64,
+    },
+    /// A Parquet file ([`super::parquet`]), opened by path rather than from a stream.
+    Parquet(Box<super::parquet::Rows>),
 }
 
 impl<R: Read> Table<R> {
@@ -55,6 +62,7 @@ impl<R: Read> Table<R> {
                 Ok(header.iter().map(|h| crate::escape::csv_unescape(h).to_owned()).collect())
             }
             Table::JsonLines { header, .. } => Ok(header.clone()),
+            Table::Parquet(rows) => Ok(rows.header().to_vec()),
         }
     }
 
@@ -67,6 +75,7 @@ impl<R: Read> Table<R> {
     /// Reads the next record into `record`; returns its line number, `None` at the end.
     pub fn next(&mut self, record: &mut csv::StringRecord) -> Result<Option<u64>> {
         match self {
+            Table::Parquet(rows) => rows.next(record),
             Table::Delimited(r) => {
                 if !r.read_record(record).context("malformed CSV")? {
                     return Ok(None);
@@ -117,7 +126,7 @@ fn cell(value: Option<&Value>) -> String {
 
 /// The delimiter of the header line: the most frequent of `,`, tab, `;`, `|` outside quotes (`,` when
 /// none occurs, a one-column file).
-fn sniff_delimiter(start: &[u8]) -> u8 {
+pub(super) fn sniff_delimiter(start: &[u8]) -> u8 {
     let line = start.split(|b| *b == b'\n').next().unwrap_or(&[]);
     let mut counts = [(b',', 0usize), (b'\t', 0), (b';', 0), (b'|', 0)];
     let mut quoted = false;

@@ -18,7 +18,6 @@ pub mod labels;
 
 use crate::run::coverage::Coverage;
 use crate::schema::Presentation;
-use crate::schema::run_folder::SCORES_CSV;
 use crate::scorefile::{Mapping, ModelColumn, ReadOptions, read_described};
 
 /// Keep presentations whose metadata `column` is one of `values`, or within `lo..=hi` (string order).
@@ -116,7 +115,7 @@ pub struct ScoreSet {
 impl ScoreSet {
     /// Reads the selected scores; errors name the file, a missing model column or an empty filter result.
     pub fn load(sel: Selector) -> Result<ScoreSet> {
-        let file = if sel.path.is_dir() { sel.path.join(SCORES_CSV) } else { sel.path.to_path_buf() };
+        let file = if sel.path.is_dir() { crate::scorefile::of_run(sel.path) } else { sel.path.to_path_buf() };
         let mapping = sel.mapping.cloned().unwrap_or_default();
         let column = ModelColumn::of_file(&file, sel.model, &mapping)?;
         let read = ReadOptions {
@@ -169,6 +168,7 @@ impl ScoreSet {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::schema::run_folder::SCORES_CSV;
 
     const TWO_MODELS: &str = "path,label,attack_type,subject,score,status,reason,a_score,b_score\n\
         x.jpg,live,,0001,0.9,ok,,0.9,0.2\n\
