@@ -177,7 +177,7 @@ fn corrupt_truncated_and_mistyped_parquet_files_are_refused_naming_the_file() {
     let no_score = tmp.path().join("no-score.parquet");
     write_parquet(&no_score, vec![("path", ids.clone()), ("label", labels.clone())]);
     let e = refused(&no_score);
-    assert!(e.contains("no score column") && e.contains("columns found: path,label"), "{e}");
+    assert!(e.contains("\"score\" is not a column; columns found: path,label"), "{e}");
 
     let text_score = tmp.path().join("text-score.parquet");
     let scores: ArrayRef = Arc::new(StringArray::from(vec!["0.9", "0.2", "high"]));
