@@ -35,6 +35,16 @@ fn eval_scores(file: &Path, out: &Path, extra: &[&str]) -> Value {
     metrics(out)
 }
 
+/// `eval DATA --model minifas128 --out OUT ARGS` (one worker, no bootstrap); its output.
+fn score_run(data: &Path, out: &Path, args: &[&str]) -> String {
+    let mut all = vec!["eval", data.to_str().unwrap(), "--model", "minifas128", "-j", "1", "--bootstrap", "0"];
+    all.extend(["--out", out.to_str().unwrap()]);
+    all.extend(args);
+    let (code, text) = run(&all);
+    assert!(matches!(code, 0 | 3), "{}: exit {code}\n{text}", all.join(" "));
+    text
+}
+
 #[test]
 fn a_nuaa_run_as_parquet_gives_the_metrics_of_its_csv_and_every_reader_takes_it() {
     let (Some(_), Some(_)) = (shared("models"), shared("datasets/nuaa-train")) else { return };
@@ -42,21 +52,7 @@ fn a_nuaa_run_as_parquet_gives_the_metrics_of_its_csv_and_every_reader_takes_it(
     let data = tmp.path().join("data");
     nuaa_subset(&data, 6);
     let both = tmp.path().join("both");
-    let (code, text) = run(&[
-        "eval",
-        data.to_str().unwrap(),
-        "--model",
-        "minifas128",
-        "-j",
-        "1",
-        "--bootstrap",
-        "0",
-        "--out",
-        both.to_str().unwrap(),
-        "--scores-format",
-        "both",
-    ]);
-    assert!(matches!(code, 0 | 3), "{text}");
+    score_run(&data, &both, &["--scores-format", "both"]);
     assert!(both.join("scores.csv").is_file() && both.join("scores.parquet").is_file());
     let from_csv = eval_scores(&both.join("scores.csv"), &tmp.path().join("a"), &[]);
     let from_parquet = eval_scores(&both.join("scores.parquet"), &tmp.path().join("b"), &[]);
@@ -66,41 +62,12 @@ fn a_nuaa_run_as_parquet_gives_the_metrics_of_its_csv_and_every_reader_takes_it(
     // Instead of the CSV: the folder holds scores.parquet alone, and report, eval --scores DIR and a
     // resume all read it.
     let only = tmp.path().join("only");
-    let (code, text) = run(&[
-        "eval",
-        data.to_str().unwrap(),
-        "--model",
-        "minifas128",
-        "-j",
-        "1",
-        "--bootstrap",
-        "0",
-        "--out",
-        only.to_str().unwrap(),
-        "--scores-format",
-        "parquet",
-    ]);
-    assert!(matches!(code, 0 | 3), "{text}");
+    score_run(&data, &only, &["--scores-format", "parquet"]);
     assert!(!only.join("scores.csv").exists() && only.join("scores.parquet").is_file());
     assert_eq!(eval_scores(&only, &tmp.path().join("c"), &[]), from_csv);
     let (code, text) = run(&["report", only.to_str().unwrap()]);
     assert_eq!(code, 0, "{text}");
-    let (code, text) = run(&[
-        "eval",
-        data.to_str().unwrap(),
-        "--model",
-        "minifas128",
-        "-j",
-        "1",
-        "--bootstrap",
-        "0",
-        "--out",
-        only.to_str().unwrap(),
-        "--resume",
-        "--scores-format",
-        "parquet",
-    ]);
-    assert!(matches!(code, 0 | 3), "{text}");
+    let text = score_run(&data, &only, &["--resume", "--scores-format", "parquet"]);
     assert!(!text.contains("scoring 12"), "nothing is scored again: {text}");
     assert_eq!(metrics(&only), metrics(&both), "the resumed run's metrics are the run's");
     assert!(!only.join("scores.csv").exists());
