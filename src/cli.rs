@@ -751,6 +751,10 @@ pub struct ReportArgs {
     /// Report a run that is not complete (killed, or a partial merge); the report says so in a banner
     #[arg(long)]
     pub allow_incomplete: bool,
+    /// A model × dataset matrix of EER, AUC and BPCER @ APCER_max <= 5% (bob's `cross`), one run folder per
+    /// model and dataset (the dataset is the run's source); needs --out
+    #[arg(long, requires = "out")]
+    pub cross: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -24,6 +24,7 @@ pub fn run(args: &ReportArgs) -> Result<ExitCode> {
         }
     }
     let written = match (&args.runs[..], &args.out) {
+        (_, Some(out)) if args.cross => crate::report::cross::write(&args.runs, out)?,
         ([one], out) => write_report(one, out.as_deref().unwrap_or(one))?,
         (_, Some(out)) => {
             std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;

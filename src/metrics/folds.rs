@@ -124,6 +124,9 @@ pub struct FoldsReport {
     pub summary: BTreeMap<&'static str, Metric<Spread>>,
 }
 
+/// Reads one figure of a fold.
+type Figure = fn(&Fold) -> Option<f64>;
+
 /// Every fold held out in turn, its threshold from `calibrate` on the others.
 pub fn evaluate(
     presentations: &[Presentation],
@@ -155,7 +158,7 @@ pub fn evaluate(
             auc_pooled: auc_pooled(&sweep).value().map(|a| a.value),
         });
     }
-    let figures: [(&'static str, fn(&Fold) -> Option<f64>); 6] = [
+    let figures: [(&'static str, Figure); 6] = [
         ("threshold", |f| f.threshold.0.is_finite().then_some(f.threshold.0)),
         ("bpcer", |f| f.bpcer),
         ("apcer_max", |f| f.apcer_max),

@@ -9,6 +9,7 @@ pub mod aggregation;
 pub mod bob;
 pub mod charts;
 pub mod comparison;
+pub mod cross;
 pub mod decisions;
 pub mod document;
 pub mod folds;
