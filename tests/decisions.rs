@@ -23,35 +23,18 @@ struct Row {
 }
 
 fn oracle() -> Vec<Row> {
-    let file = shared("oracles").unwrap().join("nuaa-train-minifas128.csv");
-    let mut reader = csv::Reader::from_path(file).unwrap();
-    let h = reader.headers().unwrap().clone();
-    let col = |name: &str| h.iter().position(|c| c == name).unwrap();
-    let (path, label, species, subject, score, face) =
-        (col("path"), col("label"), col("attack_type"), col("subject"), col("score"), col("face_found"));
-    reader
-        .records()
+    common::oracle_rows("nuaa-train-minifas128.csv")
+        .into_iter()
         .enumerate()
-        .map(|(i, r)| {
-            let r = r.unwrap();
-            let score = (&r[face] == "1").then(|| r[score].to_owned());
-            Row {
-                path: r[path].to_owned(),
-                label: r[label].to_owned(),
-                species: r[species].to_owned(),
-                subject: r[subject].to_owned(),
-                uncertain: score.is_some() && i % 101 == 7,
-                score,
-            }
+        .map(|(i, r)| Row {
+            uncertain: r.score.is_some() && i % 101 == 7,
+            path: r.path,
+            label: r.label,
+            species: r.species,
+            subject: r.subject,
+            score: r.score,
         })
         .collect()
-}
-
-fn write(dir: &Path, name: &str, header: &str, rows: &[Row], line: impl Fn(&Row) -> String) -> PathBuf {
-    let p = dir.join(name);
-    let text: String = std::iter::once(header.to_owned()).chain(rows.iter().map(|r| line(r) + "\n")).collect();
-    std::fs::write(&p, text).unwrap();
-    p
 }
 
 /// The vendor's word for a row: thresholded at 0.5 (bona fide iff score >= 0.5), `uncertain`, or `error`.
@@ -101,17 +84,23 @@ fn vendor_decisions_give_the_counts_of_the_scores_at_the_same_operating_point() 
     let uncertain = rows.iter().filter(|r| r.uncertain).count();
     assert!((10..40).contains(&uncertain), "{uncertain}");
     // The original scores, with the rows the vendor was uncertain of as non-responses.
-    let reference =
-        write(tmp.path(), "reference.csv", "path,label,attack_type,subject,score,face_found\n", &rows, |r| {
+    let reference = common::write_rows(
+        tmp.path(),
+        "reference.csv",
+        "path,label,attack_type,subject,score,face_found\n",
+        &rows,
+        |r| {
             let scored = r.score.as_ref().filter(|_| !r.uncertain);
             let face = u8::from(scored.is_some());
             format!("{},{},{},{},{},{face}", r.path, r.label, r.species, r.subject, scored.map_or("", String::as_str))
-        });
+        },
+    );
     let (base, _, _) = eval(&reference, &["--threshold", "0.5"]);
-    let vendor = write(tmp.path(), "vendor.csv", "path,label,attack_type,subject,result,status\n", &rows, |r| {
-        let status = if r.score.is_none() { "no_face" } else { "" };
-        format!("{},{},{},{},{},{status}", r.path, r.label, r.species, r.subject, word(r))
-    });
+    let vendor =
+        common::write_rows(tmp.path(), "vendor.csv", "path,label,attack_type,subject,result,status\n", &rows, |r| {
+            let status = if r.score.is_none() { "no_face" } else { "" };
+            format!("{},{},{},{},{},{status}", r.path, r.label, r.species, r.subject, word(r))
+        });
     let args = ["--decision-column", "result", "--decision-map", MAP, "--reason-column", "status"];
     let (doc, out, run_dir) = eval(&vendor, &args);
     let d = &doc["decisions"];
@@ -149,11 +138,17 @@ fn vendor_decisions_give_the_counts_of_the_scores_at_the_same_operating_point() 
     assert_eq!(code, 0, "{text}");
 
     // Scores and decisions both: the usual metrics and the vendor's beside them.
-    let both = write(tmp.path(), "both.csv", "path,label,attack_type,subject,score,result,status\n", &rows, |r| {
-        let status = if r.score.is_none() { "no_face" } else { "" };
-        let score = r.score.as_deref().unwrap_or("");
-        format!("{},{},{},{},{score},{},{status}", r.path, r.label, r.species, r.subject, word(r))
-    });
+    let both = common::write_rows(
+        tmp.path(),
+        "both.csv",
+        "path,label,attack_type,subject,score,result,status\n",
+        &rows,
+        |r| {
+            let status = if r.score.is_none() { "no_face" } else { "" };
+            let score = r.score.as_deref().unwrap_or("");
+            format!("{},{},{},{},{score},{},{status}", r.path, r.label, r.species, r.subject, word(r))
+        },
+    );
     let (m, out, run_dir) = eval(&both, &[&args[..], &["--threshold", "0.5"]].concat());
     let oracle_copy = tmp.path().join("oracle.csv");
     std::fs::copy(shared("oracles").unwrap().join("nuaa-train-minifas128.csv"), &oracle_copy).unwrap();

@@ -22,41 +22,21 @@ struct Row {
 
 /// The oracle's rows, scores quantized to `1/q` (so that every rescaling below is exact in binary).
 fn oracle(q: f64) -> Vec<Row> {
-    let file = shared("oracles").unwrap().join("nuaa-train-minifas128.csv");
-    let mut reader = csv::Reader::from_path(file).unwrap();
-    let h = reader.headers().unwrap().clone();
-    let col = |name: &str| h.iter().position(|c| c == name).unwrap();
-    let (path, label, species, subject, score, face) =
-        (col("path"), col("label"), col("attack_type"), col("subject"), col("score"), col("face_found"));
-    reader
-        .records()
-        .map(|r| {
-            let r = r.unwrap();
-            Row {
-                path: r[path].to_owned(),
-                live: &r[label] == "live",
-                species: r[species].to_owned(),
-                subject: r[subject].to_owned(),
-                score: (&r[face] == "1").then(|| (r[score].parse::<f64>().unwrap() * q).round()),
-            }
+    common::oracle_rows("nuaa-train-minifas128.csv")
+        .into_iter()
+        .map(|r| Row {
+            live: r.label == "live",
+            score: r.score.map(|s| (s.parse::<f64>().unwrap() * q).round()),
+            path: r.path,
+            species: r.species,
+            subject: r.subject,
         })
         .collect()
 }
 
-fn write(dir: &Path, name: &str, header: &str, rows: &[Row], line: impl Fn(&Row) -> String) -> PathBuf {
-    let p = dir.join(name);
-    let mut text = String::from(header);
-    for r in rows {
-        text += &line(r);
-        text.push('\n');
-    }
-    std::fs::write(&p, text).unwrap();
-    p
-}
-
 /// The same scores in the reference format (`face_found`), the baseline every mapping must equal.
 fn reference(dir: &Path, rows: &[Row], q: f64) -> PathBuf {
-    write(dir, "reference.csv", "path,label,attack_type,subject,score,face_found\n", rows, |r| {
+    common::write_rows(dir, "reference.csv", "path,label,attack_type,subject,score,face_found\n", rows, |r| {
         let score = r.score.map_or(String::new(), |k| (k / q).to_string());
         let label = if r.live { "live" } else { "attack" };
         format!("{},{label},{},{},{score},{}", r.path, r.species, r.subject, u8::from(r.score.is_some()))
@@ -111,10 +91,11 @@ fn mapped_csv_tsv_and_scaled_files_equal_the_reference_format() {
     assert_eq!(base["counts"]["bona_fide"]["total"], 1743, "{}", base["counts"]);
 
     // The first thing anyone exports: no flags, and it says which columns it used.
-    let plain = write(tmp.path(), "plain.csv", "path,label,attack_type,subject,score,error\n", &rows, |r| {
-        let (score, error) = r.score.map_or((String::new(), "no_face"), |k| ((k / q).to_string(), ""));
-        format!("{},{},{},{},{score},{error}", r.path, if r.live { "live" } else { "spoof" }, r.species, r.subject)
-    });
+    let plain =
+        common::write_rows(tmp.path(), "plain.csv", "path,label,attack_type,subject,score,error\n", &rows, |r| {
+            let (score, error) = r.score.map_or((String::new(), "no_face"), |k| ((k / q).to_string(), ""));
+            format!("{},{},{},{},{score},{error}", r.path, if r.live { "live" } else { "spoof" }, r.species, r.subject)
+        });
     let (m, out) = eval(&plain, &["--reason-column", "error"]);
     assert_eq!(m, base);
     assert!(
@@ -124,7 +105,7 @@ fn mapped_csv_tsv_and_scaled_files_equal_the_reference_format() {
 
     // A vendor's tab-separated export: its own column names, 1/0 labels, 0–100 confidences, errors.
     let header = "file\tis_live\tpai\tsubject\tconfidence\tstatus\n";
-    let vendor = write(tmp.path(), "vendor.tsv", header, &rows, |r| {
+    let vendor = common::write_rows(tmp.path(), "vendor.tsv", header, &rows, |r| {
         let (score, status) = r.score.map_or(("ERROR".to_owned(), "no_face"), |k| (k.to_string(), "ok"));
         format!("{}\t{}\t{}\t{}\t{score}\t{status}", r.path, u8::from(r.live), r.species, r.subject)
     });
@@ -183,11 +164,17 @@ fn attack_high_scores_and_json_lines_with_pointers_and_presets_equal_the_referen
     let q = 1024.0;
     let rows = oracle(q);
     let (base, _) = eval(&reference(tmp.path(), &rows, q), &[]);
-    let spoof = write(tmp.path(), "spoof.csv", "path,label,attack_type,subject,spoof_score,face_found\n", &rows, |r| {
-        let score = r.score.map_or(String::new(), |k| (q - k).to_string());
-        let label = if r.live { "genuine" } else { "fake" };
-        format!("{},{label},{},{},{score},{}", r.path, r.species, r.subject, u8::from(r.score.is_some()))
-    });
+    let spoof = common::write_rows(
+        tmp.path(),
+        "spoof.csv",
+        "path,label,attack_type,subject,spoof_score,face_found\n",
+        &rows,
+        |r| {
+            let score = r.score.map_or(String::new(), |k| (q - k).to_string());
+            let label = if r.live { "genuine" } else { "fake" };
+            format!("{},{label},{},{},{score},{}", r.path, r.species, r.subject, u8::from(r.score.is_some()))
+        },
+    );
     let args = [
         "--score-column",
         "spoof_score",

@@ -121,3 +121,49 @@ pub fn metrics(dir: &std::path::Path) -> serde_json::Value {
     run.remove("created_utc");
     doc
 }
+
+/// One row of an oracle score file (`../shared/oracles/*.csv`), cells as written.
+pub struct OracleRow {
+    pub path: String,
+    pub label: String,
+    pub species: String,
+    pub subject: String,
+    /// The score as written; `None`: the reference found no face (`face_found` 0).
+    pub score: Option<String>,
+}
+
+/// The rows of the oracle score file `name` (the reference pipeline's format, with `face_found`).
+pub fn oracle_rows(name: &str) -> Vec<OracleRow> {
+    let mut reader = csv::Reader::from_path(shared("oracles").unwrap().join(name)).unwrap();
+    let h = reader.headers().unwrap().clone();
+    let col = |name: &str| h.iter().position(|c| c == name).unwrap();
+    let (path, label, species, subject, score, face) =
+        (col("path"), col("label"), col("attack_type"), col("subject"), col("score"), col("face_found"));
+    reader
+        .records()
+        .map(|r| {
+            let r = r.unwrap();
+            OracleRow {
+                path: r[path].to_owned(),
+                label: r[label].to_owned(),
+                species: r[species].to_owned(),
+                subject: r[subject].to_owned(),
+                score: (&r[face] == "1").then(|| r[score].to_owned()),
+            }
+        })
+        .collect()
+}
+
+/// Writes `header` (with its newline) then one `line` per row into `dir/name`; returns the path.
+pub fn write_rows<R>(
+    dir: &std::path::Path,
+    name: &str,
+    header: &str,
+    rows: &[R],
+    line: impl Fn(&R) -> String,
+) -> PathBuf {
+    let p = dir.join(name);
+    let text: String = std::iter::once(header.to_owned()).chain(rows.iter().map(|r| line(r) + "\n")).collect();
+    std::fs::write(&p, text).unwrap();
+    p
+}
