@@ -6,7 +6,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::probit::{ProbitRange, tick_label};
-use super::series::{Series, percent};
+use super::series::{Series, colored, percent};
 use super::{Chart, DrawResult, frame, style};
 use crate::metrics::clopper_pearson;
 use crate::report::run_folder::RunFolder;
@@ -105,21 +105,19 @@ impl DetChart {
     /// The pooled curve of each series, one colour each, named with its EER, and each series' EER (cross,
     /// not in the legend) and operating point (dot) marked in its colour.
     pub fn overlay(series: &[Series], title: &str) -> DetChart {
-        let curves = series
-            .iter()
-            .enumerate()
-            .map(|(i, s)| Curve {
+        let curves = colored(series)
+            .zip(0u32..)
+            .map(|((color, s), i)| Curve {
                 label: format!("{}: EER {}", s.name, percent(s.eer)),
-                color: style::run(i),
+                color,
                 // Decreasing widths: identical curves (the same model twice) stay visible, one inside the other.
-                width: 5u32.saturating_sub(i as u32).max(2),
+                width: 5u32.saturating_sub(i).max(2),
                 points: points(&s.sweep.rows, |r| r.apcer_pooled, |r| r.bpcer),
                 band: Vec::new(),
             })
             .collect();
         let mut markers = Vec::new();
-        for (i, s) in series.iter().enumerate() {
-            let color = style::run(i);
+        for (color, s) in colored(series) {
             markers.extend(s.eer.map(|e| Marker { label: String::new(), color, at: (e, e), filled: false }));
             markers.extend(s.operating.map(|(apcer, bpcer)| Marker {
                 label: format!(

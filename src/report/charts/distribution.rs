@@ -108,7 +108,7 @@ pub struct DistributionPanels {
 }
 
 /// Pixel size of one panel.
-const PANEL: (u32, u32) = (640, 460);
+const PANEL: (u32, u32) = (640, 600);
 
 impl DistributionPanels {
     pub fn of_series(series: &[Series]) -> DistributionPanels {
@@ -209,7 +209,7 @@ mod tests {
         assert_eq!(chart.bands, Some((0.75, 0.5)));
         let series = Series::of_run(&RunFolder::load(dir.path()).unwrap());
         let panels = DistributionPanels::of_series(&[series.clone(), series]);
-        assert_eq!((panels.panels.len(), panels.size()), (2, (1280, 460)));
+        assert_eq!((panels.panels.len(), panels.size()), (2, (1280, 600)));
         let pooled = &panels.panels[1];
         assert_eq!(pooled.edges, chart.edges);
         assert_eq!(pooled.classes[0].2, chart.classes[0].2);

@@ -7,7 +7,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::det::points;
-use super::series::Series;
+use super::series::{Series, colored};
 use super::{Chart, DrawResult, frame, style};
 use crate::report::run_folder::RunFolder;
 
@@ -73,22 +73,18 @@ impl RocChart {
     /// The pooled curve of each series, one colour each, named with its AUC, and each series' operating
     /// point in its colour.
     pub fn overlay(series: &[Series], title: &str) -> RocChart {
-        let curves = series
-            .iter()
-            .enumerate()
-            .map(|(i, s)| RocCurve {
+        let curves = colored(series)
+            .map(|(color, s)| RocCurve {
                 label: format!("{}: AUC {}", s.name, auc(s.auc)),
-                color: style::run(i),
+                color,
                 points: points(&s.sweep.rows, |r| r.apcer_pooled, |r| 1.0 - r.bpcer),
             })
             .collect();
-        let points = series
-            .iter()
-            .enumerate()
-            .filter_map(|(i, s)| {
+        let points = colored(series)
+            .filter_map(|(color, s)| {
                 let (apcer, bpcer) = s.operating?;
                 let at = s.threshold.map_or_else(|| "its threshold".to_owned(), |t| format!("threshold {t}"));
-                Some(RocPoint { label: format!("{} at {at}", s.name), color: style::run(i), at: (apcer, 1.0 - bpcer) })
+                Some(RocPoint { label: format!("{} at {at}", s.name), color, at: (apcer, 1.0 - bpcer) })
             })
             .collect();
         RocChart::new(title.to_owned(), curves, points)

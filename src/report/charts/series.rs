@@ -5,23 +5,25 @@
 use std::path::Path;
 
 use anyhow::{Context, Result};
+use plotters::style::RGBColor;
 use serde_json::Value;
 
+use super::style;
 use crate::report::run_folder::RunFolder;
 use crate::report::sweep_table::SweepTable;
 use crate::schema::run_folder::model_sweep_csv;
 
-#[derive(Debug, Clone, PartialEq)]
+/// A series: its legend `name` (a model or a run; plotters escapes it in the SVG), the thinned `sweep` the
+/// curves are drawn from, the pooled `eer` and `auc`, the decision `threshold`, the `operating` point
+/// (APCER pooled, BPCER) there, and the scored bona fide and attack presentations.
+#[derive(Debug, Clone)]
 pub struct Series {
-    /// The name in legends (a model or a run; plotters escapes it in the SVG).
     pub name: String,
     pub sweep: SweepTable,
     pub eer: Option<f64>,
     pub auc: Option<f64>,
     pub threshold: Option<f64>,
-    /// (APCER pooled, BPCER) at the threshold.
     pub operating: Option<(f64, f64)>,
-    /// Scored bona fide and attack presentations.
     pub bona_fide: u64,
     pub attacks: u64,
 }
@@ -71,6 +73,11 @@ impl Series {
             attacks: row["apcer_pooled"]["n"].as_u64().unwrap_or(0),
         })
     }
+}
+
+/// Each series with its colour in an overlay ([`style::run`]).
+pub fn colored(series: &[Series]) -> impl Iterator<Item = (RGBColor, &Series)> {
+    series.iter().enumerate().map(|(i, s)| (style::run(i), s))
 }
 
 /// A rate as the legends print it.
