@@ -77,3 +77,72 @@ fn each_models_row_is_its_single_model_evaluation_and_verdicts_follow_their_inte
     let md = std::fs::read_to_string(run.join("report.md")).unwrap();
     assert!(md.contains("Models compared") && md.contains("| model | threshold | EER |"), "{md}");
 }
+
+/// A generated two-model score file (no models or images needed): `n` bona fide and `n` attacks of two
+/// species, model `a` separating them well and model `b` (named with markup) less so.
+fn two_model_file(dir: &std::path::Path, b: &str, n: usize) -> std::path::PathBuf {
+    let mut csv = format!("path,label,attack_type,score,status,reason,a_score,{b}_score\n");
+    for i in 0..2 * n {
+        let u = ((i * 7919) % 101) as f64 / 101.0;
+        let (label, species, a, b) = match i < n {
+            true => ("live", "", 0.55 + 0.45 * u, 0.35 + 0.6 * u),
+            false => ("attack", if i % 2 == 0 { "print" } else { "replay" }, 0.5 * u, 0.05 + 0.6 * u),
+        };
+        csv.push_str(&format!("p{i}.jpg,{label},{species},{a:.4},ok,,{a:.4},{b:.4}\n"));
+    }
+    let path = dir.join("two.csv");
+    std::fs::write(&path, csv).unwrap();
+    path
+}
+
+#[test]
+fn the_section_draws_overlaid_det_and_roc_and_the_distributions_one_series_per_model() {
+    let tmp = tempfile::tempdir().unwrap();
+    let hostile = "b<i>&amp\"";
+    let scores = two_model_file(tmp.path(), hostile, 60);
+    let run = tmp.path().join("run");
+    liveness().args(["eval", "--scores"]).arg(&scores).arg("--out").arg(&run).assert().success();
+    let doc = json(&run.join("metrics.json"));
+    let rows = doc["comparison"]["models"].as_array().unwrap();
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[1]["model"], hostile);
+    // Each model's sweep is in the folder, named by position, as its row records it.
+    for (i, file) in ["sweep.csv", "sweep-model-1.csv"].iter().enumerate() {
+        assert_eq!(rows[i]["sweep_csv"]["file"], *file);
+        let bytes = std::fs::read(run.join(file)).unwrap();
+        let lines = bytes.iter().filter(|b| **b == b'\n').count() as u64 - 1;
+        assert_eq!(rows[i]["sweep_csv"]["rows"], lines, "{file}");
+    }
+    assert_ne!(std::fs::read(run.join("sweep.csv")).unwrap(), std::fs::read(run.join("sweep-model-1.csv")).unwrap());
+    let svg = |stem: &str| {
+        let png = std::fs::read(run.join("charts").join(format!("{stem}.png"))).unwrap();
+        assert_eq!(&png[1..4], b"PNG", "{stem}");
+        std::fs::read_to_string(run.join("charts").join(format!("{stem}.svg"))).unwrap()
+    };
+    let (det, roc, dist) = (svg("models-det"), svg("models-roc"), svg("models-distribution"));
+    // One series per model, named with its own figure, its operating point in the legend.
+    assert_eq!(det.matches(": EER ").count(), 2, "{det}");
+    assert_eq!(det.matches(" at threshold ").count(), 2, "{det}");
+    assert_eq!(roc.matches(": AUC ").count(), 2, "{roc}");
+    let eer = |i: usize| format!("{:.2}%", 100.0 * rows[i]["eer"].as_f64().unwrap());
+    assert!(det.contains(&format!("a: EER {}", eer(0))), "{det}");
+    assert!(roc.contains(&format!("a: AUC {:.4}", rows[0]["auc"].as_f64().unwrap())), "{roc}");
+    assert_eq!(dist.matches("all attacks (n=60)").count(), 2, "{dist}");
+    assert_eq!(dist.matches("bona fide (n=60)").count(), 2, "{dist}");
+    // The hostile name is escaped in every chart and page, never markup.
+    for text in [&det, &roc, &dist] {
+        assert!(text.contains("b&lt;i&gt;&amp;amp") && !text.contains("<i>"), "{text}");
+    }
+    let html = std::fs::read_to_string(run.join("index.html")).unwrap();
+    assert!(!html.contains("b<i>"), "hostile name unescaped in index.html");
+    let md = std::fs::read_to_string(run.join("report.md")).unwrap();
+    let section = &md[md.find("## Models compared").expect("section")..];
+    for stem in ["models-det", "models-roc", "models-distribution"] {
+        assert!(html.contains(&format!("charts/{stem}.png")), "{stem}");
+        assert!(section.contains(&format!("charts/{stem}.png")), "{stem}");
+    }
+    // `liveness report` on the folder draws the same section again.
+    let again = tmp.path().join("again");
+    liveness().arg("report").arg(&run).arg("--out").arg(&again).assert().success();
+    assert!(again.join("charts/models-distribution.png").is_file());
+}

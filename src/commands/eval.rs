@@ -19,7 +19,9 @@ use crate::report::terminal;
 use crate::run::coverage::{Coverage, count_rows as rows};
 use crate::run::shard::{ShardArg, ShardSpec};
 use crate::run::{Plan, default_folder, score_dataset, utc_now_iso};
-use crate::schema::run_folder::{ApiRun, EPC_CSV, METRICS_JSON, SCORES_PARQUET, SWEEP_CSV, ScoresFormat};
+use crate::schema::run_folder::{
+    ApiRun, EPC_CSV, METRICS_JSON, ModelSweep, SCORES_PARQUET, SWEEP_CSV, ScoresFormat, model_sweep_csv,
+};
 use crate::schema::{Presentation, RunInfo};
 use crate::score::pipeline::{EngineSpec, Settings};
 use crate::scorefile::{Mapping, ModelColumn, ReadOptions, fingerprint, read_scores};
@@ -435,6 +437,15 @@ pub fn finish(
         .transpose()?;
     let mut sweep = Vec::new();
     write_sweep_csv(&evaluation.sweep, &mut sweep)?;
+    // Each compared model's sweep beside the run's (the report's overlaid curves), recorded in its row.
+    let comparison = comparison.map(|(mut c, sweeps)| {
+        for (i, row) in c.models.iter_mut().enumerate() {
+            let bytes = if i == 0 { &sweep } else { &sweeps[i - 1] };
+            row.sweep_csv =
+                Some(ModelSweep { file: model_sweep_csv(i), record: crate::run::sweep_check::record(bytes) });
+        }
+        (c, sweeps)
+    });
     let at = Applied { column: &column, threshold, threshold_source, sweep: Some(&sweep) };
     let run_info = run_info(source, presentations, recipe, spec, settings, coverage, at);
     if let Some(note) = coverage.note() {
@@ -463,7 +474,7 @@ pub fn finish(
     if let Some((_, fs)) = &full_system {
         doc["full_system"] = serde_json::to_value(fs)?;
     }
-    if let Some(c) = &comparison {
+    if let Some((c, _)) = &comparison {
         doc["comparison"] = serde_json::to_value(c)?;
     }
     let epc_csv = super::eval_bob::add_blocks(&mut doc, &evaluation.sweep, &options, recipe.legacy_metrics)?;
@@ -477,6 +488,9 @@ pub fn finish(
     let sweep_path = out.join(SWEEP_CSV);
     crate::run::atomic::write(&sweep_path, &sweep)?;
     crate::run::atomic::write(&out.join(EPC_CSV), &epc_csv)?;
+    for (i, bytes) in comparison.iter().flat_map(|(_, sweeps)| sweeps).enumerate() {
+        crate::run::atomic::write(&out.join(model_sweep_csv(i + 1)), bytes)?;
+    }
     // Written last: a metrics.json on disk means the sweep beside it is whole.
     crate::run::atomic::write(&out.join(METRICS_JSON), serde_json::to_string_pretty(&doc)?)?;
     crate::escape::say!("{}", terminal::summary(&doc));
@@ -508,7 +522,8 @@ pub fn finish(
 
 /// The `comparison` block of a multi-model run: every model's scores through the same strata, video
 /// aggregation and evaluation options as the primary's, each at its own threshold (`threshold_of`). `cuts`
-/// are the `--segment-by` strata the primary's frames were cut by, parsed once.
+/// are the `--segment-by` strata the primary's frames were cut by, parsed once. Returned with the other
+/// models' `sweep.csv` bytes, in the block's order.
 #[allow(clippy::too_many_arguments)]
 fn compare_models(
     presentations: &[Presentation],
@@ -519,7 +534,7 @@ fn compare_models(
     recipe: &Recipe,
     options: &EvalOptions,
     threshold_of: impl Fn(Option<&str>) -> Result<(f64, String)>,
-) -> Result<Option<Comparison>> {
+) -> Result<Option<(Comparison, Vec<Vec<u8>>)>> {
     if source.others.is_empty() {
         return Ok(None);
     }
@@ -534,20 +549,27 @@ fn compare_models(
             None => frames,
         };
         let (threshold, _) = threshold_of(Some(model))?;
-        let report = evaluate(&presentations, &EvalOptions { threshold, ..options.clone() })?.report;
-        prepared.push((model.as_str(), presentations, threshold, report));
+        let evaluation = evaluate(&presentations, &EvalOptions { threshold, ..options.clone() })?;
+        prepared.push((model.as_str(), presentations, threshold, evaluation));
     }
     let primary = column.model.as_deref().unwrap_or("primary");
     let mut scorers =
         vec![Scorer { model: primary, presentations, threshold: options.threshold, report: &evaluation.report }];
-    scorers.extend(prepared.iter().map(|(model, presentations, threshold, report)| Scorer {
+    scorers.extend(prepared.iter().map(|(model, presentations, threshold, evaluation)| Scorer {
         model,
         presentations,
         threshold: *threshold,
-        report,
+        report: &evaluation.report,
     }));
     let bootstrap = BootstrapOptions { resamples: recipe.bootstrap.max(200), seed: recipe.seed };
-    Ok(Some(crate::metrics::comparison::compare(&scorers, bootstrap)?))
+    let comparison = crate::metrics::comparison::compare(&scorers, bootstrap)?;
+    let mut sweeps = Vec::new();
+    for (_, _, _, evaluation) in &prepared {
+        let mut bytes = Vec::new();
+        write_sweep_csv(&evaluation.sweep, &mut bytes)?;
+        sweeps.push(bytes);
+    }
+    Ok(Some((comparison, sweeps)))
 }
 
 /// What a run applied to its presentations: the column read, the threshold and where it came from, and

@@ -57,8 +57,13 @@ pub struct Row {
     pub bpcer_at_apcer: BTreeMap<String, Option<RateAt>>,
     pub bpcer: Metric<Rate>,
     pub apcer_max: Metric<Rate>,
+    /// All attacks together at the threshold: the operating point on the pooled DET and ROC curves.
+    pub apcer_pooled: Metric<Rate>,
     pub bpnrr: Metric<Rate>,
     pub apnrr_max: Metric<Rate>,
+    /// The model's sweep file in the run folder, set by `eval` when it writes it (the report's curves).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sweep_csv: Option<crate::schema::run_folder::ModelSweep>,
 }
 
 /// One figure of a pair: which model is better, if the data can tell.
@@ -160,8 +165,10 @@ fn row(s: &Scorer) -> Row {
         bpcer_at_apcer: tf.bpcer_at_apcer.iter().map(|(x, m)| (x.clone(), at(m))).collect(),
         bpcer: r.at_threshold.bona_fide.bpcer.clone(),
         apcer_max: r.at_threshold.attack.apcer_max.clone(),
+        apcer_pooled: r.at_threshold.attack.apcer_pooled.clone(),
         bpnrr: r.at_threshold.bona_fide.bpnrr.clone(),
         apnrr_max: r.at_threshold.attack.apnrr_max.clone(),
+        sweep_csv: None,
     }
 }
 

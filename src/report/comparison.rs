@@ -4,11 +4,51 @@
 //! per-species winners. The terminal prints the same verdicts.
 
 use std::fmt::Write as _;
+use std::path::Path;
 
+use anyhow::Result;
 use serde_json::Value;
 
+use super::charts::det::DetChart;
+use super::charts::distribution::DistributionPanels;
+use super::charts::roc::RocChart;
+use super::charts::series::Series;
+use super::charts::{Rendered, render};
 use super::document::Block;
+use super::run_folder::RunFolder;
 use crate::metrics::format::{pct, rate};
+use crate::schema::run_folder::{MODELS_DET_CHART, MODELS_DISTRIBUTION_CHART, MODELS_ROC_CHART};
+
+/// The section's charts, drawn into `dir` from each model's sweep: DET and ROC overlaid, and the score
+/// distributions side by side (none for a single-model run, or a folder without the models' sweeps).
+pub fn charts(run: &RunFolder, dir: &Path) -> Result<Vec<Rendered>> {
+    let series = Series::of_comparison(run)?;
+    if series.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(vec![
+        render(
+            &DetChart::overlay(&series, "DET curves (pooled attacks) of the models; × = EER, dot = threshold"),
+            MODELS_DET_CHART,
+            "DET curves of the models on the same presentations (pooled attacks, normal-deviate axes): one \
+             colour per model, EER in the legend and marked with a cross, each model's operating threshold a dot",
+            dir,
+        )?,
+        render(
+            &RocChart::overlay(&series, "ROC curves (pooled attacks) of the models"),
+            MODELS_ROC_CHART,
+            "ROC curves of the models (APCER on a log scale): AUC in the legend, each model's operating threshold a dot",
+            dir,
+        )?,
+        render(
+            &DistributionPanels::of_series(&series),
+            MODELS_DISTRIBUTION_CHART,
+            "Score distributions of each model, bona fide against all attacks, on the same score axis, with the \
+             model's threshold dashed",
+            dir,
+        )?,
+    ])
+}
 
 fn auc(row: &Value) -> String {
     match (row["auc"].as_f64(), row["auc_ci95"][0].as_f64(), row["auc_ci95"][1].as_f64()) {
@@ -69,8 +109,8 @@ fn verdicts(c: &Value) -> impl Iterator<Item = String> + '_ {
         .flat_map(|p| p["verdicts"].as_array().into_iter().flatten().map(|v| text(&v["text"])))
 }
 
-/// The section's blocks (empty for a single-model run).
-pub fn blocks(doc: &Value) -> Vec<Block> {
+/// The section's blocks (empty for a single-model run), with its `charts` after the verdicts.
+pub fn blocks(doc: &Value, charts: Vec<Rendered>) -> Vec<Block> {
     let c = &doc["comparison"];
     if c.is_null() {
         return Vec::new();
@@ -98,6 +138,7 @@ pub fn blocks(doc: &Value) -> Vec<Block> {
     ];
     b.push(Block::Table { header: header.iter().map(|h| (*h).to_owned()).collect(), rows: rows(c) });
     b.push(Block::Table { header: vec!["verdict".into()], rows: verdicts(c).map(|v| vec![v]).collect() });
+    b.extend(charts.into_iter().map(Block::Chart));
     let models: Vec<String> = c["models"].as_array().into_iter().flatten().map(|m| text(&m["model"])).collect();
     let species_rows = c["species"]
         .as_array()
@@ -162,7 +203,7 @@ mod tests {
 
     #[test]
     fn the_section_has_the_rows_the_verdicts_and_the_species_table() {
-        let b = blocks(&doc());
+        let b = blocks(&doc(), Vec::new());
         assert!(matches!(&b[0], Block::Heading(h) if h == "Models compared"));
         let Block::Table { rows, .. } = &b[2] else { panic!("{b:?}") };
         assert_eq!(rows[0][..4], ["a|b", "0.5000", "1.00%", "0.99000 [0.98000-1.00000]"]);
@@ -172,7 +213,7 @@ mod tests {
         assert_eq!(rows[0][0], "a|b is better than c on AUC");
         let Block::Table { header, .. } = &b[4] else { panic!("{b:?}") };
         assert_eq!(header, &["species", "APCER a|b", "winner"]);
-        assert!(blocks(&serde_json::json!({})).is_empty());
+        assert!(blocks(&serde_json::json!({}), Vec::new()).is_empty());
         assert!(terminal(&doc()["comparison"]).contains("  - print: no scored attack"));
     }
 }

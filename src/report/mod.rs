@@ -73,12 +73,14 @@ pub fn write_report(run_dir: &Path, out: &Path) -> Result<Written> {
     }
     let reliability = probability::chart(&run.doc, &out.join(CHARTS_DIR))?;
     let epc = bob::chart(&run.doc, &out.join(CHARTS_DIR))?;
+    let models = comparison::charts(&run, &out.join(CHARTS_DIR))?;
     let n = charts.len()
+        + models.len()
         + usize::from(full_system.is_some())
         + usize::from(reliability.is_some())
         + usize::from(epc.is_some());
     // The optional sections, each built by its own module from the run's files.
-    let mut sections = comparison::blocks(&run.doc);
+    let mut sections = comparison::blocks(&run.doc, models);
     sections.extend(aggregation::blocks(&run.doc));
     sections.extend(decisions::blocks(&run.doc));
     sections.extend(full_system::blocks(&run.doc, full_system));
@@ -94,10 +96,11 @@ pub fn write_comparison(run_dirs: &[PathBuf], out: &Path) -> Result<Written> {
     ensure!(run_dirs.len() >= 2, "a comparison needs at least two run folders");
     let runs = run_dirs.iter().map(|d| RunFolder::load(d)).collect::<Result<Vec<_>>>()?;
     fresh_dir(&out.join(CHARTS_DIR))?;
+    let series: Vec<_> = runs.iter().map(charts::series::Series::of_run).collect();
     let det = render(
-        &DetChart::overlay(&runs),
+        &DetChart::overlay(&series, "DET curves (pooled attacks), runs compared"),
         "det-overlay",
-        "DET curves of the runs (pooled attacks), EER marked with a cross",
+        "DET curves of the runs (pooled attacks): cross = EER, dot = each run's operating threshold",
         &out.join(CHARTS_DIR),
     )?;
     let (title, blocks) = document::comparison(&runs, det);

@@ -56,6 +56,17 @@ pub const THUMBS_DIR: &str = "thumbs";
 pub const RUN_JSON: &str = "run.json";
 /// A shard's rows' positions in the whole dataset, one per line (`crate::run::shard`).
 pub const POSITIONS_TXT: &str = "positions.txt";
+/// A multi-model run's sweep of the comparison's model `index`, in the `comparison` block's order: the
+/// evaluated model (0) has [`SWEEP_CSV`], each other model its own file, named by position so that no
+/// model name reaches the file system.
+pub fn model_sweep_csv(index: usize) -> String {
+    if index == 0 { SWEEP_CSV.to_owned() } else { format!("sweep-model-{index}.csv") }
+}
+/// Chart stems (`.svg` and `.png` in [`CHARTS_DIR`]) of the "Models compared" section: DET and ROC curves
+/// overlaid, one colour per model, and each model's score distributions side by side.
+pub const MODELS_DET_CHART: &str = "models-det";
+pub const MODELS_ROC_CHART: &str = "models-roc";
+pub const MODELS_DISTRIBUTION_CHART: &str = "models-distribution";
 /// The advisory lock of a run folder's writer (`crate::run::lock`).
 pub const LOCK_FILE: &str = ".lock";
 
@@ -148,6 +159,14 @@ pub struct CoverageInfo {
     pub expected: Option<u64>,
     /// `INCOMPLETE: 2736 of 3491 presentations scored (78.4%)`.
     pub note: String,
+}
+
+/// A comparison model's sweep file (one of [`model_sweep_csv`]) and what it must be.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ModelSweep {
+    pub file: String,
+    #[serde(flatten)]
+    pub record: SweepRecord,
 }
 
 /// Data rows and sha256 of a `sweep.csv`.

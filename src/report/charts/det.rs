@@ -6,6 +6,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::probit::{ProbitRange, tick_label};
+use super::series::{Series, colored, percent};
 use super::{Chart, DrawResult, frame, style};
 use crate::metrics::clopper_pearson;
 use crate::report::run_folder::RunFolder;
@@ -101,22 +102,37 @@ impl DetChart {
         DetChart::new(format!("DET curve: {}", run.models()), curves, markers)
     }
 
-    /// The pooled curve of each run, with each run's EER.
-    pub fn overlay(runs: &[RunFolder]) -> DetChart {
-        let curves = runs
-            .iter()
-            .enumerate()
-            .map(|(i, run)| Curve {
-                label: run.label(),
-                color: style::run(i),
+    /// The pooled curve of each series, one colour each, named with its EER, and each series' EER (cross,
+    /// not in the legend) and operating point (dot) marked in its colour.
+    pub fn overlay(series: &[Series], title: &str) -> DetChart {
+        let curves = colored(series)
+            .zip(0u32..)
+            .map(|((color, s), i)| Curve {
+                label: format!("{}: EER {}", s.name, percent(s.eer)),
+                color,
                 // Decreasing widths: identical curves (the same model twice) stay visible, one inside the other.
-                width: 5u32.saturating_sub(i as u32).max(2),
-                points: points(&run.sweep.rows, |r| r.apcer_pooled, |r| r.bpcer),
+                width: 5u32.saturating_sub(i).max(2),
+                points: points(&s.sweep.rows, |r| r.apcer_pooled, |r| r.bpcer),
                 band: Vec::new(),
             })
             .collect();
-        let markers = runs.iter().enumerate().filter_map(|(i, run)| eer_marker(run, style::run(i))).collect();
-        DetChart::new("DET curves (pooled attacks), runs compared".into(), curves, markers)
+        let mut markers = Vec::new();
+        for (color, s) in colored(series) {
+            markers.extend(s.eer.map(|e| Marker { label: String::new(), color, at: (e, e), filled: false }));
+            markers.extend(s.operating.map(|(apcer, bpcer)| Marker {
+                label: format!(
+                    "{} at {}: APCER {}, BPCER {}",
+                    s.name,
+                    s.threshold.map_or_else(|| "its threshold".to_owned(), |t| format!("threshold {t}")),
+                    percent(Some(apcer)),
+                    percent(Some(bpcer))
+                ),
+                color,
+                at: (apcer, bpcer),
+                filled: true,
+            }));
+        }
+        DetChart::new(title.to_owned(), curves, markers)
     }
 
     /// Axes from just below the smallest non-zero rate drawn to 50% (beyond, a PAD system is useless).
@@ -182,13 +198,16 @@ impl Chart for DetChart {
         for m in &self.markers {
             let (color, filled) = (m.color, m.filled);
             let at = clamp(m.at);
-            if filled {
+            let drawn = if filled {
                 chart.draw_series(std::iter::once(Circle::new(at, 7, color.filled())))?
             } else {
                 chart.draw_series(std::iter::once(Cross::new(at, 8, style::line(color, 3))))?
+            };
+            // An unnamed marker (an overlay's EER crosses, explained in the title) stays out of the legend.
+            if m.label.is_empty() {
+                continue;
             }
-            .label(&m.label)
-            .legend(move |(px, py)| -> DynElement<'static, DB, (i32, i32)> {
+            drawn.label(&m.label).legend(move |(px, py)| -> DynElement<'static, DB, (i32, i32)> {
                 if filled {
                     Circle::new((px + 10, py), 6, color.filled()).into_dyn()
                 } else {
@@ -219,8 +238,14 @@ mod tests {
         assert_eq!(det.markers[1].at, (0.25, 0.25));
         assert!(det.markers[1].label.starts_with("threshold 0.5"));
         assert_eq!(det.x.lo, 0.125);
-        let overlay = DetChart::overlay(&[run.clone(), run]);
+        let series = Series::of_run(&run);
+        let overlay = DetChart::overlay(&[series.clone(), series], "t");
         assert_eq!(overlay.curves.len(), 2);
-        assert_eq!(overlay.markers.len(), 2);
+        assert_eq!(overlay.curves[1].points, det.curves[2].points);
+        assert!(overlay.curves[0].label.ends_with(": EER 25.00%"), "{}", overlay.curves[0].label);
+        // Each series: its EER cross and its operating point, in its colour.
+        assert_eq!(overlay.markers.len(), 4);
+        assert_eq!((overlay.markers[3].at, overlay.markers[3].color), ((0.25, 0.25), style::run(1)));
+        assert!(overlay.markers[3].label.ends_with("at threshold 0.5: APCER 25.00%, BPCER 25.00%"));
     }
 }

@@ -10,6 +10,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::probit::tick_label;
+use super::series::Series;
 use super::{Chart, DrawResult, frame, style};
 use crate::report::run_folder::RunFolder;
 use crate::report::sweep_table::{SweepRow, SweepTable};
@@ -44,11 +45,15 @@ fn shares(sweep: &SweepTable, edges: &[f64], above: impl Fn(&SweepRow) -> f64) -
         .collect()
 }
 
+/// [`BINS`] equal bins over the score range `(lo, hi)`.
+fn edges((lo, hi): (f64, f64)) -> Vec<f64> {
+    let width = if hi > lo { (hi - lo) / BINS as f64 } else { 1.0 / BINS as f64 };
+    (0..=BINS).map(|i| lo + width * i as f64).collect()
+}
+
 impl DistributionChart {
     pub fn of_run(run: &RunFolder) -> DistributionChart {
-        let (lo, hi) = run.sweep.score_range().unwrap_or((0.0, 1.0));
-        let width = if hi > lo { (hi - lo) / BINS as f64 } else { 1.0 / BINS as f64 };
-        let edges: Vec<f64> = (0..=BINS).map(|i| lo + width * i as f64).collect();
+        let edges = edges(run.sweep.score_range().unwrap_or((0.0, 1.0)));
         let mut classes = vec![(
             format!("bona fide (n={})", run.bona_fide_scored()),
             style::BONA_FIDE,
@@ -69,6 +74,67 @@ impl DistributionChart {
             threshold: run.threshold(),
             bands: run.bands(),
         }
+    }
+
+    /// One series' bona fide and pooled attack shares over `edges` (shared by the series compared, so that
+    /// their panels read on the same scale), with its threshold.
+    pub fn pooled(series: &Series, edges: &[f64]) -> DistributionChart {
+        let classes = vec![
+            (
+                format!("bona fide (n={})", series.bona_fide),
+                style::BONA_FIDE,
+                shares(&series.sweep, edges, |r| 1.0 - r.bpcer),
+            ),
+            (
+                format!("all attacks (n={})", series.attacks),
+                style::ATTACK,
+                shares(&series.sweep, edges, |r| r.apcer_pooled),
+            ),
+        ];
+        DistributionChart {
+            title: series.name.clone(),
+            edges: edges.to_vec(),
+            classes: classes.into_iter().filter(|c| c.2.iter().all(|v| !v.is_nan())).collect(),
+            threshold: series.threshold,
+            bands: None,
+        }
+    }
+}
+
+/// Several series' distributions side by side, two panels to a row, on one score axis.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DistributionPanels {
+    pub panels: Vec<DistributionChart>,
+}
+
+/// Pixel size of one panel.
+const PANEL: (u32, u32) = (640, 600);
+
+impl DistributionPanels {
+    pub fn of_series(series: &[Series]) -> DistributionPanels {
+        let range = series.iter().filter_map(|s| s.sweep.score_range()).reduce(|a, b| (a.0.min(b.0), a.1.max(b.1)));
+        let edges = edges(range.unwrap_or((0.0, 1.0)));
+        DistributionPanels { panels: series.iter().map(|s| DistributionChart::pooled(s, &edges)).collect() }
+    }
+
+    fn grid(&self) -> (usize, usize) {
+        let columns = self.panels.len().clamp(1, 2);
+        (self.panels.len().div_ceil(columns).max(1), columns)
+    }
+}
+
+impl Chart for DistributionPanels {
+    fn size(&self) -> (u32, u32) {
+        let (rows, columns) = self.grid();
+        (PANEL.0 * columns as u32, PANEL.1 * rows as u32)
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
+        root.fill(&WHITE)?;
+        for (panel, area) in self.panels.iter().zip(root.split_evenly(self.grid())) {
+            panel.draw(&area)?;
+        }
+        Ok(())
     }
 }
 
@@ -141,5 +207,13 @@ mod tests {
         let at = |x: f64| bf[(chart.edges.partition_point(|e| *e <= x) - 1).min(BINS - 1)];
         assert_eq!((at(0.4), at(0.6), at(0.9)), (0.25, 0.5, 0.25));
         assert_eq!(chart.bands, Some((0.75, 0.5)));
+        let series = Series::of_run(&RunFolder::load(dir.path()).unwrap());
+        let panels = DistributionPanels::of_series(&[series.clone(), series]);
+        assert_eq!((panels.panels.len(), panels.size()), (2, (1280, 600)));
+        let pooled = &panels.panels[1];
+        assert_eq!(pooled.edges, chart.edges);
+        assert_eq!(pooled.classes[0].2, chart.classes[0].2);
+        assert!((pooled.classes[1].2.iter().sum::<f64>() - 1.0).abs() < 1e-12);
+        assert_eq!(pooled.threshold, Some(0.5));
     }
 }

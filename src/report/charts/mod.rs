@@ -18,6 +18,7 @@ pub mod probit;
 pub mod reliability;
 pub mod roc;
 pub mod segments;
+pub mod series;
 pub mod style;
 pub mod sweep;
 

@@ -1,0 +1,86 @@
+//! One score set as the overlay charts draw it: its sweep, its EER and AUC, and its operating point. A
+//! series is a run's evaluated model (`liveness report RUN_A RUN_B`) or one model of a multi-model run
+//! (the "Models compared" section), so the same DET, ROC and distribution code draws both.
+
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use plotters::style::RGBColor;
+use serde_json::Value;
+
+use super::style;
+use crate::report::run_folder::RunFolder;
+use crate::report::sweep_table::SweepTable;
+use crate::schema::run_folder::model_sweep_csv;
+
+/// A series: its legend `name` (a model or a run; plotters escapes it in the SVG), the thinned `sweep` the
+/// curves are drawn from, the pooled `eer` and `auc`, the decision `threshold`, the `operating` point
+/// (APCER pooled, BPCER) there, and the scored bona fide and attack presentations.
+#[derive(Debug, Clone)]
+pub struct Series {
+    pub name: String,
+    pub sweep: SweepTable,
+    pub eer: Option<f64>,
+    pub auc: Option<f64>,
+    pub threshold: Option<f64>,
+    pub operating: Option<(f64, f64)>,
+    pub bona_fide: u64,
+    pub attacks: u64,
+}
+
+impl Series {
+    /// The run's evaluated model, named by the run's label.
+    pub fn of_run(run: &RunFolder) -> Series {
+        let doc = &run.doc;
+        let at = &doc["at_threshold"];
+        Series {
+            name: run.label(),
+            sweep: run.sweep.clone(),
+            eer: doc["threshold_free"]["eer_pooled"]["value"].as_f64(),
+            auc: doc["threshold_free"]["auc_pooled"]["value"].as_f64(),
+            threshold: run.threshold(),
+            operating: at["attack"]["apcer_pooled"]["value"].as_f64().zip(at["bona_fide"]["bpcer"]["value"].as_f64()),
+            bona_fide: run.bona_fide_scored(),
+            attacks: at["attack"]["apcer_pooled"]["n"].as_u64().unwrap_or(0),
+        }
+    }
+
+    /// Each model of a multi-model run, in the `comparison` block's order, with the sweep `eval` wrote for
+    /// it (checked against its row's record). Empty when the run compared no models or its folder predates
+    /// the per-model sweeps.
+    pub fn of_comparison(run: &RunFolder) -> Result<Vec<Series>> {
+        let rows = run.doc["comparison"]["models"].as_array().map_or(&[][..], Vec::as_slice);
+        if rows.is_empty() || rows.iter().any(|r| r["sweep_csv"].is_null()) {
+            return Ok(Vec::new());
+        }
+        rows.iter().enumerate().map(|(i, row)| Series::of_row(&run.dir, i, row)).collect()
+    }
+
+    fn of_row(dir: &Path, index: usize, row: &Value) -> Result<Series> {
+        // The file is named by position, never by the document: a model name cannot reach the file system.
+        let path = dir.join(model_sweep_csv(index));
+        crate::run::sweep_check::verify(&path, &row["sweep_csv"])?;
+        let sweep = SweepTable::read(&path).with_context(|| format!("model {index} of the comparison"))?;
+        let value = |r: &Value| r["value"].as_f64();
+        Ok(Series {
+            name: row["model"].as_str().unwrap_or("?").to_owned(),
+            sweep,
+            eer: row["eer"].as_f64(),
+            auc: row["auc"].as_f64(),
+            threshold: row["threshold"].as_f64(),
+            operating: value(&row["apcer_pooled"]).zip(value(&row["bpcer"])),
+            bona_fide: row["bpcer"]["n"].as_u64().unwrap_or(0),
+            attacks: row["apcer_pooled"]["n"].as_u64().unwrap_or(0),
+        })
+    }
+}
+
+/// Each series with its colour in an overlay ([`style::run`]).
+pub fn colored(series: &[Series]) -> impl Iterator<Item = (RGBColor, &Series)> {
+    series.iter().enumerate().map(|(i, s)| (style::run(i), s))
+}
+
+/// A rate as the legends print it.
+pub fn percent(v: Option<f64>) -> String {
+    v.map_or_else(|| "n/a".to_owned(), |v| format!("{:.2}%", 100.0 * v))
+}
