@@ -113,17 +113,6 @@ fn rows(doc: &Value) -> Vec<Vec<String>> {
     ]
 }
 
-/// The resolution of operating point `key[x]` in a few words ("" for a run without a `resolution` block).
-pub fn resolution_flag(doc: &Value, key: &str, x: &str) -> String {
-    let t = &doc["resolution"][key][x];
-    match (t["resolved"].as_bool(), t["needed"].as_u64()) {
-        (Some(true), _) => "yes".into(),
-        (Some(false), Some(n)) => format!("NOT RESOLVED: needs {n} per class"),
-        (Some(false), None) => "NOT RESOLVED".into(),
-        (None, _) => String::new(),
-    }
-}
-
 /// The resolution rows of the operating points: (point, constrains, needed, short classes).
 fn target_rows(doc: &Value) -> Vec<Vec<String>> {
     let r = &doc["resolution"];

@@ -144,7 +144,7 @@ fn threshold_free_table(doc: &Value) -> Block {
     ];
     for (key, name) in [("bpcer_at_apcer", "BPCER @ APCER_max <= "), ("apcer_at_bpcer", "APCER_max @ BPCER <= ")] {
         for (x, p) in tf[key].as_object().into_iter().flatten() {
-            let flag = super::bob::resolution_flag(doc, key, x);
+            let flag = resolution_flag(doc, key, x);
             let x = x.parse::<f64>().map_or(x.clone(), |v| format!("{}%", 100.0 * v));
             rows.push(vec![format!("{name}{x}"), pct(&p["value"]), threshold(&p["threshold"]), flag]);
         }
@@ -355,4 +355,15 @@ pub fn comparison(runs: &[RunFolder], det: Rendered) -> (String, Vec<Block>) {
 
 fn text_of(v: &Value) -> String {
     v.as_str().map_or_else(|| v.to_string(), str::to_owned)
+}
+
+/// The resolution of operating point `key[x]` in a few words ("" for a run without a `resolution` block).
+pub fn resolution_flag(doc: &Value, key: &str, x: &str) -> String {
+    let t = &doc["resolution"][key][x];
+    match (t["resolved"].as_bool(), t["needed"].as_u64()) {
+        (Some(true), _) => "yes".into(),
+        (Some(false), Some(n)) => format!("NOT RESOLVED: needs {n} per class"),
+        (Some(false), None) => "NOT RESOLVED".into(),
+        (None, _) => String::new(),
+    }
 }

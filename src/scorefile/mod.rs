@@ -31,6 +31,7 @@
 //! and an empty name would be an unreadable key in every report.
 
 pub mod column;
+mod delimiter;
 pub mod mapping;
 pub mod parquet;
 pub mod pyeer;

@@ -159,7 +159,7 @@ pub fn write_from_csv(csv_path: &Path, out: &Path) -> Result<u64> {
     if start.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{') {
         bail!("{}: JSON Lines are not converted to Parquet (only delimited text is)", csv_path.display());
     }
-    let delimiter = super::table::sniff_delimiter(&start);
+    let delimiter = super::delimiter::sniff_delimiter(&start);
     let open = || {
         csv::ReaderBuilder::new()
             .delimiter(delimiter)

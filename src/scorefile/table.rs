@@ -11,6 +11,8 @@ use std::io::{BufRead, BufReader, Read};
 use anyhow::{Context, Result, bail};
 use serde_json::Value;
 
+use super::delimiter::sniff_delimiter;
+
 /// Records of one file, read one at a time into a reused [`csv::StringRecord`].
 pub enum Table<R: Read> {
     Delimited(csv::Reader<BufReader<R>>),
@@ -122,22 +124,6 @@ fn cell(value: Option<&Value>) -> String {
         Some(Value::String(s)) => s.trim().to_owned(),
         Some(other) => other.to_string(),
     }
-}
-
-/// The delimiter of the header line: the most frequent of `,`, tab, `;`, `|` outside quotes (`,` when
-/// none occurs, a one-column file).
-pub(super) fn sniff_delimiter(start: &[u8]) -> u8 {
-    let line = start.split(|b| *b == b'\n').next().unwrap_or(&[]);
-    let mut counts = [(b',', 0usize), (b'\t', 0), (b';', 0), (b'|', 0)];
-    let mut quoted = false;
-    for b in line {
-        if *b == b'"' {
-            quoted = !quoted;
-        } else if !quoted && let Some(c) = counts.iter_mut().find(|(d, _)| d == b) {
-            c.1 += 1;
-        }
-    }
-    counts.iter().max_by_key(|(d, n)| (*n, *d == b',')).filter(|(_, n)| *n > 0).map_or(b',', |(d, _)| *d)
 }
 
 #[cfg(test)]
