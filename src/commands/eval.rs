@@ -156,7 +156,7 @@ pub fn run(ctx: &Context, args: &EvalArgs) -> Result<ExitCode> {
                     file.display()
                 );
                 let parquet = out.join(SCORES_PARQUET);
-                crate::scorefile::parquet::write_from_csv(file, &parquet)?;
+                crate::run::parquet_from_csv(file, &parquet)?;
                 crate::escape::tell!("wrote {}", parquet.display());
             }
             Ok(code)

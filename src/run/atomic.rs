@@ -10,18 +10,24 @@ use anyhow::{Context, Result};
 
 /// Writes `bytes` to `path` atomically (same folder, so the rename never crosses file systems).
 pub fn write(path: &Path, bytes: impl AsRef<[u8]>) -> Result<()> {
+    write_with(path, |f| Ok(f.write_all(bytes.as_ref())?))
+}
+
+/// Writes `path` atomically with `fill`, which streams into the hidden sibling (a file too large to hold
+/// in memory first, such as a Parquet score file); returns what `fill` returns.
+pub fn write_with<T>(path: &Path, fill: impl FnOnce(&mut std::fs::File) -> Result<T>) -> Result<T> {
     let name = path.file_name().map_or_else(|| "file".into(), |n| n.to_string_lossy().into_owned());
     let tmp = path.with_file_name(format!(".{name}.tmp"));
-    let attempt = || -> std::io::Result<()> {
+    let attempt = || -> Result<T> {
         let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes.as_ref())?;
+        let value = fill(&mut f)?;
         f.sync_all()?;
-        std::fs::rename(&tmp, path)
+        std::fs::rename(&tmp, path)?;
+        Ok(value)
     };
     attempt()
-        .map_err(|e| {
+        .inspect_err(|_| {
             let _ = std::fs::remove_file(&tmp);
-            e
         })
         .with_context(|| format!("cannot write {}", path.display()))
 }

@@ -167,11 +167,16 @@ pub fn keep_scores_as(dir: &Path, format: ScoresFormat) -> Result<()> {
             _ => Ok(()),
         };
     }
-    crate::scorefile::parquet::write_from_csv(&csv, &parquet)?;
+    parquet_from_csv(&csv, &parquet)?;
     if format == ScoresFormat::Parquet {
         std::fs::remove_file(&csv).with_context(|| format!("cannot remove {}", csv.display()))?;
     }
     Ok(())
+}
+
+/// Writes the score file `csv` as Parquet at `parquet`, atomically (a kill leaves the old file or none).
+pub fn parquet_from_csv(csv: &Path, parquet: &Path) -> Result<u64> {
+    atomic::write_with(parquet, |file| crate::scorefile::parquet::write_from_csv(csv, file))
 }
 
 /// Scores `ds` (or its shard's share) into `<out>/scores.csv` under a manifest; with `resume`, keeps the

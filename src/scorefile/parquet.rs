@@ -147,11 +147,12 @@ fn is_numeric_column(name: &str) -> bool {
     name == SCORE || name == CALIBRATED || name.ends_with(MODEL_SCORE_SUFFIX) || name.starts_with(QUALITY_PREFIX)
 }
 
-/// Writes the delimited score file `csv_path` (comma, tab, `;` or `|`) as Parquet at `out` (atomically: a hidden sibling, then renamed), with
+/// Writes the delimited score file `csv_path` (comma, tab, `;` or `|`) as Parquet into `out` (the run
+/// folder's writer makes that atomic: `crate::run::parquet_from_csv`), with
 /// the same columns in the same order: scores and quality measures as nullable f64, the rest as strings
 /// (Parquet dictionary-encodes them: labels and species take a few bytes a row group). Cells are written
 /// as the text they stand for (undone from [`crate::escape::csv`]), as a Parquet reader expects.
-pub fn write_from_csv(csv_path: &Path, out: &Path) -> Result<u64> {
+pub fn write_from_csv(csv_path: &Path, out: impl std::io::Write + Send) -> Result<u64> {
     let mut start = Vec::new();
     File::open(csv_path)
         .and_then(|f| std::io::Read::read_to_end(&mut std::io::Read::take(f, 4096), &mut start))
@@ -183,52 +184,33 @@ pub fn write_from_csv(csv_path: &Path, out: &Path) -> Result<u64> {
         .map(|(n, &f)| Field::new(n, if f { DataType::Float64 } else { DataType::Utf8 }, true))
         .collect();
     let schema = Arc::new(Schema::new(fields));
-    let name = out.file_name().map_or_else(|| "scores.parquet".into(), |n| n.to_string_lossy().into_owned());
-    let tmp = out.with_file_name(format!(".{name}.tmp"));
-    let write = || -> Result<u64> {
-        let props = WriterProperties::builder().set_compression(Compression::SNAPPY).build();
-        let mut writer = ArrowWriter::try_new(File::create(&tmp)?, schema.clone(), Some(props))?;
-        let mut rows = 0u64;
-        let mut records = open()?.into_records().peekable();
-        while records.peek().is_some() {
-            let mut floats: Vec<Float64Builder> = Vec::new();
-            let mut texts: Vec<StringBuilder> = Vec::new();
-            let chunk: Vec<csv::StringRecord> = records.by_ref().take(BATCH).collect::<Result<_, _>>()?;
-            for (i, &f) in numeric.iter().enumerate() {
-                let cell = |r: &csv::StringRecord| r.get(i).unwrap_or("").to_owned();
+    let props = WriterProperties::builder().set_compression(Compression::SNAPPY).build();
+    let mut writer = ArrowWriter::try_new(out, schema.clone(), Some(props))?;
+    let mut rows = 0u64;
+    let mut records = open()?.into_records().peekable();
+    while records.peek().is_some() {
+        let chunk: Vec<csv::StringRecord> = records.by_ref().take(BATCH).collect::<Result<_, _>>()?;
+        let columns: Vec<ArrayRef> = numeric
+            .iter()
+            .enumerate()
+            .map(|(i, &f)| -> ArrayRef {
+                let cells = chunk.iter().map(|r| r.get(i).unwrap_or(""));
                 if f {
                     let mut b = Float64Builder::with_capacity(chunk.len());
-                    chunk.iter().for_each(|r| b.append_option(cell(r).parse::<f64>().ok()));
-                    floats.push(b);
+                    cells.for_each(|c| b.append_option(c.parse::<f64>().ok()));
+                    Arc::new(b.finish())
                 } else {
                     let mut b = StringBuilder::new();
-                    chunk.iter().for_each(|r| b.append_value(crate::escape::csv_unescape(&cell(r))));
-                    texts.push(b);
+                    cells.for_each(|c| b.append_value(crate::escape::csv_unescape(c)));
+                    Arc::new(b.finish())
                 }
-            }
-            let (mut floats, mut texts) = (floats.into_iter(), texts.into_iter());
-            let columns: Vec<ArrayRef> = numeric
-                .iter()
-                .map(|&f| -> ArrayRef {
-                    match f {
-                        true => Arc::new(floats.next().expect("one builder a column").finish()),
-                        false => Arc::new(texts.next().expect("one builder a column").finish()),
-                    }
-                })
-                .collect();
-            writer.write(&RecordBatch::try_new(schema.clone(), columns)?)?;
-            rows += chunk.len() as u64;
-        }
-        writer.close()?;
-        std::fs::rename(&tmp, out)?;
-        Ok(rows)
-    };
-    write()
-        .map_err(|e| {
-            let _ = std::fs::remove_file(&tmp);
-            e
-        })
-        .with_context(|| format!("cannot write {}", out.display()))
+            })
+            .collect();
+        writer.write(&RecordBatch::try_new(schema.clone(), columns)?)?;
+        rows += chunk.len() as u64;
+    }
+    writer.close()?;
+    Ok(rows)
 }
 
 /// Writes the Parquet score file `parquet` back as CSV at `csv` (text cells through
