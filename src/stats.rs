@@ -12,6 +12,15 @@ pub fn median(values: impl Iterator<Item = f64>) -> f64 {
     if n % 2 == 1 { v[n / 2] } else { (v[n / 2 - 1] + v[n / 2]) / 2.0 }
 }
 
+/// Mean and population variance (numpy's default, ddof 0, two passes) of values given with their
+/// counts: `(value, count)` pairs, a count of 1 for plain values.
+pub fn moments(h: &[(f64, f64)]) -> (f64, f64) {
+    let n: f64 = h.iter().map(|p| p.1).sum();
+    let mean = h.iter().map(|&(x, c)| x * c).sum::<f64>() / n;
+    let var = h.iter().map(|&(x, c)| c * (x - mean) * (x - mean)).sum::<f64>() / n;
+    (mean, var)
+}
+
 /// Probabilities are clipped to `[LOGIT_CLIP, 1 - LOGIT_CLIP]` by [`logit_clamped`], so that 0 and 1 (a
 /// softmax that underflowed) give finite logits instead of infinite ones that would decide a fit alone.
 pub const LOGIT_CLIP: f64 = 1e-12;

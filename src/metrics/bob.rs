@@ -22,6 +22,7 @@ use super::metric::{Metric, Threshold};
 use super::operating::{OperatingPoint, apcer_at_bpcer, bpcer_at_apcer, with_curve};
 use super::rocch::{Value, eer_rocch};
 use super::sweep::Sweep;
+use crate::stats::moments;
 
 /// pyeer's EER interval.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -99,14 +100,6 @@ fn histograms(sweep: &Sweep) -> (Histogram, Histogram) {
         }
     }
     (live, attack)
-}
-
-/// Mean and population variance of a histogram (two passes, as numpy).
-fn moments(h: &[(f64, f64)]) -> (f64, f64) {
-    let n: f64 = h.iter().map(|p| p.1).sum();
-    let mean = h.iter().map(|&(x, c)| x * c).sum::<f64>() / n;
-    let var = h.iter().map(|&(x, c)| c * (x - mean) * (x - mean)).sum::<f64>() / n;
-    (mean, var)
 }
 
 /// pyeer's decidability index d′.

@@ -174,10 +174,8 @@ fn spread(values: Vec<f64>) -> Metric<Spread> {
     if values.is_empty() {
         return Metric::na("undefined in every fold");
     }
-    let n = values.len() as f64;
-    let mean = values.iter().sum::<f64>() / n;
-    let std = (values.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / n).sqrt();
-    Metric::Value(Spread { mean, std, folds: values.len() })
+    let (mean, variance) = crate::stats::moments(&values.iter().map(|&v| (v, 1.0)).collect::<Vec<_>>());
+    Metric::Value(Spread { mean, std: variance.sqrt(), folds: values.len() })
 }
 
 #[cfg(test)]
