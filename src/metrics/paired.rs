@@ -10,13 +10,13 @@
 //! column each presentation is its own cluster, and the result says so (`unit`). Each resample's metrics
 //! come from the same [`Sweep`] functions as the reported figures.
 
-use std::collections::BTreeMap;
-
 use serde::Serialize;
 
 use super::bootstrap::{BootstrapOptions, SplitMix64, quantile};
 use super::mcnemar::{mcnemar_exact, paired_change};
 use super::operating::{auc_pooled, eer_pooled};
+use super::population::{BONA_FIDE, Population};
+use super::radix;
 use super::subjects::Subjects;
 use super::sweep::Sweep;
 use crate::schema::{Presentation, is_bona_fide};
@@ -50,24 +50,57 @@ pub struct PairedDifferences {
     pub apcer_max: Option<Difference>,
 }
 
-/// `(AUC, EER, BPCER, APCER_max at threshold)` of `items` (indices into `p`), `None` each where undefined.
-fn metrics(p: &[Presentation], items: &[usize], threshold: f64) -> [Option<f64>; 4] {
-    let chosen: Vec<Presentation> = items.iter().map(|&i| p[i].clone()).collect();
-    let Ok(sweep) = Sweep::build(&chosen) else { return [None; 4] };
-    let live: Vec<f64> = chosen.iter().filter(|q| q.bona_fide).filter_map(|q| q.score).collect();
-    let rejected = live.iter().filter(|&&s| !is_bona_fide(s, threshold)).count();
-    let bpcer = (!live.is_empty()).then(|| rejected as f64 / live.len() as f64);
-    // Per species (scored attacks only): (accepted, scored); the worst species' share.
-    let mut species: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
-    for q in chosen.iter().filter(|q| !q.bona_fide) {
-        if let Some(s) = q.score {
-            let e = species.entry(q.species.as_str()).or_default();
-            e.0 += usize::from(is_bona_fide(s, threshold));
-            e.1 += 1;
+/// One scorer's presentations made ready for resampling: its scores sorted once (with each score's class
+/// and cluster), and per cluster and class the scored and accepted counts at its threshold. A resample is
+/// then a count of draws per cluster, and its figures come from [`Sweep::weighted`], the same sweep
+/// (point for point) as that of the resampled presentations, without cloning or sorting them again.
+struct Prepared {
+    species: Vec<String>,
+    keys: Vec<u64>,
+    classes: Vec<u32>,
+    clusters: Vec<u32>,
+    /// `[cluster][class]`: (scored, accepted at the threshold).
+    at: Vec<Vec<(u64, u64)>>,
+}
+
+impl Prepared {
+    /// `None` when the scores cannot be evaluated (a non-finite score).
+    fn new(p: &[Presentation], cluster_of: &[usize], clusters: usize, threshold: f64) -> Option<Prepared> {
+        let population = Population::new(p).ok()?;
+        let mut at = vec![vec![(0u64, 0u64); population.classes()]; clusters];
+        let (mut keys, mut order) = (Vec::with_capacity(p.len()), Vec::with_capacity(p.len()));
+        for (i, item) in population.items.iter().enumerate() {
+            if let Some(s) = item.score() {
+                keys.push(radix::key(s));
+                order.push(i as u32);
+                let cell = &mut at[cluster_of[i]][item.class];
+                cell.0 += 1;
+                cell.1 += u64::from(is_bona_fide(s, threshold));
+            }
         }
+        radix::sort_with(&mut keys, &mut order);
+        let classes = order.iter().map(|&i| population.items[i as usize].class as u32).collect();
+        let clusters = order.iter().map(|&i| cluster_of[i as usize] as u32).collect();
+        Some(Prepared { species: population.species, keys, classes, clusters, at })
     }
-    let apcer_max = species.values().map(|&(k, n)| k as f64 / n as f64).max_by(f64::total_cmp);
-    [auc_pooled(&sweep).value().map(|a| a.value), eer_pooled(&sweep).value().map(|e| e.value), bpcer, apcer_max]
+
+    /// `(AUC, EER, BPCER, APCER_max at threshold)` of the resample drawing cluster `c` `draws[c]` times,
+    /// `None` each where undefined.
+    fn metrics(&self, draws: &[u32]) -> [Option<f64>; 4] {
+        let sweep = Sweep::weighted(&self.species, &self.keys, &self.classes, |i| draws[self.clusters[i] as usize]);
+        let mut totals = vec![(0u64, 0u64); self.species.len() + 1];
+        for (cells, &d) in self.at.iter().zip(draws).filter(|(_, d)| **d > 0) {
+            for (total, &(n, k)) in totals.iter_mut().zip(cells) {
+                total.0 += n * u64::from(d);
+                total.1 += k * u64::from(d);
+            }
+        }
+        let (n, accepted) = totals[BONA_FIDE];
+        let bpcer = (n > 0).then(|| (n - accepted) as f64 / n as f64);
+        let species = totals[BONA_FIDE + 1..].iter().filter(|(n, _)| *n > 0);
+        let apcer_max = species.map(|&(n, k)| k as f64 / n as f64).max_by(f64::total_cmp);
+        [auc_pooled(&sweep).value().map(|a| a.value), eer_pooled(&sweep).value().map(|e| e.value), bpcer, apcer_max]
+    }
 }
 
 /// Compares scorer `a` against `b` on the same presentations (`a[i]` and `b[i]` are one presentation,
@@ -86,18 +119,19 @@ pub fn paired_bootstrap(
         Some(s) => ("subject", s),
         None => ("presentation", Subjects { of: (0..a.len()).collect(), count: a.len() }),
     };
-    let mut members: Vec<Vec<usize>> = vec![Vec::new(); subjects.count];
-    for (i, &s) in subjects.of.iter().enumerate() {
-        members[s].push(i);
-    }
-    let all: Vec<usize> = (0..a.len()).collect();
-    let (point_a, point_b) = (metrics(a, &all, thresholds.0), metrics(b, &all, thresholds.1));
+    let prepared = |p: &[Presentation], t: f64| Prepared::new(p, &subjects.of, subjects.count, t);
+    let (Some(pa), Some(pb)) = (prepared(a, thresholds.0), prepared(b, thresholds.1)) else { return None };
+    let all = vec![1; subjects.count];
+    let (point_a, point_b) = (pa.metrics(&all), pb.metrics(&all));
     let mut diffs: [Vec<f64>; 4] = Default::default();
     let mut rng = SplitMix64(options.seed);
+    let mut draws = vec![0u32; subjects.count];
     for _ in 0..options.resamples {
-        let items: Vec<usize> =
-            (0..subjects.count).flat_map(|_| members[rng.below(subjects.count)].iter().copied()).collect();
-        let (ma, mb) = (metrics(a, &items, thresholds.0), metrics(b, &items, thresholds.1));
+        draws.fill(0);
+        for _ in 0..subjects.count {
+            draws[rng.below(subjects.count)] += 1;
+        }
+        let (ma, mb) = (pa.metrics(&draws), pb.metrics(&draws));
         for ((d, x), y) in diffs.iter_mut().zip(ma).zip(mb) {
             if let (Some(x), Some(y)) = (x, y) {
                 d.push(x - y);

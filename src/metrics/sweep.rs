@@ -71,23 +71,54 @@ impl Sweep {
             apcer_errors: population.species.iter().map(|_| Vec::with_capacity(points)).collect(),
             apcer_max: Vec::with_capacity(points),
         };
-        sweep.walk_down(&keys, &classes);
+        sweep.walk_down(&keys, &classes, |_| 1);
         sweep
     }
 
-    /// Walks the scores (sorted ascending) from the highest down, appending +inf and then one
-    /// point per distinct score, with cumulative per-class counts.
-    fn walk_down(&mut self, keys: &[u64], classes: &[u32]) {
+    /// The sweep of a resample that holds score `i` (of `keys`, sorted ascending, with its class) `weight(i)`
+    /// times: the same sweep, point for point, as [`Sweep::from_population`] of a population that repeats
+    /// each presentation so, without building, cloning or sorting it (a bootstrap draws thousands).
+    pub(crate) fn weighted(
+        species: &[String],
+        keys: &[u64],
+        classes: &[u32],
+        weight: impl Fn(usize) -> Count,
+    ) -> Sweep {
+        let mut scored = vec![0u64; species.len() + 1];
+        for (i, &class) in classes.iter().enumerate() {
+            scored[class as usize] += u64::from(weight(i));
+        }
+        let mut sweep = Sweep {
+            species: species.to_vec(),
+            bona_fide_scored: scored[BONA_FIDE],
+            attack_scored: scored[BONA_FIDE + 1..].to_vec(),
+            thresholds: Vec::new(),
+            bpcer_errors: Vec::new(),
+            apcer_errors: species.iter().map(|_| Vec::new()).collect(),
+            apcer_max: Vec::new(),
+        };
+        sweep.walk_down(keys, classes, weight);
+        sweep
+    }
+
+    /// Walks the scores (sorted ascending) from the highest down, appending +inf and then one point per
+    /// distinct score of positive weight, with cumulative per-class counts (each score counts `weight(i)`).
+    fn walk_down(&mut self, keys: &[u64], classes: &[u32], weight: impl Fn(usize) -> Count) {
         let mut accepted: Vec<Count> = vec![0; self.species.len() + 1]; // per class: scores >= t
         self.push(f64::INFINITY, &accepted);
         let mut end = keys.len();
         while end > 0 {
             let top = keys[end - 1];
+            let mut present = false;
             while end > 0 && keys[end - 1] == top {
                 end -= 1;
-                accepted[classes[end] as usize] += 1;
+                let w = weight(end);
+                accepted[classes[end] as usize] += w;
+                present |= w > 0;
             }
-            self.push(radix::score(top), &accepted);
+            if present {
+                self.push(radix::score(top), &accepted);
+            }
         }
     }
 
