@@ -24,6 +24,7 @@ use super::metric::Metric;
 use super::paired::{Decisions, Difference, PairedDifferences, paired_bootstrap, paired_decisions};
 use super::rates::Rate;
 use super::report::MetricsReport;
+use super::segments::Segment;
 use crate::schema::Presentation;
 
 /// One model's scores, its threshold and its full evaluation.
@@ -100,12 +101,32 @@ pub struct SpeciesRow {
     pub text: String,
 }
 
+/// One segment (a value of a metadata column): each model's BPCER and worst-species APCER there, and the
+/// winner on each class. The attack winner is decided on the segment's attacks pooled (McNemar on the
+/// attack decisions), so a model wins there by making fewer attack errors.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SegmentRow {
+    pub column: String,
+    pub segment: String,
+    /// Classes with fewer scored presentations than the segment guard in the primary's segment: its rates
+    /// move by more than 3 points per error, and a winner there is unlikely to be found.
+    pub small_classes: Vec<&'static str>,
+    pub bpcer: BTreeMap<String, Metric<Rate>>,
+    pub apcer_max: BTreeMap<String, Metric<Rate>>,
+    pub bpcer_winner: Option<String>,
+    pub bpcer_text: String,
+    pub attack_winner: Option<String>,
+    pub attack_text: String,
+}
+
 /// The `comparison` block.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Comparison {
     pub models: Vec<Row>,
     pub pairs: Vec<Pair>,
     pub species: Vec<SpeciesRow>,
+    /// Per segment of the primary's `segments` (empty when it segmented on nothing).
+    pub segments: Vec<SegmentRow>,
     /// How the figures' differences were tested, in words.
     pub method: String,
 }
@@ -137,7 +158,7 @@ pub fn compare(scorers: &[Scorer], options: BootstrapOptions) -> Result<Comparis
             options.resamples, options.seed
         ),
     };
-    Ok(Comparison { models, pairs, species: species(scorers)?, method })
+    Ok(Comparison { models, pairs, species: species(scorers)?, segments: segments(scorers)?, method })
 }
 
 fn row(s: &Scorer) -> Row {
@@ -285,42 +306,93 @@ fn species(scorers: &[Scorer]) -> Result<Vec<SpeciesRow>> {
             })
             .collect();
         let value = |m: &Scorer| apcer[m.model].value().map(|r| r.value);
-        let Some(best) = scorers
-            .iter()
-            .filter(|m| value(m).is_some())
-            .min_by(|x, y| value(x).unwrap_or(f64::INFINITY).total_cmp(&value(y).unwrap_or(f64::INFINITY)))
-        else {
-            rows.push(SpeciesRow { species: s.clone(), apcer, winner: None, text: "no scored attack".into() });
-            continue;
-        };
-        let mut worst_p: f64 = 0.0;
-        let mut n = 0;
-        for other in scorers.iter().filter(|m| m.model != best.model) {
-            let only = |m: &Scorer| -> Vec<Presentation> {
-                m.presentations.iter().filter(|p| !p.bona_fide && p.species == *s).cloned().collect()
-            };
-            let (xa, xb) = (only(best), only(other));
-            let sub_a = Scorer { presentations: &xa, ..*best };
-            let sub_b = Scorer { presentations: &xb, ..*other };
-            let (xa, xb) = paired(&sub_a, &sub_b)?;
-            let d = paired_decisions(&xa, &xb, (best.threshold, other.threshold));
-            let attack = d.iter().find(|d| d.class == "attack").map_or(1.0, |d| d.p_value);
-            n = xa.len();
-            // A tie in errors is no win whatever the p-value.
-            let wins = value(best) < value(other);
-            worst_p = worst_p.max(if wins { attack } else { 1.0 });
-        }
-        let (winner, text) = if worst_p < ALPHA {
-            (
-                Some(best.model.to_owned()),
-                format!("{} (McNemar p <= {} against every other model)", best.model, super::format::p_value(worst_p)),
-            )
-        } else {
-            (None, format!("no significant difference on this data (n = {n})"))
-        };
+        let (winner, text) = winner(scorers, value, |p| !p.bona_fide && p.species == *s, "attack")?;
         rows.push(SpeciesRow { species: s.clone(), apcer, winner, text });
     }
     Ok(rows)
+}
+
+/// Per segment of the primary's `segments` (every column and value it segmented on): each model's BPCER
+/// and worst-species APCER there, and a winner on each class where McNemar says so.
+fn segments(scorers: &[Scorer]) -> Result<Vec<SegmentRow>> {
+    let Some(primary) = scorers[0].report.segments.value() else { return Ok(Vec::new()) };
+    let bpcer_of: fn(&Segment) -> &Metric<Rate> = |s| &s.at_threshold.bona_fide.bpcer;
+    let pooled_of: fn(&Segment) -> &Metric<Rate> = |s| &s.at_threshold.attack.apcer_pooled;
+    let mut rows = Vec::new();
+    for (column, values) in &primary.columns {
+        for (value, segment) in values {
+            let figure = |rate: fn(&Segment) -> &Metric<Rate>| -> BTreeMap<String, Metric<Rate>> {
+                let na = || Metric::na("the model has no such segment");
+                let of = |m: &Scorer| segment_of(m, column, value).map_or_else(na, |s| rate(s).clone());
+                scorers.iter().map(|m| (m.model.to_owned(), of(m))).collect()
+            };
+            let value_of = |m: &Scorer, rate: fn(&Segment) -> &Metric<Rate>| {
+                segment_of(m, column, value).and_then(|s| rate(s).value()).map(|r| r.value)
+            };
+            let inside = |p: &Presentation| p.meta.get(column).map_or("", String::as_str) == value;
+            let (bpcer_winner, bpcer_text) =
+                winner(scorers, |m| value_of(m, bpcer_of), |p| p.bona_fide && inside(p), "bona fide")?;
+            let (attack_winner, attack_text) =
+                winner(scorers, |m| value_of(m, pooled_of), |p| !p.bona_fide && inside(p), "attack")?;
+            rows.push(SegmentRow {
+                column: column.clone(),
+                segment: value.clone(),
+                small_classes: segment.small_classes.clone(),
+                bpcer: figure(bpcer_of),
+                apcer_max: figure(|s| &s.at_threshold.attack.apcer_max),
+                bpcer_winner,
+                bpcer_text,
+                attack_winner,
+                attack_text,
+            });
+        }
+    }
+    Ok(rows)
+}
+
+/// Model `m`'s segment `column` = `value`, if its evaluation has it.
+fn segment_of<'a>(m: &Scorer<'a>, column: &str, value: &str) -> Option<&'a Segment> {
+    m.report.segments.value()?.columns.get(column)?.get(value)
+}
+
+/// The winner of one cell of a table (a species, one class of a segment): the model with the lowest
+/// `rate`, when McNemar's exact test on the presentations `keep` selects (of `class`, `attack` or
+/// `bona fide`) finds it better than every other model at p < [`ALPHA`]. A tie in errors is no win
+/// whatever the p-value. Returns the winner and the cell's text.
+fn winner(
+    scorers: &[Scorer],
+    rate: impl Fn(&Scorer) -> Option<f64>,
+    keep: impl Fn(&Presentation) -> bool,
+    class: &str,
+) -> Result<(Option<String>, String)> {
+    let Some(best) = scorers
+        .iter()
+        .filter(|m| rate(m).is_some())
+        .min_by(|x, y| rate(x).unwrap_or(f64::INFINITY).total_cmp(&rate(y).unwrap_or(f64::INFINITY)))
+    else {
+        return Ok((None, format!("no scored {class} presentation")));
+    };
+    let mut worst_p: f64 = 0.0;
+    let mut n = 0;
+    for other in scorers.iter().filter(|m| m.model != best.model) {
+        let only = |m: &Scorer| -> Vec<Presentation> { m.presentations.iter().filter(|p| keep(p)).cloned().collect() };
+        let (xa, xb) = (only(best), only(other));
+        let sub_a = Scorer { presentations: &xa, ..*best };
+        let sub_b = Scorer { presentations: &xb, ..*other };
+        let (xa, xb) = paired(&sub_a, &sub_b)?;
+        let d = paired_decisions(&xa, &xb, (best.threshold, other.threshold));
+        let p = d.iter().find(|d| d.class == class).map_or(1.0, |d| d.p_value);
+        n = xa.len();
+        let wins = rate(best) < rate(other);
+        worst_p = worst_p.max(if wins { p } else { 1.0 });
+    }
+    Ok(if worst_p < ALPHA {
+        let text =
+            format!("{} (McNemar p <= {} against every other model)", best.model, super::format::p_value(worst_p));
+        (Some(best.model.to_owned()), text)
+    } else {
+        (None, format!("no significant difference on this data (n = {n})"))
+    })
 }
 
 #[cfg(test)]
@@ -402,6 +474,46 @@ mod tests {
             assert!(!v.text.contains("NaN"), "{}", v.text);
         }
         assert_eq!(c.pairs[0].delong.as_ref().map(|d| d.p_value), Some(1.0));
+    }
+
+    #[test]
+    fn segments_get_each_models_rates_and_a_winner_only_where_mcnemar_finds_one() {
+        // site=north: everything but one replay (south). North: good 0 of 30 bona fide rejected, bad 6 of 30
+        // (6 discordant pairs, McNemar p = 2^-5) and 6 of 59 attacks accepted; south: one replay, no bona fide.
+        let site = |v: &mut Vec<Presentation>| {
+            for (i, p) in v.iter_mut().enumerate() {
+                p.meta.insert("site".into(), if i == 2 { "south" } else { "north" }.into());
+            }
+        };
+        let (mut good, mut bad) = sets();
+        site(&mut good);
+        site(&mut bad);
+        let c = run(&good, &bad);
+        let row = |column: &str, segment: &str| {
+            c.segments.iter().find(|r| r.column == column && r.segment == segment).unwrap_or_else(|| panic!("{c:?}"))
+        };
+        let north = row("site", "north");
+        assert_eq!(north.bpcer["bad"].value().map(|r| (r.k, r.n)), Some((6, 30)));
+        assert_eq!(north.bpcer["good"].value().map(|r| (r.k, r.n)), Some((0, 30)));
+        assert_eq!(north.bpcer_winner.as_deref(), Some("good"), "{}", north.bpcer_text);
+        assert!(north.bpcer_text.contains("McNemar p <= 0.0313"), "{}", north.bpcer_text);
+        assert_eq!(north.attack_winner.as_deref(), Some("good"), "{}", north.attack_text);
+        let south = row("site", "south");
+        assert_eq!(
+            (south.bpcer_winner.as_ref(), south.bpcer_text.as_str()),
+            (None, "no scored bona fide presentation")
+        );
+        assert_eq!(south.small_classes, ["bona_fide", "attack"]);
+        assert!(
+            south.attack_text.starts_with("no significant difference on this data (n = 1)"),
+            "{}",
+            south.attack_text
+        );
+        // Per subject: 1 discordant bona fide pair of 5 is no evidence.
+        let s0 = row("subject", "0000");
+        assert_eq!(s0.bpcer["bad"].value().map(|r| (r.k, r.n)), Some((1, 5)));
+        assert_eq!(s0.bpcer_winner, None);
+        assert_eq!(c.segments.iter().filter(|r| r.column == "subject").count(), 6);
     }
 
     #[test]

@@ -15,14 +15,14 @@ use super::charts::roc::RocChart;
 use super::charts::series::Series;
 use super::charts::{Rendered, render};
 use super::document::Block;
-use super::run_folder::RunFolder;
 use crate::metrics::format::{pct, rate};
 use crate::schema::run_folder::{MODELS_DET_CHART, MODELS_DISTRIBUTION_CHART, MODELS_ROC_CHART};
 
 /// The section's charts, drawn into `dir` from each model's sweep: DET and ROC overlaid, and the score
 /// distributions side by side (none for a single-model run, or a folder without the models' sweeps).
-pub fn charts(run: &RunFolder, dir: &Path) -> Result<Vec<Rendered>> {
-    let series = Series::of_comparison(run)?;
+/// `folder` holds `doc` (a run's metrics.json or a comparison.json) and the sweeps its rows name.
+pub fn charts(folder: &Path, doc: &Value, dir: &Path) -> Result<Vec<Rendered>> {
+    let series = Series::of_comparison(folder, doc)?;
     if series.is_empty() {
         return Ok(Vec::new());
     }
@@ -155,7 +155,57 @@ pub fn blocks(doc: &Value, charts: Vec<Rendered>) -> Vec<Block> {
     header.extend(models.iter().map(|m| format!("APCER {m}")));
     header.push("winner".into());
     b.push(Block::Table { header, rows: species_rows });
+    b.extend(segment_blocks(c, &models));
     b
+}
+
+/// The per-segment winner table: each model's BPCER and worst-species APCER in every segment, and the
+/// winner on each class (none where the data cannot tell).
+fn segment_blocks(c: &Value, models: &[String]) -> Vec<Block> {
+    let segments = c["segments"].as_array().map_or(&[][..], Vec::as_slice);
+    if segments.is_empty() {
+        return Vec::new();
+    }
+    let rows = segments
+        .iter()
+        .map(|s| {
+            let small: Vec<&str> =
+                s["small_classes"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
+            let mut row = vec![text(&s["column"]), text(&s["segment"])];
+            row.push(if small.is_empty() { String::new() } else { format!("few {}", small.join(", few ")) });
+            row.extend(models.iter().map(|m| rate(&s["bpcer"][m.as_str()])));
+            row.push(winner_cell(&s["bpcer_winner"], &s["bpcer_text"]));
+            row.extend(models.iter().map(|m| rate(&s["apcer_max"][m.as_str()])));
+            row.push(winner_cell(&s["attack_winner"], &s["attack_text"]));
+            row
+        })
+        .collect();
+    let mut header = vec!["column".to_owned(), "segment".to_owned(), "size".to_owned()];
+    header.extend(models.iter().map(|m| format!("BPCER {m}")));
+    header.push("bona fide winner".into());
+    header.extend(models.iter().map(|m| format!("APCER worst species {m}")));
+    header.push("attack winner (the segment's attacks pooled)".into());
+    vec![
+        Block::Text(
+            "Per segment: a model wins a class there only where McNemar's exact test on that segment's \
+             presentations finds it better than every other model (p < 0.05; the test takes frames of one person \
+             as independent, so read a win on few subjects with care). 'few' marks a class with fewer scored \
+             presentations than the segment guard; 'none (n)' means the data cannot tell."
+                .into(),
+        ),
+        Block::Table { header, rows },
+    ]
+}
+
+/// A winner cell, short: `model (p <= x)`, `none (n = k)`, or why there is no test.
+fn winner_cell(winner: &Value, why: &Value) -> String {
+    let why = text(why);
+    match winner.as_str() {
+        Some(_) => why.replace("McNemar p", "p").replace(" against every other model", ""),
+        None => {
+            why.strip_prefix("no significant difference on this data ").map_or(why.clone(), |n| format!("none {n}"))
+        }
+    }
 }
 
 /// The terminal lines: each model's headline figures and every verdict.
@@ -179,6 +229,22 @@ pub fn terminal(c: &Value) -> String {
     for sp in c["species"].as_array().into_iter().flatten() {
         let _ = writeln!(s, "  - {}: {}", text(&sp["species"]), text(&sp["text"]));
     }
+    // Segments only where a winner was found: a table of "no difference" lines belongs in the report.
+    for seg in c["segments"].as_array().into_iter().flatten() {
+        for (class, winner, why) in
+            [("bona fide", "bpcer_winner", "bpcer_text"), ("attacks", "attack_winner", "attack_text")]
+        {
+            if seg[winner].is_string() {
+                let _ = writeln!(
+                    s,
+                    "  - {}={} ({class}): {}",
+                    text(&seg["column"]),
+                    text(&seg["segment"]),
+                    text(&seg[why])
+                );
+            }
+        }
+    }
     s
 }
 
@@ -198,6 +264,11 @@ mod tests {
             ],
             "pairs": [{"verdicts": [{"text": "a|b is better than c on AUC"}]}],
             "species": [{"species": "print", "apcer": {"a|b": {"value": null, "reason": "none"}}, "text": "no scored attack"}],
+            "segments": [{"column": "site", "segment": "<b>", "small_classes": ["attack"],
+                          "bpcer": {"a|b": {"value": 0.0, "k": 0, "n": 40, "ci95": {"lower": 0.0, "upper": 0.09}}},
+                          "apcer_max": {"a|b": {"value": null, "reason": "none"}},
+                          "bpcer_winner": "a|b", "bpcer_text": "a|b (McNemar p <= 0.01 against every other model)",
+                          "attack_winner": null, "attack_text": "no significant difference on this data (n = 3)"}],
         }})
     }
 
@@ -213,6 +284,14 @@ mod tests {
         assert_eq!(rows[0][0], "a|b is better than c on AUC");
         let Block::Table { header, .. } = &b[4] else { panic!("{b:?}") };
         assert_eq!(header, &["species", "APCER a|b", "winner"]);
+        let Block::Table { header, rows } = &b[6] else { panic!("{b:?}") };
+        assert_eq!(header[..4], ["column", "segment", "size", "BPCER a|b"]);
+        assert_eq!(rows[0][..3], ["site", "<b>", "few attack"]);
+        assert!(rows[0][3].starts_with("0.00% (0/40)"), "{}", rows[0][3]);
+        assert_eq!(rows[0][4], "a|b (p <= 0.01)");
+        assert_eq!(rows[0][6], "none (n = 3)");
+        assert!(terminal(&doc()["comparison"]).contains("  - site=<b> (bona fide): a|b (McNemar p <= 0.01"));
+        assert!(!terminal(&doc()["comparison"]).contains("(attacks)"));
         assert!(blocks(&serde_json::json!({}), Vec::new()).is_empty());
         assert!(terminal(&doc()["comparison"]).contains("  - print: no scored attack"));
     }
