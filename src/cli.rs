@@ -742,12 +742,25 @@ pub struct BenchArgs {
 
 #[derive(Debug, Args)]
 pub struct ReportArgs {
-    /// Run folder(s) written by `liveness eval`; two or more make a comparison (DET curves overlaid)
+    /// Run folder(s) written by `liveness eval`; two or more make a comparison: their DET curves overlaid,
+    /// and their models compared on the presentations all of them hold (matched by id; the counts are
+    /// stated, runs sharing none are refused), each at its run's threshold, with paired tests, as a
+    /// multi-model `eval` compares its models (comparison.json)
     #[arg(required = true, value_name = "RUN_DIR")]
     pub runs: Vec<PathBuf>,
-    /// Where to write the report [default: the run folder itself; required to compare several runs]
+    /// Where to write the report [default: the run folder itself; required to compare runs or models]
     #[arg(long, short)]
     pub out: Option<PathBuf>,
+    /// Compare these models (comma-separated) of the runs' score files: each run enters with each listed
+    /// model it scored and evaluated; with one multi-model run, a comparison of some of its models
+    #[arg(long, value_delimiter = ',', value_name = "MODELS")]
+    pub models: Option<Vec<String>>,
+    /// Bootstrap resamples of the paired differences between compared models (at least 200)
+    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(200..))]
+    pub bootstrap: u64,
+    /// Seed of that bootstrap
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
     /// Report a run that is not complete (killed, or a partial merge); the report says so in a banner
     #[arg(long)]
     pub allow_incomplete: bool,
@@ -755,6 +768,15 @@ pub struct ReportArgs {
     /// model and dataset (the dataset is the run's source); needs --out
     #[arg(long, requires = "out")]
     pub cross: bool,
+    /// With --cross: choose each model's threshold on its run of this run folder's dataset (by
+    /// --calibrate-target) and apply it to its runs of every dataset: APCER and BPCER at that threshold
+    /// in two more matrices (the run joins the matrix if not listed)
+    #[arg(long, value_name = "RUN_DIR", requires = "cross")]
+    pub calibrate_on: Option<PathBuf>,
+    /// Target of --calibrate-on: eer, bpcerN (BPCER at APCER_max <= 1/N, e.g. bpcer20), or any target of
+    /// `liveness calibrate --target`
+    #[arg(long, default_value = "eer", requires = "calibrate_on")]
+    pub calibrate_target: Target,
 }
 
 #[derive(Debug, Subcommand)]

@@ -54,6 +54,16 @@ fn each_models_row_is_its_single_model_evaluation_and_verdicts_follow_their_inte
         // `--model M` asks for one model: no comparison.
         assert!(s["comparison"].is_null(), "{model}");
     }
+    // `report` of the two single-model runs compares them exactly as the multi-model run did.
+    let cmp = tmp.path().join("cmp");
+    liveness()
+        .arg("report")
+        .args(["silentface", "minifas128"].map(|m| tmp.path().join(format!("single-{m}"))))
+        .arg("--out")
+        .arg(&cmp)
+        .assert()
+        .success();
+    assert_eq!(json(&cmp.join("comparison.json"))["comparison"], doc["comparison"]);
     let pair = &c["pairs"][0];
     assert_eq!((pair["a"].as_str(), pair["b"].as_str()), (Some("silentface"), Some("minifas128")));
     for v in pair["verdicts"].as_array().unwrap() {

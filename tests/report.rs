@@ -169,7 +169,8 @@ fn report_regenerates_from_the_folder_alone_and_compares_runs() {
         page.contains("a (scores)") && page.contains("b (scores)") && page.contains("same presentations"),
         "{page}"
     );
-    assert!(cmp.join("charts/det-overlay.png").is_file());
+    // Same presentations: the models' overlay is the runs' (no second copy of it).
+    assert!(cmp.join("charts/models-det.png").is_file() && !cmp.join("charts/det-overlay.png").exists());
 
     let no_out = liveness().arg("report").arg(&a).arg(&b).output().unwrap();
     assert!(!no_out.status.success() && String::from_utf8_lossy(&no_out.stderr).contains("--out"));

@@ -5,17 +5,27 @@
 //! with it, so two score files of the same images are one dataset and two `eval --where subject=...` runs
 //! of one file are two. Written as index.html, report.md and cross.json. Domain shift shows as a model's
 //! figures moving along its row.
+//!
+//! `--calibrate-on RUN` adds the operational view of the shift: each model's threshold is chosen by a
+//! target (`--calibrate-target`, EER by default) on its run of RUN's dataset, then applied unchanged to its
+//! run of every other dataset, whose APCER (worst species) and BPCER at that threshold fill two more
+//! matrices. This is what a deployment calibrated in the lab meets in the field: the EER matrix can look
+//! stable while the fixed threshold's error rates move. The scores are read from each run's score file
+//! ([`RunScores`]); a model without a run on the calibration dataset gets no threshold, and says so.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use anyhow::{Result, ensure};
+use anyhow::{Context, Result, ensure};
 use serde::Serialize;
 use serde_json::Value;
 
 use super::document::{Block, table};
 use super::run_folder::read_metrics;
-use crate::metrics::format::pct;
+use super::runs_compared::RunScores;
+use crate::metrics::format::{pct, typed_rate};
+use crate::metrics::{EvalOptions, Metric, Rate, evaluate};
+use crate::schema::policy::Target;
 
 /// One run's cell.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -25,6 +35,27 @@ pub struct Cell {
     pub auc_pooled: Option<f64>,
     /// BPCER @ APCER_max <= 5% (BPCER20).
     pub bpcer20: Option<f64>,
+    /// `--calibrate-on`: the rates at the model's threshold calibrated on the calibration dataset.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub calibrated: Option<Transfer>,
+}
+
+/// A threshold calibrated on one dataset, applied to a run of another (or the same) dataset.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Transfer {
+    pub threshold: f64,
+    pub apcer_max: Metric<Rate>,
+    pub bpcer: Metric<Rate>,
+}
+
+/// What `--calibrate-on` chose: the dataset, the target, and each model's threshold there.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Calibration {
+    pub dataset: String,
+    pub target: String,
+    pub thresholds: BTreeMap<String, f64>,
+    /// Models with no run on the calibration dataset: no threshold to transfer.
+    pub uncalibrated: Vec<String>,
 }
 
 /// `cross.json`: `cells.<model>.<dataset>`.
@@ -33,6 +64,8 @@ pub struct Cross {
     pub models: Vec<String>,
     pub datasets: Vec<String>,
     pub cells: BTreeMap<String, BTreeMap<String, Cell>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub calibration: Option<Calibration>,
 }
 
 /// The model, dataset key (the fingerprint, else the source) and source of a run's metrics document.
@@ -58,6 +91,7 @@ pub fn build(run_dirs: &[PathBuf]) -> Result<Cross> {
             eer_pooled: tf["eer_pooled"]["value"].as_f64(),
             auc_pooled: tf["auc_pooled"]["value"].as_f64(),
             bpcer20: tf["bpcer_at_apcer"]["0.05"]["value"].as_f64(),
+            calibrated: None,
         };
         let row = cells.entry(model.clone()).or_default();
         if let Some(old) = row.get(&dataset) {
@@ -70,7 +104,57 @@ pub fn build(run_dirs: &[PathBuf]) -> Result<Cross> {
         row.insert(dataset.clone(), cell);
         datasets.insert(dataset);
     }
-    Ok(Cross { models: cells.keys().cloned().collect(), datasets: datasets.into_iter().collect(), cells })
+    Ok(Cross {
+        models: cells.keys().cloned().collect(),
+        datasets: datasets.into_iter().collect(),
+        cells,
+        calibration: None,
+    })
+}
+
+/// [`build`], then each model's threshold chosen by `target` on its run of the dataset of run folder `on`
+/// (which joins the matrix when it is not among `run_dirs`) and applied to each of its runs.
+pub fn build_calibrated(run_dirs: &[PathBuf], on: &Path, target: Target) -> Result<Cross> {
+    let same = |a: &Path, b: &Path| {
+        std::fs::canonicalize(a).ok().zip(std::fs::canonicalize(b).ok()).is_some_and(|(x, y)| x == y)
+    };
+    let mut dirs = run_dirs.to_vec();
+    if !dirs.iter().any(|d| same(d, on)) {
+        dirs.push(on.to_path_buf());
+    }
+    let mut cross = build(&dirs)?;
+    let dataset = {
+        let (_, key, source) = names(&read_metrics(on)?);
+        // The calibration dataset's name in the matrix: the source of the first run seen with its key.
+        dirs.iter()
+            .map(|d| read_metrics(d).map(|doc| names(&doc)))
+            .collect::<Result<Vec<_>>>()?
+            .into_iter()
+            .find(|(_, k, _)| *k == key)
+            .map_or(source, |(_, _, s)| s)
+    };
+    let mut thresholds = BTreeMap::new();
+    let mut uncalibrated = Vec::new();
+    for (model, row) in &mut cross.cells {
+        let Some(lab) = row.get(&dataset) else {
+            uncalibrated.push(model.clone());
+            continue;
+        };
+        let scores = RunScores::open(&lab.run)?;
+        let presentations = scores.read(scores.info.model.as_deref())?;
+        let threshold = crate::calibrate::threshold_for(&presentations, target)
+            .with_context(|| format!("calibrating {model} on {} ({target})", lab.run.display()))?;
+        for cell in row.values_mut() {
+            let scores = RunScores::open(&cell.run)?;
+            let presentations = scores.read(scores.info.model.as_deref())?;
+            let options = EvalOptions { segments: None, bootstrap: scores.bootstrap(), ..EvalOptions::new(threshold) };
+            let at = evaluate(&presentations, &options)?.report.at_threshold;
+            cell.calibrated = Some(Transfer { threshold, apcer_max: at.attack.apcer_max, bpcer: at.bona_fide.bpcer });
+        }
+        thresholds.insert(model.clone(), threshold);
+    }
+    cross.calibration = Some(Calibration { dataset, target: target.to_string(), thresholds, uncalibrated });
+    Ok(cross)
 }
 
 /// Reads one figure of a cell.
@@ -90,29 +174,67 @@ pub fn blocks(cross: &Cross) -> Vec<Block> {
     ];
     for (name, get, rate) in figures {
         b.push(Block::Heading(name.to_owned()));
-        let mut header = vec!["model".to_owned()];
-        header.extend(cross.datasets.iter().cloned());
-        let rows = cross
-            .models
-            .iter()
-            .map(|m| {
-                let mut row = vec![m.clone()];
-                row.extend(cross.datasets.iter().map(|d| match cross.cells[m].get(d).map(get) {
-                    None => "-".to_owned(),
-                    Some(None) => "n/a".to_owned(),
-                    Some(Some(v)) if rate => pct(&Value::from(v)),
-                    Some(Some(v)) => format!("{v:.5}"),
-                }));
-                row
-            })
-            .collect();
-        b.push(Block::Table { header, rows });
+        b.push(matrix(cross, "model", |cell| match cell.map(get) {
+            None => "-".to_owned(),
+            Some(None) => "n/a".to_owned(),
+            Some(Some(v)) if rate => pct(&Value::from(v)),
+            Some(Some(v)) => format!("{v:.5}"),
+        }));
+    }
+    if let Some(cal) = &cross.calibration {
+        b.extend(calibrated_blocks(cross, cal));
     }
     b.push(Block::Text(
         "'-': no run of that model on that dataset; 'n/a': the run could not define the figure.".into(),
     ));
     b.push(table(&["run folder", "model", "dataset"], cross_runs(cross)));
     b
+}
+
+/// Reads one rate of a transferred threshold.
+type TransferRate = fn(&Transfer) -> &Metric<Rate>;
+
+/// The two matrices of `--calibrate-on`: APCER (worst species) and BPCER at each model's transferred
+/// threshold, with the thresholds and the models that had none.
+fn calibrated_blocks(cross: &Cross, cal: &Calibration) -> Vec<Block> {
+    let mut b =
+        vec![Block::Heading(format!("Calibrated on {} ({}), applied to every dataset", cal.dataset, cal.target))];
+    let mut text = format!(
+        "Each model's threshold is chosen by {} on its run of {} and applied unchanged to its other runs: the rates \
+         a deployment calibrated there would meet. Thresholds: {}.",
+        cal.target,
+        cal.dataset,
+        cal.thresholds.iter().map(|(m, t)| format!("{m} {t:.4}")).collect::<Vec<_>>().join(", ")
+    );
+    if !cal.uncalibrated.is_empty() {
+        text += &format!(" No run on {} (no threshold): {}.", cal.dataset, cal.uncalibrated.join(", "));
+    }
+    b.push(Block::Text(text));
+    let figures: [(&str, TransferRate); 2] = [("APCER worst species", |t| &t.apcer_max), ("BPCER", |t| &t.bpcer)];
+    for (name, get) in figures {
+        b.push(matrix(cross, &format!("model: {name}"), |cell| match cell.map(|c| c.calibrated.as_ref()) {
+            None => "-".to_owned(),
+            Some(None) => "no threshold".to_owned(),
+            Some(Some(t)) => get(t).value().map_or_else(|| "n/a".to_owned(), typed_rate),
+        }));
+    }
+    b
+}
+
+/// A model × dataset table: `corner` heads the model column, `cell` writes a cell (`None`: no run).
+fn matrix(cross: &Cross, corner: &str, cell: impl Fn(Option<&Cell>) -> String) -> Block {
+    let mut header = vec![corner.to_owned()];
+    header.extend(cross.datasets.iter().cloned());
+    let rows = cross
+        .models
+        .iter()
+        .map(|m| {
+            let mut row = vec![m.clone()];
+            row.extend(cross.datasets.iter().map(|d| cell(cross.cells[m].get(d))));
+            row
+        })
+        .collect();
+    Block::Table { header, rows }
 }
 
 fn cross_runs(cross: &Cross) -> Vec<Vec<String>> {
@@ -125,10 +247,14 @@ fn cross_runs(cross: &Cross) -> Vec<Vec<String>> {
     rows
 }
 
-/// Writes index.html, report.md and cross.json into `out`.
-pub fn write(run_dirs: &[PathBuf], out: &Path) -> Result<super::Written> {
+/// Writes index.html, report.md and cross.json into `out`; `calibrate`: the run folder and target of
+/// `--calibrate-on`.
+pub fn write(run_dirs: &[PathBuf], calibrate: Option<(&Path, Target)>, out: &Path) -> Result<super::Written> {
     ensure!(!run_dirs.is_empty(), "--cross needs at least one run folder");
-    let cross = build(run_dirs)?;
+    let cross = match calibrate {
+        Some((on, target)) => build_calibrated(run_dirs, on, target)?,
+        None => build(run_dirs)?,
+    };
     std::fs::create_dir_all(out).map_err(|e| anyhow::anyhow!("cannot create {}: {e}", out.display()))?;
     crate::run::atomic::write(&out.join("cross.json"), serde_json::to_string_pretty(&cross)?)?;
     super::write_pages(out, "PAD evaluation: models across datasets", &blocks(&cross), 0)

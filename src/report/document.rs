@@ -324,7 +324,8 @@ pub(super) fn reproducibility(run: &Value) -> Vec<Block> {
 }
 
 /// The comparison of several runs: a table of headline metrics and the overlaid DET curves.
-pub fn comparison(runs: &[RunFolder], det: Rendered) -> (String, Vec<Block>) {
+/// The runs' table, and their DET overlay (`det`) when they hold different presentations.
+pub fn comparison(runs: &[RunFolder], det: Option<Rendered>) -> (String, Vec<Block>) {
     let rows = runs
         .iter()
         .map(|r| {
@@ -346,10 +347,10 @@ pub fn comparison(runs: &[RunFolder], det: Rendered) -> (String, Vec<Block>) {
     b.push(Block::Verdict(if prints.len() == 1 {
         format!("{} runs on the same presentations (dataset fingerprint {}).", runs.len(), prints.iter().next().map_or("", String::as_str))
     } else {
-        format!("Warning: the {} runs evaluated different presentations ({} dataset fingerprints); their curves are not directly comparable.", runs.len(), prints.len())
+        format!("Warning: the {} runs evaluated different presentations ({} dataset fingerprints): this table and the DET overlay show each run on all of its own; the models are compared below on the presentations they share.", runs.len(), prints.len())
     }));
     b.push(table(&["run", "dataset fingerprint", "threshold", "BPCER", "APCER worst species", "EER", "AUC"], rows));
-    b.push(Block::Chart(det));
+    b.extend(det.map(Block::Chart));
     ("PAD evaluation: runs compared".into(), b)
 }
 

@@ -20,6 +20,7 @@ pub mod html;
 pub mod markdown;
 pub mod probability;
 pub mod run_folder;
+pub mod runs_compared;
 pub mod sweep_table;
 pub mod terminal;
 
@@ -36,7 +37,7 @@ use charts::sweep::SweepChart;
 use charts::{Rendered, render, stem};
 use run_folder::RunFolder;
 
-pub use crate::schema::run_folder::{CHARTS_DIR, INDEX_HTML, REPORT_MD, THUMBS_DIR};
+pub use crate::schema::run_folder::{CHARTS_DIR, COMPARISON_JSON, INDEX_HTML, REPORT_MD, THUMBS_DIR};
 
 /// What a report wrote.
 #[derive(Debug, Clone)]
@@ -73,7 +74,7 @@ pub fn write_report(run_dir: &Path, out: &Path) -> Result<Written> {
     }
     let reliability = probability::chart(&run.doc, &out.join(CHARTS_DIR))?;
     let epc = bob::chart(&run.doc, &out.join(CHARTS_DIR))?;
-    let models = comparison::charts(&run, &out.join(CHARTS_DIR))?;
+    let models = comparison::charts(&run.dir, &run.doc, &out.join(CHARTS_DIR))?;
     let n = charts.len()
         + models.len()
         + usize::from(full_system.is_some())
@@ -91,20 +92,59 @@ pub fn write_report(run_dir: &Path, out: &Path) -> Result<Written> {
     write_pages(out, &title, &blocks, n)
 }
 
-/// Writes the comparison of several run folders into `out`.
-pub fn write_comparison(run_dirs: &[PathBuf], out: &Path) -> Result<Written> {
-    ensure!(run_dirs.len() >= 2, "a comparison needs at least two run folders");
+/// Writes the comparison of several run folders, or of `models` of them, into `out`: with several runs
+/// their table and DET overlay, then the models compared on the presentations they share
+/// (`comparison.json`, each model's sweep, and the "Models compared" section of a multi-model `eval`).
+pub fn write_comparison(
+    run_dirs: &[PathBuf],
+    models: Option<&[String]>,
+    bootstrap: crate::metrics::BootstrapOptions,
+    out: &Path,
+) -> Result<Written> {
     let runs = run_dirs.iter().map(|d| RunFolder::load(d)).collect::<Result<Vec<_>>>()?;
+    let here = std::fs::canonicalize(out).ok();
+    for run in run_dirs {
+        ensure!(
+            here.is_none() || std::fs::canonicalize(run).ok() != here,
+            "--out {} is one of the runs compared: give a folder of its own (the comparison writes sweep.csv and \
+             index.html, which would overwrite the run's)",
+            out.display()
+        );
+    }
+    let (compared, sweeps) = runs_compared::compare_runs(run_dirs, models, bootstrap)?;
     fresh_dir(&out.join(CHARTS_DIR))?;
-    let series: Vec<_> = runs.iter().map(charts::series::Series::of_run).collect();
-    let det = render(
-        &DetChart::overlay(&series, "DET curves (pooled attacks), runs compared"),
-        "det-overlay",
-        "DET curves of the runs (pooled attacks): cross = EER, dot = each run's operating threshold",
-        &out.join(CHARTS_DIR),
-    )?;
-    let (title, blocks) = document::comparison(&runs, det);
-    write_pages(out, &title, &blocks, 1)
+    for (i, bytes) in sweeps.iter().enumerate() {
+        crate::run::atomic::write(&out.join(crate::schema::run_folder::model_sweep_csv(i)), bytes)?;
+    }
+    let doc = serde_json::to_value(&compared)?;
+    crate::run::atomic::write(&out.join(COMPARISON_JSON), serde_json::to_string_pretty(&doc)?)?;
+    let models = comparison::charts(out, &doc, &out.join(CHARTS_DIR))?;
+    // The runs' own curves differ from the models' only where the runs hold other presentations too.
+    let differ = compared.entrants.iter().any(|e| e.presentations != compared.shared);
+    let (title, mut blocks, mut n) = match runs.len() {
+        1 => ("PAD evaluation: models compared".to_owned(), Vec::new(), 0),
+        _ => {
+            let series: Vec<_> = runs.iter().map(charts::series::Series::of_run).collect();
+            let det = differ
+                .then(|| {
+                    render(
+                        &DetChart::overlay(&series, "DET curves (pooled attacks), runs compared"),
+                        "det-overlay",
+                        "DET curves of the runs, each on all its presentations (pooled attacks): cross = EER, dot = \
+                         each run's operating threshold",
+                        &out.join(CHARTS_DIR),
+                    )
+                })
+                .transpose()?;
+            let drawn = usize::from(det.is_some());
+            let (title, blocks) = document::comparison(&runs, det);
+            (title, blocks, drawn)
+        }
+    };
+    n += models.len();
+    blocks.extend(runs_compared::blocks(&compared));
+    blocks.extend(comparison::blocks(&doc, models));
+    write_pages(out, &title, &blocks, n)
 }
 
 fn run_charts(run: &RunFolder, dir: &Path) -> Result<Vec<Rendered>> {

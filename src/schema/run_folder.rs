@@ -62,6 +62,9 @@ pub const POSITIONS_TXT: &str = "positions.txt";
 pub fn model_sweep_csv(index: usize) -> String {
     if index == 0 { SWEEP_CSV.to_owned() } else { format!("sweep-model-{index}.csv") }
 }
+/// `liveness report RUN_A RUN_B --out DIR`: the models compared on their shared presentations
+/// (`report::runs_compared`), beside the comparison's index.html.
+pub const COMPARISON_JSON: &str = "comparison.json";
 /// Chart stems (`.svg` and `.png` in [`CHARTS_DIR`]) of the "Models compared" section: DET and ROC curves
 /// overlaid, one colour per model, and each model's score distributions side by side.
 pub const MODELS_DET_CHART: &str = "models-det";

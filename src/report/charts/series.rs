@@ -48,12 +48,13 @@ impl Series {
     /// Each model of a multi-model run, in the `comparison` block's order, with the sweep `eval` wrote for
     /// it (checked against its row's record). Empty when the run compared no models or its folder predates
     /// the per-model sweeps.
-    pub fn of_comparison(run: &RunFolder) -> Result<Vec<Series>> {
-        let rows = run.doc["comparison"]["models"].as_array().map_or(&[][..], Vec::as_slice);
+    /// `doc` is the run's metrics.json, or the `comparison.json` of `report RUN_A RUN_B`, in folder `dir`.
+    pub fn of_comparison(dir: &Path, doc: &Value) -> Result<Vec<Series>> {
+        let rows = doc["comparison"]["models"].as_array().map_or(&[][..], Vec::as_slice);
         if rows.is_empty() || rows.iter().any(|r| r["sweep_csv"].is_null()) {
             return Ok(Vec::new());
         }
-        rows.iter().enumerate().map(|(i, row)| Series::of_row(&run.dir, i, row)).collect()
+        rows.iter().enumerate().map(|(i, row)| Series::of_row(dir, i, row)).collect()
     }
 
     fn of_row(dir: &Path, index: usize, row: &Value) -> Result<Series> {
