@@ -122,6 +122,31 @@ fn a_comparison_of_models_of_one_run_equals_the_runs_own_comparison() {
 }
 
 #[test]
+fn a_run_of_a_filtered_score_file_is_read_back_with_its_filter() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    let two = file(t, "two.csv", 0..300, 0.0);
+    liveness()
+        .args(["eval", "--scores"])
+        .arg(&two)
+        .args(["--model", "a", "--where", "subject=0000..0004", "--out"])
+        .arg(t.join("half"))
+        .assert()
+        .success();
+    eval(&two, Some("b"), &t.join("all"));
+    let cmp = t.join("cmp");
+    let o = report(&[t.join("half").as_os_str(), t.join("all").as_os_str(), "--out".as_ref(), cmp.as_os_str()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let doc = json(&cmp.join("comparison.json"));
+    // Subjects 0000..0004 are half of the 10: 150 of 300 presentations.
+    assert_eq!((doc["shared"].as_u64(), doc["entrants"][1]["presentations"].as_u64()), (Some(150), Some(300)));
+    assert_eq!(
+        doc["comparison"]["models"][0]["bpcer"],
+        json(&t.join("half/metrics.json"))["at_threshold"]["bona_fide"]["bpcer"]
+    );
+}
+
+#[test]
 fn same_scores_twice_give_no_difference_and_bad_pairs_are_refused() {
     let tmp = tempfile::tempdir().unwrap();
     let t = tmp.path();

@@ -143,6 +143,8 @@ pub fn run(ctx: &Context, args: &EvalArgs) -> Result<ExitCode> {
                 labels: labels.zip(set.join.clone()).map(|((dataset, name), report)| Labels { dataset, name, report }),
                 scored_with_models: false,
                 shard: None,
+                file: Some(file.to_path_buf()),
+                filter: args.filter.as_ref().map(ToString::to_string),
                 column: Some(set.column.clone()),
                 mapping: set.mapping.clone(),
                 api: None,
@@ -251,6 +253,8 @@ pub fn run(ctx: &Context, args: &EvalArgs) -> Result<ExitCode> {
                 text: source,
                 scored_with_models: api.is_none(),
                 shard,
+                file: None,
+                filter: None,
                 column: Some(column),
                 mapping: Mapping::default(),
                 api: api.map(|a| a.run),
@@ -298,6 +302,9 @@ pub struct Source {
     /// The column the scores were read from and its model ([`ModelColumn`]); `None`: `score`, the
     /// first model's.
     pub column: Option<ModelColumn>,
+    /// `eval --scores`: the file read and its `--where` filter (recorded in the run block).
+    pub file: Option<PathBuf>,
+    pub filter: Option<String>,
     /// How a score file of no known format was read (empty otherwise).
     pub mapping: Mapping,
     /// `eval --api` / `--responses`: the API that scored (no model ran here).
@@ -602,6 +609,8 @@ pub(super) fn run_info(
         backend: source.scored_with_models.then(|| spec.backend.name().to_string()),
         model: at.column.model.clone(),
         score_column: Some(at.column.column.clone()),
+        score_file: source.file.as_ref().map(|f| f.display().to_string()),
+        filter: source.filter.clone(),
         mapping: source.mapping.is_given().then(|| source.mapping.clone()),
         policy: settings.policy.clone(),
         threshold: at.threshold,

@@ -79,6 +79,8 @@ fn gate(ctx: &Context, args: &GateArgs) -> Result<ExitCode> {
         backend: None,
         model: set.column.model.clone(),
         score_column: Some(set.column.column.clone()),
+        score_file: None,
+        filter: None,
         mapping: None,
         policy: policy.clone(),
         threshold: policy.threshold,

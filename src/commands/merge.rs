@@ -70,6 +70,8 @@ pub fn run(ctx: &Context, args: &MergeArgs) -> Result<ExitCode> {
         text: m.dataset.source.clone(),
         scored_with_models: true,
         shard: None,
+        file: None,
+        filter: None,
         column: None,
         mapping: Default::default(),
         api: None,

@@ -17,7 +17,7 @@
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result, bail, ensure};
+use anyhow::{Context, Result, anyhow, bail, ensure};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -27,7 +27,7 @@ use crate::metrics::comparison::{Comparison, Scorer, compare};
 use crate::metrics::{BootstrapOptions, EvalOptions, SegmentOptions, evaluate, write_sweep_csv};
 use crate::schema::Presentation;
 use crate::schema::run_folder::{ModelSweep, RunInfo, model_sweep_csv};
-use crate::scoreset::{ScoreSet, Selector};
+use crate::scoreset::{Filter, ScoreSet, Selector};
 
 /// One model of one run, as it enters the comparison.
 #[derive(Debug, Clone, Serialize)]
@@ -112,6 +112,8 @@ pub struct RunScores {
     /// The run's own score file, or the file `eval --scores` read.
     pub file: PathBuf,
     mapping: crate::scorefile::Mapping,
+    /// The run's `--where` on that file.
+    filter: Option<Filter>,
     /// The models of the file's `<model>_score` columns.
     held: Vec<String>,
 }
@@ -138,17 +140,26 @@ impl RunScores {
         );
         let info: RunInfo = serde_json::from_value(doc["run"].clone())
             .with_context(|| format!("{here}: metrics.json has no readable `run` block"))?;
-        let Some(file) = super::gallery::score_file(dir, &doc) else {
+        // The folder's own score file, else the file `eval --scores` read (with its `--where` filter).
+        let own = crate::scorefile::of_run(dir);
+        let read = info.score_file.as_deref().map(PathBuf::from).filter(|_| !own.is_file());
+        let Some(file) = (if own.is_file() { Some(own.clone()) } else { read.filter(|f| f.is_file()) }) else {
             bail!(
-                "{here}: the run's scores are not there (no {}, and its source {:?} is not a score file); rerun \
+                "{here}: the run's scores are not there (no {}, and the score file it read, {:?}, is gone); rerun \
                  `eval` into the folder or compare the score files with `eval --scores`",
-                crate::scorefile::of_run(dir).display(),
-                info.source
+                own.display(),
+                info.score_file.as_deref().unwrap_or(&info.source)
             );
+        };
+        let filter = match &info.filter {
+            Some(f) if !own.is_file() => {
+                Some(f.parse::<Filter>().map_err(|e| anyhow!("{here}: metrics.json run.filter: {e}"))?)
+            }
+            _ => None,
         };
         let mapping = info.mapping.clone().unwrap_or_default();
         let held = crate::scorefile::ModelColumn::of_file(&file, None, &mapping)?.models;
-        Ok(RunScores { dir: dir.to_path_buf(), doc, info, file, mapping, held })
+        Ok(RunScores { dir: dir.to_path_buf(), doc, info, file, filter, mapping, held })
     }
 
     /// The subject-clustered bootstrap the run's intervals were computed with (its `bootstrap` block), so
@@ -172,7 +183,7 @@ impl RunScores {
         let set = ScoreSet::load(Selector {
             path: &self.file,
             model: column,
-            filter: None,
+            filter: self.filter.as_ref(),
             flip: self.info.flip.unwrap_or(false),
             mapping: Some(&self.mapping),
             keep: &[],

@@ -101,6 +101,13 @@ pub struct RunInfo {
     /// The score-file column the scores were read from (`score`, or `<model>_score` for `--model`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub score_column: Option<String>,
+    /// `eval --scores`: the score file read and the `--where` filter applied to it, so that the run's
+    /// presentations can be read back from a folder that holds no score file of its own (`report RUN_A
+    /// RUN_B`; `source` is the text for people).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub score_file: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub filter: Option<String>,
     /// How a score file of no known format was read (`eval --scores` with a mapping).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mapping: Option<super::mapping::Mapping>,
