@@ -8,13 +8,20 @@ mcnemar.rs): metrics.json's `comparison` block against numpy / scipy / scikit-le
   both variances, the covariance, z and the two-sided p-value (scipy.stats.norm), to 1e-9;
 - McNemar per class at each model's threshold (bona fide iff score >= t): the discordant counts exactly and
   the exact p-value against scipy.stats.binomtest, to 1e-9;
-- each model's row: BPCER and worst-species APCER counts at its threshold, exactly.
+- each model's row: BPCER and worst-species APCER counts at its threshold, exactly;
+- the paired bootstrap of each pair (src/metrics/paired.rs) replayed: the same SplitMix64 stream and
+  multiply-high draw of subjects (numbered in order of appearance; presentations without a subject column
+  are their own clusters), each resample as sample weights, the AUC difference by sklearn's weighted
+  roc_auc_score, BPCER and worst-species APCER differences by weighted counts, and numpy's linear quantiles
+  of the differences: median and 95% interval to 1e-9, and the count of defined resamples exactly. (The
+  EER difference follows the tool's interpolation convention and is not replayed here.)
 
   .venv-ref/bin/python scripts/oracle-comparison.py RUN [SCORES]
 RUN: a folder of `eval --model a,b,...` (its scores.csv), or of `eval --scores SCORES` on a multi-model file.
 Only for runs without --group-by / --segment-by buckets / --where (it reads scores.csv whole).
 """
 import json
+import re
 import sys
 
 import numpy as np
@@ -36,6 +43,64 @@ def check(name, got, want, tol):
 
 def column(model, primary):
     return "score" if model == primary else f"{model}_score"
+
+
+class SplitMix64:
+    """src/metrics/bootstrap.rs's generator, bit for bit."""
+
+    MASK = (1 << 64) - 1
+
+    def __init__(self, seed):
+        self.state = seed & self.MASK
+
+    def next_u64(self):
+        self.state = (self.state + 0x9E3779B97F4A7C15) & self.MASK
+        z = self.state
+        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & self.MASK
+        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & self.MASK
+        return z ^ (z >> 31)
+
+    def below(self, n):
+        return (self.next_u64() * n) >> 64
+
+
+def weighted_figures(s, live, species, w, t):
+    """(AUC, BPCER, APCER_max) of scores `s` with sample weights `w` (None where undefined)."""
+    wl, wa = w[live].sum(), w[~live].sum()
+    auc = roc_auc_score(live.astype(int), s, sample_weight=w) if wl > 0 and wa > 0 else None
+    bpcer = w[live & (s < t)].sum() / wl if wl > 0 else None
+    rates = [w[~live & (species == sp) & (s >= t)].sum() / w[~live & (species == sp)].sum()
+             for sp in np.unique(species[~live]) if w[~live & (species == sp)].sum() > 0]
+    return auc, bpcer, max(rates) if rates else None
+
+
+def replay_bootstrap(pair, method, sa, sb, live, species, subjects, ta, tb):
+    found = re.search(r"\((\d+) resamples, seed (\d+)\)", method)
+    resamples, seed = int(found.group(1)), int(found.group(2))
+    codes = pd.factorize(subjects)[0] if subjects is not None else np.arange(len(sa))
+    count = int(codes.max()) + 1
+    rng = SplitMix64(seed)
+    diffs = {"auc": [], "bpcer": [], "apcer_max": []}
+    for _ in range(resamples):
+        draws = np.zeros(count)
+        for _ in range(count):
+            draws[rng.below(count)] += 1
+        w = draws[codes]
+        fa = weighted_figures(sa, live, species, w, ta)
+        fb = weighted_figures(sb, live, species, w, tb)
+        for key, x, y in zip(diffs, fa, fb):
+            if x is not None and y is not None:
+                diffs[key].append(x - y)
+    boot = pair["bootstrap"]
+    check("bootstrap unit", float(boot["unit"] == ("subject" if subjects is not None else "presentation")), 1.0, 0)
+    for key, d in diffs.items():
+        got = boot[key]
+        if got is None:
+            check(f"bootstrap {key}: undefined in every resample", len(d), 0, 0)
+            continue
+        check(f"bootstrap {key} difference: median and 95% interval", [got["median"], got["lower"], got["upper"]],
+              np.quantile(d, [0.5, 0.025, 0.975]), 1e-9)
+        check(f"bootstrap {key}: defined resamples", got["resamples"], len(d), 0)
 
 
 def main(run, scores=None):
@@ -102,6 +167,9 @@ def main(run, scores=None):
                   [keep.sum(), worse, better], 0)
             want = binomtest(min(worse, better), worse + better, 0.5).pvalue if worse + better else 1.0
             check(f"McNemar {dec['class']} p vs scipy binomtest", dec["p_value"], want, 1e-9)
+        subjects = df.loc[both, "subject"].to_numpy() if "subject" in df.columns else None
+        replay_bootstrap(p, c["method"], sa[both].to_numpy(), sb[both].to_numpy(), live[both].to_numpy(),
+                         df.loc[both, "attack_type"].to_numpy(), subjects, thresholds[a], thresholds[b])
     print("all checks passed" if failures == 0 else f"{failures} checks FAILED")
     return 1 if failures else 0
 
