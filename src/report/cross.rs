@@ -95,8 +95,14 @@ pub fn build(run_dirs: &[PathBuf]) -> Result<Cross> {
         };
         let row = cells.entry(model.clone()).or_default();
         if let Some(old) = row.get(&dataset) {
+            let hint = if model == "scores" {
+                " (a run of a score file read without --model is named `scores`: name its model with `eval \
+                 --scores FILE --model NAME`)"
+            } else {
+                ""
+            };
             anyhow::bail!(
-                "{} and {} are both {model} on {dataset}: give one run per model and dataset",
+                "{} and {} are both {model} on {dataset}: give one run per model and dataset{hint}",
                 old.run.display(),
                 dir.display()
             );
@@ -296,6 +302,9 @@ mod tests {
         let Block::Table { rows, .. } = &b[2] else { panic!("the EER matrix") };
         assert_eq!(rows, &[vec!["m1", "1.00%", "20.00%"], vec!["m2", "5.00%", "-"]]);
         let twice = build(&[runs[0].clone(), run(tmp.path(), "d", "m1", "A", 0.3)]).unwrap_err().to_string();
-        assert!(twice.contains("both m1 on A"), "{twice}");
+        assert!(twice.contains("both m1 on A") && !twice.contains("--model NAME"), "{twice}");
+        let unnamed = [run(tmp.path(), "e", "scores", "A", 0.1), run(tmp.path(), "f", "scores", "A", 0.2)];
+        let e = build(&unnamed).unwrap_err().to_string();
+        assert!(e.contains("both scores on A") && e.contains("--model NAME"), "{e}");
     }
 }
