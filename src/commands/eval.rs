@@ -555,7 +555,7 @@ fn evaluated<F: Presentations + ?Sized, P: Presentations + ?Sized>(
         crate::escape::say!("{}", crate::report::comparison::terminal(&doc["comparison"]));
     }
     // The report reads the files just written, exactly as `liveness report` would later.
-    let report = crate::report::write_report(&out, &out)
+    let report = crate::report::write_report(out, out)
         .with_context(|| format!("metrics are in {}, but the report could not be written", out.display()))?;
     if let Some((comparisons, _)) = &full_system {
         let chart = super::full_system::write(out, comparisons)?;

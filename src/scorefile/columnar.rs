@@ -40,7 +40,7 @@ pub fn read_columns(path: &Path, options: &ReadOptions) -> Result<(ScoreColumns,
             let file = File::open(path).with_context(|| format!("cannot open score file {source}"))?;
             let size = file.metadata().ok().map(|m| m.len());
             if let Fast::Read(columns, used) = parse(file, size, &source, options, BLOCK)? {
-                return Ok((columns, used));
+                return Ok((*columns, used));
             }
         }
     }
@@ -60,7 +60,7 @@ pub fn parse_columns(
     let mut input = input;
     input.read_to_end(&mut text).with_context(|| format!("{source}: cannot read"))?;
     match parse(&text[..], Some(text.len() as u64), source, options, block)? {
-        Fast::Read(columns, used) => Ok((columns, used)),
+        Fast::Read(columns, used) => Ok((*columns, used)),
         Fast::Streaming => {
             let (records, used) = super::parse_described(&text[..], source, options.clone())?;
             Ok((ScoreColumns::from_records(&records), used))
@@ -70,7 +70,7 @@ pub fn parse_columns(
 
 /// What the fast reader made of a file.
 enum Fast {
-    Read(ScoreColumns, Option<String>),
+    Read(Box<ScoreColumns>, Option<String>),
     /// Not for the fast split: read it with the streaming reader.
     Streaming,
 }
@@ -96,7 +96,7 @@ impl Last {
 /// A piece's outcome: its rows, how many physical lines it holds and its last record (lines counted
 /// from the piece's start), or why it failed.
 enum Piece {
-    Rows(ScoreColumns, u64, Option<Last>),
+    Rows(Box<ScoreColumns>, u64, Option<Last>),
     /// A row refused by the row rules, after this record of the piece (`None`: the piece's first).
     Refused(Option<Last>, anyhow::Error),
     Streaming,
@@ -197,7 +197,7 @@ fn parse(input: impl Read, size: Option<u64>, source: &str, options: &ReadOption
             let shift = |l: Last| Last { line: before + l.line, ..l };
             match piece {
                 Piece::Rows(rows, lines, end) => {
-                    columns.append(rows);
+                    columns.append(*rows);
                     last = end.map_or(last, shift);
                     before += lines;
                 }
@@ -212,7 +212,7 @@ fn parse(input: impl Read, size: Option<u64>, source: &str, options: &ReadOption
     if has_duplicate_ids(&columns) {
         return Ok(Fast::Streaming); // refused there, naming both lines
     }
-    Ok(Fast::Read(columns, layout.used))
+    Ok(Fast::Read(Box::new(columns), layout.used))
 }
 
 /// [`super::visit_scores`] of a delimited file the fast split reads: every row handed to `visit` in
@@ -351,7 +351,7 @@ fn parse_piece(piece: &str, layout: &Layout, width: usize, delimiter: u8, option
             return Piece::Refused(after, e);
         }
     }
-    Piece::Rows(rows, lines, last)
+    Piece::Rows(Box::new(rows), lines, last)
 }
 
 /// True when two rows may share an id: their hashes, sorted in parallel, have equal neighbours (the

@@ -266,7 +266,7 @@ pub(super) fn read_columns(path: &Path, options: &ReadOptions) -> Result<(ScoreC
     let mut columns = ScoreColumns::new(&meta);
     let mut before = 0u64;
     let malformed = || format!("{source}: malformed input");
-    while let Some(batch) = rows.reader.next() {
+    for batch in rows.reader.by_ref() {
         let batch = batch.context("corrupt Parquet data").with_context(malformed)?;
         let batch: Vec<Cells> = batch
             .columns()
