@@ -1,6 +1,5 @@
 //! `liveness eval`: dataset (or score file) -> scores.csv -> metrics.json, sweep.csv and a summary.
 
-use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -14,7 +13,9 @@ use crate::metrics::aggregate::{GroupOptions, aggregate};
 use crate::metrics::comparison::{Comparison, Scorer};
 use crate::metrics::full_system::run_folder::MatchRecipe;
 use crate::metrics::strata::{parse_segment_by, stratify};
-use crate::metrics::{BootstrapOptions, EvalOptions, Policy as BandPolicy, SegmentOptions, evaluate, write_sweep_csv};
+use crate::metrics::{
+    BootstrapOptions, EvalOptions, Policy as BandPolicy, SegmentOptions, evaluate, evaluate_set, write_sweep_csv,
+};
 use crate::report::terminal;
 use crate::run::coverage::{Coverage, count_rows as rows};
 use crate::run::shard::{ShardArg, ShardSpec};
@@ -22,9 +23,9 @@ use crate::run::{Plan, default_folder, score_dataset, utc_now_iso};
 use crate::schema::run_folder::{
     ApiRun, EPC_CSV, METRICS_JSON, ModelSweep, SCORES_PARQUET, SWEEP_CSV, ScoresFormat, model_sweep_csv,
 };
-use crate::schema::{Presentation, RunInfo};
+use crate::schema::{Presentation, Presentations, RunInfo};
 use crate::score::pipeline::{EngineSpec, Settings};
-use crate::scorefile::{Mapping, ModelColumn, ReadOptions, fingerprint, read_scores};
+use crate::scorefile::{Mapping, ModelColumn, ReadOptions, fingerprint_set, read_scores};
 use crate::scoreset::{ScoreSet, Selector};
 
 /// The options that turn scores into metrics. Recorded in a run's manifest, so that `liveness merge`
@@ -97,7 +98,7 @@ pub fn run(ctx: &Context, args: &EvalArgs) -> Result<ExitCode> {
                 "--group-by makes videos of scored frames: a vendor's decisions (--decision-column) are per presentation"
             );
             let labels = args.labels.as_ref().map(|root| labels_of(root, args)).transpose()?;
-            let set = ScoreSet::load(Selector {
+            let selector = Selector {
                 path: file,
                 model: named.as_deref(),
                 filter: args.filter.as_ref(),
@@ -105,7 +106,16 @@ pub fn run(ctx: &Context, args: &EvalArgs) -> Result<ExitCode> {
                 mapping: Some(&mapping),
                 keep: &strata_columns,
                 labels: labels.as_ref().map(|(ds, name)| (ds, name.as_str())),
-            })?;
+            };
+            // A file read whole goes into columns (issue 11: no record and metadata map per row); filtered,
+            // labelled and decision files are read as records.
+            let (set, columns) = match args.filter.is_none() && labels.is_none() && mapping.decision.is_none() {
+                true => {
+                    let (set, columns) = ScoreSet::load_columns(selector)?;
+                    (set, Some(columns))
+                }
+                false => (ScoreSet::load(selector)?, None),
+            };
             if let Some(join) = &set.join {
                 crate::escape::tell!("{}", join.line());
             }
@@ -150,7 +160,10 @@ pub fn run(ctx: &Context, args: &EvalArgs) -> Result<ExitCode> {
                 api: None,
                 others,
             };
-            let code = finish(&out, &source, &set.presentations, &recipe, &spec, &settings, &set.coverage)?;
+            let code = match &columns {
+                Some(columns) => finish(&out, &source, columns, &recipe, &spec, &settings, &set.coverage)?,
+                None => finish(&out, &source, &set.presentations, &recipe, &spec, &settings, &set.coverage)?,
+            };
             if args.scores_format != ScoresFormat::Csv {
                 ensure!(
                     !crate::scorefile::parquet::is_parquet(file),
@@ -337,11 +350,13 @@ fn labels_of(root: &Path, args: &EvalArgs) -> Result<(crate::dataset::Dataset, S
 }
 
 /// Scores -> metrics.json, sweep.csv, the summary and the report in `out`. Shared by `eval` and `merge`,
-/// so that a merged run's files are the ones one `eval` writes.
-pub fn finish(
+/// so that a merged run's files are the ones one `eval` writes. The frames may be records or a score
+/// file's columns ([`crate::scorefile::columnar`]); what is made of records (vendor decisions, strata,
+/// videos, folds, the full system, the model comparison) takes them as records.
+pub fn finish<F: Presentations + ?Sized>(
     out: &Path,
     source: &Source,
-    frames: &[Presentation],
+    frames: &F,
     recipe: &Recipe,
     spec: &EngineSpec,
     settings: &Settings,
@@ -353,30 +368,62 @@ pub fn finish(
         models: crate::model::descriptor::score_models(&spec.descriptors),
         named: false,
     });
-    let vendor = super::eval_decisions::report(frames, &source.mapping)?;
+    let vendor = match source.mapping.decision {
+        Some(_) => super::eval_decisions::report(&frames.records(), &source.mapping)?,
+        None => None,
+    };
     if let Some(vendor) = vendor.as_ref().filter(|_| super::eval_decisions::only(frames)) {
-        return super::eval_decisions::finish(out, source, frames, recipe, spec, settings, coverage, &column, vendor);
+        let frames = frames.records();
+        return super::eval_decisions::finish(out, source, &frames, recipe, spec, settings, coverage, &column, vendor);
     }
     // `--segment-by COLUMN:BUCKETS`: the column's values become bucket labels (a copy only then).
     let (segment_columns, cuts) = parse_segment_by(&recipe.segment_by)?;
-    let (frames, strata) = match cuts.is_empty() {
-        true => (Cow::Borrowed(frames), Vec::new()),
-        false => {
-            let mut frames = frames.to_vec();
-            let report = stratify(&mut frames, &cuts)?;
-            (Cow::Owned(frames), report)
-        }
+    let made = Made { column, vendor, segment_columns, strata: Vec::new(), videos: None };
+    if cuts.is_empty() && recipe.videos.is_none() {
+        return evaluated(out, source, frames, frames, recipe, spec, settings, coverage, &cuts, made);
+    }
+    let mut frames = frames.records().into_owned();
+    let strata = match cuts.is_empty() {
+        true => Vec::new(),
+        false => stratify(&mut frames, &cuts)?,
     };
-    let frames = &frames[..];
     // `--group-by`: the presentations are videos; the frames are kept for the frame-level figures.
-    let (presentations, videos) = match &recipe.videos {
+    match &recipe.videos {
         Some(g) => {
-            let (videos, summary) = aggregate(frames, g)?;
-            (Cow::Owned(videos), Some(summary))
+            let (videos, summary) = aggregate(&frames, g)?;
+            let made = Made { strata, videos: Some(summary), ..made };
+            evaluated(out, source, &frames, &videos, recipe, spec, settings, coverage, &cuts, made)
         }
-        None => (Cow::Borrowed(frames), None),
-    };
-    let presentations = &presentations[..];
+        None => evaluated(out, source, &frames, &frames, recipe, spec, settings, coverage, &cuts, Made { strata, ..made }),
+    }
+}
+
+/// What [`finish`] worked out before evaluating: the column read, the vendor's decisions, the segment
+/// columns asked for, the strata cut and the videos made.
+struct Made {
+    column: ModelColumn,
+    vendor: Option<crate::metrics::decisions::DecisionReport>,
+    segment_columns: Vec<String>,
+    strata: Vec<crate::metrics::strata::StratumReport>,
+    videos: Option<crate::metrics::aggregate::Summary>,
+}
+
+/// [`finish`] once the frames are cut into strata and grouped into `presentations` (the frames
+/// themselves when not grouped).
+#[allow(clippy::too_many_arguments)]
+fn evaluated<F: Presentations + ?Sized, P: Presentations + ?Sized>(
+    out: &Path,
+    source: &Source,
+    frames: &F,
+    presentations: &P,
+    recipe: &Recipe,
+    spec: &EngineSpec,
+    settings: &Settings,
+    coverage: &Coverage,
+    cuts: &[crate::metrics::strata::Stratum],
+    made: Made,
+) -> Result<ExitCode> {
+    let Made { column, vendor, segment_columns, strata, videos } = made;
     // Each model's threshold: calibrated on its own column of the dev file, else the run's.
     let threshold_of = |model: Option<&str>| -> Result<(f64, String)> {
         Ok(match &recipe.calibrate_on {
@@ -429,9 +476,9 @@ pub fn finish(
             attempts: recipe.attempts.clone(),
         }),
     };
-    let evaluation = evaluate(presentations, &options)?;
+    let evaluation = evaluate_set(presentations, &options)?;
     let comparison =
-        compare_models(presentations, &evaluation, &column, source, &cuts, recipe, &options, threshold_of)?;
+        compare_models(presentations, &evaluation, &column, source, cuts, recipe, &options, threshold_of)?;
     let bootstrap = (recipe.bootstrap > 0).then_some((recipe.bootstrap, recipe.seed));
     // A shard's subjects are scattered over the shards: its enrolment would not be the whole run's, so
     // the full-system figures are the merged run's alone.
@@ -440,7 +487,7 @@ pub fn finish(
         eprintln!("shard {s}: descriptors written; the full-system figures come from `liveness merge` of all shards");
     }
     let full_system = matching
-        .map(|m| crate::metrics::full_system::run_folder::evaluate_run(out, presentations, m, threshold, bootstrap))
+        .map(|m| crate::metrics::full_system::run_folder::evaluate_run(out, &presentations.records(), m, threshold, bootstrap))
         .transpose()?;
     let mut sweep = Vec::new();
     write_sweep_csv(&evaluation.sweep, &mut sweep)?;
@@ -472,7 +519,7 @@ pub fn finish(
     }
     if let Some(summary) = &videos {
         // The frame-level figures at the same threshold, beside the video-level ones.
-        let frame_level = evaluate(frames, &options)?;
+        let frame_level = evaluate_set(frames, &options)?;
         doc["aggregation"] = serde_json::json!({
             "summary": summary,
             "frame_level": serde_json::to_value(&frame_level.report)?,
@@ -486,7 +533,7 @@ pub fn finish(
     }
     let epc_csv = super::eval_bob::add_blocks(&mut doc, &evaluation.sweep, &options, recipe.legacy_metrics)?;
     if let Some(spec) = &recipe.folds {
-        doc["folds"] = super::eval_bob::folds(presentations, spec, recipe.calibrate_target)?;
+        doc["folds"] = super::eval_bob::folds(&presentations.records(), spec, recipe.calibrate_target)?;
     }
     // How well the split's scores are calibrated, raw and after the policy's probability map.
     let probability = settings.policy.probability.as_ref();
@@ -515,7 +562,7 @@ pub fn finish(
         crate::escape::say!("{}", crate::report::comparison::terminal(&doc["comparison"]));
     }
     // The report reads the files just written, exactly as `liveness report` would later.
-    let report = crate::report::write_report(&out, &out)
+    let report = crate::report::write_report(out, out)
         .with_context(|| format!("metrics are in {}, but the report could not be written", out.display()))?;
     if let Some((comparisons, _)) = &full_system {
         let chart = super::full_system::write(out, comparisons)?;
@@ -523,7 +570,7 @@ pub fn finish(
     }
     crate::escape::say!("run folder: {} (report: {})", out.display(), report.html.display());
     // Any frame without a score is worth the exit code, even when its video was scored by others.
-    let non_responses = frames.iter().filter(|p| p.score.is_none()).count();
+    let non_responses = (0..frames.count()).filter(|&i| frames.score(i).is_none()).count();
     Ok(if non_responses > 0 { ExitCode::from(3) } else { ExitCode::SUCCESS })
 }
 
@@ -532,8 +579,8 @@ pub fn finish(
 /// are the `--segment-by` strata the primary's frames were cut by, parsed once. Returned with the other
 /// models' `sweep.csv` bytes, in the block's order.
 #[allow(clippy::too_many_arguments)]
-fn compare_models(
-    presentations: &[Presentation],
+fn compare_models<P: Presentations + ?Sized>(
+    presentations: &P,
     evaluation: &crate::metrics::Evaluation,
     column: &ModelColumn,
     source: &Source,
@@ -545,6 +592,7 @@ fn compare_models(
     if source.others.is_empty() {
         return Ok(None);
     }
+    let presentations = &presentations.records()[..];
     let mut prepared = Vec::new();
     for (model, frames) in &source.others {
         let mut frames = frames.clone();
@@ -589,9 +637,9 @@ pub(super) struct Applied<'a> {
 }
 
 /// The `run` block of a run's metrics document.
-pub(super) fn run_info(
+pub(super) fn run_info<P: Presentations + ?Sized>(
     source: &Source,
-    presentations: &[Presentation],
+    presentations: &P,
     recipe: &Recipe,
     spec: &EngineSpec,
     settings: &Settings,
@@ -617,8 +665,8 @@ pub(super) fn run_info(
         threshold_source: at.threshold_source,
         gate: None,
         flip: Some(recipe.flip),
-        presentations: presentations.len(),
-        dataset_fingerprint: fingerprint(presentations),
+        presentations: presentations.count(),
+        dataset_fingerprint: fingerprint_set(presentations),
         shard: source.shard.map(|s| s.to_string()),
         // Only an incomplete set carries the block, so complete runs stay byte-identical however made.
         coverage: (!coverage.is_complete()).then(|| coverage.info()).flatten(),

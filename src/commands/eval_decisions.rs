@@ -13,7 +13,7 @@ use super::eval::{Applied, Recipe, Source, run_info};
 use crate::metrics::decisions::{CURVES_NEED_SCORES, DecisionReport, decisions};
 use crate::run::coverage::Coverage;
 use crate::schema::run_folder::METRICS_JSON;
-use crate::schema::{Presentation, VendorDecision};
+use crate::schema::{Presentation, Presentations, VendorDecision};
 use crate::score::pipeline::{EngineSpec, Settings};
 use crate::scorefile::{Mapping, ModelColumn};
 
@@ -26,8 +26,8 @@ pub(super) fn report(presentations: &[Presentation], mapping: &Mapping) -> Resul
 }
 
 /// No presentation has a score: only the vendor's decisions can be evaluated.
-pub(super) fn only(presentations: &[Presentation]) -> bool {
-    presentations.iter().all(|p| p.score.is_none())
+pub(super) fn only<P: Presentations + ?Sized>(presentations: &P) -> bool {
+    (0..presentations.count()).all(|i| presentations.score(i).is_none())
 }
 
 /// Writes the metrics document and the report of a decision-only run into `out`.

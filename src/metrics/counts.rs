@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::population::{BONA_FIDE, Population};
 use super::tally::{ClassTally, Tally};
-use crate::schema::Presentation;
+use crate::schema::Presentations;
 
 /// Counts of one class.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -32,15 +32,15 @@ pub struct Counts {
 
 impl Counts {
     /// Counts `members` (indices into both `presentations` and `population.items`), whose tally is `tally`.
-    pub(crate) fn new(
-        presentations: &[Presentation],
+    pub(crate) fn new<P: Presentations + ?Sized>(
+        presentations: &P,
         population: &Population,
         members: impl Iterator<Item = usize>,
         tally: &Tally,
     ) -> Counts {
         let mut reasons: Vec<BTreeMap<String, u64>> = vec![BTreeMap::new(); population.classes()];
         for i in members.filter(|&i| population.items[i].score().is_none()) {
-            let reason = presentations[i].reason.clone().unwrap_or_default();
+            let reason = presentations.reason(i).unwrap_or_default().to_owned();
             *reasons[population.items[i].class].entry(reason).or_default() += 1;
         }
         let class_counts = |class: usize, c: &ClassTally| ClassCounts {

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use anyhow::{Result, bail, ensure};
 
-use crate::schema::Presentation;
+use crate::schema::{Presentation, Presentations};
 
 /// Class index of bona fide presentations; attack species `s` has class `s + 1`.
 pub(crate) const BONA_FIDE: usize = 0;
@@ -45,31 +45,38 @@ pub(crate) struct Population {
 impl Population {
     /// Resolves species and validates scores; errors name the offending presentation.
     pub fn new(presentations: &[Presentation]) -> Result<Population> {
+        Population::of(presentations)
+    }
+
+    /// [`Population::new`] of presentations however they are held.
+    pub fn of<P: Presentations + ?Sized>(presentations: &P) -> Result<Population> {
+        let n = presentations.count();
         ensure!(
-            u32::try_from(presentations.len()).is_ok(),
-            "{} presentations: at most {} can be evaluated at once (counts are stored as u32)",
-            presentations.len(),
+            u32::try_from(n).is_ok(),
+            "{n} presentations: at most {} can be evaluated at once (counts are stored as u32)",
             u32::MAX
         );
         let mut lookup: HashMap<&str, usize> = HashMap::new();
-        let mut items = Vec::with_capacity(presentations.len());
+        let mut items = Vec::with_capacity(n);
         // Rows usually come in runs of one species: remembering the last lookup skips most hashing.
         let mut last: Option<(&str, usize)> = None;
-        for (i, p) in presentations.iter().enumerate() {
-            if let Some(s) = p.score.filter(|s| !s.is_finite()) {
-                bail!("presentation {} ({:?}) has a non-finite score {s}", i + 1, p.id);
+        for i in 0..n {
+            let score = presentations.score(i);
+            if let Some(s) = score.filter(|s| !s.is_finite()) {
+                bail!("presentation {} ({:?}) has a non-finite score {s}", i + 1, presentations.id(i));
             }
+            let species = presentations.species(i);
             let class = match last {
-                _ if p.bona_fide => BONA_FIDE,
-                Some((name, class)) if name == p.species => class,
+                _ if presentations.bona_fide(i) => BONA_FIDE,
+                Some((name, class)) if name == species => class,
                 _ => {
                     let next = lookup.len() + 1;
-                    let class = *lookup.entry(p.species.as_str()).or_insert(next);
-                    last = Some((p.species.as_str(), class));
+                    let class = *lookup.entry(species).or_insert(next);
+                    last = Some((species, class));
                     class
                 }
             };
-            items.push(Item::new(class, p.score));
+            items.push(Item::new(class, score));
         }
         Ok(Population::sorted(lookup, items))
     }

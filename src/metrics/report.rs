@@ -14,7 +14,7 @@ use super::segments::{SegmentOptions, SegmentsReport, segments};
 use super::subjects::Subjects;
 use super::sweep::Sweep;
 use super::tally::Tally;
-use crate::schema::Presentation;
+use crate::schema::{Presentation, Presentations};
 
 /// The x of `bpcer_at_apcer[x]` and `apcer_at_bpcer[x]` by default (BPCER10, BPCER20, BPCER100).
 pub const DEFAULT_OPERATING_RATES: [f64; 3] = [0.10, 0.05, 0.01];
@@ -108,10 +108,15 @@ pub struct Evaluation {
 
 /// Computes every metric of `presentations` (sorting the scores once).
 pub fn evaluate(presentations: &[Presentation], options: &EvalOptions) -> Result<Evaluation> {
+    evaluate_set(presentations, options)
+}
+
+/// [`evaluate`] of presentations however they are held (records, or a score file's columns).
+pub fn evaluate_set<P: Presentations + ?Sized>(presentations: &P, options: &EvalOptions) -> Result<Evaluation> {
     options.validate()?;
-    ensure!(!presentations.is_empty(), "no presentations to evaluate");
-    let population = Population::new(presentations)?;
-    let subjects = Subjects::from_meta(presentations);
+    ensure!(presentations.count() > 0, "no presentations to evaluate");
+    let population = Population::of(presentations)?;
+    let subjects = Subjects::of(presentations);
     let t = options.threshold;
     let tally = Tally::count(&population, t);
     let (bootstrap, intervals) = match (options.bootstrap, &subjects) {
@@ -125,7 +130,7 @@ pub fn evaluate(presentations: &[Presentation], options: &EvalOptions) -> Result
     let sweep = Sweep::from_population(&population);
     let report = MetricsReport {
         schema_version: "1",
-        counts: Counts::new(presentations, &population, 0..presentations.len(), &tally),
+        counts: Counts::new(presentations, &population, 0..presentations.count(), &tally),
         at_threshold: RateSet::build(&tally, &population.species, t, intervals.as_ref()),
         threshold_free: ThresholdFree::from_sweep(&sweep, &options.operating_rates),
         bootstrap,

@@ -20,7 +20,7 @@ use super::population::Population;
 use super::rates::{Rate, RateSet};
 use super::sweep::Sweep;
 use super::tally::Tally;
-use crate::schema::Presentation;
+use crate::schema::{Presentation, Presentations};
 
 /// Which columns to segment on, and the size guard.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -74,15 +74,16 @@ const BONA_FIDE_CLASS: &str = "bona_fide";
 const ATTACK_CLASS: &str = "attack";
 
 /// Segments `presentations` (whose validated view is `population`) at `threshold`.
-pub(crate) fn segments(
-    presentations: &[Presentation],
+pub(crate) fn segments<P: Presentations + ?Sized>(
+    presentations: &P,
     population: &Population,
     threshold: f64,
     options: &SegmentOptions,
 ) -> Result<SegmentsReport> {
     let mut columns = BTreeMap::new();
-    for column in segment_columns(presentations, options.columns.as_deref())? {
-        let segments = groups(presentations, &column)
+    for column in columns_of(presentations, options.columns.as_deref())? {
+        let segments = presentations
+            .groups(&column)
             .into_iter()
             .map(|(value, members)| {
                 (value.to_owned(), segment(presentations, population, &members, threshold, options.min_count))
@@ -103,11 +104,13 @@ pub const MAX_DEFAULT_SEGMENTS: usize = 50;
 /// the metadata columns), else every metadata column with 2 to [`MAX_DEFAULT_SEGMENTS`] distinct values
 /// (a presentation without the column counts as the value "", as [`groups`] puts it in segment "").
 pub fn segment_columns(presentations: &[Presentation], wanted: Option<&[String]>) -> Result<Vec<String>> {
-    let keys: BTreeSet<&str> = presentations.iter().flat_map(|p| p.meta.keys().map(String::as_str)).collect();
-    let values: BTreeMap<&str, BTreeSet<&str>> = keys
-        .into_iter()
-        .map(|k| (k, presentations.iter().map(|p| p.meta.get(k).map_or("", String::as_str)).collect()))
-        .collect();
+    columns_of(presentations, wanted)
+}
+
+/// [`segment_columns`] of presentations however they are held.
+fn columns_of<P: Presentations + ?Sized>(presentations: &P, wanted: Option<&[String]>) -> Result<Vec<String>> {
+    let values: BTreeMap<&str, BTreeSet<&str>> =
+        presentations.meta_columns().into_iter().map(|k| (k, presentations.meta_values(k))).collect();
     let Some(wanted) = wanted else {
         return Ok(values
             .into_iter()
@@ -122,17 +125,8 @@ pub fn segment_columns(presentations: &[Presentation], wanted: Option<&[String]>
     Ok(wanted.to_vec())
 }
 
-/// Presentation indices by value of `column` (a missing column reads as "").
-fn groups<'p>(presentations: &'p [Presentation], column: &str) -> BTreeMap<&'p str, Vec<usize>> {
-    let mut groups: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
-    for (i, p) in presentations.iter().enumerate() {
-        groups.entry(p.meta.get(column).map_or("", String::as_str)).or_default().push(i);
-    }
-    groups
-}
-
-fn segment(
-    presentations: &[Presentation],
+fn segment<P: Presentations + ?Sized>(
+    presentations: &P,
     population: &Population,
     members: &[usize],
     threshold: f64,

@@ -2,9 +2,7 @@
 //! completion-within-k-attempts: presentations of one person are not independent, so both resample
 //! or count people, not images.
 
-use std::collections::HashMap;
-
-use crate::schema::Presentation;
+use crate::schema::{Presentation, Presentations};
 
 /// The meta column that names the subject.
 pub const SUBJECT_COLUMN: &str = "subject";
@@ -22,19 +20,16 @@ impl Subjects {
     /// `None` when no presentation has a `subject` column. A presentation without one (possible
     /// only for hand-built input) belongs to the subject `""`.
     pub fn from_meta(presentations: &[Presentation]) -> Option<Subjects> {
-        if !presentations.iter().any(|p| p.meta.contains_key(SUBJECT_COLUMN)) {
+        Subjects::of(presentations)
+    }
+
+    /// [`Subjects::from_meta`] of presentations however they are held.
+    pub fn of<P: Presentations + ?Sized>(presentations: &P) -> Option<Subjects> {
+        if !presentations.meta_columns().contains(SUBJECT_COLUMN) {
             return None;
         }
-        let mut index: HashMap<&str, usize> = HashMap::new();
-        let of = presentations
-            .iter()
-            .map(|p| {
-                let name = p.meta.get(SUBJECT_COLUMN).map_or("", String::as_str);
-                let next = index.len();
-                *index.entry(name).or_insert(next)
-            })
-            .collect();
-        Some(Subjects { of, count: index.len() })
+        let (of, count) = presentations.numbered(SUBJECT_COLUMN);
+        Some(Subjects { of, count })
     }
 }
 

@@ -19,6 +19,7 @@ pub mod policy;
 pub mod presentation;
 pub mod probability;
 pub mod run_folder;
+pub mod score_columns;
 pub mod vendor_decision;
 pub mod vocabulary;
 
@@ -28,7 +29,8 @@ pub use policy::{
     Band, Bands, Bound, Calibration, Figure, ModelFile, MultiFace, Policy, QualityGates, Reached, TARGET_SYNTAX,
     Target, band, is_bona_fide,
 };
-pub use presentation::{Presentation, UNKNOWN_SPECIES};
+pub use presentation::{Presentation, Presentations, UNKNOWN_SPECIES};
+pub use score_columns::ScoreColumns;
 pub use probability::{FitFigures, IsotonicFit, PlattFit, Probability, ProbabilityMethod};
 pub use run_folder::{MemberInfo, ModelInfo, RunInfo};
 pub use vendor_decision::{Decided, DecisionWord, VendorDecision};

@@ -31,6 +31,7 @@
 //! and an empty name would be an unreadable key in every report.
 
 pub mod column;
+pub mod columnar;
 mod delimiter;
 pub mod mapping;
 pub mod parquet;
@@ -50,8 +51,9 @@ use anyhow::{Context, Result, anyhow, bail};
 use crate::frame::FaceBox;
 use crate::schema::columns::{self, ATTACK_TYPE, BOB_CLAIMED_ID, BOX, LABEL, PATH, REASON, SCORE, STATUS, is_reserved};
 use crate::schema::mapping::{ID_NAMES, LABEL_NAMES, SCORE_NAMES, SPECIES_NAMES};
-use crate::schema::presentation::{FINGERPRINT_HEX, write_fingerprint_entry, write_fingerprint_input};
-use crate::schema::{Presentation, ScoreFormat, Status, UNKNOWN_SPECIES};
+use crate::schema::presentation::{FINGERPRINT_HEX, write_fingerprint_entry};
+use crate::schema::score_columns::{self, ScoreColumns};
+use crate::schema::{Presentation, Presentations, ScoreFormat, Status, UNKNOWN_SPECIES};
 use table::Table;
 
 /// How to read a score file.
@@ -96,10 +98,12 @@ impl ReadOptions {
 /// presentation, in order), first 16 hex digits. Two runs with the same fingerprint evaluated the same
 /// presentations (scores may differ).
 pub fn fingerprint(presentations: &[Presentation]) -> String {
-    use sha2::{Digest, Sha256};
-    let mut h = Sha256::new();
-    write_fingerprint_input(presentations, &mut h).expect("hashing does not fail");
-    format!("{:x}", h.finalize())[..FINGERPRINT_HEX].to_string()
+    fingerprint_set(presentations)
+}
+
+/// [`fingerprint`] of presentations however they are held.
+pub fn fingerprint_set<P: Presentations + ?Sized>(presentations: &P) -> String {
+    fingerprint_of((0..presentations.count()).map(|i| (presentations.id(i), presentations.bona_fide(i), presentations.species(i))))
 }
 
 /// [`fingerprint`] of `(id, bona fide, species)` entries: what the presentations of these will hash to.
@@ -195,6 +199,9 @@ fn described<R: Read>(
 /// `visit` stops the scan and is reported with the file and line. For files too large to hold as
 /// presentations, e.g. when a report only needs the worst few rows.
 pub fn visit_scores(path: &Path, options: ReadOptions, mut visit: impl FnMut(&Row) -> Result<()>) -> Result<()> {
+    if !parquet::is_parquet(path) && columnar::visit_plain(path, &options, &mut visit)? {
+        return Ok(());
+    }
     let table = open_table(path, &options.mapping)?;
     visit_rows(table, &path.display().to_string(), options, |row, _| visit(row))?;
     Ok(())
@@ -213,18 +220,23 @@ fn visit_rows<R: Read>(
 ) -> Result<Option<String>> {
     options.mapping.validate()?;
     let header = table.header().with_context(|| format!("{source}: cannot read the header"))?;
-    refuse_repeated_columns(&header).with_context(|| format!("{source}: unusable header"))?;
-    let layout = Layout::resolve(&header, &options).with_context(|| format!("{source}: unusable header"))?;
+    let layout = layout_of(&header, source, &options)?;
     if let Table::Parquet(rows) = &table {
         rows.require_numeric(layout.score).with_context(|| format!("{source}: unusable column"))?;
     }
     let escaped = table.escaped();
     let mut record = csv::StringRecord::new();
     while let Some(line) = table.next(&mut record).with_context(|| format!("{source}: malformed input"))? {
-        visit(&Row { layout: &layout, record: &record, flip: options.flip, escaped }, line)
+        visit(&Row { layout: &layout, cells: Cells::Record(&record), typed_score: None, flip: options.flip, escaped }, line)
             .with_context(|| format!("{source}, line {line}"))?;
     }
     Ok(layout.used)
+}
+
+/// The layout of a file with this header under `options` (whose mapping is validated), no column twice.
+fn layout_of(header: &[String], source: &str, options: &ReadOptions) -> Result<Layout> {
+    refuse_repeated_columns(header).with_context(|| format!("{source}: unusable header"))?;
+    Layout::resolve(header, options).with_context(|| format!("{source}: unusable header"))
 }
 
 /// Which reading rules apply.
@@ -377,20 +389,29 @@ impl Layout {
         })
     }
 
-    /// The score, or the reason there is none, under the format's non-response convention.
-    fn response<'r>(&self, field: &impl Fn(Option<usize>) -> &'r str) -> Result<(Option<f64>, Option<String>)> {
+    /// The score, or the reason there is none, under the format's non-response convention; `typed` is
+    /// the score cell as a number when the file types it ([`Row::typed_score`]).
+    fn response<'r>(
+        &self,
+        field: &impl Fn(Option<usize>) -> &'r str,
+        typed: Option<Option<f64>>,
+    ) -> Result<(Option<f64>, Option<String>)> {
         let no_score = |reason: &str| Ok((None, Some(reason.to_owned())));
+        let parsed = |parse: fn(&str) -> Result<Option<f64>>| match typed {
+            Some(value) => parse_typed_score(value),
+            None => parse(field(self.score)),
+        };
         let Kind::Known(format) = self.kind else {
             let cell = field(self.score);
             let reason = field(self.reason);
-            return match parse_mapped_score(cell)? {
+            return match parsed(parse_mapped_score)? {
                 Some(s) => Ok((Some(self.mapping.live_score(s)?), None)),
                 None if !reason.is_empty() => no_score(reason),
                 None if cell.is_empty() => no_score("no_score"),
                 None => no_score(cell),
             };
         };
-        let score = parse_score(field(self.score))?;
+        let score = parsed(parse_score)?;
         match format {
             ScoreFormat::Reference => match (field(self.response), score) {
                 ("0", _) => no_score("no_face"),
@@ -427,17 +448,62 @@ fn face_box(names: &[&str]) -> Option<[usize; 4]> {
 /// allocates only for the few rows it keeps.
 pub struct Row<'a> {
     layout: &'a Layout,
-    record: &'a csv::StringRecord,
+    cells: Cells<'a>,
+    /// The score cell as a number, when the file types it (Parquet's floating-point columns; `None`
+    /// inside for a null): read as it is instead of from text.
+    typed_score: Option<Option<f64>>,
     flip: bool,
     /// Cells of delimited text, undone from [`crate::escape::csv`].
     escaped: bool,
 }
 
+/// The cells of a row: a record of the streaming reader, or the fields the parallel reader split.
+#[derive(Clone, Copy)]
+enum Cells<'a> {
+    Record(&'a csv::StringRecord),
+    Fields(&'a [&'a str]),
+}
+
+impl<'a> Cells<'a> {
+    fn get(self, i: usize) -> Option<&'a str> {
+        match self {
+            Cells::Record(r) => r.get(i),
+            Cells::Fields(f) => f.get(i).copied(),
+        }
+    }
+}
+
 impl<'a> Row<'a> {
     /// A cell; absent columns read as empty (only optional ones can be, check_required saw to the rest).
     fn field(&self, i: Option<usize>) -> &'a str {
-        let cell = i.and_then(|i| self.record.get(i)).unwrap_or("");
+        let cell = i.and_then(|i| self.cells.get(i)).unwrap_or("");
         if self.escaped { crate::escape::csv_unescape(cell) } else { cell }
+    }
+
+    /// The species of a presentation of this label: `""` for bona fide, [`UNKNOWN_SPECIES`] for an
+    /// attack of no attack type.
+    fn species(&self, bona_fide: bool) -> &'a str {
+        match (bona_fide, self.field(self.layout.species)) {
+            (true, _) => "",
+            (false, "") => UNKNOWN_SPECIES,
+            (false, s) => s,
+        }
+    }
+
+    /// Appends this row to `columns` (whose metadata columns are the layout's); what
+    /// [`Row::presentation`] makes of it, without a record or a map.
+    fn push_to(&self, columns: &mut ScoreColumns) -> Result<()> {
+        let bona_fide = self.bona_fide()?;
+        let (score, reason) = self.response()?;
+        columns.push(score_columns::Row {
+            id: self.field(self.layout.id),
+            bona_fide,
+            species: self.species(bona_fide),
+            score,
+            reason: reason.as_deref(),
+            meta: self.layout.meta.iter().map(|(_, i)| self.field(Some(*i))),
+        });
+        Ok(())
     }
 
     pub fn bona_fide(&self) -> Result<bool> {
@@ -459,17 +525,13 @@ impl<'a> Row<'a> {
     }
 
     fn response(&self) -> Result<(Option<f64>, Option<String>)> {
-        let (score, reason) = self.layout.response(&|i| self.field(i))?;
+        let (score, reason) = self.layout.response(&|i| self.field(i), self.typed_score)?;
         Ok((score.map(|s| if self.flip { 1.0 - s } else { s }), reason))
     }
 
     pub fn presentation(&self) -> Result<Presentation> {
         let bona_fide = self.bona_fide()?;
-        let species = match (bona_fide, self.field(self.layout.species)) {
-            (true, _) => String::new(),
-            (false, "") => UNKNOWN_SPECIES.to_owned(),
-            (false, s) => s.to_owned(),
-        };
+        let species = self.species(bona_fide).to_owned();
         let (score, reason) = self.response()?;
         let decision = match self.layout.decision {
             Some(_) => {
@@ -490,7 +552,7 @@ impl<'a> Row<'a> {
 
     /// The face box (`x1,y1,x2,y2`); `None` when the file has no box columns or a cell is not an integer.
     pub fn face_box(&self) -> Option<FaceBox> {
-        let [x1, y1, x2, y2] = self.layout.face_box?.map(|i| self.record.get(i).and_then(|v| v.parse::<i32>().ok()));
+        let [x1, y1, x2, y2] = self.layout.face_box?.map(|i| self.cells.get(i).and_then(|v| v.parse::<i32>().ok()));
         Some(FaceBox { x1: x1?, y1: y1?, x2: x2?, y2: y2? })
     }
 }
@@ -570,6 +632,15 @@ fn parse_score(value: &str) -> Result<Option<f64>> {
         bail!("score {value:?} is not a finite number");
     }
     Ok(Some(score))
+}
+
+/// A typed score cell ([`Row::typed_score`]) as [`parse_score`] reads its text: NaN and infinities are
+/// errors, a null is `None`.
+fn parse_typed_score(value: Option<f64>) -> Result<Option<f64>> {
+    match value {
+        Some(s) if !s.is_finite() => bail!("score {:?} is not a finite number", s.to_string()),
+        other => Ok(other),
+    }
 }
 
 /// A mapped file's score cell: a number, or `None` for an empty cell or a word (`error`, `timeout`: a

@@ -24,6 +24,8 @@ use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchR
 use parquet::basic::Compression;
 use parquet::file::properties::WriterProperties;
 
+use super::{ReadOptions, layout_of};
+use crate::schema::ScoreColumns;
 use crate::schema::columns::{CALIBRATED, MODEL_SCORE_SUFFIX, QUALITY_PREFIX, SCORE};
 
 /// The first (and last) four bytes of every Parquet file.
@@ -103,16 +105,7 @@ impl Rows {
         record.clear();
         let mut text = String::new();
         for column in &self.batch {
-            match column {
-                Cells::Float(a) if a.is_valid(self.at) => {
-                    use std::fmt::Write;
-                    text.clear();
-                    write!(text, "{}", a.value(self.at)).expect("writing to a String");
-                    record.push_field(&text);
-                }
-                Cells::Text(a) if a.is_valid(self.at) => record.push_field(a.value(self.at).trim()),
-                _ => record.push_field(""),
-            }
+            record.push_field(column.cell(self.at, &mut text));
         }
         self.at += 1;
         self.row += 1;
@@ -233,4 +226,90 @@ pub fn write_csv(parquet: &Path, csv_path: &Path) -> Result<u64> {
         Ok(n)
     };
     write(&mut rows).with_context(|| format!("cannot write {}", csv_path.display()))
+}
+
+impl Cells {
+    fn len(&self) -> usize {
+        match self {
+            Cells::Float(a) => a.len(),
+            Cells::Text(a) => a.len(),
+        }
+    }
+
+    /// The text of row `r` (`text` holds a number's): Rust's shortest round-trip text of a float, a
+    /// string trimmed, empty for a null.
+    fn cell<'a>(&'a self, r: usize, text: &'a mut String) -> &'a str {
+        match self {
+            Cells::Float(a) if a.is_valid(r) => {
+                use std::fmt::Write;
+                text.clear();
+                write!(text, "{}", a.value(r)).expect("writing to a String");
+                text
+            }
+            Cells::Text(a) if a.is_valid(r) => a.value(r).trim(),
+            _ => "",
+        }
+    }
+}
+
+/// A Parquet file read straight into columns ([`super::columnar`]): a floating-point score column's f64s
+/// as stored, never through text; other cells as [`Rows`] gives them. The rows of each batch are read in
+/// parallel, by the row rules of every score file; an error names the row. Ids are not checked here.
+pub(super) fn read_columns(path: &Path, options: &ReadOptions) -> Result<(ScoreColumns, Option<String>)> {
+    use rayon::prelude::*;
+    options.mapping.validate()?;
+    let source = path.display().to_string();
+    let mut rows = Rows::open(path).with_context(|| format!("{source}: cannot read"))?;
+    let layout = layout_of(&rows.header, &source, options)?;
+    rows.require_numeric(layout.score).with_context(|| format!("{source}: unusable column"))?;
+    let meta: Vec<String> = layout.meta.iter().map(|(n, _)| n.clone()).collect();
+    let mut columns = ScoreColumns::new(&meta);
+    let mut before = 0u64;
+    let malformed = || format!("{source}: malformed input");
+    for batch in rows.reader.by_ref() {
+        let batch = batch.context("corrupt Parquet data").with_context(malformed)?;
+        let batch: Vec<Cells> = batch
+            .columns()
+            .iter()
+            .zip(&rows.header)
+            .map(|(c, n)| cells(c, n))
+            .collect::<Result<_>>()
+            .with_context(malformed)?;
+        let len = batch.first().map_or(0, Cells::len);
+        let size = len.div_ceil(rayon::current_num_threads() * 4).max(1);
+        let starts: Vec<usize> = (0..len).step_by(size).collect();
+        let parts: Vec<Result<ScoreColumns>> = starts
+            .into_par_iter()
+            .map(|start| {
+                let mut part = ScoreColumns::new(&meta);
+                let mut texts = vec![String::new(); batch.len()];
+                for r in start..(start + size).min(len) {
+                    let typed = match layout.score.map(|i| &batch[i]) {
+                        Some(Cells::Float(a)) => Some(a.is_valid(r).then(|| a.value(r))),
+                        _ => None,
+                    };
+                    let fields: Vec<&str> = batch
+                        .iter()
+                        .zip(texts.iter_mut())
+                        .enumerate()
+                        .map(|(j, (c, t))| if typed.is_some() && layout.score == Some(j) { "" } else { c.cell(r, t) })
+                        .collect();
+                    let row = super::Row {
+                        layout: &layout,
+                        cells: super::Cells::Fields(&fields),
+                        flip: options.flip,
+                        escaped: false,
+                        typed_score: typed,
+                    };
+                    row.push_to(&mut part).with_context(|| format!("{source}, line {}", before + r as u64 + 1))?;
+                }
+                Ok(part)
+            })
+            .collect();
+        for part in parts {
+            columns.append(part?);
+        }
+        before += len as u64;
+    }
+    Ok((columns, layout.used))
 }

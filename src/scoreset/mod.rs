@@ -17,7 +17,7 @@ use anyhow::{Result, ensure};
 pub mod labels;
 
 use crate::run::coverage::Coverage;
-use crate::schema::Presentation;
+use crate::schema::{Presentation, ScoreColumns};
 use crate::scorefile::{Mapping, ModelColumn, ReadOptions, read_described};
 
 /// Keep presentations whose metadata `column` is one of `values`, or within `lo..=hi` (string order).
@@ -115,13 +115,7 @@ pub struct ScoreSet {
 impl ScoreSet {
     /// Reads the selected scores; errors name the file, a missing model column or an empty filter result.
     pub fn load(sel: Selector) -> Result<ScoreSet> {
-        let file = if sel.path.is_dir() { crate::scorefile::of_run(sel.path) } else { sel.path.to_path_buf() };
-        let mapping = sel.mapping.cloned().unwrap_or_default();
-        let column = ModelColumn::of_file(&file, sel.model, &mapping)?;
-        let read = ReadOptions {
-            unlabelled: sel.labels.is_some(),
-            ..ReadOptions::column(sel.flip, &column, &mapping).keeping(sel.keep)
-        };
+        let (file, mapping, column, read) = opened(&sel)?;
         let (mut presentations, columns_used) = read_described(&file, read)?;
         let join = match sel.labels {
             Some((dataset, name)) => {
@@ -145,6 +139,19 @@ impl ScoreSet {
         Ok(ScoreSet { file, column, filter: sel.filter.cloned(), mapping, columns_used, presentations, coverage, join })
     }
 
+    /// [`ScoreSet::load`] into columns ([`crate::scorefile::columnar`]): the set, whose `presentations` are
+    /// left empty, and the columns. For a score file read whole: no filter, labels or vendor decisions
+    /// (read those with [`ScoreSet::load`]).
+    pub fn load_columns(sel: Selector) -> Result<(ScoreSet, ScoreColumns)> {
+        ensure!(sel.filter.is_none() && sel.labels.is_none(), "a filtered or labelled score set is read as records");
+        let (file, mapping, column, read) = opened(&sel)?;
+        let (columns, columns_used) = crate::scorefile::columnar::read_columns(&file, &read)?;
+        let coverage = Coverage::of(sel.path)?;
+        let set =
+            ScoreSet { file, column, filter: None, mapping, columns_used, presentations: Vec::new(), coverage, join: None };
+        Ok((set, columns))
+    }
+
     /// The model the scores are of, when known.
     pub fn model(&self) -> Option<&str> {
         self.column.model.as_deref()
@@ -163,6 +170,18 @@ impl ScoreSet {
     pub fn fingerprint(&self) -> String {
         crate::scorefile::fingerprint(&self.presentations)
     }
+}
+
+/// The score file a selector names, its mapping, the model column read and how to read it.
+fn opened(sel: &Selector) -> Result<(PathBuf, Mapping, ModelColumn, ReadOptions)> {
+    let file = if sel.path.is_dir() { crate::scorefile::of_run(sel.path) } else { sel.path.to_path_buf() };
+    let mapping = sel.mapping.cloned().unwrap_or_default();
+    let column = ModelColumn::of_file(&file, sel.model, &mapping)?;
+    let read = ReadOptions {
+        unlabelled: sel.labels.is_some(),
+        ..ReadOptions::column(sel.flip, &column, &mapping).keeping(sel.keep)
+    };
+    Ok((file, mapping, column, read))
 }
 
 #[cfg(test)]

@@ -18,8 +18,13 @@ use crate::metrics::{Interval, clopper_pearson};
 
 /// Cllr in bits of `(llr, is_bona_fide)` pairs; `None` without both classes.
 pub fn cllr(pairs: &[(f64, bool)]) -> Option<f64> {
+    cllr_of(pairs.iter().copied())
+}
+
+/// [`cllr`] of pairs made on the fly (millions of them need not be held).
+fn cllr_of(pairs: impl Iterator<Item = (f64, bool)>) -> Option<f64> {
     let (mut bf, mut att, mut n_bf, mut n_att) = (0.0, 0.0, 0usize, 0usize);
-    for &(llr, is_bf) in pairs {
+    for (llr, is_bf) in pairs {
         if is_bf {
             bf += softplus(-llr);
             n_bf += 1;
@@ -39,7 +44,8 @@ pub fn min_cllr(pairs: &[(f64, bool)]) -> Option<f64> {
         return None;
     }
     let mut sorted: Vec<(f64, bool)> = pairs.to_vec();
-    sorted.sort_by(|a, b| a.0.total_cmp(&b.0));
+    // Unstable and parallel: only each distinct score's counts are read, not the order within it.
+    rayon::slice::ParallelSliceMut::par_sort_unstable_by(&mut sorted[..], |a, b| a.0.total_cmp(&b.0));
     // One point per distinct score: (bona fide share, count); PAV of the shares gives the posteriors.
     let mut groups: Vec<(usize, usize)> = Vec::new(); // (bona fide, total)
     for (i, &(s, b)) in sorted.iter().enumerate() {
@@ -58,7 +64,7 @@ pub fn min_cllr(pairs: &[(f64, bool)]) -> Option<f64> {
         let llr = logit(p) - offset;
         std::iter::repeat_n((llr, true), b).chain(std::iter::repeat_n((llr, false), n - b))
     });
-    cllr(&llrs.collect::<Vec<_>>())
+    cllr_of(llrs)
 }
 
 /// Mean squared error of probabilities against y = 1 (bona fide) / 0; `None` when empty.
@@ -144,7 +150,7 @@ fn cllr_json<S: serde::Serializer>(v: &Option<f64>, s: S) -> Result<S::Ok, S::Er
 
 pub fn fit_quality(pairs: &[(f64, bool)], prior_share: f64, bins: usize) -> FitQuality {
     let offset = logit(prior_share);
-    let llrs: Vec<(f64, bool)> = pairs.iter().map(|&(p, b)| (logit(p) - offset, b)).collect();
+    let llrs = pairs.iter().map(|&(p, b)| (logit(p) - offset, b));
     let (ece, bins) = ece(pairs, bins).map_or((None, Vec::new()), |(e, b)| (Some(e), b));
-    FitQuality { cllr: cllr(&llrs), min_cllr: min_cllr(pairs), brier: brier(pairs), ece, bins }
+    FitQuality { cllr: cllr_of(llrs), min_cllr: min_cllr(pairs), brier: brier(pairs), ece, bins }
 }

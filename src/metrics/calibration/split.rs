@@ -12,7 +12,7 @@ use serde::Serialize;
 use super::FitQuality;
 use super::map::{BINS, mapped_quality, raw_quality};
 use crate::metrics::Metric;
-use crate::schema::{Presentation, Probability};
+use crate::schema::{Presentations, Probability};
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ProbabilityReport {
@@ -43,8 +43,12 @@ pub struct Calibrated {
 
 /// The block for `presentations` under `map`; n/a when nothing is scored or the scores are not
 /// probabilities (outside 0..1: on another scale, such as 0-100).
-pub fn probability_report(presentations: &[Presentation], map: Option<&Probability>) -> Metric<ProbabilityReport> {
-    let pairs: Vec<(f64, bool)> = presentations.iter().filter_map(|p| Some((p.score?, p.bona_fide))).collect();
+pub fn probability_report<P: Presentations + ?Sized>(
+    presentations: &P,
+    map: Option<&Probability>,
+) -> Metric<ProbabilityReport> {
+    let pairs: Vec<(f64, bool)> =
+        (0..presentations.count()).filter_map(|i| Some((presentations.score(i)?, presentations.bona_fide(i)))).collect();
     if pairs.is_empty() {
         return Metric::na("no scored presentations");
     }
@@ -76,6 +80,7 @@ pub fn probability_report(presentations: &[Presentation], map: Option<&Probabili
 mod tests {
     use super::*;
     use crate::metrics::population::tests::pres;
+    use crate::schema::Presentation;
 
     #[test]
     fn raw_scores_are_judged_as_probabilities_and_odd_scales_are_na() {
