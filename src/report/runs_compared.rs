@@ -142,7 +142,9 @@ impl RunScores {
             .with_context(|| format!("{here}: metrics.json has no readable `run` block"))?;
         // The folder's own score file, else the file `eval --scores` read (with its `--where` filter).
         let own = crate::scorefile::of_run(dir);
-        let read = info.score_file.as_deref().map(PathBuf::from).filter(|_| !own.is_file());
+        // Folders written before `score_file` was recorded name the file only as their `source`.
+        let older = (info.scored_with_models == Some(false)).then(|| info.source.clone());
+        let read = info.score_file.clone().or(older).map(PathBuf::from).filter(|_| !own.is_file());
         let Some(file) = (if own.is_file() { Some(own.clone()) } else { read.filter(|f| f.is_file()) }) else {
             bail!(
                 "{here}: the run's scores are not there (no {}, and the score file it read, {:?}, is gone); rerun \
