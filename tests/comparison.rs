@@ -85,7 +85,7 @@ fn each_models_row_is_its_single_model_evaluation_and_verdicts_follow_their_inte
         assert!(excludes || text.starts_with("no significant difference"), "{text}");
     }
     let md = std::fs::read_to_string(run.join("report.md")).unwrap();
-    assert!(md.contains("Models compared") && md.contains("| model | threshold | EER |"), "{md}");
+    assert!(md.contains("Models compared") && md.contains("| model | threshold | EER \\[95%\\] |"), "{md}");
 }
 
 /// A generated two-model score file (no models or images needed): `n` bona fide and `n` attacks of two

@@ -394,7 +394,9 @@ pub fn finish<F: Presentations + ?Sized>(
             let made = Made { strata, videos: Some(summary), ..made };
             evaluated(out, source, &frames, &videos, recipe, spec, settings, coverage, &cuts, made)
         }
-        None => evaluated(out, source, &frames, &frames, recipe, spec, settings, coverage, &cuts, Made { strata, ..made }),
+        None => {
+            evaluated(out, source, &frames, &frames, recipe, spec, settings, coverage, &cuts, Made { strata, ..made })
+        }
     }
 }
 
@@ -477,8 +479,7 @@ fn evaluated<F: Presentations + ?Sized, P: Presentations + ?Sized>(
         }),
     };
     let evaluation = evaluate_set(presentations, &options)?;
-    let comparison =
-        compare_models(presentations, &evaluation, &column, source, cuts, recipe, &options, threshold_of)?;
+    let comparison = compare_models(presentations, &evaluation, &column, source, cuts, recipe, &options, threshold_of)?;
     let bootstrap = (recipe.bootstrap > 0).then_some((recipe.bootstrap, recipe.seed));
     // A shard's subjects are scattered over the shards: its enrolment would not be the whole run's, so
     // the full-system figures are the merged run's alone.
@@ -487,7 +488,15 @@ fn evaluated<F: Presentations + ?Sized, P: Presentations + ?Sized>(
         eprintln!("shard {s}: descriptors written; the full-system figures come from `liveness merge` of all shards");
     }
     let full_system = matching
-        .map(|m| crate::metrics::full_system::run_folder::evaluate_run(out, &presentations.records(), m, threshold, bootstrap))
+        .map(|m| {
+            crate::metrics::full_system::run_folder::evaluate_run(
+                out,
+                &presentations.records(),
+                m,
+                threshold,
+                bootstrap,
+            )
+        })
         .transpose()?;
     let mut sweep = Vec::new();
     write_sweep_csv(&evaluation.sweep, &mut sweep)?;

@@ -21,7 +21,7 @@ use super::bootstrap::BootstrapOptions;
 use super::ci::{Interval, clopper_pearson};
 use super::delong::{DeLong, Z975, auc_variance, delong};
 use super::metric::Metric;
-use super::paired::{Decisions, Difference, PairedDifferences, paired_bootstrap, paired_decisions};
+use super::paired::{Decisions, Difference, PairedDifferences, eer_interval, paired_bootstrap, paired_decisions};
 use super::rates::Rate;
 use super::report::MetricsReport;
 use super::segments::Segment;
@@ -51,6 +51,9 @@ pub struct Row {
     pub model: String,
     pub threshold: f64,
     pub eer: Option<f64>,
+    /// The percentile 95% interval of this model's EER over the comparison's bootstrap (subjects where
+    /// there is a `subject` column, else presentations; its resamples and seed).
+    pub eer_ci95: Option<(f64, f64)>,
     pub auc: Option<f64>,
     /// DeLong's normal 95% interval of this model's AUC.
     pub auc_ci95: Option<(f64, f64)>,
@@ -137,7 +140,7 @@ const ALPHA: f64 = 0.05;
 /// Compares every pair of `scorers` (at least two).
 pub fn compare(scorers: &[Scorer], options: BootstrapOptions) -> Result<Comparison> {
     ensure!(scorers.len() >= 2, "a comparison needs at least two models");
-    let models = scorers.iter().map(row).collect();
+    let models = scorers.iter().map(|s| row(s, options)).collect();
     let mut pairs = Vec::new();
     for (i, a) in scorers.iter().enumerate() {
         for b in &scorers[i + 1..] {
@@ -161,7 +164,7 @@ pub fn compare(scorers: &[Scorer], options: BootstrapOptions) -> Result<Comparis
     Ok(Comparison { models, pairs, species: species(scorers)?, segments: segments(scorers)?, method })
 }
 
-fn row(s: &Scorer) -> Row {
+fn row(s: &Scorer, options: BootstrapOptions) -> Row {
     let r = s.report;
     let tf = &r.threshold_free;
     let n = r.counts.bona_fide.scored;
@@ -178,6 +181,7 @@ fn row(s: &Scorer) -> Row {
         model: s.model.to_owned(),
         threshold: s.threshold,
         eer: tf.eer_pooled.value().map(|e| e.value),
+        eer_ci95: tf.eer_pooled.value().and_then(|_| eer_interval(s.presentations, options)),
         auc: tf.auc_pooled.value().map(|a| a.value),
         auc_ci95: auc_variance(&scored(true), &scored(false)).map(|(auc, var)| {
             let half = var.max(0.0).sqrt() * Z975;
@@ -442,6 +446,12 @@ mod tests {
         let c = run(&good, &bad);
         let (g, b) = (&c.models[0], &c.models[1]);
         assert_eq!((g.auc, g.eer), (Some(1.0), Some(0.0)));
+        // A model that separates every resample has EER 0 in each: the interval is a point.
+        assert_eq!(g.eer_ci95, Some((0.0, 0.0)));
+        // bad: every subject has the same 1 of 5 bona fide and 1 of 5 prints wrong, so every resample of
+        // subjects has the same EER (0.2) as the whole set.
+        assert_eq!(b.eer, Some(0.2));
+        assert_eq!(b.eer_ci95, Some((0.2, 0.2)));
         // bad: 6 of 30 bona fide rejected, 6 of 30 prints accepted.
         let bpcer = b.bpcer.value().unwrap();
         assert_eq!((bpcer.k, bpcer.n), (6, 30));

@@ -103,6 +103,39 @@ impl Prepared {
     }
 }
 
+/// The resampling unit of `p`: its subjects (`subject` column), else each presentation.
+fn clusters(p: &[Presentation]) -> (&'static str, Subjects) {
+    match Subjects::from_meta(p) {
+        Some(s) => ("subject", s),
+        None => ("presentation", Subjects { of: (0..p.len()).collect(), count: p.len() }),
+    }
+}
+
+/// One resample: as many draws of a cluster, uniformly with replacement, as there are clusters.
+fn draw(rng: &mut SplitMix64, draws: &mut [u32]) {
+    draws.fill(0);
+    for _ in 0..draws.len() {
+        draws[rng.below(draws.len())] += 1;
+    }
+}
+
+/// The percentile 95% interval of one scorer's pooled EER over resamples of its subjects (of its
+/// presentations without a `subject` column), the same resampling as [`paired_bootstrap`]; `None` when the
+/// EER is undefined in every resample.
+pub fn eer_interval(p: &[Presentation], options: BootstrapOptions) -> Option<(f64, f64)> {
+    let (_, subjects) = clusters(p);
+    let prepared = Prepared::new(p, &subjects.of, subjects.count, f64::INFINITY)?;
+    let mut rng = SplitMix64(options.seed);
+    let mut draws = vec![0u32; subjects.count];
+    let mut eers = Vec::with_capacity(options.resamples);
+    for _ in 0..options.resamples {
+        draw(&mut rng, &mut draws);
+        eers.extend(prepared.metrics(&draws)[1]);
+    }
+    eers.sort_by(f64::total_cmp);
+    (!eers.is_empty()).then(|| (quantile(&eers, 0.025), quantile(&eers, 0.975)))
+}
+
 /// Compares scorer `a` against `b` on the same presentations (`a[i]` and `b[i]` are one presentation,
 /// each with its scorer's score), BPCER and APCER at each one's own threshold. Resamples subjects, or
 /// presentations without a `subject` column. `None` without presentations.
@@ -115,10 +148,7 @@ pub fn paired_bootstrap(
     if a.is_empty() {
         return None;
     }
-    let (unit, subjects) = match Subjects::from_meta(a) {
-        Some(s) => ("subject", s),
-        None => ("presentation", Subjects { of: (0..a.len()).collect(), count: a.len() }),
-    };
+    let (unit, subjects) = clusters(a);
     let prepared = |p: &[Presentation], t: f64| Prepared::new(p, &subjects.of, subjects.count, t);
     let (Some(pa), Some(pb)) = (prepared(a, thresholds.0), prepared(b, thresholds.1)) else { return None };
     let all = vec![1; subjects.count];
@@ -127,10 +157,7 @@ pub fn paired_bootstrap(
     let mut rng = SplitMix64(options.seed);
     let mut draws = vec![0u32; subjects.count];
     for _ in 0..options.resamples {
-        draws.fill(0);
-        for _ in 0..subjects.count {
-            draws[rng.below(subjects.count)] += 1;
-        }
+        draw(&mut rng, &mut draws);
         let (ma, mb) = (pa.metrics(&draws), pb.metrics(&draws));
         for ((d, x), y) in diffs.iter_mut().zip(ma).zip(mb) {
             if let (Some(x), Some(y)) = (x, y) {

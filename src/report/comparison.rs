@@ -58,6 +58,14 @@ fn auc(row: &Value) -> String {
     }
 }
 
+/// The EER with its bootstrap interval, when the row has one.
+fn eer(row: &Value) -> String {
+    match (row["eer_ci95"][0].as_f64(), row["eer_ci95"][1].as_f64()) {
+        (Some(lo), Some(hi)) => format!("{} [{:.2}-{:.2}%]", pct(&row["eer"]), 100.0 * lo, 100.0 * hi),
+        _ => pct(&row["eer"]),
+    }
+}
+
 /// BPCER at APCER_max <= x with its interval, or n/a.
 fn at_apcer(row: &Value, x: &str) -> String {
     let r = &row["bpcer_at_apcer"][x];
@@ -87,7 +95,7 @@ fn rows(c: &Value) -> Vec<Vec<String>> {
             vec![
                 text(&m["model"]),
                 format!("{:.4}", m["threshold"].as_f64().unwrap_or(f64::NAN)),
-                pct(&m["eer"]),
+                eer(m),
                 auc(m),
                 at_apcer(m, "0.01"),
                 at_apcer(m, "0.05"),
@@ -126,7 +134,7 @@ pub fn blocks(doc: &Value, charts: Vec<Rendered>) -> Vec<Block> {
     let header = [
         "model",
         "threshold",
-        "EER",
+        "EER [95%]",
         "AUC [95%]",
         "BPCER @ APCER_max ≤ 1%",
         "≤ 5%",

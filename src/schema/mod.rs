@@ -30,8 +30,8 @@ pub use policy::{
     Target, band, is_bona_fide,
 };
 pub use presentation::{Presentation, Presentations, UNKNOWN_SPECIES};
-pub use score_columns::ScoreColumns;
 pub use probability::{FitFigures, IsotonicFit, PlattFit, Probability, ProbabilityMethod};
 pub use run_folder::{MemberInfo, ModelInfo, RunInfo};
+pub use score_columns::ScoreColumns;
 pub use vendor_decision::{Decided, DecisionWord, VendorDecision};
 pub use vocabulary::{Decision, Status};

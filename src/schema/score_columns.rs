@@ -302,7 +302,10 @@ mod tests {
         assert_eq!(c.to_presentations(), ps);
         let s: &[Presentation] = &ps;
         for i in 0..ps.len() {
-            assert_eq!((c.id(i), c.species(i), c.score(i), c.reason(i)), (s.id(i), s.species(i), s.score(i), s.reason(i)));
+            assert_eq!(
+                (c.id(i), c.species(i), c.score(i), c.reason(i)),
+                (s.id(i), s.species(i), s.score(i), s.reason(i))
+            );
             assert_eq!(c.meta(i, "subject"), s.meta(i, "subject"));
             assert_eq!(c.meta(i, "site"), None);
         }

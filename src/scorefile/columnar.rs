@@ -252,11 +252,18 @@ pub(super) fn visit_plain(
             }
             let line = last.next();
             last = Last { line: physical, crlf: whole.ends_with("\r\n") };
-            let Some(split) = fields(text, delimiter) else { bail!("{source}, line {line}: the file changed while read") };
+            let Some(split) = fields(text, delimiter) else {
+                bail!("{source}, line {line}: the file changed while read")
+            };
             cells.clear();
             cells.extend(split);
-            let row =
-                Row { layout: &layout, cells: Cells::Fields(&cells), typed_score: None, flip: options.flip, escaped: true };
+            let row = Row {
+                layout: &layout,
+                cells: Cells::Fields(&cells),
+                typed_score: None,
+                flip: options.flip,
+                escaped: true,
+            };
             visit(&row).with_context(|| format!("{source}, line {line}"))?;
         }
     }
@@ -271,9 +278,10 @@ fn trimmed_line(line: &str) -> &str {
 
 /// Every line of `piece` is blank or `width` cells the fast split reads.
 fn plain(piece: &str, width: usize, delimiter: u8) -> bool {
-    piece.split_inclusive('\n').map(trimmed_line).all(|line| {
-        line.is_empty() || fields(line, delimiter).is_some_and(|f| f.count() == width)
-    })
+    piece
+        .split_inclusive('\n')
+        .map(trimmed_line)
+        .all(|line| line.is_empty() || fields(line, delimiter).is_some_and(|f| f.count() == width))
 }
 
 /// Appends up to `block` more bytes of `input` to `buffer`, more until it holds a newline; true when

@@ -103,7 +103,9 @@ pub fn fingerprint(presentations: &[Presentation]) -> String {
 
 /// [`fingerprint`] of presentations however they are held.
 pub fn fingerprint_set<P: Presentations + ?Sized>(presentations: &P) -> String {
-    fingerprint_of((0..presentations.count()).map(|i| (presentations.id(i), presentations.bona_fide(i), presentations.species(i))))
+    fingerprint_of(
+        (0..presentations.count()).map(|i| (presentations.id(i), presentations.bona_fide(i), presentations.species(i))),
+    )
 }
 
 /// [`fingerprint`] of `(id, bona fide, species)` entries: what the presentations of these will hash to.
@@ -227,8 +229,11 @@ fn visit_rows<R: Read>(
     let escaped = table.escaped();
     let mut record = csv::StringRecord::new();
     while let Some(line) = table.next(&mut record).with_context(|| format!("{source}: malformed input"))? {
-        visit(&Row { layout: &layout, cells: Cells::Record(&record), typed_score: None, flip: options.flip, escaped }, line)
-            .with_context(|| format!("{source}, line {line}"))?;
+        visit(
+            &Row { layout: &layout, cells: Cells::Record(&record), typed_score: None, flip: options.flip, escaped },
+            line,
+        )
+        .with_context(|| format!("{source}, line {line}"))?;
     }
     Ok(layout.used)
 }

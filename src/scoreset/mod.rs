@@ -147,8 +147,16 @@ impl ScoreSet {
         let (file, mapping, column, read) = opened(&sel)?;
         let (columns, columns_used) = crate::scorefile::columnar::read_columns(&file, &read)?;
         let coverage = Coverage::of(sel.path)?;
-        let set =
-            ScoreSet { file, column, filter: None, mapping, columns_used, presentations: Vec::new(), coverage, join: None };
+        let set = ScoreSet {
+            file,
+            column,
+            filter: None,
+            mapping,
+            columns_used,
+            presentations: Vec::new(),
+            coverage,
+            join: None,
+        };
         Ok((set, columns))
     }
 

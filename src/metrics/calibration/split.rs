@@ -47,8 +47,9 @@ pub fn probability_report<P: Presentations + ?Sized>(
     presentations: &P,
     map: Option<&Probability>,
 ) -> Metric<ProbabilityReport> {
-    let pairs: Vec<(f64, bool)> =
-        (0..presentations.count()).filter_map(|i| Some((presentations.score(i)?, presentations.bona_fide(i)))).collect();
+    let pairs: Vec<(f64, bool)> = (0..presentations.count())
+        .filter_map(|i| Some((presentations.score(i)?, presentations.bona_fide(i))))
+        .collect();
     if pairs.is_empty() {
         return Metric::na("no scored presentations");
     }

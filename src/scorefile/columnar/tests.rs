@@ -117,12 +117,18 @@ fn malformed_rows_and_bytes_are_reported_as_the_streaming_reader_does() {
 fn mapped_and_known_formats_and_json_lines() {
     let reference = "path,label,attack_type,score,face_found\na,live,,0.5,1\nb,attack,print,,0\n";
     assert_eq!(agree(reference).unwrap().reason(1), Some("no_face"));
-    let liveness = "path,label,attack_type,score,status,reason\na,live,,0.5,ok,\nb,attack,print,,non_response,no_face\n";
+    let liveness =
+        "path,label,attack_type,score,status,reason\na,live,,0.5,ok,\nb,attack,print,,non_response,no_face\n";
     assert_eq!(agree(liveness).unwrap().reason(1), Some("no_face"));
     let json = "{\"path\":\"a\",\"label\":\"live\",\"score\":0.5}\n";
     assert_eq!(agree(json).unwrap().id(0), "a");
     let options = ReadOptions {
-        mapping: Mapping { scale: Some(100.0), live_labels: vec!["1".into()], attack_labels: vec!["0".into()], ..Mapping::default() },
+        mapping: Mapping {
+            scale: Some(100.0),
+            live_labels: vec!["1".into()],
+            attack_labels: vec!["0".into()],
+            ..Mapping::default()
+        },
         ..ReadOptions::default()
     };
     let text = "id,label,score,site\nx,1,50,a\ny,0,25,b\n";
@@ -154,8 +160,7 @@ fn row() -> impl Strategy<Value = String> {
         1 => Just("nan".to_owned()),
     ];
     let end = prop_oneof![Just("\n"), Just("\r\n"), Just("\n\n")];
-    (label, species, 0u32..5, score, end)
-        .prop_map(|(l, sp, subject, s, end)| format!("{l},{sp},s{subject},{s}{end}"))
+    (label, species, 0u32..5, score, end).prop_map(|(l, sp, subject, s, end)| format!("{l},{sp},s{subject},{s}{end}"))
 }
 
 proptest! {
