@@ -32,19 +32,11 @@ pub struct Presentation {
 /// Length of a fingerprint in hex digits (the first 64 bits of the digest).
 pub const FINGERPRINT_HEX: usize = 16;
 
-/// The bytes a presentation fingerprint is the digest of: every presentation's id, label and species, in
-/// order (scores are left out: two runs with the same fingerprint evaluated the same presentations, their
-/// scores may differ). The digest (sha256, first [`FINGERPRINT_HEX`] hex digits) is taken by
-/// `scorefile::fingerprint`, which owns the hashing crate.
-pub fn write_fingerprint_input(presentations: &[Presentation], out: &mut impl Write) -> io::Result<()> {
-    for p in presentations {
-        write_fingerprint_entry(&p.id, p.bona_fide, &p.species, out)?;
-    }
-    Ok(())
-}
-
-/// One presentation's part of [`write_fingerprint_input`]; a run's manifest hashes its samples this way
-/// before any is scored.
+/// One presentation's part of the bytes a presentation fingerprint is the digest of: its id, label and
+/// species, each presentation in order (scores are left out: two runs with the same fingerprint evaluated
+/// the same presentations, their scores may differ). The digest (sha256, first [`FINGERPRINT_HEX`] hex
+/// digits) is taken by `scorefile::fingerprint`, which owns the hashing crate; a run's manifest hashes its
+/// samples this way before any is scored.
 pub fn write_fingerprint_entry(id: &str, bona_fide: bool, species: &str, out: &mut impl Write) -> io::Result<()> {
     out.write_all(id.as_bytes())?;
     out.write_all(&[0, u8::from(bona_fide), 0])?;

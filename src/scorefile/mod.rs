@@ -94,8 +94,8 @@ impl ReadOptions {
     }
 }
 
-/// The presentation fingerprint: sha256 over [`write_fingerprint_input`] (id, label and species of every
-/// presentation, in order), first 16 hex digits. Two runs with the same fingerprint evaluated the same
+/// The presentation fingerprint: sha256 over [`write_fingerprint_entry`] of every presentation (id, label
+/// and species, in order), first 16 hex digits. Two runs with the same fingerprint evaluated the same
 /// presentations (scores may differ).
 pub fn fingerprint(presentations: &[Presentation]) -> String {
     fingerprint_set(presentations)
