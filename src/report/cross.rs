@@ -129,32 +129,33 @@ pub fn build_calibrated(run_dirs: &[PathBuf], on: &Path, target: Target) -> Resu
         dirs.push(on.to_path_buf());
     }
     let mut cross = build(&dirs)?;
-    let dataset = {
-        let (_, key, source) = names(&read_metrics(on)?);
-        // The calibration dataset's name in the matrix: the source of the first run seen with its key.
-        dirs.iter()
-            .map(|d| read_metrics(d).map(|doc| names(&doc)))
-            .collect::<Result<Vec<_>>>()?
-            .into_iter()
-            .find(|(_, k, _)| *k == key)
-            .map_or(source, |(_, _, s)| s)
-    };
+    // The calibration dataset is the one `on`'s cell sits in, under the name the matrix gave it.
+    let dataset = cross
+        .cells
+        .values()
+        .flat_map(|row| row.iter())
+        .find(|(_, cell)| same(&cell.run, on))
+        .map(|(dataset, _)| dataset.clone())
+        .with_context(|| format!("{} is not in the matrix", on.display()))?;
     let mut thresholds = BTreeMap::new();
     let mut uncalibrated = Vec::new();
     for (model, row) in &mut cross.cells {
-        let Some(lab) = row.get(&dataset) else {
+        if !row.contains_key(&dataset) {
             uncalibrated.push(model.clone());
             continue;
-        };
-        let scores = RunScores::open(&lab.run)?;
-        let presentations = scores.read(scores.info.model.as_deref())?;
-        let threshold = crate::calibrate::threshold_for(&presentations, target)
-            .with_context(|| format!("calibrating {model} on {} ({target})", lab.run.display()))?;
-        for cell in row.values_mut() {
+        }
+        // Each run's scores, read once: the calibration run's choose the threshold, every run's are rated at it.
+        let mut read = BTreeMap::new();
+        for (d, cell) in row.iter() {
             let scores = RunScores::open(&cell.run)?;
-            let presentations = scores.read(scores.info.model.as_deref())?;
-            let options = EvalOptions { segments: None, bootstrap: scores.bootstrap(), ..EvalOptions::new(threshold) };
-            let at = evaluate(&presentations, &options)?.report.at_threshold;
+            read.insert(d.clone(), (scores.read(scores.info.model.as_deref())?, scores.bootstrap()));
+        }
+        let threshold = crate::calibrate::threshold_for(&read[&dataset].0, target)
+            .with_context(|| format!("calibrating {model} on {} ({target})", row[&dataset].run.display()))?;
+        for (d, cell) in row.iter_mut() {
+            let (presentations, bootstrap) = &read[d];
+            let options = EvalOptions { segments: None, bootstrap: *bootstrap, ..EvalOptions::new(threshold) };
+            let at = evaluate(presentations, &options)?.report.at_threshold;
             cell.calibrated = Some(Transfer { threshold, apcer_max: at.attack.apcer_max, bpcer: at.bona_fide.bpcer });
         }
         thresholds.insert(model.clone(), threshold);

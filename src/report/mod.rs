@@ -111,7 +111,7 @@ pub fn write_comparison(
             out.display()
         );
     }
-    let (compared, sweeps) = runs_compared::compare_runs(run_dirs, models, bootstrap)?;
+    let (compared, sweeps) = runs_compared::compare_runs(&runs, models, bootstrap)?;
     fresh_dir(&out.join(CHARTS_DIR))?;
     for (i, bytes) in sweeps.iter().enumerate() {
         crate::run::atomic::write(&out.join(crate::schema::run_folder::model_sweep_csv(i)), bytes)?;

@@ -22,7 +22,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::document::{Block, table};
-use super::run_folder::read_metrics;
+use super::run_folder::{RunFolder, read_metrics};
 use crate::metrics::comparison::{Comparison, Scorer, compare};
 use crate::metrics::{BootstrapOptions, EvalOptions, SegmentOptions, evaluate, write_sweep_csv};
 use crate::schema::Presentation;
@@ -39,9 +39,8 @@ pub struct Entrant {
     /// The score file read (the run's own, or the file `eval --scores` read).
     pub scores: PathBuf,
     pub threshold: f64,
-    /// Presentations the run holds, and how many of them every entrant holds.
+    /// Presentations the run holds.
     pub presentations: usize,
-    pub shared: usize,
     #[serde(skip)]
     read: Vec<Presentation>,
     #[serde(skip)]
@@ -61,13 +60,13 @@ pub struct Compared {
 /// Compares the runs' models (`models`: the named models of each run that has them, else each run's own
 /// model); returns the document and each entrant's sweep.csv bytes, in the block's order.
 pub fn compare_runs(
-    run_dirs: &[PathBuf],
+    runs: &[RunFolder],
     models: Option<&[String]>,
     bootstrap: BootstrapOptions,
 ) -> Result<(Compared, Vec<Vec<u8>>)> {
     let mut entrants = Vec::new();
-    for dir in run_dirs {
-        entrants.extend(entrants_of(dir, models)?);
+    for run in runs {
+        entrants.extend(entrants_of(RunScores::of(&run.dir, run.doc.clone())?, models)?);
     }
     if let Some(models) = models {
         for m in models {
@@ -82,8 +81,7 @@ pub fn compare_runs(
         "a comparison needs two models: give two or more run folders, or --models a,b with a multi-model run"
     );
     name(&mut entrants);
-    let shared = intersect(&mut entrants)?;
-    let sets: Vec<Vec<Presentation>> = entrants.iter().map(|e| shared_of(e, &shared)).collect();
+    let sets = intersect(&entrants)?;
     let evaluations = entrants.iter().zip(&sets).map(|(e, p)| evaluate(p, &e.options)).collect::<Result<Vec<_>>>()?;
     let scorers: Vec<Scorer> = entrants
         .iter()
@@ -122,7 +120,11 @@ impl RunScores {
     /// Opens the run's score file; refuses runs whose presentations a score file cannot give back (decisions
     /// only, videos aggregated from frames, labels joined from elsewhere, scores not there).
     pub fn open(dir: &Path) -> Result<RunScores> {
-        let doc = read_metrics(dir)?;
+        RunScores::of(dir, read_metrics(dir)?)
+    }
+
+    /// [`RunScores::open`] with the run's metrics.json `doc` already read.
+    pub fn of(dir: &Path, doc: Value) -> Result<RunScores> {
         let here = dir.display();
         ensure!(
             !super::decisions::is_decision_only(&doc),
@@ -140,24 +142,23 @@ impl RunScores {
         );
         let info: RunInfo = serde_json::from_value(doc["run"].clone())
             .with_context(|| format!("{here}: metrics.json has no readable `run` block"))?;
-        // The folder's own score file, else the file `eval --scores` read (with its `--where` filter).
+        // The folder's own score file, else the file `eval --scores` read, with its `--where` filter.
         let own = crate::scorefile::of_run(dir);
-        // Folders written before `score_file` was recorded name the file only as their `source`.
-        let older = (info.scored_with_models == Some(false)).then(|| info.source.clone());
-        let read = info.score_file.clone().or(older).map(PathBuf::from).filter(|_| !own.is_file());
-        let Some(file) = (if own.is_file() { Some(own.clone()) } else { read.filter(|f| f.is_file()) }) else {
-            bail!(
-                "{here}: the run's scores are not there (no {}, and the score file it read, {:?}, is gone); rerun \
-                 `eval` into the folder or compare the score files with `eval --scores`",
-                own.display(),
-                info.score_file.as_deref().unwrap_or(&info.source)
-            );
-        };
-        let filter = match &info.filter {
-            Some(f) if !own.is_file() => {
-                Some(f.parse::<Filter>().map_err(|e| anyhow!("{here}: metrics.json run.filter: {e}"))?)
-            }
-            _ => None,
+        let (file, filter) = if own.is_file() {
+            (own, None)
+        } else {
+            // Folders written before `score_file` was recorded name the file only as their `source`.
+            let older = (info.scored_with_models == Some(false)).then(|| info.source.clone());
+            let Some(file) = info.score_file.clone().or(older).map(PathBuf::from).filter(|f| f.is_file()) else {
+                bail!(
+                    "{here}: the run's scores are not there (no {}, and the score file it read, {:?}, is gone); \
+                     rerun `eval` into the folder or compare the score files with `eval --scores`",
+                    own.display(),
+                    info.score_file.as_deref().unwrap_or(&info.source)
+                );
+            };
+            let filter = info.filter.as_deref().map(str::parse::<Filter>).transpose();
+            (file, filter.map_err(|e| anyhow!("{here}: metrics.json run.filter: {e}"))?)
         };
         let mapping = info.mapping.clone().unwrap_or_default();
         let held = crate::scorefile::ModelColumn::of_file(&file, None, &mapping)?.models;
@@ -206,8 +207,8 @@ impl RunScores {
 }
 
 /// The entrants of one run folder.
-fn entrants_of(dir: &Path, models: Option<&[String]>) -> Result<Vec<Entrant>> {
-    let run = RunScores::open(dir)?;
+fn entrants_of(run: RunScores, models: Option<&[String]>) -> Result<Vec<Entrant>> {
+    let dir = run.dir.as_path();
     let wanted: Vec<Option<String>> = match models {
         None => vec![run.info.model.clone()],
         Some(list) => list.iter().filter(|m| run.holds(m)).map(|m| Some(m.clone())).collect(),
@@ -233,7 +234,6 @@ fn entrants_of(dir: &Path, models: Option<&[String]>) -> Result<Vec<Entrant>> {
             scores: run.file.clone(),
             threshold,
             presentations: read.len(),
-            shared: 0,
             read,
             options,
         });
@@ -287,28 +287,18 @@ fn name(entrants: &mut [Entrant]) {
     }
 }
 
-/// The ids every entrant holds, in the first entrant's order; sets each entrant's `shared`. Refuses an id
-/// labelled differently in two runs, duplicate ids, and runs that share no presentation.
-fn intersect(entrants: &mut [Entrant]) -> Result<Vec<String>> {
-    let mut maps = Vec::new();
-    for e in entrants.iter() {
-        let mut map: HashMap<&str, &Presentation> = HashMap::with_capacity(e.read.len());
-        for p in &e.read {
-            ensure!(
-                map.insert(p.id.as_str(), p).is_none(),
-                "{}: presentation {:?} appears twice; runs are matched by id",
-                e.scores.display(),
-                p.id
-            );
-        }
-        maps.push(map);
-    }
-    let mut shared = Vec::new();
-    for p in &entrants[0].read {
-        let mut everywhere = true;
-        for (e, map) in entrants.iter().zip(&maps).skip(1) {
+/// Each entrant's presentations among those every entrant holds (matched by id), in the first entrant's
+/// order. Refuses an id labelled differently in two runs, and runs that share no presentation. (Ids are
+/// unique within a score file: its reader refuses one given twice.)
+fn intersect(entrants: &[Entrant]) -> Result<Vec<Vec<Presentation>>> {
+    let maps: Vec<HashMap<&str, &Presentation>> =
+        entrants.iter().map(|e| e.read.iter().map(|p| (p.id.as_str(), p)).collect()).collect();
+    let mut sets = vec![Vec::new(); entrants.len()];
+    'presentations: for p in &entrants[0].read {
+        let mut found = Vec::with_capacity(entrants.len());
+        for (e, map) in entrants.iter().zip(&maps) {
             match map.get(p.id.as_str()) {
-                None => everywhere = false,
+                None => continue 'presentations,
                 Some(q) if q.bona_fide != p.bona_fide || q.species != p.species => bail!(
                     "presentation {:?} is {} in {} but {} in {}: these runs are not of the same data",
                     p.id,
@@ -317,33 +307,24 @@ fn intersect(entrants: &mut [Entrant]) -> Result<Vec<String>> {
                     class(q),
                     e.run.display()
                 ),
-                Some(_) => {}
+                Some(q) => found.push(*q),
             }
         }
-        if everywhere {
-            shared.push(p.id.clone());
+        for (set, q) in sets.iter_mut().zip(found) {
+            set.push(q.clone());
         }
     }
     let counts: Vec<String> = entrants.iter().map(|e| format!("{} has {}", e.name, e.read.len())).collect();
     ensure!(
-        !shared.is_empty(),
+        !sets[0].is_empty(),
         "the runs share no presentation (matched by id; {}): nothing to compare",
         counts.join(", ")
     );
-    for e in entrants.iter_mut() {
-        e.shared = shared.len();
-    }
-    Ok(shared)
+    Ok(sets)
 }
 
 fn class(p: &Presentation) -> String {
     if p.bona_fide { "bona fide".into() } else { format!("an attack of species {:?}", p.species) }
-}
-
-/// The entrant's presentations among `shared`, in `shared`'s order.
-fn shared_of(e: &Entrant, shared: &[String]) -> Vec<Presentation> {
-    let by_id: HashMap<&str, &Presentation> = e.read.iter().map(|p| (p.id.as_str(), p)).collect();
-    shared.iter().filter_map(|id| by_id.get(id.as_str()).map(|p| (*p).clone())).collect()
 }
 
 /// The blocks that say what was compared on what: each entrant's run, model, threshold and counts.
@@ -370,7 +351,7 @@ pub fn blocks(c: &Compared) -> Vec<Block> {
                 e.scores.display().to_string(),
                 format!("{:.4}", e.threshold),
                 e.presentations.to_string(),
-                e.shared.to_string(),
+                c.shared.to_string(),
             ]
         })
         .collect();
