@@ -742,8 +742,9 @@ pub struct BenchArgs {
 
 #[derive(Debug, Args)]
 pub struct ReportArgs {
-    /// Run folder(s) written by `liveness eval`; two or more make a comparison: their DET curves overlaid,
-    /// and their models compared on the presentations all of them hold (matched by id; the counts are
+    /// Run folder(s) written by `liveness eval`; two or more make a comparison: their table (and their DET
+    /// curves overlaid when they hold different presentations), and their models compared on the
+    /// presentations all of them hold (matched by id; the counts are
     /// stated, runs sharing none are refused), each at its run's threshold, with paired tests, as a
     /// multi-model `eval` compares its models (comparison.json)
     #[arg(required = true, value_name = "RUN_DIR")]
