@@ -1,4 +1,5 @@
-//! Helpers shared by the unit tests: where the reference data lives, and hashing.
+//! The one home of the unit tests' helpers: where the reference data lives, hashing, and the small
+//! presentations and dataset trees the tests build.
 
 use std::path::PathBuf;
 
@@ -31,4 +32,36 @@ pub fn bgr_sha256(frame: &Frame) -> String {
 pub fn reference_json(models: &std::path::Path) -> serde_json::Value {
     let text = std::fs::read_to_string(models.join("silent_face_reference_scores.json")).expect("read reference JSON");
     serde_json::from_str(&text).expect("parse reference JSON")
+}
+
+/// A presentation for the metrics tests: `species` "" = bona fide; no score = a `no_face` non-response.
+pub fn pres(species: &str, score: Option<f64>) -> crate::schema::Presentation {
+    crate::schema::Presentation {
+        id: String::new(),
+        bona_fide: species.is_empty(),
+        species: species.to_owned(),
+        score,
+        reason: score.is_none().then(|| "no_face".to_owned()),
+        meta: std::collections::BTreeMap::new(),
+        decision: None,
+    }
+}
+
+/// [`pres`] with a `subject` column, for the subject-clustered figures.
+pub fn of_subject(species: &str, score: Option<f64>, subject: &str) -> crate::schema::Presentation {
+    let mut p = pres(species, score);
+    p.meta.insert(crate::metrics::SUBJECT_COLUMN.to_owned(), subject.to_owned());
+    p
+}
+
+/// Creates an empty file at `rel` under `root`, with its folders (the dataset loaders' test trees).
+pub fn touch(root: &std::path::Path, rel: &str) {
+    let path = root.join(rel);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, b"").unwrap();
+}
+
+/// A dataset spec for `root` with every option left to detection.
+pub fn spec(root: &std::path::Path) -> crate::dataset::DatasetSpec {
+    crate::dataset::DatasetSpec { root: root.to_path_buf(), ..crate::dataset::DatasetSpec::default() }
 }

@@ -2,17 +2,15 @@
 //! message naming the problem and the fix, exit 2 when the command must change (a pointer that matches
 //! nothing, a `$VAR` not set, a page that is not JSON, a wrong path, a bad value) and exit 1 when the API
 //! cannot be reached (DNS, TLS). Real `liveness serve` on loopback, real NUAA images; the
-//! fault-injecting front (tests/api_support) counts what was sent.
+//! fault-injecting front (tests/common/api.rs) counts what was sent.
 
-mod api_support;
 mod common;
-mod serve_support;
 
 use std::path::Path;
 
-use api_support::{Fault, Front, image_names};
+use common::api::{Fault, Front, image_names};
+use common::serve::Server;
 use common::{liveness, nuaa_subset, shared};
-use serve_support::Server;
 
 /// `eval DATA --api URL ARGS` (`--api-format serve` unless ARGS name one): exit code and stderr.
 fn eval_api(data: &Path, out: &Path, url: &str, args: &[&str]) -> (Option<i32>, String) {

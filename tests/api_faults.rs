@@ -1,21 +1,19 @@
-//! `eval --api` through a fault-injecting front (tests/api_support) in front of a real `liveness serve`
+//! `eval --api` through a fault-injecting front (tests/common/api.rs) in front of a real `liveness serve`
 //! on 12 real NUAA images: 429 with `Retry-After`, 500s, hangs beyond the client timeout and cut JSON,
 //! on a fixed schedule per image and attempt. The run finishes, api.json and api.md count the retries and
 //! failures exactly, an exhausted request is a non-response `api_error:<status>`, the retry budget caps
 //! the whole run, and after a kill -9 `--resume` sends no answered image again (the front counts).
 
-mod api_support;
 mod common;
-mod serve_support;
 
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use api_support::{Fault, Front, image_names};
+use common::api::{Fault, Front, image_names};
+use common::serve::Server;
 use common::{liveness, nuaa_subset, shared};
 use serde_json::Value;
-use serve_support::Server;
 
 /// The client's per-request timeout; a hang lasts longer.
 const TIMEOUT_S: u64 = 6;

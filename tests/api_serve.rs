@@ -3,13 +3,12 @@
 //! policy; the token is written nowhere; the stored answers read again offline give the same run.
 
 mod common;
-mod serve_support;
 
 use std::path::Path;
 
+use common::serve::Server;
 use common::{liveness, nuaa_subset, shared};
 use serde_json::Value;
-use serve_support::Server;
 
 const TOKEN: &str = "api-eval-test-token-7f3a9c21e4b8";
 

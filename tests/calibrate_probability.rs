@@ -3,7 +3,6 @@
 //! held-out subjects 0005-0009, every figure recomputed here from the policy's parameters and the rows.
 
 mod common;
-mod serve_support;
 
 use std::path::{Path, PathBuf};
 
@@ -159,14 +158,14 @@ fn serve_reports_the_calibrated_probability_as_score_does_and_as_its_openapi_say
     let (Some(models), Some(image)) = (shared("models"), shared("models/samples/image_F1.jpg")) else { return };
     let dir = tempfile::tempdir().unwrap();
     let (path, _) = fit_platt(dir.path(), &["--prior-attack", "0.01"]);
-    let server = serve_support::Server::start(&["--policy", path.to_str().unwrap()], &models);
+    let server = common::serve::Server::start(&["--policy", path.to_str().unwrap()], &models);
     let (status, got) = server.post("/v1/liveness", "image/jpeg", &std::fs::read(&image).unwrap(), None);
     assert_eq!(status, 200, "{got}");
-    serve_support::assert_matches_openapi(&serve_support::openapi(&server), "/v1/liveness", "post", status, &got);
+    common::serve::assert_matches_openapi(&common::serve::openapi(&server), "/v1/liveness", "post", status, &got);
     let args: Vec<&std::ffi::OsStr> = ["score", "--json", "--policy", path.to_str().unwrap(), image.to_str().unwrap()]
         .map(std::ffi::OsStr::new)
         .into();
-    let cli = serve_support::cli_json_lines(&models, &args);
+    let cli = common::serve::cli_json_lines(&models, &args);
     assert_eq!(got["policy"], "nuaa-platt");
     assert_eq!(
         got["calibrated"], cli[0]["calibrated"],

@@ -14,17 +14,15 @@
 //! `LIVENESS_SCREENSHOTS=DIR` keeps a PNG of each state there (docs/capture/ holds the reviewed ones).
 //! Tests take a lock: one browser and one server at a time on a 2-core machine.
 
-mod browser_support;
 mod common;
-mod serve_support;
 
 use std::path::PathBuf;
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use browser_support::{Browser, Camera, Page, chromium, y4m_of_files};
+use common::browser::{Browser, Camera, Page, chromium, y4m_of_files};
+use common::serve::{Server, blank_png, cli_json_lines};
 use serde_json::{Value, json};
-use serve_support::{Server, blank_png, cli_json_lines};
 
 const API_TOKEN: &str = "capture-test-api-token-0123456789";
 /// Subject 0007 live, blinking at picture 174 (tests/session.rs has the ground truth).
@@ -81,7 +79,7 @@ impl Rig {
     fn blank_video(&self) -> PathBuf {
         let out = self.tmp.path().join("blank.y4m");
         let grey = image::RgbImage::from_pixel(640, 480, image::Rgb([128, 128, 128]));
-        browser_support::write_y4m(&out, &[grey], FPS);
+        common::browser::write_y4m(&out, &[grey], FPS);
         out
     }
 
@@ -268,7 +266,7 @@ fn an_active_session_shows_what_session_score_says_and_collects_a_labelled_datas
     p.wait_for("document.getElementById('collected').dataset.path", WAIT);
     p.screenshot(&dir, "06-replay-refused");
     let frames_url = url.trim_start_matches(&rig.server.base).to_string();
-    let (ct, body) = serve_support::multipart(&[("frame", Some("f.jpg"), b"x"), ("frame", Some("f.jpg"), b"y")]);
+    let (ct, body) = common::serve::multipart(&[("frame", Some("f.jpg"), b"x"), ("frame", Some("f.jpg"), b"y")]);
     let (status, refused) = rig.server.post(&frames_url, &ct, &body, Some(API_TOKEN));
     assert_eq!((status, refused["error"]["code"].as_str()), (409, Some("session_finished")), "{refused}");
     drop(browser);
@@ -377,7 +375,7 @@ fn bad_input_gets_a_clear_message_on_the_page_and_a_json_error_from_the_server()
     assert_eq!((status, body["error"]["code"].as_str()), (401, Some("missing_token")), "{body}");
 
     // Collection is off on this server.
-    let (ct, body) = serve_support::multipart(&[("label", None, b"live")]);
+    let (ct, body) = common::serve::multipart(&[("label", None, b"live")]);
     let (status, off) = rig.server.post("/v1/collect", &ct, &body, Some(API_TOKEN));
     assert_eq!((status, off["error"]["code"].as_str()), (404, Some("collect_disabled")), "{off}");
 

@@ -3,14 +3,13 @@
 //! made too dark, too far and doubled, and collection mode's endpoint; answers checked against openapi.json.
 
 mod common;
-mod serve_support;
 
 use std::path::Path;
 use std::time::Duration;
 
+use common::serve::{Server, assert_matches_openapi, blank_png, multipart, openapi};
 use image::RgbImage;
 use serde_json::{Value, json};
-use serve_support::{Server, assert_matches_openapi, blank_png, multipart, openapi};
 
 const API_TOKEN: &str = "capture-http-api-token-0123456789";
 const LIVE: &str = "ClientRaw/0007/0007_00_00_01_141.jpg";

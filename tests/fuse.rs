@@ -4,7 +4,6 @@
 //! to sigmoid(b + sum w_i logit(p_i)) of the members' own `score` outputs; refusals with their reasons.
 
 mod common;
-mod serve_support;
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -165,7 +164,7 @@ fn logistic_fusion_is_fitted_written_and_scores_as_its_formula_says() {
 
     // `serve --model` answers the same.
     let models = shared("models").unwrap();
-    let server = serve_support::Server::start(&["--model", fused.to_str().unwrap()], &models);
+    let server = common::serve::Server::start(&["--model", fused.to_str().unwrap()], &models);
     let (status, served) = server.post("/v1/liveness", "image/jpeg", &std::fs::read(&image).unwrap(), None);
     assert_eq!(status, 200, "{served}");
     assert_eq!(served["live_probability"], got["live_probability"]);

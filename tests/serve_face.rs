@@ -4,14 +4,13 @@
 //! bad requests get JSON errors with stable codes.
 
 mod common;
-mod serve_support;
 
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 
 use base64::Engine as _;
+use common::serve::{Server, assert_matches_openapi, blank_png, cli_json_lines, multipart, openapi};
 use serde_json::{Value, json};
-use serve_support::{Server, assert_matches_openapi, blank_png, cli_json_lines, multipart, openapi};
 
 fn nuaa(rel: &str) -> PathBuf {
     common::shared("datasets/nuaa-train").unwrap().join(rel)

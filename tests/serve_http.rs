@@ -3,13 +3,12 @@
 //! the server keeps serving.
 
 mod common;
-mod serve_support;
 
 use std::path::PathBuf;
 
 use base64::Engine as _;
+use common::serve::{Server, assert_matches_openapi, blank_png, cli_json_lines, multipart, openapi};
 use serde_json::{Value, json};
-use serve_support::{Server, assert_matches_openapi, blank_png, cli_json_lines, multipart, openapi};
 
 /// A live face and a printed-photo attack of two subjects each.
 const IMAGES: [&str; 4] = [

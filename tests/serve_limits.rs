@@ -3,14 +3,13 @@
 //! and audit lines that count what was sent. Each refusal is JSON with its code and the server keeps serving.
 
 mod common;
-mod serve_support;
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
+use common::serve::Server;
 use serde_json::Value;
-use serve_support::Server;
 
 const FACE: &str = "ClientRaw/0001/0001_00_00_01_0.jpg";
 

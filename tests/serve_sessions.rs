@@ -3,14 +3,13 @@
 //! be replayed; an expired one answers 410.
 
 mod common;
-mod serve_support;
 
 use std::path::Path;
 use std::time::Duration;
 
 use base64::Engine as _;
+use common::serve::{Server, assert_matches_openapi, cli_json_lines, multipart, openapi};
 use serde_json::{Value, json};
-use serve_support::{Server, assert_matches_openapi, cli_json_lines, multipart, openapi};
 
 /// Subject 0007 live, blinking at picture 174 (tests/session.rs has the ground truth).
 const BLINK: (&str, [u32; 10]) = ("ClientRaw/0007/0007_00_00_01_", [141, 145, 149, 152, 156, 160, 166, 174, 183, 188]);

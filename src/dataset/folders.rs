@@ -86,8 +86,8 @@ impl Grouped {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dataset::testutil::{spec, touch};
     use crate::dataset::{IssueKind, Severity, open};
+    use crate::test_support::{spec, touch};
 
     fn tree(files: &[&str]) -> tempfile::TempDir {
         let dir = tempfile::tempdir().unwrap();

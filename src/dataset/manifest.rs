@@ -238,8 +238,8 @@ pub fn manifests_in(dir: &Path) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dataset::testutil::{spec, touch};
     use crate::dataset::{Severity, open};
+    use crate::test_support::{spec, touch};
 
     /// A dataset folder with `a.jpg`, `b.jpg`, `sub/c.jpg` and a manifest `file` holding `content`.
     fn manifest(file: &str, content: &[u8]) -> (tempfile::TempDir, PathBuf) {

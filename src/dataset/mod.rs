@@ -13,8 +13,6 @@ mod nuaa;
 pub mod paths;
 pub mod summary;
 mod table;
-#[cfg(test)]
-mod testutil;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -203,8 +201,8 @@ fn display_name(path: &Path) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::testutil::{spec, touch};
     use super::*;
+    use crate::test_support::{spec, touch};
 
     #[test]
     fn label_synonyms_and_refusals() {

@@ -240,8 +240,8 @@ fn species_of(pos: &str) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dataset::testutil::{spec, touch};
     use crate::dataset::{Severity, open};
+    use crate::test_support::{spec, touch};
 
     fn nuaa(files: &[&str], indexes: &[(&str, &str)]) -> tempfile::TempDir {
         let dir = tempfile::tempdir().unwrap();

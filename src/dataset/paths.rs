@@ -179,7 +179,7 @@ pub fn missing_file(root: &Path, rel: &str, at: &str) -> Option<Issue> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dataset::testutil::touch;
+    use crate::test_support::touch;
 
     #[test]
     fn image_extensions_ignore_case() {

@@ -3,7 +3,7 @@ use std::collections::BTreeMap;
 use super::*;
 
 fn pres(id: &str, species: &str, score: Option<f64>, session: &str) -> Presentation {
-    let mut p = crate::metrics::pres(species, score);
+    let mut p = crate::test_support::pres(species, score);
     p.id = id.into();
     p.meta = BTreeMap::from([("session".to_owned(), session.to_owned())]);
     p

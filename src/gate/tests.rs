@@ -84,7 +84,8 @@ fn regression_against_a_baseline() {
 /// the value at its path: a renamed report field fails here, not in a user's CI job as "no such metric".
 #[test]
 fn every_gate_metric_reads_a_real_evaluate_document() {
-    use crate::metrics::{EvalOptions, Policy, SegmentOptions, evaluate, pres};
+    use crate::metrics::{EvalOptions, Policy, SegmentOptions, evaluate};
+    use crate::test_support::pres;
     let mut ps = Vec::new();
     for i in 0..24 {
         let (species, score) = match i % 3 {

@@ -137,9 +137,9 @@ fn completion(population: &Population, subjects: &Subjects, policy: &Policy) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::metrics::population::tests::pres;
-    use crate::metrics::subjects::tests::of_subject;
     use crate::schema::Presentation;
+    use crate::test_support::of_subject;
+    use crate::test_support::pres;
 
     fn policy() -> Policy {
         Policy { pass: 0.8, retry: 0.5, attempts: vec![1, 2, 3] }

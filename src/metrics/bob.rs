@@ -128,8 +128,8 @@ pub fn min_hter(sweep: &Sweep) -> Metric<OperatingPoint> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::metrics::population::tests::pres;
     use crate::schema::Presentation;
+    use crate::test_support::pres;
 
     /// live 0.9 0.6 0.4 | attack 0.7 0.3 (the sweep of `rocch`'s hand case).
     ///

@@ -121,10 +121,10 @@ impl SplitMix64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::metrics::population::tests::pres;
     use crate::metrics::rates::{Measure, Scope};
-    use crate::metrics::subjects::tests::of_subject;
     use crate::schema::Presentation;
+    use crate::test_support::of_subject;
+    use crate::test_support::pres;
 
     const BPCER: RateKind = RateKind { measure: Measure::Error, scope: Scope::BonaFide };
     const APCER_MAX: RateKind = RateKind { measure: Measure::Error, scope: Scope::Worst };

@@ -402,8 +402,8 @@ fn winner(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::metrics::subjects::tests::of_subject;
     use crate::metrics::{EvalOptions, evaluate};
+    use crate::test_support::of_subject;
 
     /// Six subjects; `good` ranks every presentation right, `bad` rejects one bona fide presentation per
     /// subject and accepts one print attack per subject.

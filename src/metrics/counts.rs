@@ -62,7 +62,7 @@ impl Counts {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::metrics::population::tests::pres;
+    use crate::test_support::pres;
 
     #[test]
     fn counts_reasons_per_class_over_members() {

@@ -123,8 +123,8 @@ pub fn decisions(presentations: &[Presentation], column: &str) -> Result<Option<
 mod tests {
     use super::*;
     use crate::metrics::bootstrap::SplitMix64;
-    use crate::metrics::population::tests::pres;
     use crate::schema::Decided;
+    use crate::test_support::pres;
 
     fn decided(species: &str, decision: VendorDecision) -> Presentation {
         let reason = matches!(decision, VendorDecision::Retry | VendorDecision::NoResponse)

@@ -107,7 +107,7 @@ pub fn write_epc_csv<W: Write>(curve: &Epc, out: W) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::metrics::population::tests::pres;
+    use crate::test_support::pres;
 
     fn sweep(ps: &[(&str, f64)]) -> Sweep {
         let ps: Vec<_> = ps.iter().map(|&(s, v)| pres(s, Some(v))).collect();

@@ -181,7 +181,7 @@ fn spread(values: Vec<f64>) -> Metric<Spread> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::metrics::subjects::tests::of_subject;
+    use crate::test_support::of_subject;
     use proptest::prelude::*;
 
     #[test]

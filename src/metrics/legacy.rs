@@ -50,7 +50,7 @@ pub fn at_threshold(sweep: &Sweep, t: f64) -> Legacy {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::metrics::population::tests::pres;
+    use crate::test_support::pres;
 
     #[test]
     fn hand_computed_acer_and_hter() {

@@ -48,12 +48,9 @@ mod sweep;
 mod tally;
 
 #[cfg(test)]
-mod oracle_tests;
-/// A bare test presentation (`species` "" = bona fide), for the unit tests of modules built on the engine.
-#[cfg(test)]
-pub(crate) use population::tests::pres;
-#[cfg(test)]
 mod bob_properties;
+#[cfg(test)]
+mod oracle_tests;
 #[cfg(test)]
 mod properties;
 

@@ -193,8 +193,8 @@ impl Curve<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::metrics::population::tests::pres;
     use crate::schema::Presentation;
+    use crate::test_support::pres;
 
     /// 4 live, 5 attacks of 2 species, with ties across classes.
     ///

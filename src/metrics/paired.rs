@@ -249,7 +249,7 @@ fn decisions<'a>(class: &'static str, errors: impl Iterator<Item = &'a (bool, bo
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::metrics::subjects::tests::of_subject;
+    use crate::test_support::of_subject;
 
     #[test]
     fn a_scorer_against_itself_differs_by_zero_and_a_better_one_wins_in_every_resample() {

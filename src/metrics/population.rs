@@ -107,22 +107,9 @@ impl Population {
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
+mod tests {
     use super::*;
-    use std::collections::BTreeMap;
-
-    /// A presentation for tests: `species` "" = bona fide.
-    pub fn pres(species: &str, score: Option<f64>) -> Presentation {
-        Presentation {
-            id: String::new(),
-            bona_fide: species.is_empty(),
-            species: species.to_owned(),
-            score,
-            reason: score.is_none().then(|| "no_face".to_owned()),
-            meta: BTreeMap::new(),
-            decision: None,
-        }
-    }
+    use crate::test_support::pres;
 
     #[test]
     fn species_sorted_and_classes_assigned() {

@@ -6,10 +6,10 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use proptest::prelude::*;
 
-use super::population::tests::pres;
 use super::{EvalOptions, Metric, Policy, Rate, SegmentOptions, Sweep, Threshold, evaluate};
 use super::{apcer_at_bpcer, auc_pooled, bpcer_at_apcer, eer_pooled};
 use crate::schema::Presentation;
+use crate::test_support::pres;
 
 const SPECIES: [&str; 3] = ["a", "b", "c"];
 

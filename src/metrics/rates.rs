@@ -242,7 +242,7 @@ impl RateSet {
 mod tests {
     use super::*;
     use crate::metrics::population::Population;
-    use crate::metrics::population::tests::pres;
+    use crate::test_support::pres;
 
     /// t = 0.5. live: 0.9, 0.3 (error), 0.5, none  → BPCER 1/3, BPNRR 1/4, BPCER_sys 2/4.
     /// print: 0.6 (error), 0.1, none               → APCER 1/2, APNRR 1/3, APCER_sys 1/3.

@@ -149,8 +149,8 @@ pub fn evaluate_set<P: Presentations + ?Sized>(presentations: &P, options: &Eval
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::metrics::population::tests::pres;
-    use crate::metrics::subjects::tests::of_subject;
+    use crate::test_support::of_subject;
+    use crate::test_support::pres;
     use serde_json::json;
 
     fn sample() -> Vec<Presentation> {

@@ -101,7 +101,7 @@ pub fn resolution(sweep: &Sweep, rates: &[f64]) -> Resolution {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::metrics::population::tests::pres;
+    use crate::test_support::pres;
 
     #[test]
     fn the_rule_of_three_by_hand() {

@@ -57,9 +57,9 @@ fn segment_eer((x1, y1): (f64, f64), (x2, y2): (f64, f64)) -> f64 {
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
+mod tests {
     use super::*;
-    use crate::metrics::population::tests::pres;
+    use crate::test_support::pres;
 
     #[test]
     fn hand_computed_hull_and_eer() {

@@ -175,7 +175,7 @@ fn worst(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::metrics::population::tests::pres;
+    use crate::test_support::pres;
 
     fn with(mut p: Presentation, meta: &[(&str, &str)]) -> Presentation {
         p.meta = meta.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();

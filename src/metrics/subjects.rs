@@ -34,16 +34,9 @@ impl Subjects {
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
+mod tests {
     use super::*;
-    use crate::metrics::population::tests::pres;
-
-    /// A test presentation with a subject.
-    pub fn of_subject(species: &str, score: Option<f64>, subject: &str) -> Presentation {
-        let mut p = pres(species, score);
-        p.meta.insert(SUBJECT_COLUMN.to_owned(), subject.to_owned());
-        p
-    }
+    use crate::test_support::{of_subject, pres};
 
     #[test]
     fn numbers_subjects_in_order_of_appearance() {

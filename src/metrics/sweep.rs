@@ -281,7 +281,7 @@ pub fn write_sweep_csv<W: Write>(sweep: &Sweep, out: W) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::metrics::population::tests::pres;
+    use crate::test_support::pres;
 
     /// Live 0.9, 0.4, 0.4, and a non-response; print 0.9, 0.2; replay 0.4 (-0.0 and 0.0 tie too).
     fn sample() -> Vec<Presentation> {

@@ -84,7 +84,7 @@ impl Tally {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::metrics::population::tests::pres;
+    use crate::test_support::pres;
 
     #[test]
     fn counts_errors_and_non_responses_per_class() {

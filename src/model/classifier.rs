@@ -28,7 +28,7 @@ pub struct Classifier {
 
 /// What a model says about one face.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Verdict {
+pub struct FaceVerdict {
     /// Live probability of each member (its softmax at `live_index`), in descriptor order.
     pub member_live: Vec<f64>,
     /// The live probability of each member model of a fused descriptor (in `[fusion]` order; empty
@@ -73,7 +73,7 @@ impl Classifier {
 
     /// Scores faces (each a face box in an RGB frame) with as few ONNX Runtime calls as the batch size
     /// allows. A face whose crop is degenerate gets its crop error; a failure of ONNX Runtime fails the call.
-    pub fn classify(&mut self, faces: &[(&Frame, FaceBox)]) -> Result<Vec<Result<Verdict, CropError>>> {
+    pub fn classify(&mut self, faces: &[(&Frame, FaceBox)]) -> Result<Vec<Result<FaceVerdict, CropError>>> {
         let mut crops: Vec<Vec<Frame>> = Vec::with_capacity(self.members.len());
         let mut failed: Vec<Option<CropError>> = (0..faces.len()).map(|_| None).collect();
         for net in &self.members {
@@ -114,16 +114,16 @@ impl Classifier {
 /// The verdict of one face from its networks' live probabilities: their mean, or for a fused descriptor
 /// each member model's mean over its own networks (softmax vectors averaged, then read at the live index,
 /// is the mean of the live entries) fused by the `[fusion]` rule.
-fn verdict(member_live: Vec<f64>, fusion: Option<&(&Fusion, Vec<Vec<usize>>)>) -> Verdict {
+fn verdict(member_live: Vec<f64>, fusion: Option<&(&Fusion, Vec<Vec<usize>>)>) -> FaceVerdict {
     fn mean(values: impl Iterator<Item = f64>) -> f64 {
         let (sum, n) = values.fold((0.0, 0usize), |(s, n), v| (s + v, n + 1));
         sum / n as f64
     }
     match fusion {
-        None => Verdict { live: mean(member_live.iter().copied()), models: Vec::new(), member_live },
+        None => FaceVerdict { live: mean(member_live.iter().copied()), models: Vec::new(), member_live },
         Some((f, groups)) => {
             let models: Vec<f64> = groups.iter().map(|g| mean(g.iter().map(|&i| member_live[i]))).collect();
-            Verdict { live: f.combine(&models), models, member_live }
+            FaceVerdict { live: f.combine(&models), models, member_live }
         }
     }
 }

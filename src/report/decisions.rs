@@ -148,8 +148,8 @@ pub fn decision_only_report(doc: &Value) -> (String, Vec<Block>) {
 mod tests {
     use super::*;
     use crate::metrics::decisions::{CURVES_NEED_SCORES, decisions};
-    use crate::metrics::pres;
     use crate::schema::{Decided, Presentation, VendorDecision};
+    use crate::test_support::pres;
 
     fn doc(species: &str) -> Value {
         let p = |sp: &str, d: VendorDecision| Presentation {

@@ -10,7 +10,7 @@ use crate::decode::{DecodeError, DecodeLimits, decode_file};
 use crate::detect::{Detection, largest, ultraface::UltraFace};
 use crate::frame::{FaceBox, Frame};
 use crate::model::backend::Backend;
-use crate::model::classifier::{Classifier, Verdict};
+use crate::model::classifier::{Classifier, FaceVerdict};
 use crate::model::descriptor::Descriptor;
 use crate::policy::Policy;
 use crate::quality;
@@ -177,7 +177,7 @@ pub fn classify(engine: &mut Engine, batch: &mut [Prepared]) -> Result<()> {
 
 /// A model's scores of one face: its own, then (fused descriptors) each member model's, with the member
 /// networks' live probabilities under the model they belong to.
-fn model_scores(model: &Classifier, v: &Verdict) -> Vec<ModelScore> {
+fn model_scores(model: &Classifier, v: &FaceVerdict) -> Vec<ModelScore> {
     let d = &model.descriptor;
     let nets =
         |idx: &mut dyn Iterator<Item = usize>| idx.map(|i| (d.members[i].name.clone(), v.member_live[i])).collect();

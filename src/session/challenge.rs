@@ -73,7 +73,7 @@ impl Baseline {
 
 /// What a detector found for one challenge.
 #[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct Outcome {
+pub struct ChallengeResult {
     pub challenge: Challenge,
     pub passed: bool,
     /// Index in the timeline of the frame that completed it.
@@ -85,12 +85,12 @@ pub struct Outcome {
 }
 
 /// Looks for `challenge` in `timeline[start..]`.
-pub fn detect(challenge: Challenge, timeline: &[Geometry], base: &Baseline, t: &Thresholds, start: usize) -> Outcome {
+pub fn detect(challenge: Challenge, timeline: &[Geometry], base: &Baseline, t: &Thresholds, start: usize) -> ChallengeResult {
     let rest = timeline.get(start..).unwrap_or(&[]);
     if rest.is_empty() {
-        return Outcome { challenge, passed: false, completed_at: None, peak: None };
+        return ChallengeResult { challenge, passed: false, completed_at: None, peak: None };
     }
-    let found = |peak: f64, at: Option<usize>| Outcome {
+    let found = |peak: f64, at: Option<usize>| ChallengeResult {
         challenge,
         passed: at.is_some(),
         completed_at: at.map(|i| i + start),
@@ -134,7 +134,7 @@ pub fn verify(
     timeline: &[Geometry],
     base: &Baseline,
     t: &Thresholds,
-) -> Vec<Outcome> {
+) -> Vec<ChallengeResult> {
     let mut start = 0;
     asked
         .iter()

@@ -11,7 +11,7 @@ use serde_json::json;
 use super::analyze::{Analysis, SessionEngine, analyze};
 use super::input::SessionInput;
 use super::policy::SessionPolicy;
-use super::verdict::{Verdict, judge};
+use super::verdict::{SessionVerdict, judge};
 use crate::decode::DecodeLimits;
 use crate::schema::columns;
 use crate::schema::{Decision, Status};
@@ -21,7 +21,7 @@ use crate::score::output::Format;
 pub struct Scored {
     pub input: SessionInput,
     pub analysis: Analysis,
-    pub verdict: Option<Verdict>,
+    pub verdict: Option<SessionVerdict>,
 }
 
 impl Scored {

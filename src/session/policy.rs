@@ -25,7 +25,7 @@ pub struct SessionPolicy {
     pub second_face_share: f64,
     pub passive_fusion: Fusion,
     pub combine: Combine,
-    pub bands: Bands,
+    pub bands: SessionBands,
     pub detection: ChallengeThresholds,
     pub variation: Variation,
 }
@@ -76,9 +76,11 @@ impl Combine {
     }
 }
 
+/// The session score's confidence bands (0-100): `very_high`, `high` (the default pass mark), `review`, else
+/// `likely_spoof`.
 #[derive(Clone, Copy, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-pub struct Bands {
+pub struct SessionBands {
     pub very_high: f64,
     pub high: f64,
     pub review: f64,

@@ -12,7 +12,7 @@
 use serde::Serialize;
 
 use super::analyze::Analysis;
-use super::challenge::{self, Baseline, Challenge, Outcome};
+use super::challenge::{self, Baseline, Challenge, ChallengeResult};
 use super::input::SessionInput;
 use super::policy::SessionPolicy;
 use crate::landmarks::Geometry;
@@ -49,11 +49,11 @@ pub struct Measures {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct Verdict {
+pub struct SessionVerdict {
     pub mode: Mode,
     pub baseline: Baseline,
     pub measures: Measures,
-    pub challenges: Vec<Outcome>,
+    pub challenges: Vec<ChallengeResult>,
     pub pose_variation_score: f64,
     pub expression_variation_score: f64,
     pub liveness_score: f64,
@@ -65,7 +65,7 @@ pub struct Verdict {
     pub live: bool,
 }
 
-impl Verdict {
+impl SessionVerdict {
     pub fn completed(&self) -> usize {
         self.challenges.iter().filter(|o| o.passed).count()
     }
@@ -88,7 +88,7 @@ pub fn judge(
     analysis: &Analysis,
     policy: &SessionPolicy,
     passive_threshold: f64,
-) -> Option<Verdict> {
+) -> Option<SessionVerdict> {
     if analysis.problem.is_some() {
         return None;
     }
@@ -122,7 +122,7 @@ pub fn judge(
         (Mode::Passive, percent(pose), percent(closure.max(widening)), policy.pose_weight, policy.expression_weight)
     } else {
         let share = |pose: bool| {
-            let asked: Vec<&Outcome> = outcomes.iter().filter(|o| o.challenge.is_pose() == pose).collect();
+            let asked: Vec<&ChallengeResult> = outcomes.iter().filter(|o| o.challenge.is_pose() == pose).collect();
             let done = asked.iter().filter(|o| o.passed).count();
             (percent(done as f64 / asked.len().max(1) as f64), !asked.is_empty())
         };
@@ -141,7 +141,7 @@ pub fn judge(
     let passive: Vec<f64> = analysis.usable().filter_map(|f| f.passive).collect();
     let passive_score = policy.passive_fusion.apply(&passive);
     let passive_passed = passive_score.map(|p| crate::schema::is_bona_fide(p, passive_threshold));
-    Some(Verdict {
+    Some(SessionVerdict {
         mode,
         baseline: base,
         measures,

@@ -1,5 +1,11 @@
-//! Shared by the integration tests: where the real models and data live, and the built binary.
+//! Shared by the integration tests: where the real models and data live, and the built binary. The one home of
+//! test helpers: `serve` starts a real `liveness serve` and talks HTTP to it, `api` is a fault-injecting
+//! front before it, `browser` drives real headless Chromium.
 #![allow(dead_code)] // each test file uses a different subset
+
+pub mod api;
+pub mod browser;
+pub mod serve;
 
 use std::path::PathBuf;
 

@@ -9,7 +9,7 @@ use anyhow::{Context as _, Result, bail, ensure};
 
 use super::Context;
 use crate::calibrate::{
-    BandEdges, Calibration, FaceOutcome, Figure, Figures, ModelFile, Outcome, Reached, Target, calibrate,
+    BandEdges, Calibration, FaceCalibrated, Figure, Figures, ModelFile, Calibrated, Reached, Target, calibrate,
     calibrate_face,
 };
 use crate::cli::CalibrateArgs;
@@ -73,8 +73,8 @@ pub fn run(ctx: &Context, args: &CalibrateArgs) -> Result<ExitCode> {
 
 /// The threshold side of a calibration: the PAD outcome, and with a face target the match side too.
 struct ThresholdPart {
-    pad: Outcome,
-    face: Option<(FaceOutcome, FaceRun)>,
+    pad: Calibrated,
+    face: Option<(FaceCalibrated, FaceRun)>,
 }
 
 /// Chooses (and prints) the threshold and band meeting `target`, and the match threshold when asked.
@@ -124,7 +124,7 @@ fn face_calibration(
     set: &ScoreSet,
     target: Target,
     edges: BandEdges,
-) -> Result<(FaceOutcome, FaceRun)> {
+) -> Result<(FaceCalibrated, FaceRun)> {
     let dir =
         if args.scores.is_dir() { args.scores.clone() } else { set.file.parent().map(Into::into).unwrap_or_default() };
     let manifest = Manifest::load(&dir)?;
@@ -146,7 +146,7 @@ fn face_calibration(
     Ok((out, FaceRun { recipe, recognizer_sha256 }))
 }
 
-fn face_figures(f: &FaceOutcome, run: &FaceRun) -> String {
+fn face_figures(f: &FaceCalibrated, run: &FaceRun) -> String {
     let s = &f.system;
     let fig = |r: &crate::metrics::full_system::Rate| rate_of(r, "").map_or_else(|_| "n/a".into(), |r| typed_rate(&r));
     let worst = s.attack_acceptance.worst.as_ref();
@@ -188,7 +188,7 @@ fn rate_of(r: &crate::metrics::full_system::Rate, what: &str) -> Result<crate::m
         .with_context(|| format!("no {what} to record a rate of"))
 }
 
-fn match_calibration(f: &FaceOutcome, run: &FaceRun, target: Option<MatchTarget>) -> Result<MatchCalibration> {
+fn match_calibration(f: &FaceCalibrated, run: &FaceRun, target: Option<MatchTarget>) -> Result<MatchCalibration> {
     let s = &f.system;
     let w = s.attack_acceptance.worst.as_ref().context("no attacks of enrolled subjects")?;
     let mut worst = rate_of(&w.rate, "attacks")?;
@@ -228,7 +228,7 @@ pub(super) fn model_files(d: &crate::model::descriptor::Descriptor) -> Vec<Model
 
 /// The written policy: the base policy's quality gates, and the calibrated threshold and band with their
 /// provenance (`out`), or without a threshold target the base policy's own threshold and bands.
-fn policy_of(ctx: &Context, args: &CalibrateArgs, set: &ScoreSet, out: Option<&Outcome>, name: &str) -> Result<Policy> {
+fn policy_of(ctx: &Context, args: &CalibrateArgs, set: &ScoreSet, out: Option<&Calibrated>, name: &str) -> Result<Policy> {
     let descriptor = model_of(ctx, set)?;
     let base = policy::resolve(&args.base_policy, &ctx.config_dirs)?;
     let description = |what: String| {

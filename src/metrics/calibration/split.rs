@@ -80,8 +80,8 @@ pub fn probability_report<P: Presentations + ?Sized>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::metrics::population::tests::pres;
     use crate::schema::Presentation;
+    use crate::test_support::pres;
 
     #[test]
     fn raw_scores_are_judged_as_probabilities_and_odd_scales_are_na() {
