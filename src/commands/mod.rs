@@ -25,7 +25,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 
-use crate::cli::{Global, ModelOptions, ScoreSelection};
+use crate::cli::{Global, ModelOptions, ScoreSelection, Subset};
 use crate::model::descriptor::{self, Descriptor};
 use crate::policy::{self, Policy};
 use crate::schema::{MemberInfo, ModelInfo};
@@ -132,15 +132,13 @@ fn default_models_dir() -> PathBuf {
 
 /// What `--model`, `--where` and `--flip` select from `path` (a run folder or a score file).
 pub fn score_selector<'a>(path: &'a Path, sel: &'a ScoreSelection) -> Selector<'a> {
-    Selector {
-        path,
-        model: sel.model.as_deref(),
-        filter: sel.filter.as_ref(),
-        flip: sel.flip,
-        mapping: None,
-        keep: &[],
-        labels: None,
-    }
+    Selector { flip: sel.flip, ..subset_selector(path, sel.model.as_deref(), &sel.subset) }
+}
+
+/// `model`'s scores in `path` (`None`: its primary model's) as written, on the presentations `--where`
+/// keeps: the one conversion of [`Subset`] into the domain's selector.
+pub fn subset_selector<'a>(path: &'a Path, model: Option<&'a str>, subset: &'a Subset) -> Selector<'a> {
+    Selector { path, model, filter: subset.filter.as_ref(), flip: false, mapping: None, keep: &[], labels: None }
 }
 
 /// Tells the user which model's scores were read when a score file holds several and none was named.
