@@ -497,6 +497,12 @@ mod round_trip {
         assert_same(&csv, &read_scores(&csv, ReadOptions::default()).unwrap(), &want_images(&all, 0, none));
     }
 
+    fn assert_cells(meta: &BTreeMap<String, String>, cells: &[(&str, &str)]) {
+        for (column, value) in cells {
+            assert_eq!(meta.get(*column).map(String::as_str), Some(*value), "{column}");
+        }
+    }
+
     fn session(id: &str, label: Label, species: &str, verdict: Option<Verdict>, problem: Option<Problem>) -> Scored {
         let input = SessionInput {
             id: id.into(),
@@ -596,34 +602,32 @@ mod round_trip {
             })
             .collect();
         let kept = read_scores(&path, ReadOptions::default().keeping(&measures)).unwrap();
-        let live = &kept[0].meta;
-        for (column, value) in [
-            ("decision", "live"),
-            ("band", "pass"),
-            ("liveness_mode", "active"),
-            ("liveness_score", "73.12"),
-            ("liveness_passed", "1"),
-            ("passive_score", "0.876543"),
-            ("challenges_asked", "blink;head_left"),
-            ("challenges_completed", "1"),
-            ("frames_captured", "24"),
-            ("frames_used", "0"),
-            ("yaw_range", "31.25"),
-            ("ear_min_ratio", "0.4125"),
-            ("blink", "1"),
-            ("smile_peak", "1.0625"),
-        ] {
-            assert_eq!(live.get(column).map(String::as_str), Some(value), "{column}");
-        }
-        let refused = &kept[1].meta;
-        for (column, value) in [
+        assert_cells(
+            &kept[0].meta,
+            &[
+                ("decision", "live"),
+                ("band", "pass"),
+                ("liveness_mode", "active"),
+                ("liveness_score", "73.12"),
+                ("liveness_passed", "1"),
+                ("passive_score", "0.876543"),
+                ("challenges_asked", "blink;head_left"),
+                ("challenges_completed", "1"),
+                ("frames_captured", "24"),
+                ("frames_used", "0"),
+                ("yaw_range", "31.25"),
+                ("ear_min_ratio", "0.4125"),
+                ("blink", "1"),
+                ("smile_peak", "1.0625"),
+            ],
+        );
+        let refused = [
             ("decision", ""),
             ("liveness_score", ""),
             ("challenges_asked", "blink;head_left"),
             ("frames_captured", "24"),
-        ] {
-            assert_eq!(refused.get(column).map(String::as_str), Some(value), "{column}");
-        }
+        ];
+        assert_cells(&kept[1].meta, &refused);
         let parquet = path.with_extension("parquet");
         liveness::run::parquet_from_csv(&path, &parquet).unwrap();
         let got = read_scores(&parquet, ReadOptions::default().keeping(&measures)).unwrap();
