@@ -270,6 +270,9 @@ pub struct FuseArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(mut_arg("filter", |a| {
+    a.help("Keep only presentations whose metadata COLUMN matches (both runs), e.g. subject=0005..0009")
+}))]
 pub struct DiffArgs {
     /// Run folder or score file of the base run
     pub base: PathBuf,
@@ -281,9 +284,8 @@ pub struct DiffArgs {
     /// Model column of CURRENT [default: its first model]
     #[arg(long)]
     pub current_model: Option<String>,
-    /// Keep only presentations whose metadata COLUMN matches (both runs), e.g. subject=0005..0009
-    #[arg(long = "where", value_name = "COLUMN=V1,V2|COLUMN=LO..HI")]
-    pub filter: Option<crate::scoreset::Filter>,
+    #[command(flatten)]
+    pub subset: Subset,
     /// Policy (threshold) of both runs: name in configs/policies, or a .toml path
     #[arg(long, default_value = "default")]
     pub policy: String,
@@ -350,16 +352,24 @@ pub struct ScoreSelection {
     /// the first model]; also the descriptor recorded with a calibration
     #[arg(long, short)]
     pub model: Option<String>,
-    /// Keep only presentations whose metadata COLUMN has one of these values or lies in LO..HI
-    /// (inclusive, compared as text), e.g. subject=0001..0004
-    #[arg(long = "where", value_name = "COLUMN=V1,V2|COLUMN=LO..HI")]
-    pub filter: Option<crate::scoreset::Filter>,
+    #[command(flatten)]
+    pub subset: Subset,
     /// Scores mean "spoof" (higher = attack): use 1 - score (an attack probability becomes a live one)
     #[arg(long)]
     pub flip: bool,
     /// Compute on a run that is not complete (killed, or a partial merge); every output then says so
     #[arg(long)]
     pub allow_incomplete: bool,
+}
+
+/// `--where`, declared once for the commands that read a subset of a score file; a command whose subset
+/// needs other words (diff's applies to both runs) rewords the help, not the option.
+#[derive(Debug, Args)]
+pub struct Subset {
+    /// Keep only presentations whose metadata COLUMN has one of these values or lies in LO..HI
+    /// (inclusive, compared as text), e.g. subject=0001..0004
+    #[arg(long = "where", value_name = "COLUMN=V1,V2|COLUMN=LO..HI")]
+    pub filter: Option<crate::scoreset::Filter>,
 }
 
 #[derive(Debug, Args)]

@@ -43,24 +43,22 @@ pub fn markdown(s: &str) -> String {
     out
 }
 
-/// XML 1.0 attribute or element text. XML 1.0 cannot carry control characters other than tab, newline
-/// and carriage return even as references, so a name holding one would make the whole document
-/// unreadable to a CI: they become U+FFFD, and the markup characters are escaped.
-pub fn xml(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\t' | '\n' | '\r' => out.push(c),
-            c if c.is_control() || matches!(c, '\u{FFFE}' | '\u{FFFF}') => out.push('\u{FFFD}'),
-            c => out.push(c),
-        }
+/// Text XML 1.0 can carry. Control characters other than tab, newline and carriage return cannot be
+/// written even as references, so a name holding one would make the whole document unreadable to a CI:
+/// they (and U+FFFE, U+FFFF) become U+FFFD. Markup is the XML writer's to escape (quick-xml's).
+pub fn xml_chars(s: &str) -> std::borrow::Cow<'_, str> {
+    let bad = |c: char| !matches!(c, '\t' | '\n' | '\r') && (c.is_control() || matches!(c, '\u{FFFE}' | '\u{FFFF}'));
+    if s.chars().any(bad) {
+        std::borrow::Cow::Owned(s.chars().map(|c| if bad(c) { '\u{FFFD}' } else { c }).collect())
+    } else {
+        std::borrow::Cow::Borrowed(s)
     }
-    out
+}
+
+/// XML 1.0 element text: [`xml_chars`], then markup escaped by quick-xml (`&lt;`, `&gt;`, `&amp;`,
+/// `&apos;`, `&quot;`, and a carriage return as `&#13;` so that end-of-line normalization keeps it).
+pub fn xml(s: &str) -> String {
+    quick_xml::escape::escape(xml_chars(s)).into_owned()
 }
 
 /// A name for the terminal: control characters (escape sequences, carriage returns, newlines, C1

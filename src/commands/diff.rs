@@ -10,20 +10,11 @@ use crate::cli::DiffArgs;
 use crate::diff::{DiffOptions, DiffReport, Ks, RateChange, diff};
 use crate::metrics::Threshold;
 use crate::policy;
-use crate::scoreset::{ScoreSet, Selector};
+use crate::scoreset::ScoreSet;
 
 pub fn run(ctx: &Context, args: &DiffArgs) -> Result<ExitCode> {
-    let load = |path, model: &Option<String>| {
-        ScoreSet::load(Selector {
-            path,
-            model: model.as_deref(),
-            filter: args.filter.as_ref(),
-            flip: false,
-            mapping: None,
-            keep: &[],
-            labels: None,
-        })
-    };
+    let load =
+        |path, model: &Option<String>| ScoreSet::load(super::subset_selector(path, model.as_deref(), &args.subset));
     let (base, current) = (load(&args.base, &args.base_model)?, load(&args.current, &args.current_model)?);
     super::note_column(&base);
     super::note_column(&current);

@@ -13,13 +13,11 @@ use crate::metrics::aggregate::{GroupOptions, aggregate};
 use crate::metrics::comparison::{Comparison, Scorer};
 use crate::metrics::full_system::run_folder::MatchRecipe;
 use crate::metrics::strata::{parse_segment_by, stratify};
-use crate::metrics::{
-    BootstrapOptions, EvalOptions, Policy as BandPolicy, SegmentOptions, evaluate, evaluate_set, write_sweep_csv,
-};
+use crate::metrics::{BootstrapOptions, EvalOptions, SegmentOptions, evaluate, evaluate_set, write_sweep_csv};
 use crate::report::terminal;
 use crate::run::coverage::{Coverage, count_rows as rows};
 use crate::run::shard::{ShardArg, ShardSpec};
-use crate::run::{Plan, default_folder, score_dataset, utc_now_iso};
+use crate::run::{Plan, default_folder, score_dataset};
 use crate::schema::run_folder::{
     ApiRun, EPC_CSV, METRICS_JSON, ModelSweep, SCORES_PARQUET, SWEEP_CSV, ScoresFormat, model_sweep_csv,
 };
@@ -472,11 +470,7 @@ fn evaluated<F: Presentations + ?Sized, P: Presentations + ?Sized>(
         }),
         bootstrap: (recipe.bootstrap > 0)
             .then_some(BootstrapOptions { resamples: recipe.bootstrap, seed: recipe.seed }),
-        policy: Some(BandPolicy {
-            pass: settings.policy.bands.pass,
-            retry: settings.policy.bands.retry,
-            attempts: recipe.attempts.clone(),
-        }),
+        policy: Some(super::band_policy(&settings.policy, recipe.attempts.clone())),
     };
     let evaluation = evaluate_set(presentations, &options)?;
     let comparison = compare_models(presentations, &evaluation, &column, source, cuts, recipe, &options, threshold_of)?;
@@ -656,10 +650,6 @@ pub(super) fn run_info<P: Presentations + ?Sized>(
     at: Applied,
 ) -> RunInfo {
     RunInfo {
-        tool: super::tool_name(),
-        command: std::env::args().collect(),
-        created_utc: utc_now_iso(),
-        source: source.text.clone(),
         // An API run lists no local model: what the API reports of itself is in `api`.
         models: source.api.is_none().then(|| spec.descriptors.iter().map(super::model_info).collect()),
         scored_with_models: Some(source.scored_with_models),
@@ -669,19 +659,20 @@ pub(super) fn run_info<P: Presentations + ?Sized>(
         score_file: source.file.as_ref().map(|f| f.display().to_string()),
         filter: source.filter.clone(),
         mapping: source.mapping.is_given().then(|| source.mapping.clone()),
-        policy: settings.policy.clone(),
-        threshold: at.threshold,
-        threshold_source: at.threshold_source,
-        gate: None,
         flip: Some(recipe.flip),
-        presentations: presentations.count(),
-        dataset_fingerprint: fingerprint_set(presentations),
         shard: source.shard.map(|s| s.to_string()),
         // Only an incomplete set carries the block, so complete runs stay byte-identical however made.
         coverage: (!coverage.is_complete()).then(|| coverage.info()).flatten(),
         // Recorded so that a sweep.csv cut or edited later is refused before charts are drawn from it.
         sweep_csv: at.sweep.map(crate::run::sweep_check::record),
         api: source.api.clone(),
+        ..super::run_block(
+            source.text.clone(),
+            &settings.policy,
+            (at.threshold, at.threshold_source),
+            presentations.count(),
+            fingerprint_set(presentations),
+        )
     }
 }
 

@@ -11,10 +11,9 @@ use serde_json::Value;
 use super::Context;
 use crate::cli::GateArgs;
 use crate::gate::{Gate, Outcome, Verdict, check, junit, markdown, table};
-use crate::metrics::{DEFAULT_OPERATING_RATES, EvalOptions, Policy as BandPolicy, SegmentOptions, evaluate};
+use crate::metrics::{DEFAULT_OPERATING_RATES, EvalOptions, SegmentOptions, evaluate};
 use crate::policy::{self, Policy};
 use crate::run::coverage::Coverage;
-use crate::run::utc_now_iso;
 use crate::schema::RunInfo;
 use crate::schema::run_folder::METRICS_JSON;
 use crate::scoreset::ScoreSet;
@@ -65,34 +64,22 @@ fn gate(ctx: &Context, args: &GateArgs) -> Result<ExitCode> {
         operating_rates: DEFAULT_OPERATING_RATES.to_vec(),
         segments: Some(SegmentOptions { columns: gate.segment_by.clone(), min_count: gate.min_segment }),
         bootstrap: None,
-        policy: Some(BandPolicy { pass: policy.bands.pass, retry: policy.bands.retry, attempts: gate.attempts() }),
+        policy: Some(super::band_policy(&policy, gate.attempts())),
     };
     let evaluation = evaluate(&set.presentations, &options)?;
     let mut doc = serde_json::to_value(&evaluation.report)?;
     let run_info = RunInfo {
-        tool: super::tool_name(),
-        command: std::env::args().collect(),
-        created_utc: utc_now_iso(),
-        source: set.describe(),
-        models: None,
-        scored_with_models: None,
-        backend: None,
         model: set.column.model.clone(),
         score_column: Some(set.column.column.clone()),
-        score_file: None,
-        filter: None,
-        mapping: None,
-        policy: policy.clone(),
-        threshold: policy.threshold,
-        threshold_source: format!("policy {}", policy.name),
         gate: Some(gate.name.clone()),
-        flip: None,
-        presentations: set.presentations.len(),
-        dataset_fingerprint: fingerprint.clone(),
-        shard: None,
         coverage: coverage_note.as_ref().and(set.coverage.info()),
-        sweep_csv: None,
-        api: None,
+        ..super::run_block(
+            set.describe(),
+            &policy,
+            (policy.threshold, format!("policy {}", policy.name)),
+            set.presentations.len(),
+            fingerprint.clone(),
+        )
     };
     doc["run"] = serde_json::to_value(&run_info)?;
     let mut outcomes = check(&gate, &doc, baseline.as_ref().map(|(_, doc)| doc));

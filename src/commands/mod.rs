@@ -25,10 +25,11 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 
-use crate::cli::{Global, ModelOptions, ScoreSelection};
+use crate::cli::{Global, ModelOptions, ScoreSelection, Subset};
+use crate::metrics::Policy as BandPolicy;
 use crate::model::descriptor::{self, Descriptor};
 use crate::policy::{self, Policy};
-use crate::schema::{MemberInfo, ModelInfo};
+use crate::schema::{MemberInfo, ModelInfo, RunInfo};
 use crate::score::pipeline::{EngineSpec, Settings};
 use crate::scoreset::Selector;
 
@@ -132,15 +133,13 @@ fn default_models_dir() -> PathBuf {
 
 /// What `--model`, `--where` and `--flip` select from `path` (a run folder or a score file).
 pub fn score_selector<'a>(path: &'a Path, sel: &'a ScoreSelection) -> Selector<'a> {
-    Selector {
-        path,
-        model: sel.model.as_deref(),
-        filter: sel.filter.as_ref(),
-        flip: sel.flip,
-        mapping: None,
-        keep: &[],
-        labels: None,
-    }
+    Selector { flip: sel.flip, ..subset_selector(path, sel.model.as_deref(), &sel.subset) }
+}
+
+/// `model`'s scores in `path` (`None`: its primary model's) as written, on the presentations `--where`
+/// keeps: the one conversion of [`Subset`] into the domain's selector.
+pub fn subset_selector<'a>(path: &'a Path, model: Option<&'a str>, subset: &'a Subset) -> Selector<'a> {
+    Selector { path, model, filter: subset.filter.as_ref(), flip: false, mapping: None, keep: &[], labels: None }
 }
 
 /// Tells the user which model's scores were read when a score file holds several and none was named.
@@ -207,6 +206,49 @@ pub fn mapping_over(
 /// `liveness <version>`, as run blocks and calibration records name the tool.
 pub fn tool_name() -> String {
     format!("liveness {}", env!("CARGO_PKG_VERSION"))
+}
+
+/// The `run` block's fields that every command writing a metrics document (`eval`, `gate --metrics`) fills
+/// the same way: who wrote it, when and from what command line; the source; the policy and the threshold
+/// applied; the presentations. The fields only one command knows are absent, for the caller to set
+/// (`RunInfo { gate: …, ..run_block(…) }`).
+pub fn run_block(
+    source: String,
+    policy: &Policy,
+    (threshold, threshold_source): (f64, String),
+    presentations: usize,
+    dataset_fingerprint: String,
+) -> RunInfo {
+    RunInfo {
+        tool: tool_name(),
+        command: std::env::args().collect(),
+        created_utc: crate::run::utc_now_iso(),
+        source,
+        models: None,
+        scored_with_models: None,
+        backend: None,
+        model: None,
+        score_column: None,
+        score_file: None,
+        filter: None,
+        mapping: None,
+        policy: policy.clone(),
+        threshold,
+        threshold_source,
+        gate: None,
+        flip: None,
+        presentations,
+        dataset_fingerprint,
+        shard: None,
+        coverage: None,
+        sweep_csv: None,
+        api: None,
+    }
+}
+
+/// The metrics engine's band policy: `policy`'s pass and retry bands, completion within each of `attempts`.
+pub fn band_policy(policy: &Policy, attempts: Vec<usize>) -> BandPolicy {
+    BandPolicy { pass: policy.bands.pass, retry: policy.bands.retry, attempts }
 }
 
 /// A descriptor as the run block records it.

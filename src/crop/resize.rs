@@ -13,6 +13,12 @@
 //!
 //! An empty source has nothing to sample from, and OpenCV refuses it: here the result is a black frame of the
 //! requested size, so no input can panic.
+//!
+//! Why hand-written rather than a resizing crate (issue 9): `image::imageops::resize` and `fast_image_resize`
+//! resize by convolution, widening the filter's support with the scale when shrinking and with their own
+//! weight precision and rounding, while `cv2.INTER_LINEAR` always samples the 2x2 neighbours with 11-bit
+//! weights rounded half to even. Their pixels differ from OpenCV's by a level or more, which is exactly what
+//! moves the reference scores; being bit-exact with cv2 is the whole point of this file.
 
 use crate::frame::Frame;
 

@@ -2,7 +2,10 @@
 //! criterion, so a failed criterion shows up by name in the CI's test view) and for CI job summaries
 //! (Markdown).
 
-use std::fmt::Write;
+use std::fmt::Write as _;
+
+use quick_xml::Writer;
+use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
 
 use super::{Outcome, Verdict};
 
@@ -35,43 +38,60 @@ pub fn table(name: &str, outcomes: &[Outcome]) -> String {
     s + &headline(&terminal(name), outcomes)
 }
 
-/// JUnit XML: suite `liveness gate <name>`, one test case per criterion.
+/// JUnit XML: suite `liveness gate <name>`, one test case per criterion. quick-xml writes the document
+/// (nesting, indentation, attribute escaping, which also keeps tabs and newlines through attribute-value
+/// normalization); [`xml_chars`] first replaces what XML 1.0 cannot carry at all.
 pub fn junit(name: &str, outcomes: &[Outcome]) -> String {
+    let mut w = Writer::new_with_indent(Vec::new(), b' ', 2);
+    match write_junit(&mut w, &xml_chars(name), outcomes) {
+        // quick-xml writes UTF-8 from UTF-8 text.
+        Ok(()) => String::from_utf8_lossy(&w.into_inner()).into_owned() + "\n",
+        // A Vec does not fail to grow short of running out of memory, which aborts before this.
+        Err(e) => format!("<!-- {e} -->\n"),
+    }
+}
+
+fn write_junit(w: &mut Writer<Vec<u8>>, name: &str, outcomes: &[Outcome]) -> std::io::Result<()> {
     let (_, fail, skipped) = tally(outcomes);
-    let mut s = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    let _ = writeln!(
-        s,
-        "<testsuites name=\"liveness gate\" tests=\"{}\" failures=\"{fail}\" skipped=\"{skipped}\">",
-        outcomes.len()
-    );
-    let _ = writeln!(
-        s,
-        "  <testsuite name=\"liveness gate {}\" tests=\"{}\" failures=\"{fail}\" skipped=\"{skipped}\" errors=\"0\">",
-        xml(name),
-        outcomes.len()
-    );
+    let (tests, fail, skipped) = (outcomes.len().to_string(), fail.to_string(), skipped.to_string());
+    let counts = [("tests", tests.as_str()), ("failures", fail.as_str()), ("skipped", skipped.as_str())];
+    w.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
+    let suites = BytesStart::new("testsuites").with_attributes([("name", "liveness gate")].into_iter().chain(counts));
+    w.write_event(Event::Start(suites))?;
+    let suite_name = format!("liveness gate {name}");
+    let suite = BytesStart::new("testsuite")
+        .with_attributes([("name", suite_name.as_str())].into_iter().chain(counts).chain([("errors", "0")]));
+    w.write_event(Event::Start(suite))?;
+    let class = format!("liveness.gate.{name}");
     for o in outcomes {
-        let test = format!("{} {}", o.criterion, o.limit);
-        let _ = write!(s, "    <testcase classname=\"liveness.gate.{}\" name=\"{}\"", xml(name), xml(&test));
-        let reason = o.reason.as_deref().unwrap_or("");
+        let test = xml_chars(&format!("{} {}", o.criterion, o.limit)).into_owned();
+        w.write_event(Event::Start(
+            BytesStart::new("testcase").with_attributes([("classname", &*class), ("name", &*test)]),
+        ))?;
+        let reason = xml_chars(o.reason.as_deref().unwrap_or("")).into_owned();
         match o.verdict {
-            Verdict::Pass => {
-                let _ = writeln!(s, ">\n      <system-out>{}</system-out>\n    </testcase>", xml(&o.measured));
-            }
-            Verdict::Fail => {
-                let _ = writeln!(
-                    s,
-                    ">\n      <failure message=\"{}\">measured {}</failure>\n    </testcase>",
-                    xml(reason),
-                    xml(&o.measured)
-                );
-            }
+            Verdict::Pass => text_element(w, BytesStart::new("system-out"), &o.measured)?,
+            Verdict::Fail => text_element(
+                w,
+                BytesStart::new("failure").with_attributes([("message", &*reason)]),
+                &format!("measured {}", o.measured),
+            )?,
             Verdict::Skipped => {
-                let _ = writeln!(s, ">\n      <skipped message=\"{}\"/>\n    </testcase>", xml(reason));
+                w.write_event(Event::Empty(BytesStart::new("skipped").with_attributes([("message", &*reason)])))?
             }
         }
+        w.write_event(Event::End(BytesEnd::new("testcase")))?;
     }
-    s + "  </testsuite>\n</testsuites>\n"
+    w.write_event(Event::End(BytesEnd::new("testsuite")))?;
+    w.write_event(Event::End(BytesEnd::new("testsuites")))
+}
+
+/// `<start>text</start>` on one line.
+fn text_element(w: &mut Writer<Vec<u8>>, start: BytesStart, text: &str) -> std::io::Result<()> {
+    let end = start.to_end().into_owned();
+    w.write_event(Event::Start(start))?;
+    w.write_event(Event::Text(BytesText::from_escaped(xml(text))))?;
+    w.write_event(Event::End(end))
 }
 
 /// A Markdown summary: headline, context lines, then the table.
@@ -92,7 +112,7 @@ pub fn markdown(name: &str, context: &[String], outcomes: &[Outcome]) -> String 
     s
 }
 
-use crate::escape::{markdown as md, terminal, xml};
+use crate::escape::{markdown as md, terminal, xml, xml_chars};
 
 #[cfg(test)]
 mod tests {

@@ -13,8 +13,12 @@
 //! altered silently; this walker copies every byte it does not touch, so its output differs from its input
 //! only by the removed entries (the tests check that byte for byte). `prost-build` also needs `protoc` at build
 //! time (Debian's `protobuf-compiler` or a vendored binary crate), one more native build dependency for
-//! 150 lines that touch three fields. If the rewrite ever needs more of the schema (editing nodes or shapes),
-//! that is when a generated schema pays.
+//! 150 lines that touch three fields (this machine has no `protoc`: adopting prost would add it, or a
+//! pure-Rust compiler such as protox, to the build). Speed decides nothing either way: measured 2026-12-08,
+//! the walk takes 1.9 ms on the 1.1 MB UltraFace file (112 inputs removed) and 2.4 ms on the 1.9 MB
+//! minifas_v2se_128 (none), once per model load; a prost round trip copies every weight out and back in
+//! (a plain copy of those files alone is 34-63 µs) and re-encodes every message. If the rewrite ever needs
+//! more of the schema (editing nodes or shapes), that is when a generated schema pays.
 
 use std::collections::HashSet;
 

@@ -4,9 +4,8 @@
 //! Every piece of text from the run (paths, species, metadata, command lines) is escaped: file names
 //! come from datasets, and a file called `<script>.jpg` must show as text, not run.
 
-use std::fmt::Write;
-
 use base64::Engine;
+use maud::{DOCTYPE, Markup, PreEscaped, Render, html};
 
 use super::document::Block;
 
@@ -21,94 +20,98 @@ figcaption{color:#555;font-size:.9em}.gallery{display:flex;flex-wrap:wrap;gap:10
 
 pub use crate::escape::html as escape;
 
-/// Renders the page.
-pub fn render(title: &str, blocks: &[Block]) -> String {
-    let mut h = String::new();
-    let _ = write!(
-        h,
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{}</title><style>{CSS}</style></head><body>\n<h1>{}</h1>\n",
-        escape(title),
-        escape(title)
-    );
-    for block in blocks {
-        match block {
-            Block::Heading(t) => {
-                let _ = writeln!(h, "<h2>{}</h2>", escape(t));
-            }
-            Block::Text(t) => {
-                let _ = writeln!(h, "<p>{}</p>", escape(t));
-            }
-            Block::Verdict(t) => {
-                let _ = writeln!(h, "<p class=\"verdict\">{}</p>", escape(t));
-            }
-            Block::Code(t) => {
-                let _ = writeln!(h, "<pre>{}</pre>", escape(t));
-            }
-            Block::Table { header, rows } => table(&mut h, header, rows),
-            Block::Chart(c) => {
-                // The SVG comes from plotters, which escapes the text it draws.
-                let _ = writeln!(
-                    h,
-                    "<figure>{}<figcaption>{} (<a href=\"charts/{}.png\">PNG</a>, <a href=\"charts/{}.svg\">SVG</a>)</figcaption></figure>",
-                    strip_prolog(&c.svg),
-                    escape(&c.title),
-                    c.stem,
-                    c.stem
-                );
-            }
-            Block::Gallery { title, cases } => {
-                let _ = writeln!(h, "<h3>{}</h3>", escape(title));
-                if cases.is_empty() {
-                    h.push_str("<p>None.</p>\n");
-                    continue;
-                }
-                h.push_str("<div class=\"gallery\">\n");
-                for c in cases {
-                    h.push_str("<div class=\"case\">");
-                    match &c.thumbnail {
-                        Ok(jpeg) => {
-                            let _ = write!(
-                                h,
-                                "<img alt=\"face crop\" src=\"data:image/jpeg;base64,{}\">",
-                                base64::engine::general_purpose::STANDARD.encode(jpeg)
-                            );
-                        }
-                        Err(why) => {
-                            let _ = write!(h, "<div class=\"missing\">no thumbnail: {}</div>", escape(why));
-                        }
-                    }
-                    let species = if c.species.is_empty() { "bona fide".to_owned() } else { c.species.clone() };
-                    let _ = write!(h, "<b>score {:.4}</b> {}<br>{}", c.score, escape(&species), escape(&c.id));
-                    for (k, v) in &c.meta {
-                        let _ = write!(h, "<br>{}={}", escape(k), escape(v));
-                    }
-                    h.push_str("</div>\n");
-                }
-                h.push_str("</div>\n");
-            }
-        }
+/// Text from the run, escaped by [`escape`] (which, unlike maud's own escaper, also escapes `'`, so the
+/// page is the same byte for byte as before maud). Anything spliced without it is still escaped, by
+/// maud; only the CSS and plotters' SVG go in as [`PreEscaped`].
+struct Text<'a>(&'a str);
+
+impl Render for Text<'_> {
+    fn render_to(&self, buffer: &mut String) {
+        buffer.push_str(&escape(self.0));
     }
-    h.push_str("</body></html>\n");
-    h
 }
 
-fn table(h: &mut String, header: &[String], rows: &[Vec<String>]) {
-    h.push_str("<table>");
-    if header.iter().any(|c| !c.is_empty()) {
-        h.push_str("<tr>");
-        for c in header {
-            let _ = write!(h, "<th>{}</th>", escape(c));
+/// Renders the page.
+pub fn render(title: &str, blocks: &[Block]) -> String {
+    html! {
+        (DOCTYPE) "\n"
+        html lang="en" {
+            head { meta charset="utf-8"; title { (Text(title)) } style { (PreEscaped(CSS)) } }
+            body {
+                "\n" h1 { (Text(title)) } "\n"
+                @for block in blocks { (block_markup(block)) }
+            }
         }
-        h.push_str("</tr>");
+        "\n"
     }
-    for row in rows {
-        h.push_str("<tr>");
-        for c in row {
-            let _ = write!(h, "<td>{}</td>", escape(c));
+    .into_string()
+}
+
+/// One block and the newline after it.
+fn block_markup(block: &Block) -> Markup {
+    html! {
+        @match block {
+            Block::Heading(t) => { h2 { (Text(t)) } }
+            Block::Text(t) => { p { (Text(t)) } }
+            Block::Verdict(t) => { p class="verdict" { (Text(t)) } }
+            Block::Code(t) => { pre { (Text(t)) } }
+            Block::Table { header, rows } => { (table(header, rows)) }
+            Block::Chart(c) => {
+                // The SVG comes from plotters, which escapes the text it draws.
+                figure {
+                    (PreEscaped(strip_prolog(&c.svg)))
+                    figcaption {
+                        (Text(&c.title)) " (" a href={ "charts/" (c.stem) ".png" } { "PNG" } ", "
+                        a href={ "charts/" (c.stem) ".svg" } { "SVG" } ")"
+                    }
+                }
+            }
+            Block::Gallery { title, cases } => { h3 { (Text(title)) } "\n" (gallery(cases)) }
         }
-        h.push_str("</tr>");
+        "\n"
     }
-    h.push_str("</table>\n");
+}
+
+fn gallery(cases: &[super::gallery::Case]) -> Markup {
+    html! {
+        @if cases.is_empty() {
+            p { "None." }
+        } @else {
+            div class="gallery" {
+                "\n"
+                @for c in cases { (case(c)) "\n" }
+            }
+        }
+    }
+}
+
+fn case(c: &super::gallery::Case) -> Markup {
+    let species = if c.species.is_empty() { "bona fide" } else { c.species.as_str() };
+    html! {
+        div class="case" {
+            @match &c.thumbnail {
+                Ok(jpeg) => {
+                    img alt="face crop" src={ "data:image/jpeg;base64," (base64::engine::general_purpose::STANDARD.encode(jpeg)) };
+                }
+                Err(why) => { div class="missing" { "no thumbnail: " (Text(why)) } }
+            }
+            b { "score " (format!("{:.4}", c.score)) } " " (Text(species)) br; (Text(&c.id))
+            @for (k, v) in &c.meta { br; (Text(k)) "=" (Text(v)) }
+        }
+    }
+}
+
+fn table(header: &[String], rows: &[Vec<String>]) -> Markup {
+    html! {
+        table {
+            @if header.iter().any(|c| !c.is_empty()) {
+                tr { @for c in header { th { (Text(c)) } } }
+            }
+            @for row in rows {
+                tr { @for c in row { td { (Text(c)) } } }
+            }
+        }
+    }
 }
 
 /// The SVG element alone: an XML prolog is not allowed inside HTML.

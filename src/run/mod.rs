@@ -93,12 +93,19 @@ pub fn header(meta: &[String], models: &[String], policy: &crate::schema::Policy
         .collect()
 }
 
-fn row(sample: &Sample, meta: &[String], rec: &ScoreRecord, settings: &Settings, models: &[String]) -> Vec<String> {
+/// One sample's row of a run's `scores.csv`, under [`header`]`(meta, models, policy)`.
+pub fn row(
+    sample: &Sample,
+    meta: &[String],
+    rec: &ScoreRecord,
+    policy: &crate::schema::Policy,
+    models: &[String],
+) -> Vec<String> {
     // Text cells from the dataset (names, species, metadata) are escaped; the scores are numbers.
     let text = |s: &str| escape::csv(s).into_owned();
     let mut r = vec![text(&sample.rel_path), sample.label.as_str().to_string(), text(&sample.species)];
     r.extend(meta.iter().map(|k| sample.meta.get(k).map_or_else(String::new, |v| text(v))));
-    r.extend(csv_fields(rec, &settings.policy, models));
+    r.extend(csv_fields(rec, policy, models));
     r
 }
 
@@ -302,7 +309,7 @@ pub fn score_dataset(
     let mut sink = |rec: ScoreRecord| {
         // A full disk (or any write error) names the file, not only "No space left on device".
         let cannot = || format!("cannot write {}", path.display());
-        writer.write_record(row(&todo[k], &meta, &rec, settings, &models)).with_context(cannot)?;
+        writer.write_record(row(&todo[k], &meta, &rec, &settings.policy, &models)).with_context(cannot)?;
         if let Some(w) = identities.as_mut() {
             w.write(&todo[k].rel_path, rec.identity.as_ref())?;
         }

@@ -3,6 +3,13 @@
 //! A DET curve plots error rates on the normal-deviate scale so that a model whose bona fide and attack
 //! scores are roughly Gaussian draws a near-straight line, and the low-error region that matters in
 //! practice (0.1%-5%) takes most of the chart instead of being crushed into a corner as on linear axes.
+//!
+//! Why Acklam's approximation rather than statrs's `Normal::inverse_cdf` (issue 9 asked; statrs 0.19.1,
+//! measured 2026-12-08 on 2·10^5 probabilities): statrs is exact to 2.2e-16 on the test's quantiles where
+//! this is within 5.0e-9 (3.9e-9 at worst over the grid, far below a pixel), but it takes 38.9 ns a call
+//! against 4.5 ns here (8.6x), and the sweep thinning (`report::sweep_table`) calls it for every row of a
+//! sweep of up to millions of rows; a different quantile can also move a DET point across a pixel edge or
+//! keep another sweep row, so pages would change for no visible gain. Not as fast, so not adopted.
 
 use std::ops::Range;
 
