@@ -91,3 +91,31 @@ fn import_graph_has_at_most_two_circles_each_in_one_folder_and_no_upward_import(
     assert!(out.status.success(), "scripts/import-graph.py --check failed:\n{text}");
     assert!(text.contains(" circle(s)") && text.contains(" upward import(s)"), "{text}");
 }
+
+/// One test layout: a file's unit tests sit at its end in `#[cfg(test)] mod tests { ... }`, never in a
+/// sibling `tests.rs`; the folder-wide property and oracle suites of the metrics engine are the only
+/// test-only files; test helpers live in `src/test_support.rs` (unit tests) and `tests/common/`
+/// (integration tests), not in `pub(crate) mod tests` blocks other modules import.
+#[test]
+fn unit_tests_have_one_layout_and_helpers_one_home() {
+    const SUITES: [&str; 3] = ["metrics/properties.rs", "metrics/bob_properties.rs", "metrics/oracle_tests.rs"];
+    let mut offenders = Vec::new();
+    for (file, text) in sources(&src()) {
+        if file.ends_with("/tests.rs") || (file.ends_with("_tests.rs") && !SUITES.contains(&file.as_str())) {
+            offenders.push(format!("src/{file}: a sibling test file (move its tests into the file they test)"));
+        }
+        for (line, code) in code_lines(&text) {
+            if code == "mod tests;" || code.starts_with("pub(crate) mod tests") || code.contains("::tests::") {
+                offenders.push(format!("src/{file}:{line}: {code}"));
+            }
+        }
+    }
+    let tests_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests");
+    for entry in std::fs::read_dir(&tests_dir).unwrap() {
+        let p = entry.unwrap().path();
+        if p.is_dir() && !matches!(p.file_name().and_then(|n| n.to_str()), Some("common" | "data")) {
+            offenders.push(format!("{}: integration-test helpers belong in tests/common/", p.display()));
+        }
+    }
+    assert!(offenders.is_empty(), "one test layout, one home for helpers:\n{}", offenders.join("\n"));
+}

@@ -85,7 +85,13 @@ pub struct ChallengeResult {
 }
 
 /// Looks for `challenge` in `timeline[start..]`.
-pub fn detect(challenge: Challenge, timeline: &[Geometry], base: &Baseline, t: &Thresholds, start: usize) -> ChallengeResult {
+pub fn detect(
+    challenge: Challenge,
+    timeline: &[Geometry],
+    base: &Baseline,
+    t: &Thresholds,
+    start: usize,
+) -> ChallengeResult {
     let rest = timeline.get(start..).unwrap_or(&[]);
     if rest.is_empty() {
         return ChallengeResult { challenge, passed: false, completed_at: None, peak: None };

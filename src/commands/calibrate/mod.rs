@@ -9,7 +9,7 @@ use anyhow::{Context as _, Result, bail, ensure};
 
 use super::Context;
 use crate::calibrate::{
-    BandEdges, Calibration, FaceCalibrated, Figure, Figures, ModelFile, Calibrated, Reached, Target, calibrate,
+    BandEdges, Calibrated, Calibration, FaceCalibrated, Figure, Figures, ModelFile, Reached, Target, calibrate,
     calibrate_face,
 };
 use crate::cli::CalibrateArgs;
@@ -228,7 +228,13 @@ pub(super) fn model_files(d: &crate::model::descriptor::Descriptor) -> Vec<Model
 
 /// The written policy: the base policy's quality gates, and the calibrated threshold and band with their
 /// provenance (`out`), or without a threshold target the base policy's own threshold and bands.
-fn policy_of(ctx: &Context, args: &CalibrateArgs, set: &ScoreSet, out: Option<&Calibrated>, name: &str) -> Result<Policy> {
+fn policy_of(
+    ctx: &Context,
+    args: &CalibrateArgs,
+    set: &ScoreSet,
+    out: Option<&Calibrated>,
+    name: &str,
+) -> Result<Policy> {
     let descriptor = model_of(ctx, set)?;
     let base = policy::resolve(&args.base_policy, &ctx.config_dirs)?;
     let description = |what: String| {
