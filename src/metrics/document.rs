@@ -228,11 +228,6 @@ pub(crate) mod tests {
         }
     }
 
-    /// `completed(patch)` read as the typed document.
-    pub fn typed(patch: Value) -> MetricsDocument {
-        serde_json::from_value(completed(patch)).expect("a completed document reads")
-    }
-
     #[test]
     fn a_document_reads_back_as_it_was_written() {
         let doc = completed(json!({}));
