@@ -4,6 +4,8 @@
 use anyhow::Result;
 use serde_json::Value;
 
+use crate::metrics::MetricsDocument;
+
 use crate::metrics::bob::BobMetrics;
 use crate::metrics::epc::write_epc_csv;
 use crate::metrics::{EvalOptions, Sweep, legacy, resolution::resolution};
@@ -12,17 +14,22 @@ use crate::metrics::{EvalOptions, Sweep, legacy, resolution::resolution};
 const EPC_DEV: &str = "the evaluation set itself (no separate dev set: optimistic)";
 
 /// Adds the blocks to `doc`; returns epc.csv's bytes (a header only where the curve is n/a).
-pub fn add_blocks(doc: &mut Value, sweep: &Sweep, options: &EvalOptions, legacy_metrics: bool) -> Result<Vec<u8>> {
+pub fn add_blocks(
+    doc: &mut MetricsDocument,
+    sweep: &Sweep,
+    options: &EvalOptions,
+    legacy_metrics: bool,
+) -> Result<Vec<u8>> {
     let bob = BobMetrics::from_sweep(sweep, None, EPC_DEV);
     let mut csv = Vec::new();
     match bob.epc.value() {
         Some(curve) => write_epc_csv(curve, &mut csv)?,
         None => write_epc_csv(&crate::metrics::epc::Epc { dev: EPC_DEV.into(), points: Vec::new() }, &mut csv)?,
     }
-    doc["bob"] = serde_json::to_value(&bob)?;
-    doc["resolution"] = serde_json::to_value(resolution(sweep, &options.operating_rates))?;
+    doc.bob = Some(serde_json::to_value(&bob)?);
+    doc.resolution = Some(serde_json::to_value(resolution(sweep, &options.operating_rates))?);
     if legacy_metrics {
-        doc["legacy"] = serde_json::to_value(legacy::at_threshold(sweep, options.threshold))?;
+        doc.legacy = Some(serde_json::to_value(legacy::at_threshold(sweep, options.threshold))?);
     }
     Ok(csv)
 }

@@ -11,6 +11,7 @@ use anyhow::{Result, ensure};
 
 use super::eval::{Applied, Recipe, Source, run_info};
 use crate::metrics::decisions::{CURVES_NEED_SCORES, DecisionReport, decisions};
+use crate::metrics::{MetricsDocument, NotAvailable};
 use crate::run::coverage::Coverage;
 use crate::schema::run_folder::METRICS_JSON;
 use crate::schema::{Presentation, Presentations, VendorDecision};
@@ -58,20 +59,16 @@ pub(super) fn finish(
         score_column: None,
         ..run_info(source, presentations, recipe, spec, settings, coverage, at)
     };
-    let mut doc = serde_json::json!({
-        "schema_version": "1",
-        "decisions": vendor,
-        "curves": {"value": null, "reason": CURVES_NEED_SCORES},
-        "run": run,
-    });
+    let mut doc = MetricsDocument::decision_only(run, Some(NotAvailable::new(CURVES_NEED_SCORES)));
+    doc.decisions = Some(serde_json::to_value(vendor)?);
     if let Some(l) = &source.labels {
-        doc["labels"] = serde_json::to_value(&l.report)?;
+        doc.labels = Some(serde_json::to_value(&l.report)?);
     }
     if let Some(note) = coverage.note() {
         crate::escape::tell!("warning: {note}");
     }
-    crate::run::atomic::write(&out.join(METRICS_JSON), serde_json::to_string_pretty(&doc)?)?;
-    crate::escape::say!("{}", crate::report::terminal::summary(&doc));
+    crate::run::atomic::write(&out.join(METRICS_JSON), doc.to_file_text()?)?;
+    crate::escape::say!("{}", crate::report::terminal::summary(&doc)?);
     let report = crate::report::write_report(out, out)?;
     crate::escape::say!("run folder: {} (report: {})", out.display(), report.html.display());
     let undecided = presentations

@@ -5,18 +5,16 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::{Context as _, Result, bail, ensure};
-use serde_json::Value;
-
 use super::Context;
 use crate::cli::GateArgs;
 use crate::gate::{Gate, Outcome, Verdict, check, junit, markdown, table};
-use crate::metrics::{DEFAULT_OPERATING_RATES, EvalOptions, SegmentOptions, evaluate};
+use crate::metrics::{DEFAULT_OPERATING_RATES, EvalOptions, MetricsDocument, SegmentOptions, evaluate};
 use crate::policy::{self, Policy};
 use crate::run::coverage::Coverage;
 use crate::schema::RunInfo;
 use crate::schema::run_folder::METRICS_JSON;
 use crate::scoreset::ScoreSet;
+use anyhow::{Context as _, Result, bail, ensure};
 
 /// Runs the gate; any error is exit 2, so that exit 1 always means "a criterion failed".
 pub fn run(ctx: &Context, args: &GateArgs) -> Result<ExitCode> {
@@ -67,7 +65,6 @@ fn gate(ctx: &Context, args: &GateArgs) -> Result<ExitCode> {
         policy: Some(super::band_policy(&policy, gate.attempts())),
     };
     let evaluation = evaluate(&set.presentations, &options)?;
-    let mut doc = serde_json::to_value(&evaluation.report)?;
     let run_info = RunInfo {
         model: set.column.model.clone(),
         score_column: Some(set.column.column.clone()),
@@ -81,7 +78,7 @@ fn gate(ctx: &Context, args: &GateArgs) -> Result<ExitCode> {
             fingerprint.clone(),
         )
     };
-    doc["run"] = serde_json::to_value(&run_info)?;
+    let doc = MetricsDocument::new(evaluation.report, run_info);
     let mut outcomes = check(&gate, &doc, baseline.as_ref().map(|(_, doc)| doc));
     if let Some(note) = &coverage_note {
         // A row of its own, so the table, JUnit and Markdown all carry the coverage; never a pass.
@@ -110,7 +107,7 @@ fn gate(ctx: &Context, args: &GateArgs) -> Result<ExitCode> {
         write(path, &markdown(&gate.name, &context, &outcomes), true)?;
     }
     if let Some(path) = &args.metrics {
-        write(path, &serde_json::to_string_pretty(&doc)?, false)?;
+        write(path, &doc.to_file_text()?, false)?;
     }
     let failed = outcomes.iter().any(|o| o.verdict == Verdict::Fail);
     Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
@@ -182,13 +179,11 @@ fn check_model(policy: &Policy, set: &ScoreSet) -> Result<()> {
 }
 
 /// The baseline metrics document, which must describe the same presentations.
-fn load_baseline(path: &Path, fingerprint: &str) -> Result<(PathBuf, Value)> {
+fn load_baseline(path: &Path, fingerprint: &str) -> Result<(PathBuf, MetricsDocument)> {
     let file = if path.is_dir() { path.join(METRICS_JSON) } else { path.to_path_buf() };
     let text = std::fs::read_to_string(&file).with_context(|| format!("cannot read baseline {}", file.display()))?;
-    let doc: Value = serde_json::from_str(&text).with_context(|| format!("baseline {} is not JSON", file.display()))?;
-    let Some(theirs) = doc["run"]["dataset_fingerprint"].as_str() else {
-        bail!("baseline {} has no run.dataset_fingerprint: not a liveness metrics.json", file.display());
-    };
+    let doc = MetricsDocument::parse(&text, &format!("baseline {}", file.display()))?;
+    let theirs = &doc.run.dataset_fingerprint;
     ensure!(
         theirs == fingerprint,
         "baseline {} was computed on other presentations (dataset fingerprint {theirs}, gated set {fingerprint}); \

@@ -15,7 +15,8 @@ pub fn run(args: &ReportArgs) -> Result<ExitCode> {
         if let Some(note) = Coverage::of(run)?.check(args.allow_incomplete)? {
             crate::escape::tell!("warning: {}: {note}", run.display());
         }
-        let incomplete = read_metrics(run).is_ok_and(|doc| doc["run"]["coverage"]["complete"] == false);
+        let incomplete =
+            read_metrics(run).is_ok_and(|doc| doc.run.coverage.as_ref().and_then(|c| c.complete) == Some(false));
         if incomplete && !args.allow_incomplete {
             return Err(Incomplete(format!(
                 "{}: its metrics were computed on an incomplete run (metrics.json run.coverage); pass --allow-incomplete to report them",

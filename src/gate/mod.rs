@@ -1,21 +1,22 @@
-//! The CI gate: criteria from a TOML file checked against a metrics document (the `metrics.json`
-//! schema of [`crate::metrics::MetricsReport`]), one verdict per criterion.
+//! The CI gate: criteria from a TOML file checked against a metrics document (the typed `metrics.json`,
+//! [`MetricsDocument`]), one verdict per criterion.
 //!
-//! Criteria read the same document `eval` writes, by path, so a baseline can be any earlier
-//! `metrics.json` and the gate needs no second definition of any metric. A criterion whose metric is
-//! n/a on this data (a species without presentations, completion without a subject column) fails with
-//! that reason: a gate that passes because nothing was measured is worse than no gate. Marking it
-//! `optional = true` turns that case into "skipped".
+//! Criteria read the same document `eval` writes, each metric at its [`Location`], so a baseline can be
+//! any earlier `metrics.json` and the gate needs no second definition of any metric. A criterion whose
+//! metric is n/a on this data (a species without presentations, completion without a subject column)
+//! fails with that reason: a gate that passes because nothing was measured is worse than no gate.
+//! Marking it `optional = true` turns that case into "skipped".
 
 mod output;
 mod spec;
 
 pub use output::{junit, markdown, table};
-pub use spec::{Check, Criterion, Gate, METRICS, MetricKind, Param, Side};
+pub use spec::{Check, Criterion, Gate, Location, METRICS, MetricKind, Param, Side};
 
-use serde_json::Value;
-
-use crate::metrics::format::{pct, rate};
+use crate::metrics::format::{percent, typed_rate};
+use crate::metrics::{
+    BandsReport, Metric, MetricsDocument, Rate, RateSet, SegmentsReport, ThresholdFree, WorstSegment,
+};
 
 /// What a criterion measured.
 #[derive(Debug, Clone, PartialEq)]
@@ -56,11 +57,11 @@ pub struct Outcome {
 }
 
 /// Checks every criterion of `gate` against `current` (and `baseline` for regression criteria).
-pub fn check(gate: &Gate, current: &Value, baseline: Option<&Value>) -> Vec<Outcome> {
+pub fn check(gate: &Gate, current: &MetricsDocument, baseline: Option<&MetricsDocument>) -> Vec<Outcome> {
     gate.criteria.iter().map(|c| check_one(c, current, baseline)).collect()
 }
 
-fn check_one(c: &Criterion, current: &Value, baseline: Option<&Value>) -> Outcome {
+fn check_one(c: &Criterion, current: &MetricsDocument, baseline: Option<&MetricsDocument>) -> Outcome {
     let limit = limit_text(c);
     let outcome = |measured: String, verdict: Verdict, reason: Option<String>| Outcome {
         criterion: c.label(),
@@ -119,48 +120,81 @@ fn check_one(c: &Criterion, current: &Value, baseline: Option<&Value>) -> Outcom
 }
 
 /// The criterion's metric in a metrics document, or why it is not there.
-pub fn measure(c: &Criterion, doc: &Value) -> Result<Measured, String> {
-    let path = c.path();
-    let mut node = doc;
-    for (depth, key) in path.iter().enumerate() {
-        if let Some(reason) = not_available(node) {
-            return Err(reason);
-        }
-        node = match node.get(key) {
-            Some(next) => next,
-            None if c.metric.path.get(depth) == Some(&"{species}") => {
-                let present: Vec<&str> =
-                    node.as_object().map(|m| m.keys().map(String::as_str).collect()).unwrap_or_default();
-                return Err(format!("no presentations of species {key:?} (species present: {})", present.join(", ")));
-            }
-            None => return Err(format!("the metrics document has no {}", path[..=depth].join("."))),
-        };
-    }
-    if let Some(reason) = not_available(node) {
-        return Err(reason);
-    }
-    let value = node["value"].as_f64().ok_or_else(|| format!("{} has no numeric value", path.join(".")))?;
-    let ci = match (node["ci95"]["lower"].as_f64(), node["ci95"]["upper"].as_f64()) {
-        (Some(lo), Some(hi)) => Some((lo, hi)),
-        _ => None,
-    };
-    let mut text = if node.get("k").is_some() { rate(node) } else { number(c.metric, value) };
-    if let Some(s) = node["species"].as_str() {
-        text += &format!(" species {s}");
-    }
-    if let (Some(col), Some(seg)) = (node["column"].as_str(), node["segment"].as_str()) {
-        text += &format!(" segment {col}={seg}");
-    }
-    Ok(Measured { value, ci, text })
+pub fn measure(c: &Criterion, doc: &MetricsDocument) -> Result<Measured, String> {
+    Ok(match locate(c, doc)? {
+        Figure::Rate(r) => measured_rate(r, String::new()),
+        Figure::Segment(w) => measured_rate(&w.rate, format!(" segment {}={}", w.column, w.segment)),
+        Figure::Plain(value) => Measured { value, ci: None, text: number(c.metric, value) },
+    })
 }
 
-/// `{"value": null, "reason": ...}` -> the reason.
-fn not_available(node: &Value) -> Option<String> {
-    (node.get("value").is_some_and(Value::is_null)).then(|| node["reason"].as_str().unwrap_or("n/a").to_owned())
+/// What a criterion reads: a rate (counts, interval), the worst segment's rate, or a bare figure (EER, AUC).
+enum Figure<'a> {
+    Rate(&'a Rate),
+    Segment(&'a WorstSegment),
+    Plain(f64),
+}
+
+/// The one place that knows where each [`Location`] is in the typed document. An n/a block or figure on
+/// the way gives its reason; an absent one, the path it would be at.
+fn locate<'a>(c: &Criterion, doc: &'a MetricsDocument) -> Result<Figure<'a>, String> {
+    let path = c.path();
+    let missing = |depth: usize| format!("the metrics document has no {}", path[..=depth].join("."));
+    let at = || doc.at_threshold.as_ref().ok_or_else(|| missing(0));
+    let species = || -> Result<_, String> {
+        let at: &'a RateSet = at()?;
+        let name = c.species.as_deref().unwrap_or_default();
+        at.species.get(name).ok_or_else(|| {
+            let present: Vec<&str> = at.species.keys().map(String::as_str).collect();
+            format!("no presentations of species {name:?} (species present: {})", present.join(", "))
+        })
+    };
+    let segments =
+        || -> Result<&'a SegmentsReport, String> { defined(doc.segments.as_ref().ok_or_else(|| missing(0))?) };
+    let bands =
+        || -> Result<&'a BandsReport, String> { defined(doc.decision_bands.as_ref().ok_or_else(|| missing(0))?) };
+    let threshold_free =
+        || -> Result<&'a ThresholdFree, String> { doc.threshold_free.as_ref().ok_or_else(|| missing(0)) };
+    let rate = |m: &'a Metric<Rate>| defined(m).map(Figure::Rate);
+    let segment = |m: &'a Metric<WorstSegment>| defined(m).map(Figure::Segment);
+    match c.metric.location {
+        Location::Bpcer => rate(&at()?.bona_fide.bpcer),
+        Location::Bpnrr => rate(&at()?.bona_fide.bpnrr),
+        Location::BpcerSys => rate(&at()?.bona_fide.bpcer_sys),
+        Location::ApcerMax => rate(&at()?.attack.apcer_max),
+        Location::ApcerPooled => rate(&at()?.attack.apcer_pooled),
+        Location::ApnrrMax => rate(&at()?.attack.apnrr_max),
+        Location::ApnrrPooled => rate(&at()?.attack.apnrr_pooled),
+        Location::SpeciesApcer => rate(&species()?.apcer),
+        Location::SpeciesApnrr => rate(&species()?.apnrr),
+        Location::WorstSegmentBpcer => segment(&segments()?.worst_bpcer),
+        Location::WorstSegmentApcerMax => segment(&segments()?.worst_apcer_max),
+        Location::BonaFideRetry => rate(&bands()?.bona_fide.retry),
+        Location::Completion => {
+            let by_attempts = defined(&bands()?.completion)?;
+            rate(c.attempts.and_then(|k| by_attempts.get(&k)).ok_or_else(|| missing(2))?)
+        }
+        Location::Eer => defined(&threshold_free()?.eer_pooled).map(|e| Figure::Plain(e.value)),
+        Location::Auc => defined(&threshold_free()?.auc_pooled).map(|a| Figure::Plain(a.value)),
+    }
+}
+
+/// The value, or its n/a reason.
+fn defined<T>(m: &Metric<T>) -> Result<&T, String> {
+    m.value().ok_or_else(|| m.reason().unwrap_or("n/a").to_owned())
+}
+
+/// A rate's figures and text: value, counts, interval, the worst species, then `suffix`.
+fn measured_rate(r: &Rate, suffix: String) -> Measured {
+    let mut text = typed_rate(r);
+    if let Some(s) = &r.species {
+        text += &format!(" species {s}");
+    }
+    Measured { value: r.value, ci: Some((r.ci95.lower, r.ci95.upper)), text: text + &suffix }
 }
 
 fn number(metric: &MetricKind, x: f64) -> String {
-    if metric.name == "auc" { format!("{x:.5}") } else { pct(&Value::from(x)) }
+    if metric.name == "auc" { format!("{x:.5}") } else { percent(Some(x)) }
 }
 
 fn limit_text(c: &Criterion) -> String {

@@ -11,7 +11,9 @@ use serde::Deserialize;
 #[derive(Debug, PartialEq, Eq)]
 pub struct MetricKind {
     pub name: &'static str,
-    /// Path in the metrics document; `{species}` and `{attempts}` are filled from the criterion.
+    /// Where it is read in the typed document ([`super::measure`]).
+    pub location: Location,
+    /// The same place as a path, for messages; `{species}` and `{attempts}` are filled from the criterion.
     pub path: &'static [&'static str],
     pub param: Param,
     pub higher_is_better: bool,
@@ -27,36 +29,113 @@ pub enum Param {
     Attempts,
 }
 
-const fn rate(name: &'static str, path: &'static [&'static str], param: Param, about: &'static str) -> MetricKind {
-    MetricKind { name, path, param, higher_is_better: false, has_ci: true, about }
+/// Where a metric lives in a [`crate::metrics::MetricsDocument`]; read in one place, [`super::measure`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Location {
+    Bpcer,
+    Bpnrr,
+    BpcerSys,
+    ApcerMax,
+    ApcerPooled,
+    ApnrrMax,
+    ApnrrPooled,
+    SpeciesApcer,
+    SpeciesApnrr,
+    WorstSegmentBpcer,
+    WorstSegmentApcerMax,
+    BonaFideRetry,
+    Completion,
+    Eer,
+    Auc,
+}
+
+const fn rate(
+    name: &'static str,
+    location: Location,
+    path: &'static [&'static str],
+    param: Param,
+    about: &'static str,
+) -> MetricKind {
+    MetricKind { name, location, path, param, higher_is_better: false, has_ci: true, about }
 }
 
 /// Every metric a gate can check.
 pub const METRICS: &[MetricKind] = &[
-    rate("bpcer", &["at_threshold", "bona_fide", "bpcer"], Param::None, "BPCER at the policy threshold"),
-    rate("bpnrr", &["at_threshold", "bona_fide", "bpnrr"], Param::None, "bona fide non-response rate"),
+    rate(
+        "bpcer",
+        Location::Bpcer,
+        &["at_threshold", "bona_fide", "bpcer"],
+        Param::None,
+        "BPCER at the policy threshold",
+    ),
+    rate("bpnrr", Location::Bpnrr, &["at_threshold", "bona_fide", "bpnrr"], Param::None, "bona fide non-response rate"),
     rate(
         "bpcer_sys",
+        Location::BpcerSys,
         &["at_threshold", "bona_fide", "bpcer_sys"],
         Param::None,
         "BPCER counting non-responses as rejections",
     ),
-    rate("apcer_max", &["at_threshold", "attack", "apcer_max"], Param::None, "worst-species APCER"),
-    rate("apcer_pooled", &["at_threshold", "attack", "apcer_pooled"], Param::None, "APCER over all attacks"),
-    rate("apnrr_max", &["at_threshold", "attack", "apnrr_max"], Param::None, "worst-species attack non-response rate"),
-    rate("apnrr_pooled", &["at_threshold", "attack", "apnrr_pooled"], Param::None, "attack non-response rate"),
-    rate("apcer", &["at_threshold", "species", "{species}", "apcer"], Param::Species, "APCER of one species"),
-    rate("apnrr", &["at_threshold", "species", "{species}", "apnrr"], Param::Species, "APNRR of one species"),
-    rate("worst_segment_bpcer", &["segments", "worst_bpcer"], Param::None, "BPCER of the worst metadata segment"),
-    rate("worst_segment_apcer_max", &["segments", "worst_apcer_max"], Param::None, "APCER_max of the worst segment"),
+    rate("apcer_max", Location::ApcerMax, &["at_threshold", "attack", "apcer_max"], Param::None, "worst-species APCER"),
+    rate(
+        "apcer_pooled",
+        Location::ApcerPooled,
+        &["at_threshold", "attack", "apcer_pooled"],
+        Param::None,
+        "APCER over all attacks",
+    ),
+    rate(
+        "apnrr_max",
+        Location::ApnrrMax,
+        &["at_threshold", "attack", "apnrr_max"],
+        Param::None,
+        "worst-species attack non-response rate",
+    ),
+    rate(
+        "apnrr_pooled",
+        Location::ApnrrPooled,
+        &["at_threshold", "attack", "apnrr_pooled"],
+        Param::None,
+        "attack non-response rate",
+    ),
+    rate(
+        "apcer",
+        Location::SpeciesApcer,
+        &["at_threshold", "species", "{species}", "apcer"],
+        Param::Species,
+        "APCER of one species",
+    ),
+    rate(
+        "apnrr",
+        Location::SpeciesApnrr,
+        &["at_threshold", "species", "{species}", "apnrr"],
+        Param::Species,
+        "APNRR of one species",
+    ),
+    rate(
+        "worst_segment_bpcer",
+        Location::WorstSegmentBpcer,
+        &["segments", "worst_bpcer"],
+        Param::None,
+        "BPCER of the worst metadata segment",
+    ),
+    rate(
+        "worst_segment_apcer_max",
+        Location::WorstSegmentApcerMax,
+        &["segments", "worst_apcer_max"],
+        Param::None,
+        "APCER_max of the worst segment",
+    ),
     rate(
         "bona_fide_retry",
+        Location::BonaFideRetry,
         &["decision_bands", "bona_fide", "retry"],
         Param::None,
         "share of bona fide asked to retry",
     ),
     MetricKind {
         name: "completion",
+        location: Location::Completion,
         path: &["decision_bands", "completion", "{attempts}"],
         param: Param::Attempts,
         higher_is_better: true,
@@ -65,6 +144,7 @@ pub const METRICS: &[MetricKind] = &[
     },
     MetricKind {
         name: "eer",
+        location: Location::Eer,
         path: &["threshold_free", "eer_pooled"],
         param: Param::None,
         higher_is_better: false,
@@ -73,6 +153,7 @@ pub const METRICS: &[MetricKind] = &[
     },
     MetricKind {
         name: "auc",
+        location: Location::Auc,
         path: &["threshold_free", "auc_pooled"],
         param: Param::None,
         higher_is_better: true,

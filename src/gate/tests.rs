@@ -1,14 +1,15 @@
 use serde_json::{Value, json};
 
 use super::*;
+use crate::metrics::document::tests::completed;
 
 fn rate(k: u64, n: u64, lower: f64, upper: f64) -> Value {
     json!({"value": k as f64 / n as f64, "k": k, "n": n, "ci95": {"lower": lower, "upper": upper}})
 }
 
-/// A metrics document as `evaluate` serializes it, reduced to what the criteria below read.
+/// A metrics document as `evaluate` serializes it, with the figures the criteria below read.
 fn doc(bpcer_k: u64) -> Value {
-    json!({
+    completed(json!({
         "at_threshold": {
             "bona_fide": {"bpcer": rate(bpcer_k, 100, 0.01, 0.09)},
             "species": {"print": {"apcer": rate(2, 50, 0.005, 0.137)}},
@@ -17,7 +18,12 @@ fn doc(bpcer_k: u64) -> Value {
         "decision_bands": {"completion": {"value": null, "reason": "no subject column"}},
         "threshold_free": {"auc_pooled": {"value": 0.99}},
         "segments": {"worst_bpcer": {"value": 0.1, "k": 3, "n": 30, "ci95": {"lower": 0.02, "upper": 0.27}, "column": "session", "segment": "02"}},
-    })
+    }))
+}
+
+/// The typed document of a JSON one.
+fn typed(doc: &Value) -> MetricsDocument {
+    serde_json::from_value(doc.clone()).expect("a whole metrics document")
 }
 
 fn gate(criteria: &str) -> Gate {
@@ -25,7 +31,7 @@ fn gate(criteria: &str) -> Gate {
 }
 
 fn verdicts(g: &Gate, base: Option<&Value>) -> Vec<(Verdict, Option<String>)> {
-    check(g, &doc(5), base).into_iter().map(|o| (o.verdict, o.reason)).collect()
+    check(g, &typed(&doc(5)), base.map(typed).as_ref()).into_iter().map(|o| (o.verdict, o.reason)).collect()
 }
 
 #[test]
@@ -42,7 +48,7 @@ fn limits_on_value_and_upper_bound() {
     assert_eq!(v[1].0, Verdict::Fail);
     assert_eq!(v[2], (Verdict::Fail, Some("upper 95% bound 13.70% is outside upper95 <= 5.00%".into())));
     assert_eq!((v[3].0, v[4].0), (Verdict::Pass, Verdict::Pass));
-    let out = check(&g, &doc(5), None);
+    let out = check(&g, &typed(&doc(5)), None);
     assert!(out[2].measured.ends_with("species print"), "{}", out[2].measured);
     assert!(out[4].measured.ends_with("segment session=02"), "{}", out[4].measured);
 }
@@ -103,7 +109,9 @@ fn every_gate_metric_reads_a_real_evaluate_document() {
         policy: Some(Policy { pass: 0.8, retry: 0.6, attempts: vec![1, 3] }),
         ..EvalOptions::new(0.5)
     };
-    let doc = serde_json::to_value(evaluate(&ps, &options).unwrap().report).unwrap();
+    let report = evaluate(&ps, &options).unwrap().report;
+    let typed = MetricsDocument::new(report, crate::metrics::document::tests::sample_run());
+    let doc = typed.to_json().unwrap();
     for metric in crate::gate::spec::METRICS {
         let param = match metric.param {
             crate::gate::spec::Param::None => String::new(),
@@ -112,7 +120,7 @@ fn every_gate_metric_reads_a_real_evaluate_document() {
         };
         let g = gate(&format!("[[criterion]]\nmetric = \"{}\"\n{param}max = 1.0\n", metric.name));
         let c = &g.criteria[0];
-        let measured = measure(c, &doc).unwrap_or_else(|e| panic!("{}: {e}", metric.name));
+        let measured = measure(c, &typed).unwrap_or_else(|e| panic!("{}: {e}", metric.name));
         let mut node = &doc;
         for key in c.path() {
             node = &node[key.as_str()];

@@ -12,7 +12,7 @@
 use std::collections::BTreeMap;
 
 use anyhow::{Result, ensure};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::metric::{Metric, Threshold};
 use super::population::{BONA_FIDE, Population};
@@ -61,7 +61,7 @@ const FAIL: usize = 2;
 const NO_RESPONSE: usize = 3;
 
 /// Shares of one class's presentations in each band (k = in the band, n = all of the class).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Bands {
     pub pass: Metric<Rate>,
     pub retry: Metric<Rate>,
@@ -70,7 +70,7 @@ pub struct Bands {
 }
 
 /// Report section `decision_bands`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BandsReport {
     pub pass: Threshold,
     pub retry: Threshold,

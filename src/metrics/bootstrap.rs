@@ -9,7 +9,7 @@
 //! Reproducible by construction: the generator is a local SplitMix64 seeded from the options, so the
 //! same input and seed give the same intervals on every platform and crate version.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::ci::BootstrapInterval;
 use super::metric::Metric;
@@ -34,10 +34,10 @@ impl Default for BootstrapOptions {
 }
 
 /// What was run (report section `bootstrap`).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BootstrapSummary {
     /// Always "subject-clustered percentile".
-    pub method: &'static str,
+    pub method: String,
     /// Number of subjects resampled.
     pub clusters: usize,
     pub resamples: usize,
@@ -72,7 +72,7 @@ pub(crate) fn clustered(
     }
     let intervals = kinds.iter().zip(values).map(|(kind, v)| (*kind, percentile_interval(v))).collect();
     let summary = BootstrapSummary {
-        method: "subject-clustered percentile",
+        method: "subject-clustered percentile".into(),
         clusters: subjects.count,
         resamples: options.resamples,
         seed: options.seed,

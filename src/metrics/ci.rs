@@ -15,13 +15,13 @@
 //! (here 1.9e-14), its ln Γ by 5.3e-15 relative at integers (here 1.4e-15). The n = 5·10^6 of 10^7
 //! interval: 3.1e-13 against 1.4e-13 here. Not as exact, so not adopted.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Two-sided miss probability: 95% intervals.
 const ALPHA: f64 = 0.05;
 
 /// A closed interval `[lower, upper]`.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Interval {
     pub lower: f64,
     pub upper: f64,
@@ -155,7 +155,7 @@ fn ln_gamma(x: f64) -> f64 {
 /// A bootstrap percentile interval (computed in `bootstrap`, kept beside the other intervals so the
 /// rates that carry it need not import the resampler): the 2.5% and 97.5% quantiles (linear interpolation between order
 /// statistics, numpy's default) of the rate over the resamples where it was defined.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct BootstrapInterval {
     pub lower: f64,
     pub upper: f64,

@@ -4,14 +4,14 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::population::{BONA_FIDE, Population};
 use super::tally::{ClassTally, Tally};
 use crate::schema::Presentations;
 
 /// Counts of one class.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClassCounts {
     /// All presentations.
     pub total: u64,
@@ -24,7 +24,7 @@ pub struct ClassCounts {
 }
 
 /// Counts of bona fide presentations and of each attack species present.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Counts {
     pub bona_fide: ClassCounts,
     pub species: BTreeMap<String, ClassCounts>,

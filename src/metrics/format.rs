@@ -1,18 +1,32 @@
 //! Formatting the metrics document's values: rates with counts and intervals, thresholds, n/a reasons.
-//! The same text comes from a metrics.json value (report, terminal) and from the typed figures (calibrate),
-//! through one formatter each for rates and thresholds.
+//! The typed figures (report, terminal, gate, calibrate) and, until the "typed-blocks" branch of issue 9 is
+//! merged, the JSON values its renderers still read ([`pct`], [`rate`], [`threshold`]) give the same text
+//! through one formatter each for percentages, rates and thresholds.
 
 use serde_json::Value;
 
-use super::{Rate, Threshold};
+use super::{Metric, Rate, Threshold};
 
-/// `12.34%`, or `n/a` when the value is missing.
+/// `12.34%`, or `n/a` when there is no value.
+pub fn percent(x: Option<f64>) -> String {
+    x.map_or_else(|| "n/a".to_string(), |x| format!("{:.2}%", 100.0 * x))
+}
+
+/// [`percent`] of a JSON value; for the renderers of the untyped blocks, removed at the merge.
 pub fn pct(v: &Value) -> String {
-    v.as_f64().map_or_else(|| "n/a".to_string(), |x| format!("{:.2}%", 100.0 * x))
+    percent(v.as_f64())
+}
+
+/// A typed rate or its n/a reason, formatted exactly as [`rate`] formats its metrics.json value.
+pub fn metric_rate(r: &Metric<Rate>) -> String {
+    match r {
+        Metric::Value(r) => typed_rate(r),
+        Metric::NotAvailable(na) => format!("n/a ({})", na.reason),
+    }
 }
 
 /// A rate object as `12.34% (k/n) [lo-hi]`, plus the rule of three for zero errors; `n/a (reason)` when
-/// the rate is undefined.
+/// the rate is undefined. For the renderers of the untyped blocks, removed at the merge.
 pub fn rate(r: &Value) -> String {
     if r["value"].is_null() {
         return format!("n/a ({})", r["reason"].as_str().unwrap_or("undefined"));
@@ -43,7 +57,7 @@ pub fn typed_threshold(t: Threshold) -> String {
     if t.0.is_finite() { format!("{:.4}", t.0) } else { t.to_string() }
 }
 
-/// A threshold as a number, or `+inf`.
+/// A threshold as a number, or `+inf`. For the renderers of the untyped blocks, removed at the merge.
 pub fn threshold(t: &Value) -> String {
     match t {
         Value::Number(n) => n.as_f64().map_or_else(|| n.to_string(), |x| format!("{x:.4}")),
@@ -86,6 +100,8 @@ mod tests {
             let r = Rate::of(k, n, "").value().unwrap().clone();
             assert_eq!(typed_rate(&r), rate(&serde_json::to_value(&r).unwrap()));
         }
+        let na = Metric::<Rate>::na("no attack presentations");
+        assert_eq!(metric_rate(&na), rate(&serde_json::to_value(&na).unwrap()));
         for t in [0.5, 0.123456, f64::INFINITY] {
             assert_eq!(typed_threshold(Threshold(t)), threshold(&serde_json::to_value(Threshold(t)).unwrap()));
         }

@@ -9,7 +9,8 @@
 //! One concern per file: `population` (validated compact view), `tally` (counts at a threshold),
 //! `rates` (rate definitions and the at-threshold section), `ci` (Clopper-Pearson), `bootstrap`,
 //! `radix` + `sweep` (the sorted sweep), `operating` (EER, operating points, AUC), `segments`,
-//! `bands` (pass/retry/fail policy), `counts`, `subjects`, `metric` (n/a values), `report`; `decisions` (a vendor's own decisions, no
+//! `bands` (pass/retry/fail policy), `counts`, `subjects`, `metric` (n/a values), `report`; `document` (the
+//! metrics.json contract: the report, the run block and the blocks `eval` adds, read back by type); `decisions` (a vendor's own decisions, no
 //! scores: `eval --decision-column`); `calibration`
 //! (scores into probabilities: Platt, isotonic, and Cllr / min-Cllr / Brier / ECE); `aggregate` (frames of a
 //! video into one presentation: `eval --group-by`); `strata` (a numeric column cut into buckets that segment
@@ -26,6 +27,7 @@ pub mod comparison;
 mod counts;
 pub mod decisions;
 pub mod delong;
+pub(crate) mod document;
 pub mod epc;
 pub mod folds;
 pub mod format;
@@ -58,6 +60,7 @@ pub use bands::{Bands, BandsReport, Policy};
 pub use bootstrap::{BootstrapOptions, BootstrapSummary};
 pub use ci::{BootstrapInterval, Interval, clopper_pearson};
 pub use counts::{ClassCounts, Counts};
+pub use document::{MetricsDocument, SCHEMA_VERSION, Scored};
 pub use metric::{Metric, NotAvailable, Threshold};
 pub use operating::{Auc, Eer, OperatingPoint, ThresholdFree, apcer_at_bpcer, auc_pooled, bpcer_at_apcer, eer_pooled};
 pub use rates::{AttackRates, BonaFideRates, Rate, RateSet, SpeciesRates};

@@ -15,13 +15,13 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::metric::{Metric, Threshold};
 use super::sweep::Sweep;
 
 /// The equal error rate of pooled APCER and BPCER.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Eer {
     /// The interpolated EER.
     pub value: f64,
@@ -34,7 +34,7 @@ pub struct Eer {
 }
 
 /// A chosen candidate threshold and the rates there.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OperatingPoint {
     /// The optimized rate: `bpcer` for `bpcer_at_apcer`, `apcer_max` for `apcer_at_bpcer`.
     pub value: f64,
@@ -45,13 +45,13 @@ pub struct OperatingPoint {
 }
 
 /// Area under the ROC of bona fide vs pooled attack scores.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Auc {
     pub value: f64,
 }
 
 /// Every threshold-free metric of one sweep.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ThresholdFree {
     /// Number of candidate thresholds (distinct scores + 1).
     pub candidates: usize,

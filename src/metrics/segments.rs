@@ -11,7 +11,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use anyhow::{Result, bail};
-use serde::Serialize;
+use serde::{Deserialize, Deserializer, Serialize};
 
 use super::counts::Counts;
 use super::metric::Metric;
@@ -39,19 +39,20 @@ impl Default for SegmentOptions {
 }
 
 /// One segment's metrics.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Segment {
     pub counts: Counts,
     /// True when `small_classes` is not empty.
     pub too_small: bool,
     /// "bona_fide" and/or "attack": classes with fewer than `min_count` scored presentations.
+    #[serde(deserialize_with = "small_classes")]
     pub small_classes: Vec<&'static str>,
     pub at_threshold: RateSet,
     pub eer_pooled: Metric<Eer>,
 }
 
 /// The segment with the highest value of a rate, among those large enough for it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct WorstSegment {
     pub column: String,
     pub segment: String,
@@ -61,7 +62,7 @@ pub struct WorstSegment {
 }
 
 /// Report section `segments`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SegmentsReport {
     pub min_count: u64,
     /// Column → value → segment.
@@ -72,6 +73,21 @@ pub struct SegmentsReport {
 
 const BONA_FIDE_CLASS: &str = "bona_fide";
 const ATTACK_CLASS: &str = "attack";
+
+/// `small_classes` read back: the two class names, as the engine's own strings.
+pub(crate) fn small_classes<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<&'static str>, D::Error> {
+    let names = Vec::<String>::deserialize(deserializer)?;
+    names
+        .iter()
+        .map(|name| {
+            [BONA_FIDE_CLASS, ATTACK_CLASS].into_iter().find(|c| c == name).ok_or_else(|| {
+                serde::de::Error::custom(format!(
+                    "small class {name:?} is neither {BONA_FIDE_CLASS} nor {ATTACK_CLASS}"
+                ))
+            })
+        })
+        .collect()
+}
 
 /// Segments `presentations` (whose validated view is `population`) at `threshold`.
 pub(crate) fn segments<P: Presentations + ?Sized>(

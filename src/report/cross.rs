@@ -82,7 +82,7 @@ pub fn build(run_dirs: &[PathBuf]) -> Result<Cross> {
     let mut datasets = BTreeSet::new();
     let mut label: BTreeMap<String, String> = BTreeMap::new();
     for dir in run_dirs {
-        let doc = read_metrics(dir)?;
+        let doc = read_metrics(dir)?.to_json()?;
         let (model, key, source) = names(&doc);
         let dataset = label.entry(key).or_insert(source).clone();
         let tf = &doc["threshold_free"];
@@ -274,12 +274,14 @@ mod tests {
     fn run(dir: &Path, name: &str, model: &str, source: &str, eer: f64) -> PathBuf {
         let d = dir.join(name);
         std::fs::create_dir_all(&d).unwrap();
-        let doc = serde_json::json!({
+        // A whole document (`completed`) with the figures read here; the fingerprint is the source's.
+        let eer = serde_json::json!({"value": eer, "threshold": 0.5, "apcer_pooled": eer, "bpcer": eer});
+        let doc = crate::metrics::document::tests::completed(serde_json::json!({
             "schema_version": "1",
-            "run": {"model": model, "source": source},
-            "threshold_free": {"eer_pooled": {"value": eer}, "auc_pooled": {"value": 0.9},
+            "run": {"model": model, "source": source, "dataset_fingerprint": source},
+            "threshold_free": {"eer_pooled": eer, "auc_pooled": {"value": 0.9},
                                "bpcer_at_apcer": {"0.05": {"value": null, "reason": "none"}}},
-        });
+        }));
         std::fs::write(d.join("metrics.json"), doc.to_string()).unwrap();
         d
     }

@@ -9,7 +9,9 @@ use serde_json::Value;
 use super::charts::Rendered;
 use super::gallery::Gallery;
 use super::run_folder::RunFolder;
-use crate::metrics::format::{pct, rate, threshold};
+use crate::metrics::format::{metric_rate, percent, typed_rate, typed_threshold};
+use crate::metrics::{Bands, Counts, Metric, Rate, RateSet, Scored, SegmentsReport, ThresholdFree};
+use crate::schema::RunInfo;
 
 #[derive(Debug, Clone)]
 pub enum Block {
@@ -34,30 +36,38 @@ pub enum Block {
 /// The report of one run: headline, metrics, charts, tables, galleries, reproducibility.
 pub fn run_report(
     run: &RunFolder,
+    scored: Scored<'_>,
     charts: Vec<Rendered>,
     sections: Vec<Block>,
     gallery: Option<Gallery>,
 ) -> (String, Vec<Block>) {
     let doc = &run.doc;
-    let title = format!("PAD evaluation: {} on {}", run.models(), doc["run"]["source"].as_str().unwrap_or("?"));
+    let title = format!("PAD evaluation: {} on {}", run.models(), doc.run.source);
     let mut b = Vec::new();
-    if let Some(note) = doc["run"]["coverage"]["note"].as_str() {
+    if let Some(coverage) = &doc.run.coverage {
         // An incomplete run (computed with --allow-incomplete): said before any figure.
-        b.push(Block::Verdict(format!("Computed on an incomplete run: {note}. These figures are not the run's.")));
+        b.push(Block::Verdict(format!(
+            "Computed on an incomplete run: {}. These figures are not the run's.",
+            coverage.note
+        )));
     }
-    b.extend([Block::Verdict(verdict(doc)), Block::Heading("Metrics at the threshold".into()), metrics_table(doc)]);
+    b.extend([
+        Block::Verdict(verdict(&scored, &doc.run)),
+        Block::Heading("Metrics at the threshold".into()),
+        metrics_table(scored.at_threshold),
+    ]);
     b.push(Block::Heading("Threshold-free metrics".into()));
-    b.push(threshold_free_table(doc));
+    b.push(threshold_free_table(scored.threshold_free, doc.resolution.as_ref().unwrap_or(&Value::Null)));
     // The optional sections: full system (`eval --match`, report::full_system) and calibration of the live
     // probability (report::probability), each built by its module from the run's files.
     b.extend(sections);
     b.push(Block::Heading("Charts".into()));
     b.extend(charts.into_iter().map(Block::Chart));
     b.push(Block::Heading("Per species".into()));
-    b.push(species_table(doc));
-    b.extend(segment_tables(doc));
+    b.push(species_table(&scored));
+    b.extend(segment_tables(scored.segments, doc.strata.as_ref()));
     b.push(Block::Heading("Non-responses by reason".into()));
-    b.push(non_responses(doc));
+    b.push(non_responses(scored.counts));
     b.push(Block::Heading("Worst errors".into()));
     match gallery {
         Some(g) => {
@@ -79,30 +89,31 @@ pub fn run_report(
         )),
     }
     b.push(Block::Heading("Reproducibility".into()));
-    b.extend(reproducibility(&doc["run"]));
+    b.extend(run_reproducibility(&doc.run));
     (title, b)
 }
 
-fn verdict(doc: &Value) -> String {
-    let at = &doc["at_threshold"];
-    let worst = &at["attack"]["apcer_max"];
-    let eer = &doc["threshold_free"]["eer_pooled"];
+fn verdict(scored: &Scored<'_>, run: &RunInfo) -> String {
+    let at = scored.at_threshold;
+    let worst = &at.attack.apcer_max;
     format!(
         "At threshold {} ({}): {} of bona fide presentations are rejected (BPCER) and {} of the worst species' attacks ({}) are accepted (APCER); EER {} (pooled).",
-        threshold(&at["threshold"]),
-        doc["run"]["threshold_source"].as_str().unwrap_or("?"),
-        pct_ci(&at["bona_fide"]["bpcer"]),
+        typed_threshold(at.threshold),
+        run.threshold_source,
+        pct_ci(&at.bona_fide.bpcer),
         pct_ci(worst),
-        worst["species"].as_str().unwrap_or("n/a"),
-        pct(&eer["value"]),
+        worst.value().and_then(|r| r.species.as_deref()).unwrap_or("n/a"),
+        percent(scored.threshold_free.eer_pooled.value().map(|e| e.value)),
     )
 }
 
 /// `12.34% (95% CI 10.1-14.8%)`.
-fn pct_ci(r: &Value) -> String {
-    match (r["ci95"]["lower"].as_f64(), r["ci95"]["upper"].as_f64()) {
-        (Some(lo), Some(hi)) => format!("{} (95% CI {:.2}-{:.2}%)", pct(&r["value"]), 100.0 * lo, 100.0 * hi),
-        _ => pct(&r["value"]),
+fn pct_ci(r: &Metric<Rate>) -> String {
+    match r.value() {
+        Some(r) => {
+            format!("{} (95% CI {:.2}-{:.2}%)", percent(Some(r.value)), 100.0 * r.ci95.lower, 100.0 * r.ci95.upper)
+        }
+        None => percent(None),
     }
 }
 
@@ -110,74 +121,86 @@ pub(super) fn table(header: &[&str], rows: Vec<Vec<String>>) -> Block {
     Block::Table { header: header.iter().map(|h| (*h).to_owned()).collect(), rows }
 }
 
-fn metrics_table(doc: &Value) -> Block {
-    let at = &doc["at_threshold"];
-    let mut rows = vec![vec!["BPCER".into(), rate(&at["bona_fide"]["bpcer"])]];
-    for (name, s) in at["species"].as_object().into_iter().flatten() {
-        rows.push(vec![format!("APCER {name}"), rate(&s["apcer"])]);
+fn metrics_table(at: &RateSet) -> Block {
+    let mut rows = vec![vec!["BPCER".into(), metric_rate(&at.bona_fide.bpcer)]];
+    for (name, s) in &at.species {
+        rows.push(vec![format!("APCER {name}"), metric_rate(&s.apcer)]);
     }
-    let worst = at["attack"]["apcer_max"]["species"].as_str().map_or(String::new(), |s| format!(" ({s})"));
-    rows.push(vec![format!("APCER worst species{worst}"), rate(&at["attack"]["apcer_max"])]);
+    let worst =
+        at.attack.apcer_max.value().and_then(|r| r.species.as_deref()).map_or(String::new(), |s| format!(" ({s})"));
+    rows.push(vec![format!("APCER worst species{worst}"), metric_rate(&at.attack.apcer_max)]);
     for (label, r) in [
-        ("APCER pooled", &at["attack"]["apcer_pooled"]),
-        ("BPNRR (bona fide non-response)", &at["bona_fide"]["bpnrr"]),
-        ("APNRR worst species", &at["attack"]["apnrr_max"]),
-        ("BPCER system (non-response = reject)", &at["bona_fide"]["bpcer_sys"]),
-        ("APCER system, worst species", &at["attack"]["apcer_sys_max"]),
+        ("APCER pooled", &at.attack.apcer_pooled),
+        ("BPNRR (bona fide non-response)", &at.bona_fide.bpnrr),
+        ("APNRR worst species", &at.attack.apnrr_max),
+        ("BPCER system (non-response = reject)", &at.bona_fide.bpcer_sys),
+        ("APCER system, worst species", &at.attack.apcer_sys_max),
     ] {
-        rows.push(vec![label.to_owned(), rate(r)]);
+        rows.push(vec![label.to_owned(), metric_rate(r)]);
     }
     table(&["metric", "value (errors/scored) [95% Clopper-Pearson]"], rows)
 }
 
-fn threshold_free_table(doc: &Value) -> Block {
-    let tf = &doc["threshold_free"];
-    let eer = &tf["eer_pooled"];
+/// The pooled AUC with 5 decimals, or `n/a`.
+pub(super) fn auc_text(tf: &ThresholdFree) -> String {
+    tf.auc_pooled.value().map_or("n/a".into(), |a| format!("{:.5}", a.value))
+}
+
+fn threshold_free_table(tf: &ThresholdFree, resolution: &Value) -> Block {
+    let eer = tf.eer_pooled.value();
     let mut rows = vec![
-        vec!["EER (pooled)".into(), pct(&eer["value"]), threshold(&eer["threshold"]), String::new()],
         vec![
-            "AUC (pooled)".into(),
-            tf["auc_pooled"]["value"].as_f64().map_or("n/a".into(), |a| format!("{a:.5}")),
-            String::new(),
+            "EER (pooled)".into(),
+            percent(eer.map(|e| e.value)),
+            eer.map_or("n/a".into(), |e| typed_threshold(e.threshold)),
             String::new(),
         ],
+        vec!["AUC (pooled)".into(), auc_text(tf), String::new(), String::new()],
     ];
-    for (key, name) in [("bpcer_at_apcer", "BPCER @ APCER_max <= "), ("apcer_at_bpcer", "APCER_max @ BPCER <= ")] {
-        for (x, p) in tf[key].as_object().into_iter().flatten() {
-            let flag = resolution_flag(doc, key, x);
+    for (key, name, points) in [
+        ("bpcer_at_apcer", "BPCER @ APCER_max <= ", &tf.bpcer_at_apcer),
+        ("apcer_at_bpcer", "APCER_max @ BPCER <= ", &tf.apcer_at_bpcer),
+    ] {
+        for (x, p) in points {
+            let flag = resolution_flag(resolution, key, x);
             let x = x.parse::<f64>().map_or(x.clone(), |v| format!("{}%", 100.0 * v));
-            rows.push(vec![format!("{name}{x}"), pct(&p["value"]), threshold(&p["threshold"]), flag]);
+            let p = p.value();
+            let t = p.map_or("n/a".into(), |p| typed_threshold(p.threshold));
+            rows.push(vec![format!("{name}{x}"), percent(p.map(|p| p.value)), t, flag]);
         }
     }
     table(&["metric", "value", "threshold", "resolved by the counts (rule of three)"], rows)
 }
 
-fn species_table(doc: &Value) -> Block {
-    let at = &doc["at_threshold"];
-    let counts = &doc["counts"];
-    let bands = &doc["decision_bands"];
-    let band = |g: &Value| {
-        ["pass", "retry", "fail"]
-            .map(|o| g[o]["value"].as_f64().map_or("n/a".into(), |v| format!("{:.1}%", 100.0 * v)))
-            .join(" / ")
+/// A class's pass / retry / fail shares, `n/a` for each the policy does not give.
+fn band_shares(bands: Option<&Bands>) -> String {
+    let share = |m: Option<&Metric<Rate>>| {
+        m.and_then(Metric::value).map_or("n/a".into(), |r| format!("{:.1}%", 100.0 * r.value))
     };
+    [bands.map(|b| &b.pass), bands.map(|b| &b.retry), bands.map(|b| &b.fail)].map(share).join(" / ")
+}
+
+fn species_table(scored: &Scored<'_>) -> Block {
+    let (at, counts) = (scored.at_threshold, scored.counts);
+    let bands = scored.decision_bands.value();
+    let count = |n: Option<u64>| n.map_or("n/a".into(), |n| n.to_string());
     let mut rows = vec![vec![
         "bona fide".into(),
-        counts["bona_fide"]["total"].to_string(),
-        counts["bona_fide"]["scored"].to_string(),
-        format!("BPCER {}", rate(&at["bona_fide"]["bpcer"])),
-        pct(&at["bona_fide"]["bpnrr"]["value"]),
-        band(&bands["bona_fide"]),
+        counts.bona_fide.total.to_string(),
+        counts.bona_fide.scored.to_string(),
+        format!("BPCER {}", metric_rate(&at.bona_fide.bpcer)),
+        percent(at.bona_fide.bpnrr.value().map(|r| r.value)),
+        band_shares(bands.map(|b| &b.bona_fide)),
     ]];
-    for (name, s) in at["species"].as_object().into_iter().flatten() {
-        let c = &counts["species"][name];
+    for (name, s) in &at.species {
+        let c = counts.species.get(name);
         rows.push(vec![
             name.clone(),
-            c["total"].to_string(),
-            c["scored"].to_string(),
-            format!("APCER {}", rate(&s["apcer"])),
-            pct(&s["apnrr"]["value"]),
-            band(&bands["species"][name]),
+            count(c.map(|c| c.total)),
+            count(c.map(|c| c.scored)),
+            format!("APCER {}", metric_rate(&s.apcer)),
+            percent(s.apnrr.value().map(|r| r.value)),
+            band_shares(bands.and_then(|b| b.species.get(name))),
         ]);
     }
     table(
@@ -186,9 +209,10 @@ fn species_table(doc: &Value) -> Block {
     )
 }
 
-/// For a bucketed column (`--segment-by COLUMN:BUCKETS`), how its buckets were cut.
-fn stratum_note(doc: &Value, column: &str) -> Option<Block> {
-    let s = doc["strata"].as_array()?.iter().find(|s| s["column"] == column)?;
+/// For a bucketed column (`--segment-by COLUMN:BUCKETS`), how its buckets were cut. Reads the `strata`
+/// block, typed in the "typed-blocks" branch.
+fn stratum_note(strata: Option<&Value>, column: &str) -> Option<Block> {
+    let s = strata?.as_array()?.iter().find(|s| s["column"] == column)?;
     let merged = match s["merged_edges"].as_u64() {
         Some(0) | None => String::new(),
         Some(m) => format!(" {m} repeated quantile edges were merged (many equal values), so fewer buckets."),
@@ -206,41 +230,24 @@ fn stratum_note(doc: &Value, column: &str) -> Option<Block> {
     )))
 }
 
-fn segment_tables(doc: &Value) -> Vec<Block> {
-    let seg = &doc["segments"];
-    let Some(columns) = seg["columns"].as_object() else { return Vec::new() };
+fn segment_tables(segments: &Metric<SegmentsReport>, strata: Option<&Value>) -> Vec<Block> {
+    let Some(seg) = segments.value() else { return Vec::new() };
     let mut out = Vec::new();
-    for (column, values) in columns {
+    for (column, values) in &seg.columns {
         out.push(Block::Heading(format!("Per segment: {column}")));
-        out.extend(stratum_note(doc, column));
+        out.extend(stratum_note(strata, column));
         let rows = values
-            .as_object()
-            .into_iter()
-            .flatten()
+            .iter()
             .map(|(value, s)| {
-                let at = &s["at_threshold"];
-                let small = if s["too_small"] == true {
-                    format!(
-                        "too small ({})",
-                        s["small_classes"].as_array().map_or(String::new(), |a| a
-                            .iter()
-                            .filter_map(Value::as_str)
-                            .collect::<Vec<_>>()
-                            .join(", "))
-                    )
-                } else {
-                    String::new()
-                };
+                let small =
+                    if s.too_small { format!("too small ({})", s.small_classes.join(", ")) } else { String::new() };
                 vec![
                     value.clone(),
-                    s["counts"]["bona_fide"]["scored"].to_string(),
-                    s["counts"]["species"]
-                        .as_object()
-                        .map_or(0, |m| m.values().filter_map(|c| c["scored"].as_u64()).sum::<u64>())
-                        .to_string(),
-                    rate(&at["attack"]["apcer_max"]),
-                    rate(&at["bona_fide"]["bpcer"]),
-                    pct(&s["eer_pooled"]["value"]),
+                    s.counts.bona_fide.scored.to_string(),
+                    s.counts.species.values().map(|c| c.scored).sum::<u64>().to_string(),
+                    metric_rate(&s.at_threshold.attack.apcer_max),
+                    metric_rate(&s.at_threshold.bona_fide.bpcer),
+                    percent(s.eer_pooled.value().map(|e| e.value)),
                     small,
                 ]
             })
@@ -250,26 +257,26 @@ fn segment_tables(doc: &Value) -> Vec<Block> {
             rows,
         ));
     }
-    for (key, name) in [("worst_apcer_max", "APCER worst species"), ("worst_bpcer", "BPCER")] {
-        if let Some(col) = seg[key]["column"].as_str() {
+    for (worst, name) in [(&seg.worst_apcer_max, "APCER worst species"), (&seg.worst_bpcer, "BPCER")] {
+        if let Some(w) = worst.value() {
             out.push(Block::Text(format!(
-                "Worst segment by {name}: {col}={} at {}.",
-                seg[key]["segment"].as_str().unwrap_or("?"),
-                rate(&seg[key])
+                "Worst segment by {name}: {}={} at {}.",
+                w.column,
+                w.segment,
+                typed_rate(&w.rate)
             )));
         }
     }
     out
 }
 
-fn non_responses(doc: &Value) -> Block {
-    let counts = &doc["counts"];
-    let mut classes = vec![("bona fide".to_owned(), &counts["bona_fide"])];
-    classes.extend(counts["species"].as_object().into_iter().flatten().map(|(k, v)| (k.clone(), v)));
+fn non_responses(counts: &Counts) -> Block {
+    let mut classes = vec![("bona fide".to_owned(), &counts.bona_fide)];
+    classes.extend(counts.species.iter().map(|(k, v)| (k.clone(), v)));
     let mut by_reason: BTreeMap<String, Vec<u64>> = BTreeMap::new();
     for (i, (_, c)) in classes.iter().enumerate() {
-        for (reason, n) in c["non_response_reasons"].as_object().into_iter().flatten() {
-            by_reason.entry(reason.clone()).or_insert_with(|| vec![0; classes.len()])[i] += n.as_u64().unwrap_or(0);
+        for (reason, n) in &c.non_response_reasons {
+            by_reason.entry(reason.clone()).or_insert_with(|| vec![0; classes.len()])[i] += n;
         }
     }
     if by_reason.is_empty() {
@@ -284,43 +291,51 @@ fn non_responses(doc: &Value) -> Block {
     table(&header, rows)
 }
 
+/// [`run_reproducibility`] of a run block still held as JSON (report/decisions.rs, until the "typed-blocks"
+/// merge); a block that does not read says so.
 pub(super) fn reproducibility(run: &Value) -> Vec<Block> {
-    let text = text_of;
+    match serde_json::from_value::<RunInfo>(run.clone()) {
+        Ok(run) => run_reproducibility(&run),
+        Err(e) => vec![Block::Text(format!("The run block of metrics.json does not read: {e}."))],
+    }
+}
+
+/// How the run can be reproduced: tool, data, policy, threshold, models and the command line.
+pub(super) fn run_reproducibility(run: &RunInfo) -> Vec<Block> {
+    let threshold = if run.threshold.is_finite() { format!("{:.4}", run.threshold) } else { "n/a".into() };
     let mut rows = vec![
-        vec!["tool".into(), text(&run["tool"])],
-        vec!["created (UTC)".into(), text(&run["created_utc"])],
-        vec!["source".into(), text(&run["source"])],
-        vec!["dataset fingerprint".into(), text(&run["dataset_fingerprint"])],
-        vec!["presentations".into(), text(&run["presentations"])],
-        vec!["policy".into(), text(&run["policy"]["name"])],
-        vec!["threshold".into(), format!("{} ({})", threshold(&run["threshold"]), text(&run["threshold_source"]))],
-        vec!["scores flipped".into(), text(&run["flip"])],
+        vec!["tool".into(), run.tool.clone()],
+        vec!["created (UTC)".into(), run.created_utc.clone()],
+        vec!["source".into(), run.source.clone()],
+        vec!["dataset fingerprint".into(), run.dataset_fingerprint.clone()],
+        vec!["presentations".into(), run.presentations.to_string()],
+        vec!["policy".into(), run.policy.name.clone()],
+        vec!["threshold".into(), format!("{threshold} ({})", run.threshold_source)],
+        // As JSON shows it: `null` when the run did not say.
+        vec!["scores flipped".into(), run.flip.map_or("null".into(), |f| f.to_string())],
     ];
-    if !run["backend"].is_null() {
-        rows.push(vec!["classifier runtime".into(), text(&run["backend"])]);
+    if let Some(backend) = &run.backend {
+        rows.push(vec!["classifier runtime".into(), backend.clone()]);
     }
     // An API run: the API scored; its model is the one it reports, not a local file.
-    let api = &run["api"];
-    if api.is_object() {
-        rows.push(vec!["scored by API".into(), format!("{} ({} preset)", text(&api["url"]), text(&api["format"]))]);
-        for (label, key) in [("API classifier runtime", "backend"), ("answers re-read from", "responses")] {
-            if !api[key].is_null() {
-                rows.push(vec![label.into(), text(&api[key])]);
+    if let Some(api) = &run.api {
+        rows.push(vec!["scored by API".into(), format!("{} ({} preset)", api.url, api.format)]);
+        for (label, value) in [("API classifier runtime", &api.backend), ("answers re-read from", &api.responses)] {
+            if let Some(value) = value {
+                rows.push(vec![label.into(), value.clone()]);
             }
         }
     }
-    let local = run["models"].as_array().into_iter().flatten().map(|m| ("model", m));
-    for (kind, m) in local.chain(api["model"].is_object().then_some(("API model", &api["model"]))) {
-        for member in m["members"].as_array().into_iter().flatten() {
+    let local = run.models.iter().flatten().map(|m| ("model", m));
+    for (kind, m) in local.chain(run.api.as_ref().and_then(|a| a.model.as_ref()).map(|m| ("API model", m))) {
+        for member in &m.members {
             rows.push(vec![
-                format!("{kind} {} / {}", text(&m["name"]), text(&member["name"])),
-                format!("{} sha256 {}", text(&member["file"]), text(&member["sha256"])),
+                format!("{kind} {} / {}", m.name, member.name),
+                format!("{} sha256 {}", member.file, member.sha256),
             ]);
         }
     }
-    let command =
-        run["command"].as_array().map(|a| a.iter().map(text).collect::<Vec<_>>().join(" ")).unwrap_or_default();
-    vec![table(&["", ""], rows), Block::Code(command)]
+    vec![table(&["", ""], rows), Block::Code(run.command.join(" "))]
 }
 
 /// The comparison of several runs: a table of headline metrics and the overlaid DET curves.
@@ -329,23 +344,24 @@ pub fn comparison(runs: &[RunFolder], det: Option<Rendered>) -> (String, Vec<Blo
     let rows = runs
         .iter()
         .map(|r| {
-            let d = &r.doc;
+            let (at, tf) = (r.doc.at_threshold.as_ref(), r.doc.threshold_free.as_ref());
+            let undefined = || "n/a (undefined)".to_owned();
             vec![
                 r.label(),
-                text_of(&d["run"]["dataset_fingerprint"]),
-                threshold(&d["at_threshold"]["threshold"]),
-                rate(&d["at_threshold"]["bona_fide"]["bpcer"]),
-                rate(&d["at_threshold"]["attack"]["apcer_max"]),
-                pct(&d["threshold_free"]["eer_pooled"]["value"]),
-                d["threshold_free"]["auc_pooled"]["value"].as_f64().map_or("n/a".into(), |a| format!("{a:.5}")),
+                r.doc.run.dataset_fingerprint.clone(),
+                at.map_or("n/a".into(), |a| typed_threshold(a.threshold)),
+                at.map_or_else(undefined, |a| metric_rate(&a.bona_fide.bpcer)),
+                at.map_or_else(undefined, |a| metric_rate(&a.attack.apcer_max)),
+                percent(tf.and_then(|t| t.eer_pooled.value()).map(|e| e.value)),
+                tf.map_or("n/a".into(), auc_text),
             ]
         })
         .collect::<Vec<_>>();
     let mut b = Vec::new();
-    let prints: std::collections::BTreeSet<String> =
-        runs.iter().map(|r| text_of(&r.doc["run"]["dataset_fingerprint"])).collect();
+    let prints: std::collections::BTreeSet<&str> =
+        runs.iter().map(|r| r.doc.run.dataset_fingerprint.as_str()).collect();
     b.push(Block::Verdict(if prints.len() == 1 {
-        format!("{} runs on the same presentations (dataset fingerprint {}).", runs.len(), prints.iter().next().map_or("", String::as_str))
+        format!("{} runs on the same presentations (dataset fingerprint {}).", runs.len(), prints.iter().next().copied().unwrap_or(""))
     } else {
         format!("Warning: the {} runs evaluated different presentations ({} dataset fingerprints): this table and the DET overlay show each run on all of its own; the models are compared below on the presentations they share.", runs.len(), prints.len())
     }));
@@ -354,13 +370,10 @@ pub fn comparison(runs: &[RunFolder], det: Option<Rendered>) -> (String, Vec<Blo
     ("PAD evaluation: runs compared".into(), b)
 }
 
-fn text_of(v: &Value) -> String {
-    v.as_str().map_or_else(|| v.to_string(), str::to_owned)
-}
-
-/// The resolution of operating point `key[x]` in a few words ("" for a run without a `resolution` block).
-pub fn resolution_flag(doc: &Value, key: &str, x: &str) -> String {
-    let t = &doc["resolution"][key][x];
+/// The resolution of operating point `key[x]` in a few words ("" for a run without a `resolution` block,
+/// which is typed in the "typed-blocks" branch).
+fn resolution_flag(resolution: &Value, key: &str, x: &str) -> String {
+    let t = &resolution[key][x];
     match (t["resolved"].as_bool(), t["needed"].as_u64()) {
         (Some(true), _) => "yes".into(),
         (Some(false), Some(n)) => format!("NOT RESOLVED: needs {n} per class"),

@@ -9,11 +9,11 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 
-use serde_json::Value;
-
 use crate::crop::{CropRule, Resize, crop_face};
 use crate::decode::{DecodeLimits, decode_file};
 use crate::frame::FaceBox;
+use crate::metrics::MetricsDocument;
+use crate::schema::RunInfo;
 use crate::scorefile::{Mapping, ModelColumn, ReadOptions, visit_scores};
 
 /// Cases per gallery.
@@ -48,19 +48,19 @@ pub struct Gallery {
 
 /// The score file of a run: its own scores.csv (or scores.parquet), else the score file `liveness eval
 /// --scores` read.
-pub fn score_file(dir: &Path, doc: &Value) -> Option<PathBuf> {
+pub fn score_file(dir: &Path, run: &RunInfo) -> Option<PathBuf> {
     let own = crate::scorefile::of_run(dir);
     if own.is_file() {
         return Some(own);
     }
-    let source = PathBuf::from(doc["run"]["source"].as_str()?);
-    (doc["run"]["scored_with_models"] == false && source.is_file()).then_some(source)
+    let source = PathBuf::from(&run.source);
+    (run.scored_with_models == Some(false) && source.is_file()).then_some(source)
 }
 
 /// The folder image paths in the score file are relative to: the dataset root for a scoring run (a
 /// folder, or a manifest's folder), the score file's folder for a run read from a score file.
-fn image_root(doc: &Value, scores: &Path) -> PathBuf {
-    let source = PathBuf::from(doc["run"]["source"].as_str().unwrap_or(""));
+fn image_root(run: &RunInfo, scores: &Path) -> PathBuf {
+    let source = PathBuf::from(&run.source);
     let folder_of = |f: &Path| match f.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
@@ -133,19 +133,20 @@ impl<T> Worst<T> {
 /// Builds the galleries of the run folder `dir` from its metrics document (it needs neither the sweep
 /// nor the charts, so it runs beside them), or `None` when no score file is available (a committed
 /// example without scores.csv). Thumbnails that cannot be made carry the reason instead.
-pub fn build(dir: &Path, doc: &Value) -> Result<Option<Gallery>> {
-    let (Some(scores), Some(threshold)) = (score_file(dir, doc), doc["at_threshold"]["threshold"].as_f64()) else {
+pub fn build(dir: &Path, doc: &MetricsDocument) -> Result<Option<Gallery>> {
+    let threshold = doc.at_threshold.as_ref().and_then(|at| at.threshold.finite());
+    let (Some(scores), Some(threshold)) = (score_file(dir, &doc.run), threshold) else {
         return Ok(None);
     };
-    let flip = doc["run"]["flip"] == true;
+    let flip = doc.run.flip == Some(true);
     // The evaluated model's column, by the rule the metrics were read with (a two-model run's file
     // read with `eval --scores --model B` holds B's scores in `B_score`, not in `score`).
-    let mapping: Mapping = serde_json::from_value(doc["run"]["mapping"].clone()).unwrap_or_default();
+    let mapping: Mapping = doc.run.mapping.clone().unwrap_or_default();
     if mapping.pyeer_impostors.is_some() {
         // pyeer's files hold scores only: no image to show.
         return Ok(None);
     }
-    let column = ModelColumn::of_file(&scores, doc["run"]["model"].as_str(), &mapping)?;
+    let column = ModelColumn::of_file(&scores, doc.run.model.as_deref(), &mapping)?;
     let mut accepts = Worst::new(true);
     let mut rejects = Worst::new(false);
     visit_scores(&scores, ReadOptions::column(flip, &column, &mapping), |row| {
@@ -160,7 +161,7 @@ pub fn build(dir: &Path, doc: &Value) -> Result<Option<Gallery>> {
         }
         Ok(())
     })?;
-    let root = image_root(doc, &scores);
+    let root = image_root(&doc.run, &scores);
     let cases = |w: Worst<_>| -> Vec<Case> {
         w.into_sorted()
             .into_iter()

@@ -53,8 +53,8 @@ pub fn write_report(run_dir: &Path, out: &Path) -> Result<Written> {
     fresh_dir(&out.join(CHARTS_DIR))?;
     fresh_dir(&out.join(THUMBS_DIR))?;
     // A vendor's decisions without scores: no sweep, so no chart or gallery, and the report says why.
-    if decisions::is_decision_only(&doc) {
-        let (title, blocks) = decisions::decision_only_report(&doc);
+    if doc.scored().is_none() {
+        let (title, blocks) = decisions::decision_only_report(&doc.to_json()?);
         return write_pages(out, &title, &blocks, 0);
     }
     // The gallery scans the score file while the sweep is read and the charts drawn: on a large run
@@ -66,29 +66,32 @@ pub fn write_report(run_dir: &Path, out: &Path) -> Result<Written> {
         (charts, gallery.join().map_err(|_| anyhow!("the gallery thread panicked")))
     });
     let (run, charts) = charts?;
-    let full_system = full_system::chart(run_dir, &run.doc, &out.join(CHARTS_DIR))?;
+    let full_system = full_system::chart(run_dir, &run.json, &out.join(CHARTS_DIR))?;
     let mut gallery = gallery??;
     if let Some(g) = &mut gallery {
         write_thumbnails(&mut g.false_accepts, "false-accept", out)?;
         write_thumbnails(&mut g.false_rejects, "false-reject", out)?;
     }
-    let reliability = probability::chart(&run.doc, &out.join(CHARTS_DIR))?;
-    let epc = bob::chart(&run.doc, &out.join(CHARTS_DIR))?;
-    let models = comparison::charts(&run.dir, &run.doc, &out.join(CHARTS_DIR))?;
+    // The blocks of the "typed-blocks" branch are still rendered from the JSON (`run.json`) until its merge.
+    let reliability = probability::chart(&run.json, &out.join(CHARTS_DIR))?;
+    let epc = bob::chart(&run.json, &out.join(CHARTS_DIR))?;
+    let models = comparison::charts(&run.dir, &run.json, &out.join(CHARTS_DIR))?;
     let n = charts.len()
         + models.len()
         + usize::from(full_system.is_some())
         + usize::from(reliability.is_some())
         + usize::from(epc.is_some());
     // The optional sections, each built by its own module from the run's files.
-    let mut sections = comparison::blocks(&run.doc, models);
-    sections.extend(aggregation::blocks(&run.doc));
-    sections.extend(decisions::blocks(&run.doc));
-    sections.extend(full_system::blocks(&run.doc, full_system));
-    sections.extend(probability::blocks(&run.doc, reliability));
-    sections.extend(bob::blocks(&run.doc, epc));
-    sections.extend(folds::blocks(&run.doc));
-    let (title, blocks) = document::run_report(&run, charts, sections, gallery);
+    let mut sections = comparison::blocks(&run.json, models);
+    sections.extend(aggregation::blocks(&run.json));
+    sections.extend(decisions::blocks(&run.json));
+    sections.extend(full_system::blocks(&run.json, full_system));
+    sections.extend(probability::blocks(&run.json, reliability));
+    sections.extend(bob::blocks(&run.json, epc));
+    sections.extend(folds::blocks(&run.json));
+    let scored =
+        run.doc.scored().ok_or_else(|| anyhow!("{}: the metrics document has no figures", run_dir.display()))?;
+    let (title, blocks) = document::run_report(&run, scored, charts, sections, gallery);
     write_pages(out, &title, &blocks, n)
 }
 

@@ -66,7 +66,7 @@ pub fn compare_runs(
 ) -> Result<(Compared, Vec<Vec<u8>>)> {
     let mut entrants = Vec::new();
     for run in runs {
-        entrants.extend(entrants_of(RunScores::of(&run.dir, run.doc.clone())?, models)?);
+        entrants.extend(entrants_of(RunScores::of(&run.dir, run.json.clone())?, models)?);
     }
     if let Some(models) = models {
         for m in models {
@@ -120,7 +120,7 @@ impl RunScores {
     /// Opens the run's score file; refuses runs whose presentations a score file cannot give back (decisions
     /// only, videos aggregated from frames, labels joined from elsewhere, scores not there).
     pub fn open(dir: &Path) -> Result<RunScores> {
-        RunScores::of(dir, read_metrics(dir)?)
+        RunScores::of(dir, read_metrics(dir)?.to_json()?)
     }
 
     /// [`RunScores::open`] with the run's metrics.json `doc` already read.

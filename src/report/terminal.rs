@@ -4,86 +4,91 @@ use std::fmt::Write;
 
 use serde_json::Value;
 
-use crate::metrics::format::{pct, rate, threshold};
+use crate::metrics::format::{metric_rate, pct, percent, rate, typed_rate, typed_threshold};
+use crate::metrics::{BandsReport, Counts, Metric, MetricsDocument, OperatingPoint, Rate, SegmentsReport, Threshold};
 
-/// Renders the headline metrics of a metrics document in about 25 lines.
-pub fn summary(doc: &Value) -> String {
-    if super::decisions::is_decision_only(doc) {
-        return super::decisions::terminal(doc);
-    }
+/// Renders the headline metrics of a metrics document in about 25 lines. The renderers of the blocks
+/// typed in the "typed-blocks" branch of issue 9 (decisions) read the document's JSON until that merge.
+pub fn summary(doc: &MetricsDocument) -> serde_json::Result<String> {
+    let Some(scored) = doc.scored() else {
+        return Ok(super::decisions::terminal(&doc.to_json()?));
+    };
     let mut s = String::new();
-    let run = &doc["run"];
-    let at = &doc["at_threshold"];
-    let counts = &doc["counts"];
-    let species: Vec<&String> = at["species"].as_object().map(|m| m.keys().collect()).unwrap_or_default();
+    let run = &doc.run;
+    let (at, counts) = (scored.at_threshold, scored.counts);
+    let species: Vec<&String> = at.species.keys().collect();
     let _ = writeln!(
         s,
         "{} presentations: {} bona fide, {} attacks in {} species | threshold {} ({})",
-        run["presentations"],
-        counts["bona_fide"]["total"],
-        species.iter().map(|sp| counts["species"][sp.as_str()]["total"].as_u64().unwrap_or(0)).sum::<u64>(),
+        run.presentations,
+        counts.bona_fide.total,
+        species.iter().map(|sp| counts.species.get(sp.as_str()).map_or(0, |c| c.total)).sum::<u64>(),
         species.len(),
-        threshold(&at["threshold"]),
-        run["threshold_source"].as_str().unwrap_or("")
+        typed_threshold(at.threshold),
+        run.threshold_source
     );
-    videos(&mut s, &doc["aggregation"]);
-    let _ = writeln!(s, "  {:<28} {}", "BPCER", rate(&at["bona_fide"]["bpcer"]));
-    for sp in &species {
-        let _ = writeln!(s, "  {:<28} {}", format!("APCER {sp}"), rate(&at["species"][sp.as_str()]["apcer"]));
+    videos(&mut s, doc.aggregation.as_ref().unwrap_or(&Value::Null));
+    let _ = writeln!(s, "  {:<28} {}", "BPCER", metric_rate(&at.bona_fide.bpcer));
+    for (sp, rates) in &at.species {
+        let _ = writeln!(s, "  {:<28} {}", format!("APCER {sp}"), metric_rate(&rates.apcer));
     }
-    let worst = &at["attack"]["apcer_max"];
-    let label = worst["species"].as_str().map_or("APCER worst species".to_string(), |w| format!("APCER worst ({w})"));
-    let _ = writeln!(s, "  {label:<28} {}", rate(worst));
-    let _ = writeln!(s, "  {:<28} {}", "APCER pooled", rate(&at["attack"]["apcer_pooled"]));
-    let _ = writeln!(s, "  {:<28} {}", "BPNRR (no response)", rate(&at["bona_fide"]["bpnrr"]));
-    let _ = writeln!(s, "  {:<28} {}", "APNRR worst species", rate(&at["attack"]["apnrr_max"]));
-    let _ = writeln!(s, "  {:<28} {}", "BPCER system (NR = reject)", rate(&at["bona_fide"]["bpcer_sys"]));
+    let worst = &at.attack.apcer_max;
+    let label = worst
+        .value()
+        .and_then(|r| r.species.as_deref())
+        .map_or("APCER worst species".to_string(), |w| format!("APCER worst ({w})"));
+    let _ = writeln!(s, "  {label:<28} {}", metric_rate(worst));
+    let _ = writeln!(s, "  {:<28} {}", "APCER pooled", metric_rate(&at.attack.apcer_pooled));
+    let _ = writeln!(s, "  {:<28} {}", "BPNRR (no response)", metric_rate(&at.bona_fide.bpnrr));
+    let _ = writeln!(s, "  {:<28} {}", "APNRR worst species", metric_rate(&at.attack.apnrr_max));
+    let _ = writeln!(s, "  {:<28} {}", "BPCER system (NR = reject)", metric_rate(&at.bona_fide.bpcer_sys));
     let reasons = non_response_reasons(counts);
     if !reasons.is_empty() {
         let _ = writeln!(s, "  non-responses by reason: {reasons}");
     }
-    let tf = &doc["threshold_free"];
-    let eer = &tf["eer_pooled"];
+    let tf = scored.threshold_free;
+    let eer = tf.eer_pooled.value();
     let _ = writeln!(
         s,
         "  EER (pooled) {} at {} | AUC {}",
-        pct(&eer["value"]),
-        threshold(&eer["threshold"]),
-        tf["auc_pooled"]["value"].as_f64().map_or("n/a".into(), |a| format!("{a:.5}"))
+        percent(eer.map(|e| e.value)),
+        eer.map_or("n/a".into(), |e| typed_threshold(e.threshold)),
+        super::document::auc_text(tf)
     );
-    for (key, name, other) in
-        [("bpcer_at_apcer", "BPCER @ APCER_max <=", "apcer_max"), ("apcer_at_bpcer", "APCER_max @ BPCER <=", "bpcer")]
-    {
-        let points: Vec<String> = tf[key]
-            .as_object()
-            .map(|m| {
-                m.iter()
-                    .map(|(x, p)| {
-                        let x = x.parse::<f64>().map_or(x.clone(), |v| format!("{}%", 100.0 * v));
-                        if p["value"].is_null() {
-                            format!("{x}: n/a")
-                        } else {
-                            format!(
-                                "{x}: {} (t {}, {} {})",
-                                pct(&p["value"]),
-                                threshold(&p["threshold"]),
-                                other,
-                                pct(&p[other])
-                            )
-                        }
-                    })
-                    .collect()
+    let other_apcer_max: fn(&OperatingPoint) -> f64 = |p| p.apcer_max;
+    let other_bpcer: fn(&OperatingPoint) -> f64 = |p| p.bpcer;
+    for (points, name, other, figure) in [
+        (&tf.bpcer_at_apcer, "BPCER @ APCER_max <=", "apcer_max", other_apcer_max),
+        (&tf.apcer_at_bpcer, "APCER_max @ BPCER <=", "bpcer", other_bpcer),
+    ] {
+        let points: Vec<String> = points
+            .iter()
+            .map(|(x, p)| {
+                let x = x.parse::<f64>().map_or(x.clone(), |v| format!("{}%", 100.0 * v));
+                match p.value() {
+                    None => format!("{x}: n/a"),
+                    Some(p) => format!(
+                        "{x}: {} (t {}, {} {})",
+                        percent(Some(p.value)),
+                        typed_threshold(p.threshold),
+                        other,
+                        percent(Some(figure(p)))
+                    ),
+                }
             })
-            .unwrap_or_default();
+            .collect();
         let _ = writeln!(s, "  {name} {}", points.join(" | "));
     }
-    segments(&mut s, &doc["segments"]);
-    bands(&mut s, &doc["decision_bands"]);
-    s += &super::decisions::terminal(doc);
-    s
+    segments(&mut s, scored.segments);
+    bands(&mut s, scored.decision_bands);
+    if doc.decisions.is_some() {
+        s += &super::decisions::terminal(&doc.to_json()?);
+    }
+    Ok(s)
 }
 
 /// A `--group-by` run: how many frames made the videos, and the frame-level headline figures beside.
+/// Reads the `aggregation` block, typed in the "typed-blocks" branch.
 fn videos(s: &mut String, aggregation: &Value) {
     let summary = &aggregation["summary"];
     if summary.is_null() {
@@ -109,44 +114,41 @@ fn videos(s: &mut String, aggregation: &Value) {
     );
 }
 
-fn non_response_reasons(counts: &Value) -> String {
-    let mut all = std::collections::BTreeMap::<String, u64>::new();
-    let groups =
-        std::iter::once(&counts["bona_fide"]).chain(counts["species"].as_object().into_iter().flat_map(|m| m.values()));
-    for g in groups {
-        for (reason, n) in g["non_response_reasons"].as_object().into_iter().flatten() {
-            *all.entry(reason.clone()).or_default() += n.as_u64().unwrap_or(0);
+fn non_response_reasons(counts: &Counts) -> String {
+    let mut all = std::collections::BTreeMap::<&str, u64>::new();
+    for g in std::iter::once(&counts.bona_fide).chain(counts.species.values()) {
+        for (reason, n) in &g.non_response_reasons {
+            *all.entry(reason).or_default() += n;
         }
     }
     all.iter().map(|(r, n)| format!("{r} {n}")).collect::<Vec<_>>().join(", ")
 }
 
-fn segments(s: &mut String, seg: &Value) {
-    if seg["value"].is_null() && seg.get("reason").is_some() {
-        return;
-    }
-    for (key, name) in [("worst_apcer_max", "APCER_max"), ("worst_bpcer", "BPCER")] {
-        let w = &seg[key];
-        if let Some(col) = w["column"].as_str() {
-            let _ =
-                writeln!(s, "  worst segment by {name}: {col}={} {}", w["segment"].as_str().unwrap_or("?"), rate(w));
+fn segments(s: &mut String, seg: &Metric<SegmentsReport>) {
+    let Some(seg) = seg.value() else { return };
+    for (worst, name) in [(&seg.worst_apcer_max, "APCER_max"), (&seg.worst_bpcer, "BPCER")] {
+        if let Some(w) = worst.value() {
+            let _ = writeln!(s, "  worst segment by {name}: {}={} {}", w.column, w.segment, typed_rate(&w.rate));
         }
     }
 }
 
-fn bands(s: &mut String, b: &Value) {
-    let bf = &b["bona_fide"];
-    if bf.is_null() {
-        return;
-    }
-    let share = |v: &Value| v["value"].as_f64().map_or_else(|| pct(v), |x| format!("{:.1}%", 100.0 * x));
+fn bands(s: &mut String, b: &Metric<BandsReport>) {
+    let Some(b) = b.value() else { return };
+    let share = |m: &Metric<Rate>| m.value().map_or("n/a".into(), |r| format!("{:.1}%", 100.0 * r.value));
+    let bf = &b.bona_fide;
     let _ = writeln!(
         s,
         "  bands (pass >= {}, retry >= {}): bona fide pass {} retry {} fail {}",
-        b["pass"],
-        b["retry"],
-        share(&bf["pass"]),
-        share(&bf["retry"]),
-        share(&bf["fail"])
+        as_written(b.pass),
+        as_written(b.retry),
+        share(&bf.pass),
+        share(&bf.retry),
+        share(&bf.fail)
     );
+}
+
+/// A band limit as metrics.json spells it (`0.75`, `1.0`, `"+inf"`), as this line has always shown it.
+fn as_written(t: Threshold) -> String {
+    serde_json::Number::from_f64(t.0).map_or_else(|| format!("{:?}", t.to_string()), |n| n.to_string())
 }

@@ -10,7 +10,6 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;
-use serde_json::Value;
 
 use super::manifest::{Found, Manifest, State, run_folder_of};
 use crate::schema::run_folder::{CoverageInfo, METRICS_JSON, RUN_JSON, SCORES_CSV};
@@ -134,8 +133,17 @@ pub fn count_rows(path: &Path) -> u64 {
     reader.records().filter_map(Result::ok).filter(|r| r.len() == width).count() as u64
 }
 
-/// `run.presentations` of an old run folder's metrics.json.
+/// `run.presentations` of an old run folder's metrics.json. Only that field is read (not the whole
+/// `crate::metrics::MetricsDocument`, a layer above): any folder that records it answers.
 fn expected_from_metrics(run: &Path) -> Option<u64> {
+    #[derive(serde::Deserialize)]
+    struct Document {
+        run: Run,
+    }
+    #[derive(serde::Deserialize)]
+    struct Run {
+        presentations: u64,
+    }
     let text = std::fs::read_to_string(run.join(METRICS_JSON)).ok()?;
-    serde_json::from_str::<Value>(&text).ok()?["run"]["presentations"].as_u64()
+    serde_json::from_str::<Document>(&text).ok().map(|d| d.run.presentations)
 }

@@ -20,10 +20,16 @@ fn data_rows(bytes: &[u8]) -> u64 {
     (bytes.iter().filter(|&&b| b == b'\n').count() as u64).saturating_sub(1)
 }
 
+/// [`verify_record`] of a record still held as JSON (a `comparison` row's `sweep_csv`, until that block
+/// is typed); anything but a record is no record.
+pub fn verify(path: &Path, recorded: &Value) -> Result<()> {
+    verify_record(path, serde_json::from_value::<SweepRecord>(recorded.clone()).ok().as_ref())
+}
+
 /// Refuses a sweep file that is not the one metrics.json's `run.sweep_csv` describes (nothing to check in
 /// a folder from before the record).
-pub fn verify(path: &Path, recorded: &Value) -> Result<()> {
-    let Ok(recorded) = serde_json::from_value::<SweepRecord>(recorded.clone()) else { return Ok(()) };
+pub fn verify_record(path: &Path, recorded: Option<&SweepRecord>) -> Result<()> {
+    let Some(recorded) = recorded else { return Ok(()) };
     let sha = recorded.sha256.as_str();
     let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
     if format!("{:x}", Sha256::digest(&bytes)) == sha {

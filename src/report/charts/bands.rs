@@ -7,6 +7,7 @@ use plotters::prelude::*;
 
 use super::category::{Categories, index};
 use super::{Chart, DrawResult, frame, style};
+use crate::metrics::{Bands, Metric, Rate};
 use crate::report::run_folder::RunFolder;
 
 /// The outcomes in drawing order, with their colours.
@@ -25,11 +26,13 @@ pub struct BandsChart {
 impl BandsChart {
     /// `None` when the run had no policy.
     pub fn of_run(run: &RunFolder) -> Option<BandsChart> {
-        let b = &run.doc["decision_bands"];
+        let b = run.doc.decision_bands.as_ref()?.value()?;
         let (pass, retry) = run.bands()?;
-        let shares = |g: &serde_json::Value| OUTCOMES.map(|(o, _)| g[o]["value"].as_f64().unwrap_or(0.0));
-        let mut rows = vec![("bona fide".to_owned(), shares(&b["bona_fide"]))];
-        rows.extend(b["species"].as_object().into_iter().flatten().map(|(name, g)| (name.clone(), shares(g))));
+        // An n/a share (a class without presentations) is drawn as an empty bar.
+        let share = |m: &Metric<Rate>| m.value().map_or(0.0, |r| r.value);
+        let shares = |g: &Bands| [&g.pass, &g.retry, &g.fail, &g.no_response].map(share);
+        let mut rows = vec![("bona fide".to_owned(), shares(&b.bona_fide))];
+        rows.extend(b.species.iter().map(|(name, g)| (name.clone(), shares(g))));
         Some(BandsChart { title: format!("Band outcomes (pass >= {pass}, retry >= {retry}): {}", run.models()), rows })
     }
 }
@@ -77,20 +80,24 @@ impl Chart for BandsChart {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use serde_json::{Value, json};
 
     #[test]
     fn one_row_per_class_and_none_without_policy() {
         let dir = crate::report::run_folder::tests::sample_folder();
         let mut run = RunFolder::load(dir.path()).unwrap();
-        let share = |p: f64, r: f64, f: f64| json!({"pass": {"value": p}, "retry": {"value": r}, "fail": {"value": f}, "no_response": {"value": 0.0}});
-        run.doc["decision_bands"] = json!({"pass": 0.75, "retry": 0.5, "bona_fide": share(0.7, 0.2, 0.1), "species": {"print": share(0.0, 0.1, 0.9)}});
+        let rate = |v: f64| json!({"value": v, "k": 0, "n": 10, "ci95": {"lower": 0.0, "upper": 1.0}});
+        let share = |p: f64, r: f64, f: f64| json!({"pass": rate(p), "retry": rate(r), "fail": rate(f), "no_response": rate(0.0)});
+        let bands = |v: Value| Some(serde_json::from_value(v).unwrap());
+        run.doc.decision_bands = bands(
+            json!({"pass": 0.75, "retry": 0.5, "bona_fide": share(0.7, 0.2, 0.1), "species": {"print": share(0.0, 0.1, 0.9)}, "completion": {"value": null, "reason": "no subject column"}}),
+        );
         let chart = BandsChart::of_run(&run).unwrap();
         assert_eq!(
             chart.rows,
             [("bona fide".to_owned(), [0.7, 0.2, 0.1, 0.0]), ("print".to_owned(), [0.0, 0.1, 0.9, 0.0])]
         );
-        run.doc["decision_bands"] = json!({"value": null, "reason": "no policy given"});
+        run.doc.decision_bands = bands(json!({"value": null, "reason": "no policy given"}));
         assert!(BandsChart::of_run(&run).is_none());
     }
 }

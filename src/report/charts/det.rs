@@ -147,17 +147,14 @@ impl DetChart {
 }
 
 fn eer_marker(run: &RunFolder, color: RGBColor) -> Option<Marker> {
-    let eer = run.doc["threshold_free"]["eer_pooled"]["value"].as_f64()?;
+    let eer = run.doc.threshold_free.as_ref()?.eer_pooled.value()?.value;
     Some(Marker { label: format!("EER {:.2}%", 100.0 * eer), color, at: (eer, eer), filled: false })
 }
 
 fn threshold_marker(run: &RunFolder) -> Option<Marker> {
-    let at = &run.doc["at_threshold"];
-    let (t, apcer, bpcer) = (
-        at["threshold"].as_f64()?,
-        at["attack"]["apcer_pooled"]["value"].as_f64()?,
-        at["bona_fide"]["bpcer"]["value"].as_f64()?,
-    );
+    let at = run.doc.at_threshold.as_ref()?;
+    let (t, apcer, bpcer) =
+        (at.threshold.finite()?, at.attack.apcer_pooled.value()?.value, at.bona_fide.bpcer.value()?.value);
     Some(Marker {
         label: format!("threshold {t}: APCER {:.2}%, BPCER {:.2}%", 100.0 * apcer, 100.0 * bpcer),
         color: style::THRESHOLD,

@@ -4,10 +4,10 @@
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
-use serde_json::Value;
 
 use super::category::{Categories, index};
 use super::{Chart, DrawResult, frame, style};
+use crate::metrics::{Metric, Rate, Segment, WorstSegment};
 use crate::report::run_folder::RunFolder;
 
 /// A rate with its interval: (value, lower, upper).
@@ -36,48 +36,45 @@ pub struct SegmentsChart {
 /// Longest segment name shown under a bar before it is shortened.
 const LABEL_CHARS: usize = 16;
 
-fn bar(rate: &Value) -> Bar {
-    let v = rate["value"].as_f64()?;
-    Some((v, rate["ci95"]["lower"].as_f64().unwrap_or(v), rate["ci95"]["upper"].as_f64().unwrap_or(v)))
+fn bar(rate: &Metric<Rate>) -> Bar {
+    let r = rate.value()?;
+    Some((r.value, r.ci95.lower, r.ci95.upper))
 }
 
-/// The worst segment named by `key` when it belongs to `column`.
-fn worst_in(seg: &Value, key: &str, column: &str) -> Option<String> {
-    (seg[key]["column"].as_str() == Some(column)).then(|| seg[key]["segment"].as_str().map(str::to_owned)).flatten()
+/// The worst segment `worst` when it belongs to `column`.
+fn worst_in(worst: &Metric<WorstSegment>, column: &str) -> Option<String> {
+    worst.value().filter(|w| w.column == column).map(|w| w.segment.clone())
 }
 
 impl SegmentsChart {
     /// One chart per segment column, in the document's order.
     pub fn of_run(run: &RunFolder) -> Vec<SegmentsChart> {
-        let seg = &run.doc["segments"];
-        let Some(columns) = seg["columns"].as_object() else { return Vec::new() };
-        columns
+        let Some(seg) = run.doc.segments.as_ref().and_then(Metric::value) else { return Vec::new() };
+        seg.columns
             .iter()
             .map(|(column, values)| SegmentsChart {
                 title: format!("APCER (worst species) and BPCER by {column}: {}", run.models()),
                 column: column.clone(),
                 rows: values
-                    .as_object()
-                    .into_iter()
-                    .flatten()
+                    .iter()
                     .map(|(value, s)| SegmentRow {
                         value: value.clone(),
-                        apcer_max: bar(&s["at_threshold"]["attack"]["apcer_max"]),
-                        bpcer: bar(&s["at_threshold"]["bona_fide"]["bpcer"]),
+                        apcer_max: bar(&s.at_threshold.attack.apcer_max),
+                        bpcer: bar(&s.at_threshold.bona_fide.bpcer),
                         small_bona_fide: small(s, "bona_fide"),
                         small_attack: small(s, "attack"),
                     })
                     .collect(),
-                worst_apcer: worst_in(seg, "worst_apcer_max", column),
-                worst_bpcer: worst_in(seg, "worst_bpcer", column),
+                worst_apcer: worst_in(&seg.worst_apcer_max, column),
+                worst_bpcer: worst_in(&seg.worst_bpcer, column),
             })
             .collect()
     }
 }
 
 /// Whether a segment is short of `class` (its `small_classes`).
-fn small(segment: &Value, class: &str) -> bool {
-    segment["small_classes"].as_array().is_some_and(|a| a.iter().any(|c| c == class))
+fn small(segment: &Segment, class: &str) -> bool {
+    segment.small_classes.contains(&class)
 }
 
 fn short(s: &str) -> String {
@@ -144,20 +141,33 @@ impl Chart for SegmentsChart {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use serde_json::{Value, json};
 
     #[test]
     fn rows_intervals_and_worst_come_from_the_document() {
         let dir = crate::report::run_folder::tests::sample_folder();
         let mut run = RunFolder::load(dir.path()).unwrap();
-        let rate = |v: f64| json!({"value": v, "ci95": {"lower": v / 2.0, "upper": v * 2.0}});
-        run.doc["segments"] = json!({
+        let rate = |v: f64| json!({"value": v, "k": 1, "n": 10, "ci95": {"lower": v / 2.0, "upper": v * 2.0}});
+        // Each segment completed from a whole document's figures, with the ones read here laid over.
+        let whole = crate::metrics::document::tests::completed(json!({}));
+        let segment = |patch: Value| {
+            let mut s = json!({"counts": whole["counts"], "at_threshold": whole["at_threshold"], "eer_pooled": whole["threshold_free"]["eer_pooled"], "small_classes": []});
+            crate::metrics::document::tests::lay_over(&mut s, patch);
+            s
+        };
+        let worst = |column: &str, segment: &str| {
+            let mut w = rate(0.1);
+            crate::metrics::document::tests::lay_over(&mut w, json!({"column": column, "segment": segment}));
+            w
+        };
+        run.doc.segments = Some(serde_json::from_value(json!({
+            "min_count": 30,
             "columns": {"session": {
-                "01": {"at_threshold": {"attack": {"apcer_max": rate(0.1)}, "bona_fide": {"bpcer": rate(0.2)}}, "too_small": false},
-                "02": {"at_threshold": {"attack": {"apcer_max": {"value": null, "reason": "no attacks"}}, "bona_fide": {"bpcer": rate(0.3)}}, "too_small": true, "small_classes": ["attack"]}}},
-            "worst_apcer_max": {"column": "session", "segment": "01"},
-            "worst_bpcer": {"column": "other", "segment": "x"}
-        });
+                "01": segment(json!({"at_threshold": {"attack": {"apcer_max": rate(0.1)}, "bona_fide": {"bpcer": rate(0.2)}}, "too_small": false})),
+                "02": segment(json!({"at_threshold": {"attack": {"apcer_max": {"value": null, "reason": "no attacks"}}, "bona_fide": {"bpcer": rate(0.3)}}, "too_small": true, "small_classes": ["attack"]}))}},
+            "worst_apcer_max": worst("session", "01"),
+            "worst_bpcer": worst("other", "x")
+        })).unwrap());
         let charts = SegmentsChart::of_run(&run);
         assert_eq!(charts.len(), 1);
         let c = &charts[0];

@@ -31,17 +31,17 @@ pub struct Series {
 impl Series {
     /// The run's evaluated model, named by the run's label.
     pub fn of_run(run: &RunFolder) -> Series {
-        let doc = &run.doc;
-        let at = &doc["at_threshold"];
+        let (at, tf) = (run.doc.at_threshold.as_ref(), run.doc.threshold_free.as_ref());
+        let pooled = at.and_then(|a| a.attack.apcer_pooled.value());
         Series {
             name: run.label(),
             sweep: run.sweep.clone(),
-            eer: doc["threshold_free"]["eer_pooled"]["value"].as_f64(),
-            auc: doc["threshold_free"]["auc_pooled"]["value"].as_f64(),
+            eer: tf.and_then(|t| t.eer_pooled.value()).map(|e| e.value),
+            auc: tf.and_then(|t| t.auc_pooled.value()).map(|a| a.value),
             threshold: run.threshold(),
-            operating: at["attack"]["apcer_pooled"]["value"].as_f64().zip(at["bona_fide"]["bpcer"]["value"].as_f64()),
+            operating: pooled.map(|r| r.value).zip(at.and_then(|a| a.bona_fide.bpcer.value()).map(|r| r.value)),
             bona_fide: run.bona_fide_scored(),
-            attacks: at["attack"]["apcer_pooled"]["n"].as_u64().unwrap_or(0),
+            attacks: pooled.map_or(0, |r| r.n),
         }
     }
 

@@ -1,0 +1,254 @@
+//! The metrics document: the one contract of a run folder's `metrics.json`, written by `eval` and
+//! `gate --metrics` and read back by `report`, `gate --baseline` and the runs compared.
+//!
+//! Writers and readers share this type so that a block cannot be spelled two ways: the engine's blocks
+//! ([`MetricsReport`]) and the `run` block ([`RunInfo`]) are typed; the blocks `eval` adds on top are
+//! still JSON values here and get their own types in the renderers' branch (issue 9, "typed-blocks").
+//!
+//! The bytes on disk are those of the JSON value of this struct: [`MetricsDocument::to_json`] builds it
+//! (serde_json's maps are sorted, so every level comes out in alphabetical key order, as before the type
+//! existed), and `serde_json::to_string_pretty` of that value is the file.
+//!
+//! A decision-only document (`eval --decision-column`: a vendor's decisions, no scores) has none of the
+//! engine's blocks and says why in `curves`; [`MetricsDocument::scored`] is the one place that tells
+//! the two kinds apart.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::{
+    BandsReport, BootstrapSummary, Counts, Metric, MetricsReport, NotAvailable, RateSet, SegmentsReport, ThresholdFree,
+};
+use crate::schema::RunInfo;
+
+/// The only `schema_version` written and read.
+pub const SCHEMA_VERSION: &str = "1";
+
+/// A run folder's `metrics.json`. The engine's blocks are `None` only in a decision-only document.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct MetricsDocument {
+    pub schema_version: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub counts: Option<Counts>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at_threshold: Option<RateSet>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub threshold_free: Option<ThresholdFree>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bootstrap: Option<Metric<BootstrapSummary>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub segments: Option<Metric<SegmentsReport>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decision_bands: Option<Metric<BandsReport>>,
+    pub run: RunInfo,
+    /// A decision-only document: why it has no curves (no scores).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub curves: Option<NotAvailable>,
+    // The blocks below are typed in the "typed-blocks" branch (issue 9); until then they are the JSON
+    // their writers produce.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub strata: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub labels: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decisions: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aggregation: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub full_system: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comparison: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub folds: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub probability: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bob: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resolution: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub legacy: Option<Value>,
+}
+
+/// The engine's blocks of a document that has them (every document but a decision-only one).
+#[derive(Debug, Clone, Copy)]
+pub struct Scored<'a> {
+    pub counts: &'a Counts,
+    pub at_threshold: &'a RateSet,
+    pub threshold_free: &'a ThresholdFree,
+    pub bootstrap: &'a Metric<BootstrapSummary>,
+    pub segments: &'a Metric<SegmentsReport>,
+    pub decision_bands: &'a Metric<BandsReport>,
+}
+
+impl MetricsDocument {
+    /// The engine's report and the run block; the other blocks are added by the writer.
+    pub fn new(report: MetricsReport, run: RunInfo) -> MetricsDocument {
+        MetricsDocument {
+            schema_version: report.schema_version.to_owned(),
+            counts: Some(report.counts),
+            at_threshold: Some(report.at_threshold),
+            threshold_free: Some(report.threshold_free),
+            bootstrap: Some(report.bootstrap),
+            segments: Some(report.segments),
+            decision_bands: Some(report.decision_bands),
+            ..MetricsDocument::decision_only(run, None)
+        }
+    }
+
+    /// A document without the engine's blocks (a vendor's decisions only, `curves` saying why).
+    pub fn decision_only(run: RunInfo, curves: Option<NotAvailable>) -> MetricsDocument {
+        MetricsDocument {
+            schema_version: SCHEMA_VERSION.to_owned(),
+            counts: None,
+            at_threshold: None,
+            threshold_free: None,
+            bootstrap: None,
+            segments: None,
+            decision_bands: None,
+            run,
+            curves,
+            strata: None,
+            labels: None,
+            decisions: None,
+            aggregation: None,
+            full_system: None,
+            comparison: None,
+            folds: None,
+            probability: None,
+            bob: None,
+            resolution: None,
+            legacy: None,
+        }
+    }
+
+    /// Reads a document; `what` names it in the errors (a path, "baseline ..."). The version is checked
+    /// first, so a document of another version is refused as that, not for the fields it lacks.
+    pub fn parse(text: &str, what: &str) -> anyhow::Result<MetricsDocument> {
+        #[derive(Deserialize)]
+        struct Version {
+            #[serde(default)]
+            schema_version: Value,
+        }
+        let doc: Value = serde_json::from_str(text).map_err(|e| anyhow::anyhow!("{what} is not valid JSON: {e}"))?;
+        let version = Version::deserialize(&doc).map_or(Value::Null, |v| v.schema_version);
+        anyhow::ensure!(version == SCHEMA_VERSION, "{what}: unsupported schema_version {version}");
+        serde_json::from_value(doc).map_err(|e| anyhow::anyhow!("{what} is not a metrics document: {e}"))
+    }
+
+    /// The engine's blocks, or `None` for a decision-only document (or one missing any of them).
+    pub fn scored(&self) -> Option<Scored<'_>> {
+        Some(Scored {
+            counts: self.counts.as_ref()?,
+            at_threshold: self.at_threshold.as_ref()?,
+            threshold_free: self.threshold_free.as_ref()?,
+            bootstrap: self.bootstrap.as_ref()?,
+            segments: self.segments.as_ref()?,
+            decision_bands: self.decision_bands.as_ref()?,
+        })
+    }
+
+    /// The document as the JSON value written to `metrics.json` (`to_string_pretty` of it is the file).
+    ///
+    /// Also what the renderers of the untyped blocks (report/bob.rs, comparison.rs, full_system.rs,
+    /// aggregation.rs, decisions.rs, probability.rs, folds.rs, cross.rs, runs_compared.rs) still read
+    /// by path: that use goes when the "typed-blocks" branch is merged.
+    pub fn to_json(&self) -> serde_json::Result<Value> {
+        serde_json::to_value(self)
+    }
+
+    /// The pretty-printed file.
+    pub fn to_file_text(&self) -> serde_json::Result<String> {
+        serde_json::to_string_pretty(&self.to_json()?)
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::metrics::{EvalOptions, Policy, SegmentOptions, evaluate, pres};
+    use serde_json::json;
+
+    /// A run block as `eval` writes it, under the built-in default policy.
+    pub fn sample_run() -> RunInfo {
+        let policy = crate::policy::resolve("default", &[]).expect("the built-in policy");
+        RunInfo {
+            tool: "liveness test".into(),
+            command: vec!["liveness".into(), "eval".into()],
+            created_utc: "2026-01-01T00:00:00Z".into(),
+            source: "data".into(),
+            models: None,
+            scored_with_models: None,
+            backend: None,
+            model: None,
+            score_column: Some("score".into()),
+            score_file: None,
+            filter: None,
+            mapping: None,
+            threshold: policy.threshold,
+            threshold_source: format!("policy {}", policy.name),
+            policy,
+            gate: None,
+            flip: None,
+            presentations: 4,
+            dataset_fingerprint: "f".repeat(16),
+            shard: None,
+            coverage: None,
+            sweep_csv: None,
+            api: None,
+        }
+    }
+
+    /// A real `evaluate` document (bona fide and `print` attacks, segments, a policy, no subjects) as JSON,
+    /// with `patch` laid over it: objects are merged key by key, while a figure (an object with a `value`)
+    /// and anything else replaces what was there. So a test states only the figures it reads and still
+    /// gets a whole document.
+    pub fn completed(patch: Value) -> Value {
+        let ps = vec![pres("", Some(0.9)), pres("", Some(0.3)), pres("print", Some(0.6)), pres("print", Some(0.1))];
+        let options = EvalOptions {
+            segments: Some(SegmentOptions { columns: None, min_count: 1 }),
+            policy: Some(Policy { pass: 0.75, retry: 0.5, attempts: vec![1] }),
+            ..EvalOptions::new(0.5)
+        };
+        let report = evaluate(&ps, &options).expect("a valid evaluation").report;
+        let mut doc = MetricsDocument::new(report, sample_run()).to_json().expect("a document as JSON");
+        lay_over(&mut doc, patch);
+        doc
+    }
+
+    /// `patch` laid over `base`, as [`completed`] does.
+    pub fn lay_over(base: &mut Value, patch: Value) {
+        match (base, patch) {
+            (Value::Object(base), Value::Object(patch)) if !patch.contains_key("value") => {
+                for (key, value) in patch {
+                    lay_over(base.entry(key).or_insert(Value::Null), value);
+                }
+            }
+            (base, patch) => *base = patch,
+        }
+    }
+
+    #[test]
+    fn a_document_reads_back_as_it_was_written() {
+        let doc = completed(json!({}));
+        let back: MetricsDocument = serde_json::from_value(doc.clone()).unwrap();
+        assert_eq!(back.to_json().unwrap(), doc);
+        assert!(back.scored().is_some());
+        let text = MetricsDocument::decision_only(sample_run(), Some(NotAvailable::new("no scores"))).to_file_text();
+        let decisions = MetricsDocument::parse(&text.unwrap(), "d.json").unwrap();
+        assert!(decisions.scored().is_none());
+        assert_eq!(decisions.curves.map(|c| c.reason), Some("no scores".into()));
+    }
+
+    #[test]
+    fn a_document_that_does_not_read_says_where() {
+        let e = MetricsDocument::parse("{", "m.json").unwrap_err().to_string();
+        assert!(e.contains("m.json is not valid JSON"), "{e}");
+        let e = MetricsDocument::parse(r#"{"schema_version": "2"}"#, "m.json").unwrap_err().to_string();
+        assert!(e.contains("m.json: unsupported schema_version \"2\""), "{e}");
+        let mut bad = completed(json!({}));
+        bad["counts"]["bona_fide"]["total"] = json!("many");
+        let e = MetricsDocument::parse(&bad.to_string(), "m.json").unwrap_err().to_string();
+        assert!(e.contains("m.json is not a metrics document") && e.contains("many"), "{e}");
+    }
+}
