@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use super::Context;
 use crate::cli::GateArgs;
-use crate::gate::{Gate, Outcome, Verdict, check, junit, markdown, table};
+use crate::gate::{CriterionResult, Gate, GateVerdict, check, junit, markdown, table};
 use crate::metrics::{DEFAULT_OPERATING_RATES, EvalOptions, MetricsDocument, SegmentOptions, evaluate};
 use crate::policy::{self, Policy};
 use crate::run::coverage::Coverage;
@@ -37,7 +37,7 @@ fn gate(ctx: &Context, args: &GateArgs) -> Result<ExitCode> {
         Err(refused) => {
             // A JUnit file left from an earlier gate must not keep claiming a pass for this one.
             if let Some(path) = &args.junit {
-                let row = coverage_row(Verdict::Fail, &refused.to_string(), &set);
+                let row = coverage_row(GateVerdict::Fail, &refused.to_string(), &set);
                 write(path, &junit(&gate.name, &[row]), false)?;
             }
             return Err(refused);
@@ -82,7 +82,7 @@ fn gate(ctx: &Context, args: &GateArgs) -> Result<ExitCode> {
     let mut outcomes = check(&gate, &doc, baseline.as_ref().map(|(_, doc)| doc));
     if let Some(note) = &coverage_note {
         // A row of its own, so the table, JUnit and Markdown all carry the coverage; never a pass.
-        outcomes.insert(0, coverage_row(Verdict::Skipped, note, &set));
+        outcomes.insert(0, coverage_row(GateVerdict::Skipped, note, &set));
     }
     outcomes.extend(degenerate_row(&set.presentations, policy.threshold));
 
@@ -109,14 +109,14 @@ fn gate(ctx: &Context, args: &GateArgs) -> Result<ExitCode> {
     if let Some(path) = &args.metrics {
         write(path, &doc.to_file_text()?, false)?;
     }
-    let failed = outcomes.iter().any(|o| o.verdict == Verdict::Fail);
+    let failed = outcomes.iter().any(|o| o.verdict == GateVerdict::Fail);
     Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }
 
 /// A failed `operating point` row when the threshold gives every scored presentation of both classes the
 /// same decision: then APCER (or BPCER) is 0 by construction, not by the model (scores on another scale,
 /// a wrong `--flip`, a model with AUC 0 at the edge), and no criterion may pass on it unsaid.
-fn degenerate_row(presentations: &[crate::schema::Presentation], threshold: f64) -> Option<Outcome> {
+fn degenerate_row(presentations: &[crate::schema::Presentation], threshold: f64) -> Option<CriterionResult> {
     let (mut bona_fide, mut attacks, mut accepted) = (0usize, 0usize, 0usize);
     for p in presentations {
         let Some(s) = p.score else { continue };
@@ -134,11 +134,11 @@ fn degenerate_row(presentations: &[crate::schema::Presentation], threshold: f64)
         n if n == scored => "bona fide (APCER 100%)",
         _ => return None,
     };
-    Some(Outcome {
+    Some(CriterionResult {
         criterion: "operating point".into(),
         limit: "both decisions occur".into(),
         measured: format!("all {scored} scored presentations are {all}"),
-        verdict: Verdict::Fail,
+        verdict: GateVerdict::Fail,
         reason: Some(format!(
             "degenerate at threshold {threshold}: every presentation gets one decision, so the other class's error \
              rate is 0 by construction; check the score scale (--flip reads 1 - score) and the policy"
@@ -147,13 +147,13 @@ fn degenerate_row(presentations: &[crate::schema::Presentation], threshold: f64)
 }
 
 /// The `coverage` row of an incomplete (or unknown) run.
-fn coverage_row(verdict: Verdict, reason: &str, set: &ScoreSet) -> Outcome {
+fn coverage_row(verdict: GateVerdict, reason: &str, set: &ScoreSet) -> CriterionResult {
     let measured = match &set.coverage {
         Coverage::Incomplete { scored, expected, .. } => format!("{scored} of {expected} presentations"),
         Coverage::Unknown { scored, expected: Some(e), .. } => format!("{scored} of {e} presentations?"),
         _ => format!("{} presentations", set.presentations.len()),
     };
-    Outcome {
+    CriterionResult {
         criterion: "coverage".into(),
         limit: "complete run".into(),
         measured,

@@ -26,7 +26,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Result;
 
 use crate::cli::{Global, ModelOptions, ScoreSelection, Subset};
-use crate::metrics::Policy as BandPolicy;
+use crate::metrics::BandOptions;
 use crate::model::descriptor::{self, Descriptor};
 use crate::policy::{self, Policy};
 use crate::schema::{MemberInfo, ModelInfo, RunInfo};
@@ -247,8 +247,8 @@ pub fn run_block(
 }
 
 /// The metrics engine's band policy: `policy`'s pass and retry bands, completion within each of `attempts`.
-pub fn band_policy(policy: &Policy, attempts: Vec<usize>) -> BandPolicy {
-    BandPolicy { pass: policy.bands.pass, retry: policy.bands.retry, attempts }
+pub fn band_policy(policy: &Policy, attempts: Vec<usize>) -> BandOptions {
+    BandOptions { pass: policy.bands.pass, retry: policy.bands.retry, attempts }
 }
 
 /// A descriptor as the run block records it.

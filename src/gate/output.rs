@@ -7,16 +7,16 @@ use std::fmt::Write as _;
 use quick_xml::Writer;
 use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
 
-use super::{Outcome, Verdict};
+use super::{CriterionResult, GateVerdict};
 
 /// Counts of passed, failed and skipped criteria.
-fn tally(outcomes: &[Outcome]) -> (usize, usize, usize) {
-    let n = |v: Verdict| outcomes.iter().filter(|o| o.verdict == v).count();
-    (n(Verdict::Pass), n(Verdict::Fail), n(Verdict::Skipped))
+fn tally(outcomes: &[CriterionResult]) -> (usize, usize, usize) {
+    let n = |v: GateVerdict| outcomes.iter().filter(|o| o.verdict == v).count();
+    (n(GateVerdict::Pass), n(GateVerdict::Fail), n(GateVerdict::Skipped))
 }
 
 /// `name` is shown as the caller escaped it for its format.
-fn headline(name: &str, outcomes: &[Outcome]) -> String {
+fn headline(name: &str, outcomes: &[CriterionResult]) -> String {
     let (pass, fail, skipped) = tally(outcomes);
     let result = if fail == 0 { "PASSED" } else { "FAILED" };
     format!("gate {name}: {result} ({pass} passed, {fail} failed, {skipped} skipped)")
@@ -24,7 +24,7 @@ fn headline(name: &str, outcomes: &[Outcome]) -> String {
 
 /// An aligned text table, then the headline. Cells are [`terminal`]-escaped (species and gate names come
 /// from users), so a newline in a name cannot add a row nor fake the headline.
-pub fn table(name: &str, outcomes: &[Outcome]) -> String {
+pub fn table(name: &str, outcomes: &[CriterionResult]) -> String {
     let cells: Vec<[String; 3]> =
         outcomes.iter().map(|o| [&o.criterion, &o.limit, &o.measured].map(|c| terminal(c))).collect();
     let width = |k: usize, title: &str| cells.iter().map(|c| c[k].chars().count()).chain([title.len()]).max();
@@ -41,7 +41,7 @@ pub fn table(name: &str, outcomes: &[Outcome]) -> String {
 /// JUnit XML: suite `liveness gate <name>`, one test case per criterion. quick-xml writes the document
 /// (nesting, indentation, attribute escaping, which also keeps tabs and newlines through attribute-value
 /// normalization); [`xml_chars`] first replaces what XML 1.0 cannot carry at all.
-pub fn junit(name: &str, outcomes: &[Outcome]) -> String {
+pub fn junit(name: &str, outcomes: &[CriterionResult]) -> String {
     let mut w = Writer::new_with_indent(Vec::new(), b' ', 2);
     match write_junit(&mut w, &xml_chars(name), outcomes) {
         // quick-xml writes UTF-8 from UTF-8 text.
@@ -51,7 +51,7 @@ pub fn junit(name: &str, outcomes: &[Outcome]) -> String {
     }
 }
 
-fn write_junit(w: &mut Writer<Vec<u8>>, name: &str, outcomes: &[Outcome]) -> std::io::Result<()> {
+fn write_junit(w: &mut Writer<Vec<u8>>, name: &str, outcomes: &[CriterionResult]) -> std::io::Result<()> {
     let (_, fail, skipped) = tally(outcomes);
     let (tests, fail, skipped) = (outcomes.len().to_string(), fail.to_string(), skipped.to_string());
     let counts = [("tests", tests.as_str()), ("failures", fail.as_str()), ("skipped", skipped.as_str())];
@@ -70,13 +70,13 @@ fn write_junit(w: &mut Writer<Vec<u8>>, name: &str, outcomes: &[Outcome]) -> std
         ))?;
         let reason = xml_chars(o.reason.as_deref().unwrap_or("")).into_owned();
         match o.verdict {
-            Verdict::Pass => text_element(w, BytesStart::new("system-out"), &o.measured)?,
-            Verdict::Fail => text_element(
+            GateVerdict::Pass => text_element(w, BytesStart::new("system-out"), &o.measured)?,
+            GateVerdict::Fail => text_element(
                 w,
                 BytesStart::new("failure").with_attributes([("message", &*reason)]),
                 &format!("measured {}", o.measured),
             )?,
-            Verdict::Skipped => {
+            GateVerdict::Skipped => {
                 w.write_event(Event::Empty(BytesStart::new("skipped").with_attributes([("message", &*reason)])))?
             }
         }
@@ -95,7 +95,7 @@ fn text_element(w: &mut Writer<Vec<u8>>, start: BytesStart, text: &str) -> std::
 }
 
 /// A Markdown summary: headline, context lines, then the table.
-pub fn markdown(name: &str, context: &[String], outcomes: &[Outcome]) -> String {
+pub fn markdown(name: &str, context: &[String], outcomes: &[CriterionResult]) -> String {
     let mut s = format!("### {}\n\n", headline(&md(name), outcomes));
     for line in context {
         let _ = writeln!(s, "- {}", md(line));
@@ -103,8 +103,8 @@ pub fn markdown(name: &str, context: &[String], outcomes: &[Outcome]) -> String 
     s += "\n| criterion | limit | measured | result |\n| --- | --- | --- | --- |\n";
     for o in outcomes {
         let result = match (o.verdict, &o.reason) {
-            (Verdict::Pass, _) => "✅ pass".to_owned(),
-            (v, Some(r)) => format!("{} {}: {}", if v == Verdict::Fail { "❌" } else { "⏭️" }, v.as_str(), md(r)),
+            (GateVerdict::Pass, _) => "✅ pass".to_owned(),
+            (v, Some(r)) => format!("{} {}: {}", if v == GateVerdict::Fail { "❌" } else { "⏭️" }, v.as_str(), md(r)),
             (v, None) => v.as_str().to_owned(),
         };
         let _ = writeln!(s, "| {} | {} | {} | {result} |", md(&o.criterion), md(&o.limit), md(&o.measured));
@@ -118,8 +118,8 @@ use crate::escape::{markdown as md, terminal, xml, xml_chars};
 mod tests {
     use super::*;
 
-    fn outcomes() -> Vec<Outcome> {
-        let o = |criterion: &str, verdict, reason: Option<&str>| Outcome {
+    fn outcomes() -> Vec<CriterionResult> {
+        let o = |criterion: &str, verdict, reason: Option<&str>| CriterionResult {
             criterion: criterion.into(),
             limit: "<= 5.00%".into(),
             measured: "7.00% (7/100) [2.86-13.89%]".into(),
@@ -127,9 +127,9 @@ mod tests {
             reason: reason.map(Into::into),
         };
         vec![
-            o("bpcer", Verdict::Pass, None),
-            o("apcer[print]", Verdict::Fail, Some("value 7.00% is outside <= 5.00%")),
-            o("apcer[mask]", Verdict::Skipped, Some("no presentations of species \"mask\"")),
+            o("bpcer", GateVerdict::Pass, None),
+            o("apcer[print]", GateVerdict::Fail, Some("value 7.00% is outside <= 5.00%")),
+            o("apcer[mask]", GateVerdict::Skipped, Some("no presentations of species \"mask\"")),
         ]
     }
 

@@ -21,7 +21,7 @@ use super::subjects::Subjects;
 
 /// A pass/retry/fail policy.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Policy {
+pub struct BandOptions {
     /// Pass iff score >= pass.
     pub pass: f64,
     /// Retry iff retry <= score < pass; fail below.
@@ -30,7 +30,7 @@ pub struct Policy {
     pub attempts: Vec<usize>,
 }
 
-impl Policy {
+impl BandOptions {
     /// Checks `retry <= pass`, both not NaN, and every k >= 1.
     pub fn validate(&self) -> Result<()> {
         ensure!(!self.pass.is_nan() && !self.retry.is_nan(), "policy thresholds must be numbers");
@@ -62,7 +62,7 @@ const NO_RESPONSE: usize = 3;
 
 /// Shares of one class's presentations in each band (k = in the band, n = all of the class).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Bands {
+pub struct BandShares {
     pub pass: Metric<Rate>,
     pub retry: Metric<Rate>,
     pub fail: Metric<Rate>,
@@ -74,22 +74,22 @@ pub struct Bands {
 pub struct BandsReport {
     pub pass: Threshold,
     pub retry: Threshold,
-    pub bona_fide: Bands,
+    pub bona_fide: BandShares,
     /// Per attack species; `pass` is the share accepted outright.
-    pub species: BTreeMap<String, Bands>,
+    pub species: BTreeMap<String, BandShares>,
     /// Attempts k → share of bona fide subjects who pass within k attempts.
     pub completion: Metric<BTreeMap<usize, Metric<Rate>>>,
 }
 
-/// Bands of `population` under `policy`; `subjects` (indexed like its items) enables completion.
-pub(crate) fn bands(population: &Population, subjects: Option<&Subjects>, policy: &Policy) -> BandsReport {
+/// BandShares of `population` under `policy`; `subjects` (indexed like its items) enables completion.
+pub(crate) fn bands(population: &Population, subjects: Option<&Subjects>, policy: &BandOptions) -> BandsReport {
     let mut counts = vec![[0u64; 4]; population.classes()];
     for item in &population.items {
         counts[item.class][policy.band(item.score())] += 1;
     }
     let bands = |c: &[u64; 4], empty: &str| {
         let n = c.iter().sum();
-        Bands {
+        BandShares {
             pass: Rate::of(c[PASS], n, empty),
             retry: Rate::of(c[RETRY], n, empty),
             fail: Rate::of(c[FAIL], n, empty),
@@ -114,7 +114,7 @@ pub(crate) fn bands(population: &Population, subjects: Option<&Subjects>, policy
     }
 }
 
-fn completion(population: &Population, subjects: &Subjects, policy: &Policy) -> BTreeMap<usize, Metric<Rate>> {
+fn completion(population: &Population, subjects: &Subjects, policy: &BandOptions) -> BTreeMap<usize, Metric<Rate>> {
     let mut tries = vec![0usize; subjects.count];
     let mut first_pass: Vec<Option<usize>> = vec![None; subjects.count];
     for (item, &s) in population.items.iter().zip(&subjects.of).filter(|(item, _)| item.class == BONA_FIDE) {
@@ -141,8 +141,8 @@ mod tests {
     use crate::test_support::of_subject;
     use crate::test_support::pres;
 
-    fn policy() -> Policy {
-        Policy { pass: 0.8, retry: 0.5, attempts: vec![1, 2, 3] }
+    fn policy() -> BandOptions {
+        BandOptions { pass: 0.8, retry: 0.5, attempts: vec![1, 2, 3] }
     }
 
     /// pass >= 0.8, retry [0.5, 0.8), fail < 0.5.
@@ -199,8 +199,8 @@ mod tests {
     #[test]
     fn validate_rejects_inverted_or_nan_policies() {
         assert!(policy().validate().is_ok());
-        assert!(Policy { retry: 0.9, ..policy() }.validate().is_err());
-        assert!(Policy { pass: f64::NAN, ..policy() }.validate().is_err());
-        assert!(Policy { attempts: vec![0], ..policy() }.validate().is_err());
+        assert!(BandOptions { retry: 0.9, ..policy() }.validate().is_err());
+        assert!(BandOptions { pass: f64::NAN, ..policy() }.validate().is_err());
+        assert!(BandOptions { attempts: vec![0], ..policy() }.validate().is_err());
     }
 }

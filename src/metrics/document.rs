@@ -164,69 +164,10 @@ impl MetricsDocument {
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
+mod tests {
     use super::*;
-    use crate::metrics::{EvalOptions, Policy, SegmentOptions, evaluate, pres};
+    use crate::test_support::{completed, sample_run};
     use serde_json::json;
-
-    /// A run block as `eval` writes it, under the built-in default policy.
-    pub fn sample_run() -> RunInfo {
-        let policy = crate::policy::resolve("default", &[]).expect("the built-in policy");
-        RunInfo {
-            tool: "liveness test".into(),
-            command: vec!["liveness".into(), "eval".into()],
-            created_utc: "2026-01-01T00:00:00Z".into(),
-            source: "data".into(),
-            models: None,
-            scored_with_models: None,
-            backend: None,
-            model: None,
-            score_column: Some("score".into()),
-            score_file: None,
-            filter: None,
-            mapping: None,
-            threshold: policy.threshold,
-            threshold_source: format!("policy {}", policy.name),
-            policy,
-            gate: None,
-            flip: None,
-            presentations: 4,
-            dataset_fingerprint: "f".repeat(16),
-            shard: None,
-            coverage: None,
-            sweep_csv: None,
-            api: None,
-        }
-    }
-
-    /// A real `evaluate` document (bona fide and `print` attacks, segments, a policy, no subjects) as JSON,
-    /// with `patch` laid over it: objects are merged key by key, while a figure (an object with a `value`)
-    /// and anything else replaces what was there. So a test states only the figures it reads and still
-    /// gets a whole document.
-    pub fn completed(patch: Value) -> Value {
-        let ps = vec![pres("", Some(0.9)), pres("", Some(0.3)), pres("print", Some(0.6)), pres("print", Some(0.1))];
-        let options = EvalOptions {
-            segments: Some(SegmentOptions { columns: None, min_count: 1 }),
-            policy: Some(Policy { pass: 0.75, retry: 0.5, attempts: vec![1] }),
-            ..EvalOptions::new(0.5)
-        };
-        let report = evaluate(&ps, &options).expect("a valid evaluation").report;
-        let mut doc = MetricsDocument::new(report, sample_run()).to_json().expect("a document as JSON");
-        lay_over(&mut doc, patch);
-        doc
-    }
-
-    /// `patch` laid over `base`, as [`completed`] does.
-    pub fn lay_over(base: &mut Value, patch: Value) {
-        match (base, patch) {
-            (Value::Object(base), Value::Object(patch)) if !patch.contains_key("value") => {
-                for (key, value) in patch {
-                    lay_over(base.entry(key).or_insert(Value::Null), value);
-                }
-            }
-            (base, patch) => *base = patch,
-        }
-    }
 
     #[test]
     fn a_document_reads_back_as_it_was_written() {

@@ -56,7 +56,7 @@ mod oracle_tests;
 #[cfg(test)]
 mod properties;
 
-pub use bands::{Bands, BandsReport, Policy};
+pub use bands::{BandOptions, BandShares, BandsReport};
 pub use bootstrap::{BootstrapOptions, BootstrapSummary};
 pub use ci::{BootstrapInterval, Interval, clopper_pearson};
 pub use counts::{ClassCounts, Counts};

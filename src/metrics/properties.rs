@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use proptest::prelude::*;
 
-use super::{EvalOptions, Metric, Policy, Rate, SegmentOptions, Sweep, Threshold, evaluate};
+use super::{BandOptions, EvalOptions, Metric, Rate, SegmentOptions, Sweep, Threshold, evaluate};
 use super::{apcer_at_bpcer, auc_pooled, bpcer_at_apcer, eer_pooled};
 use crate::schema::Presentation;
 use crate::test_support::pres;
@@ -237,7 +237,7 @@ proptest! {
         let pass = f64::from(pass) / 4.0;
         let retry = pass - f64::from(below) / 4.0;
         let mut o = options(0.5);
-        o.policy = Some(Policy { pass, retry, attempts: vec![1, 2] });
+        o.policy = Some(BandOptions { pass, retry, attempts: vec![1, 2] });
         let report = evaluate(&ps, &o).unwrap().report;
         let bands = report.decision_bands.value().unwrap();
         let live: Vec<&Presentation> = ps.iter().filter(|p| p.bona_fide).collect();

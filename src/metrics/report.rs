@@ -3,7 +3,7 @@
 use anyhow::{Result, ensure};
 use serde::Serialize;
 
-use super::bands::{BandsReport, Policy, bands};
+use super::bands::{BandOptions, BandsReport, bands};
 use super::bootstrap::{BootstrapOptions, BootstrapSummary, clustered};
 use super::counts::Counts;
 use super::metric::Metric;
@@ -31,7 +31,7 @@ pub struct EvalOptions {
     /// Subject-clustered bootstrap; `None` to skip (it runs only when a `subject` column exists).
     pub bootstrap: Option<BootstrapOptions>,
     /// Pass/retry/fail policy; `None` to skip.
-    pub policy: Option<Policy>,
+    pub policy: Option<BandOptions>,
 }
 
 impl EvalOptions {
@@ -55,7 +55,7 @@ impl EvalOptions {
             self.operating_rates
         );
         ensure!(self.bootstrap.is_none_or(|b| b.resamples > 0), "the bootstrap needs at least one resample");
-        self.policy.as_ref().map_or(Ok(()), Policy::validate)
+        self.policy.as_ref().map_or(Ok(()), BandOptions::validate)
     }
 }
 
@@ -164,7 +164,7 @@ mod tests {
         assert!(bad(EvalOptions { operating_rates: vec![1.5], ..EvalOptions::new(0.5) }).contains("[0, 1]"));
         let no_resamples = Some(BootstrapOptions { resamples: 0, seed: 1 });
         assert!(bad(EvalOptions { bootstrap: no_resamples, ..EvalOptions::new(0.5) }).contains("resample"));
-        let inverted = Some(Policy { pass: 0.2, retry: 0.4, attempts: vec![1] });
+        let inverted = Some(BandOptions { pass: 0.2, retry: 0.4, attempts: vec![1] });
         assert!(bad(EvalOptions { policy: inverted, ..EvalOptions::new(0.5) }).contains("retry"));
         assert!(evaluate(&[], &EvalOptions::new(0.5)).unwrap_err().to_string().contains("no presentations"));
     }

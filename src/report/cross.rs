@@ -276,7 +276,7 @@ mod tests {
         std::fs::create_dir_all(&d).unwrap();
         // A whole document (`completed`) with the figures read here; the fingerprint is the source's.
         let eer = serde_json::json!({"value": eer, "threshold": 0.5, "apcer_pooled": eer, "bpcer": eer});
-        let doc = crate::metrics::document::tests::completed(serde_json::json!({
+        let doc = crate::test_support::completed(serde_json::json!({
             "schema_version": "1",
             "run": {"model": model, "source": source, "dataset_fingerprint": source},
             "threshold_free": {"eer_pooled": eer, "auc_pooled": {"value": 0.9},

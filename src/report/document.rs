@@ -10,7 +10,7 @@ use super::charts::Rendered;
 use super::gallery::Gallery;
 use super::run_folder::RunFolder;
 use crate::metrics::format::{metric_rate, percent, typed_rate, typed_threshold};
-use crate::metrics::{Bands, Counts, Metric, Rate, RateSet, Scored, SegmentsReport, ThresholdFree};
+use crate::metrics::{BandShares, Counts, Metric, Rate, RateSet, Scored, SegmentsReport, ThresholdFree};
 use crate::schema::RunInfo;
 
 #[derive(Debug, Clone)]
@@ -173,7 +173,7 @@ fn threshold_free_table(tf: &ThresholdFree, resolution: &Value) -> Block {
 }
 
 /// A class's pass / retry / fail shares, `n/a` for each the policy does not give.
-fn band_shares(bands: Option<&Bands>) -> String {
+fn band_shares(bands: Option<&BandShares>) -> String {
     let share = |m: Option<&Metric<Rate>>| {
         m.and_then(Metric::value).map_or("n/a".into(), |r| format!("{:.1}%", 100.0 * r.value))
     };

@@ -206,8 +206,8 @@ fn thumbnail(image: &Path, face: Option<FaceBox>) -> Result<Vec<u8>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::run_folder::tests::sample_folder;
     use crate::schema::run_folder::SCORES_CSV;
+    use crate::test_support::sample_folder;
 
     #[test]
     fn worst_keeps_the_extremes_in_order() {

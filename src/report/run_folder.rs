@@ -86,40 +86,10 @@ impl RunFolder {
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
+mod tests {
     use super::*;
     use crate::schema::ModelInfo;
-
-    /// A minimal run folder: two species, four bona fide, a threshold of 0.5 and bands 0.75 / 0.5 (the
-    /// figures not stated here are a whole document's, see `completed`).
-    pub fn sample_folder() -> tempfile::TempDir {
-        let dir = tempfile::tempdir().unwrap();
-        let ci = |k: u64, n: u64| serde_json::to_value(crate::metrics::clopper_pearson(k, n)).unwrap();
-        let doc = crate::metrics::document::tests::completed(serde_json::json!({
-            "schema_version": "1",
-            "counts": {"bona_fide": {"scored": 4, "total": 4, "non_responses": 0, "non_response_reasons": {}},
-                       "species": {"print": {"scored": 2, "total": 3, "non_responses": 1, "non_response_reasons": {"no_face": 1}},
-                                   "replay": {"scored": 2, "total": 2, "non_responses": 0, "non_response_reasons": {}}}},
-            "at_threshold": {"threshold": 0.5,
-                "bona_fide": {"bpcer": {"value": 0.25, "k": 1, "n": 4, "ci95": ci(1, 4)}},
-                "species": {"print": {"apcer": {"value": 0.5, "k": 1, "n": 2, "ci95": ci(1, 2)}},
-                            "replay": {"apcer": {"value": 0.0, "k": 0, "n": 2, "ci95": ci(0, 2)},
-                                       "apnrr": {"value": 0.0, "k": 0, "n": 2, "ci95": ci(0, 2)},
-                                       "apcer_sys": {"value": 0.0, "k": 0, "n": 2, "ci95": ci(0, 2)}}},
-                "attack": {"apcer_max": {"value": 0.5, "k": 1, "n": 2, "ci95": ci(1, 2), "species": "print"}, "apcer_pooled": {"value": 0.25, "k": 1, "n": 4, "ci95": ci(1, 4)}}},
-            "threshold_free": {"eer_pooled": {"value": 0.25, "threshold": 0.6, "apcer_pooled": 0.25, "bpcer": 0.25}, "auc_pooled": {"value": 0.8}},
-            "segments": {"value": null, "reason": "not requested"},
-            "decision_bands": {"pass": 0.75, "retry": 0.5},
-            "run": {"models": [{"name": "silentface", "origin": "builtin:silentface", "members": []}], "scored_with_models": true, "source": "data"}
-        }));
-        std::fs::write(dir.path().join(METRICS_JSON), doc.to_string()).unwrap();
-        std::fs::write(
-            dir.path().join(SWEEP_CSV),
-            "threshold,apcer[print],apcer[replay],apcer_max,apcer_pooled,bpcer\n+inf,0,0,0,0,1\n0.9,0.5,0,0.5,0.25,0.75\n0.6,0.5,0,0.5,0.25,0.25\n0.4,0.5,0.5,0.5,0.5,0\n0.1,1,1,1,1,0\n",
-        )
-        .unwrap();
-        dir
-    }
+    use crate::test_support::sample_folder;
 
     #[test]
     fn loads_and_answers() {

@@ -7,7 +7,7 @@ use plotters::prelude::*;
 
 use super::category::{Categories, index};
 use super::{Chart, DrawResult, frame, style};
-use crate::metrics::{Bands, Metric, Rate};
+use crate::metrics::{BandShares, Metric, Rate};
 use crate::report::run_folder::RunFolder;
 
 /// The outcomes in drawing order, with their colours.
@@ -30,7 +30,7 @@ impl BandsChart {
         let (pass, retry) = run.bands()?;
         // An n/a share (a class without presentations) is drawn as an empty bar.
         let share = |m: &Metric<Rate>| m.value().map_or(0.0, |r| r.value);
-        let shares = |g: &Bands| [&g.pass, &g.retry, &g.fail, &g.no_response].map(share);
+        let shares = |g: &BandShares| [&g.pass, &g.retry, &g.fail, &g.no_response].map(share);
         let mut rows = vec![("bona fide".to_owned(), shares(&b.bona_fide))];
         rows.extend(b.species.iter().map(|(name, g)| (name.clone(), shares(g))));
         Some(BandsChart { title: format!("Band outcomes (pass >= {pass}, retry >= {retry}): {}", run.models()), rows })
@@ -84,7 +84,7 @@ mod tests {
 
     #[test]
     fn one_row_per_class_and_none_without_policy() {
-        let dir = crate::report::run_folder::tests::sample_folder();
+        let dir = crate::test_support::sample_folder();
         let mut run = RunFolder::load(dir.path()).unwrap();
         let rate = |v: f64| json!({"value": v, "k": 0, "n": 10, "ci95": {"lower": 0.0, "upper": 1.0}});
         let share = |p: f64, r: f64, f: f64| json!({"pass": rate(p), "retry": rate(r), "fail": rate(f), "no_response": rate(0.0)});

@@ -219,7 +219,7 @@ impl Chart for DetChart {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::run_folder::tests::sample_folder;
+    use crate::test_support::sample_folder;
 
     #[test]
     fn curves_are_sweep_points_with_eer_and_threshold_marked() {

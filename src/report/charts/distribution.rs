@@ -191,7 +191,7 @@ impl Chart for DistributionChart {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::run_folder::tests::sample_folder;
+    use crate::test_support::sample_folder;
 
     #[test]
     fn bins_hold_each_class_once() {

@@ -134,7 +134,7 @@ impl Chart for RocChart {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::run_folder::tests::sample_folder;
+    use crate::test_support::sample_folder;
 
     #[test]
     fn curves_axes_and_auc() {

@@ -145,19 +145,19 @@ mod tests {
 
     #[test]
     fn rows_intervals_and_worst_come_from_the_document() {
-        let dir = crate::report::run_folder::tests::sample_folder();
+        let dir = crate::test_support::sample_folder();
         let mut run = RunFolder::load(dir.path()).unwrap();
         let rate = |v: f64| json!({"value": v, "k": 1, "n": 10, "ci95": {"lower": v / 2.0, "upper": v * 2.0}});
         // Each segment completed from a whole document's figures, with the ones read here laid over.
-        let whole = crate::metrics::document::tests::completed(json!({}));
+        let whole = crate::test_support::completed(json!({}));
         let segment = |patch: Value| {
             let mut s = json!({"counts": whole["counts"], "at_threshold": whole["at_threshold"], "eer_pooled": whole["threshold_free"]["eer_pooled"], "small_classes": []});
-            crate::metrics::document::tests::lay_over(&mut s, patch);
+            crate::test_support::lay_over(&mut s, patch);
             s
         };
         let worst = |column: &str, segment: &str| {
             let mut w = rate(0.1);
-            crate::metrics::document::tests::lay_over(&mut w, json!({"column": column, "segment": segment}));
+            crate::test_support::lay_over(&mut w, json!({"column": column, "segment": segment}));
             w
         };
         run.doc.segments = Some(serde_json::from_value(json!({

@@ -121,7 +121,7 @@ impl Chart for SweepChart {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::run_folder::tests::sample_folder;
+    use crate::test_support::sample_folder;
 
     #[test]
     fn lines_follow_the_sweep() {
