@@ -6,13 +6,13 @@
 //! in a statistics crate for one function, the regularized incomplete beta is computed here (Lentz's
 //! continued fraction) and inverted by bisection, which is monotone and cannot fail to converge.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Two-sided miss probability: 95% intervals.
 const ALPHA: f64 = 0.05;
 
 /// A closed interval `[lower, upper]`.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Interval {
     pub lower: f64,
     pub upper: f64,
@@ -146,7 +146,7 @@ fn ln_gamma(x: f64) -> f64 {
 /// A bootstrap percentile interval (computed in `bootstrap`, kept beside the other intervals so the
 /// rates that carry it need not import the resampler): the 2.5% and 97.5% quantiles (linear interpolation between order
 /// statistics, numpy's default) of the rate over the resamples where it was defined.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct BootstrapInterval {
     pub lower: f64,
     pub upper: f64,

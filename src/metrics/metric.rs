@@ -6,10 +6,10 @@
 //! `{"value": null, "reason": "no attack presentations"}`. Every value object of the report carries
 //! a non-null `value` field, so a JSON reader tests `value == null` and finds the reason beside it.
 
-use serde::{Serialize, Serializer};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// A metric value, or the reason it cannot be computed on this data.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum Metric<T> {
     /// Serialized as `T` itself.
@@ -19,7 +19,7 @@ pub enum Metric<T> {
 }
 
 /// Why a metric is n/a; see [`Metric`].
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NotAvailable {
     /// Always JSON `null`, so that `value` is present on both variants.
     pub value: (),
@@ -59,6 +59,25 @@ pub struct Threshold(pub f64);
 impl Serialize for Threshold {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         if self.0.is_finite() { serializer.serialize_f64(self.0) } else { serializer.collect_str(self) }
+    }
+}
+
+/// Reads what [`Threshold`]'s `Serialize` writes: a number, or the string `"+inf"`.
+impl<'de> Deserialize<'de> for Threshold {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Written {
+            Number(f64),
+            Text(String),
+        }
+        match Written::deserialize(deserializer)? {
+            Written::Number(t) => Ok(Threshold(t)),
+            Written::Text(t) => t
+                .parse()
+                .map(Threshold)
+                .map_err(|_| serde::de::Error::custom(format!("threshold {t:?}: neither a number nor \"+inf\""))),
+        }
     }
 }
 

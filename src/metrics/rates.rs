@@ -13,14 +13,14 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::ci::{BootstrapInterval, Interval, clopper_pearson};
 use super::metric::{Metric, Threshold};
 use super::tally::{ClassTally, Tally};
 
 /// A rate k/n with its exact 95% interval.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Rate {
     /// k / n.
     pub value: f64,
@@ -150,7 +150,7 @@ impl RateKind {
 }
 
 /// Bona fide rates at the threshold.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BonaFideRates {
     pub bpcer: Metric<Rate>,
     pub bpnrr: Metric<Rate>,
@@ -158,7 +158,7 @@ pub struct BonaFideRates {
 }
 
 /// Rates of one attack species at the threshold.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SpeciesRates {
     pub apcer: Metric<Rate>,
     pub apnrr: Metric<Rate>,
@@ -166,7 +166,7 @@ pub struct SpeciesRates {
 }
 
 /// Attack rates over all species: the worst species (`_max`) and pooled.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AttackRates {
     pub apcer_max: Metric<Rate>,
     pub apcer_pooled: Metric<Rate>,
@@ -177,7 +177,7 @@ pub struct AttackRates {
 }
 
 /// Every at-threshold rate (report section `at_threshold`).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RateSet {
     pub threshold: Threshold,
     pub bona_fide: BonaFideRates,
