@@ -15,7 +15,7 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::metric::{Metric, Threshold};
 use super::sweep::Sweep;
@@ -34,7 +34,7 @@ pub struct Eer {
 }
 
 /// A chosen candidate threshold and the rates there.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OperatingPoint {
     /// The optimized rate: `bpcer` for `bpcer_at_apcer`, `apcer_max` for `apcer_at_bpcer`.
     pub value: f64,

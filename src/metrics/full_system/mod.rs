@@ -26,7 +26,7 @@ mod tests;
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::bootstrap::SplitMix64;
 use super::ci::{Interval, clopper_pearson};
@@ -61,7 +61,7 @@ pub struct FullSystemOptions {
 }
 
 /// A rate with its counts and exact interval.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Rate {
     pub errors: u64,
     pub n: u64,
@@ -108,7 +108,7 @@ pub enum Role {
     Unenrolled,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Eer {
     pub value: f64,
     /// The distance threshold at the crossing.
@@ -117,7 +117,7 @@ pub struct Eer {
     pub bootstrap_resamples: usize,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Verification {
     pub genuine_comparisons: u64,
     pub impostor_comparisons: u64,
@@ -128,21 +128,21 @@ pub struct Verification {
     pub eer: Option<Eer>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Worst {
     pub species: String,
     pub rate: Rate,
 }
 
 /// Per-species attack rates, their pooled value and the worst species.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SpeciesRates {
     pub per_species: BTreeMap<String, Rate>,
     pub pooled: Rate,
     pub worst: Option<Worst>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct FullSystemReport {
     pub enrolment_rule: String,
     pub pad_threshold: f64,
