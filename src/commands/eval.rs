@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::{Context, workers};
 use crate::cli::EvalArgs;
 use crate::dataset::{self, DatasetSpec, summary::summarize};
-use crate::metrics::aggregate::{GroupOptions, aggregate};
+use crate::metrics::aggregate::{Aggregation, GroupOptions, aggregate};
 use crate::metrics::comparison::{Comparison, Scorer};
 use crate::metrics::full_system::run_folder::MatchRecipe;
 use crate::metrics::strata::{parse_segment_by, stratify};
@@ -529,10 +529,8 @@ fn evaluated<F: Presentations + ?Sized, P: Presentations + ?Sized>(
     if let Some(summary) = &videos {
         // The frame-level figures at the same threshold, beside the video-level ones.
         let frame_level = evaluate_set(frames, &options)?;
-        doc["aggregation"] = serde_json::json!({
-            "summary": summary,
-            "frame_level": serde_json::to_value(&frame_level.report)?,
-        });
+        let frame_level = serde_json::to_value(&frame_level.report)?;
+        doc["aggregation"] = serde_json::to_value(Aggregation { summary: summary.clone(), frame_level })?;
     }
     if let Some((_, fs)) = &full_system {
         doc["full_system"] = serde_json::to_value(fs)?;
@@ -541,8 +539,13 @@ fn evaluated<F: Presentations + ?Sized, P: Presentations + ?Sized>(
         doc["comparison"] = serde_json::to_value(c)?;
     }
     let epc_csv = super::eval_bob::add_blocks(&mut doc, &evaluation.sweep, &options, recipe.legacy_metrics)?;
-    if let Some(spec) = &recipe.folds {
-        doc["folds"] = super::eval_bob::folds(&presentations.records(), spec, recipe.calibrate_target)?;
+    let folds = recipe
+        .folds
+        .as_ref()
+        .map(|spec| super::eval_bob::folds(&presentations.records(), spec, recipe.calibrate_target))
+        .transpose()?;
+    if let Some(folds) = &folds {
+        doc["folds"] = serde_json::to_value(folds)?;
     }
     // How well the split's scores are calibrated, raw and after the policy's probability map.
     let probability = settings.policy.probability.as_ref();
@@ -563,12 +566,12 @@ fn evaluated<F: Presentations + ?Sized, P: Presentations + ?Sized>(
     if let Some((_, fs)) = &full_system {
         crate::escape::say!("{}", crate::metrics::full_system::run_folder::table(fs));
     }
-    crate::escape::say!("{}", crate::report::bob::terminal(&doc));
-    if doc["folds"].is_object() {
-        crate::escape::say!("{}", crate::report::folds::terminal(&doc["folds"]));
+    crate::escape::say!("{}", crate::report::bob::terminal(&crate::report::bob::Measures::read(&doc)?));
+    if let Some(folds) = &folds {
+        crate::escape::say!("{}", crate::report::folds::terminal(folds));
     }
-    if comparison.is_some() {
-        crate::escape::say!("{}", crate::report::comparison::terminal(&doc["comparison"]));
+    if let Some((c, _)) = &comparison {
+        crate::escape::say!("{}", crate::report::comparison::terminal(c));
     }
     // The report reads the files just written, exactly as `liveness report` would later.
     let report = crate::report::write_report(out, out)

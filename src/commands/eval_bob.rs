@@ -32,11 +32,8 @@ pub fn folds(
     presentations: &[crate::schema::Presentation],
     spec: &str,
     target: crate::calibrate::Target,
-) -> Result<Value> {
+) -> Result<crate::metrics::folds::FoldsReport> {
     let spec: crate::metrics::folds::FoldSpec = spec.parse()?;
     let rule = format!("{target} on the other folds (as liveness calibrate --target {target})");
-    let report = crate::metrics::folds::evaluate(presentations, &spec, &rule, |dev| {
-        crate::calibrate::threshold_for(dev, target)
-    })?;
-    Ok(serde_json::to_value(report)?)
+    crate::metrics::folds::evaluate(presentations, &spec, &rule, |dev| crate::calibrate::threshold_for(dev, target))
 }

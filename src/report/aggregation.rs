@@ -1,10 +1,13 @@
 //! The "Frames and videos" section of a `--group-by` run: how frames became videos, and the frame-level
 //! figures beside the video-level ones at the same threshold. Rendered from the `aggregation` block of
-//! `metrics.json`; the rest of the report is the video level.
+//! `metrics.json` (its summary read through its type, [`Aggregation`]); the rest of the report is the video
+//! level.
 
 use serde_json::Value;
 
 use super::document::Block;
+use super::figures::json_number;
+use crate::metrics::aggregate::{Aggregation, Summary};
 use crate::metrics::format::{pct, rate};
 
 /// A rate with its Clopper-Pearson interval and, when computed, its subject-clustered bootstrap interval.
@@ -44,50 +47,47 @@ fn rows(levels: &[&Value]) -> Vec<Vec<String>> {
         .collect()
 }
 
-/// The section's blocks (empty for a run without `--group-by`).
-pub fn blocks(doc: &Value) -> Vec<Block> {
-    let a = &doc["aggregation"];
-    let s = &a["summary"];
-    if s.is_null() {
-        return Vec::new();
-    }
-    let columns: Vec<&str> = s["group_by"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
-    let spread = &s["frames_per_video"];
+/// The section's blocks (empty for a run without `--group-by`); `doc` is the video level's document.
+pub fn blocks(a: Option<&Aggregation>, doc: &Value) -> Vec<Block> {
+    let Some(a) = a else { return Vec::new() };
+    let header = ["measure", "frames", "videos"].map(str::to_owned).to_vec();
+    vec![
+        Block::Heading("Frames and videos".into()),
+        Block::Text(summary(&a.summary)),
+        Block::Table { header, rows: rows(&[&a.frame_level, doc]) },
+    ]
+}
+
+/// How frames became videos, in words.
+fn summary(s: &Summary) -> String {
+    let spread = &s.frames_per_video;
     let mut text = format!(
         "Presentations are videos: frames with the same {} (and the same label and species) make one video, \
          scored by the {} of its scored frames. {} frames ({} scored) gave {} videos of {} to {} frames (median \
          {}); {} videos had no scored frame and are non-responses (no_scored_frame). The rest of this report is \
          the video level; the frame level is beside it here, at the same threshold.",
-        columns.join(" + "),
-        s["aggregate"].as_str().unwrap_or("?"),
-        s["frames"],
-        s["frames_scored"],
-        s["videos"],
-        spread["min"],
-        spread["max"],
-        spread["median"],
-        s["videos_without_scored_frame"],
+        s.group_by.join(" + "),
+        s.aggregate,
+        s.frames,
+        s.frames_scored,
+        s.videos,
+        spread.min,
+        spread.max,
+        json_number(spread.median),
+        s.videos_without_scored_frame,
     );
-    if s["split_keys"].as_u64().unwrap_or(0) > 0 {
-        let examples: Vec<&str> =
-            s["split_key_examples"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
+    if s.split_keys > 0 {
         text += &format!(
             " {} group values hold frames of more than one label or species (e.g. {}): each label is its own \
              video, its id ends in @bona_fide or @species.",
-            s["split_keys"],
-            examples.join(", ")
+            s.split_keys,
+            s.split_key_examples.join(", ")
         );
     }
-    let varying: Vec<&str> = s["varying_columns"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
-    if !varying.is_empty() {
-        text += &format!(" Columns that vary within a video are not carried to it: {}.", varying.join(", "));
+    if !s.varying_columns.is_empty() {
+        text += &format!(" Columns that vary within a video are not carried to it: {}.", s.varying_columns.join(", "));
     }
-    let header = ["measure", "frames", "videos"].map(str::to_owned).to_vec();
-    vec![
-        Block::Heading("Frames and videos".into()),
-        Block::Text(text),
-        Block::Table { header, rows: rows(&[&a["frame_level"], doc]) },
-    ]
+    text
 }
 
 #[cfg(test)]
@@ -97,7 +97,7 @@ mod tests {
 
     #[test]
     fn a_grouped_run_shows_both_levels_and_a_plain_run_nothing() {
-        assert!(blocks(&json!({"counts": {}})).is_empty());
+        assert!(blocks(None, &json!({"counts": {}})).is_empty());
         let bpcer = |k: u64, n: u64| {
             json!({"value": k as f64 / n as f64, "k": k, "n": n, "ci95": {"lower": 0.0, "upper": 0.5},
                    "bootstrap95": {"lower": 0.01, "upper": 0.2}})
@@ -114,7 +114,8 @@ mod tests {
                         "split_keys": 1, "split_key_examples": ["0001/00"], "varying_columns": ["frame"]},
             "frame_level": level(40, 5, 20),
         });
-        let b = blocks(&doc);
+        let a: Option<Aggregation> = crate::report::block(&doc, "aggregation").unwrap();
+        let b = blocks(a.as_ref(), &doc);
         let Block::Text(text) = &b[1] else { panic!("{b:?}") };
         assert!(text.contains("subject + session") && text.contains("median of its scored frames"), "{text}");
         assert!(text.contains("40 frames (38 scored) gave 4 videos of 9 to 11 frames (median 10.0)"), "{text}");

@@ -21,9 +21,10 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::document::{Block, table};
+use super::figures::pct;
 use super::run_folder::read_metrics;
 use super::runs_compared::RunScores;
-use crate::metrics::format::{pct, typed_rate};
+use crate::metrics::format::typed_rate;
 use crate::metrics::{EvalOptions, Metric, Rate, evaluate};
 use crate::schema::policy::Target;
 
@@ -184,7 +185,7 @@ pub fn blocks(cross: &Cross) -> Vec<Block> {
         b.push(matrix(cross, "model", |cell| match cell.map(get) {
             None => "-".to_owned(),
             Some(None) => "n/a".to_owned(),
-            Some(Some(v)) if rate => pct(&Value::from(v)),
+            Some(Some(v)) if rate => pct(v),
             Some(Some(v)) => format!("{v:.5}"),
         }));
     }

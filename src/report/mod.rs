@@ -12,6 +12,7 @@ pub mod comparison;
 pub mod cross;
 pub mod decisions;
 pub mod document;
+pub mod figures;
 pub mod folds;
 pub mod full_system;
 
@@ -39,6 +40,16 @@ use run_folder::RunFolder;
 
 pub use crate::schema::run_folder::{CHARTS_DIR, COMPARISON_JSON, INDEX_HTML, REPORT_MD, THUMBS_DIR};
 
+/// One extra block of a metrics document (`bob`, `comparison`, ...), read through its type, the one
+/// contract its writer serialized: `None` where the run has no such block. The renderers take the typed
+/// block, so a document that does not fit its contract is an error here, not a table of "?".
+pub(crate) fn block<T: serde::de::DeserializeOwned>(doc: &serde_json::Value, key: &str) -> Result<Option<T>> {
+    match doc.get(key) {
+        None | Some(serde_json::Value::Null) => Ok(None),
+        Some(v) => T::deserialize(v).map(Some).with_context(|| format!("metrics.json: the `{key}` block")),
+    }
+}
+
 /// What a report wrote.
 #[derive(Debug, Clone)]
 pub struct Written {
@@ -52,9 +63,10 @@ pub fn write_report(run_dir: &Path, out: &Path) -> Result<Written> {
     let doc = run_folder::read_metrics(run_dir)?;
     fresh_dir(&out.join(CHARTS_DIR))?;
     fresh_dir(&out.join(THUMBS_DIR))?;
+    let vendor = decisions::Vendor::read(&doc)?;
     // A vendor's decisions without scores: no sweep, so no chart or gallery, and the report says why.
-    if decisions::is_decision_only(&doc) {
-        let (title, blocks) = decisions::decision_only_report(&doc);
+    if let Some(vendor) = vendor.as_ref().filter(|v| v.at_threshold.is_none()) {
+        let (title, blocks) = decisions::decision_only_report(vendor, &doc["run"]);
         return write_pages(out, &title, &blocks, 0);
     }
     // The gallery scans the score file while the sweep is read and the charts drawn: on a large run
@@ -66,14 +78,19 @@ pub fn write_report(run_dir: &Path, out: &Path) -> Result<Written> {
         (charts, gallery.join().map_err(|_| anyhow!("the gallery thread panicked")))
     });
     let (run, charts) = charts?;
-    let full_system = full_system::chart(run_dir, &run.doc, &out.join(CHARTS_DIR))?;
+    let fs: Option<crate::metrics::full_system::FullSystemReport> = block(&run.doc, "full_system")?;
+    let full_system = full_system::chart(run_dir, fs.as_ref(), &out.join(CHARTS_DIR))?;
     let mut gallery = gallery??;
     if let Some(g) = &mut gallery {
         write_thumbnails(&mut g.false_accepts, "false-accept", out)?;
         write_thumbnails(&mut g.false_rejects, "false-reject", out)?;
     }
-    let reliability = probability::chart(&run.doc, &out.join(CHARTS_DIR))?;
-    let epc = bob::chart(&run.doc, &out.join(CHARTS_DIR))?;
+    let calibration: Option<crate::metrics::Metric<crate::metrics::calibration::ProbabilityReport>> =
+        block(&run.doc, "probability")?;
+    let calibration = calibration.as_ref().and_then(crate::metrics::Metric::value);
+    let reliability = probability::chart(calibration, &out.join(CHARTS_DIR))?;
+    let measures = bob::Measures::read(&run.doc)?;
+    let epc = bob::chart(measures.bob.as_ref(), &out.join(CHARTS_DIR))?;
     let models = comparison::charts(&run.dir, &run.doc, &out.join(CHARTS_DIR))?;
     let n = charts.len()
         + models.len()
@@ -81,13 +98,16 @@ pub fn write_report(run_dir: &Path, out: &Path) -> Result<Written> {
         + usize::from(reliability.is_some())
         + usize::from(epc.is_some());
     // The optional sections, each built by its own module from the run's files.
-    let mut sections = comparison::blocks(&run.doc, models);
-    sections.extend(aggregation::blocks(&run.doc));
-    sections.extend(decisions::blocks(&run.doc));
-    sections.extend(full_system::blocks(&run.doc, full_system));
-    sections.extend(probability::blocks(&run.doc, reliability));
-    sections.extend(bob::blocks(&run.doc, epc));
-    sections.extend(folds::blocks(&run.doc));
+    let compared: Option<crate::metrics::comparison::Comparison> = block(&run.doc, "comparison")?;
+    let videos: Option<crate::metrics::aggregate::Aggregation> = block(&run.doc, "aggregation")?;
+    let folded: Option<crate::metrics::folds::FoldsReport> = block(&run.doc, "folds")?;
+    let mut sections = comparison::blocks(compared.as_ref(), models);
+    sections.extend(aggregation::blocks(videos.as_ref(), &run.doc));
+    sections.extend(decisions::blocks(vendor.as_ref()));
+    sections.extend(full_system::blocks(fs.as_ref(), full_system));
+    sections.extend(probability::blocks(calibration, reliability));
+    sections.extend(bob::blocks(&measures, &run.doc["threshold_free"]["eer_pooled"], epc));
+    sections.extend(folds::blocks(folded.as_ref()));
     let (title, blocks) = document::run_report(&run, charts, sections, gallery);
     write_pages(out, &title, &blocks, n)
 }
@@ -143,7 +163,7 @@ pub fn write_comparison(
     };
     n += models.len();
     blocks.extend(runs_compared::blocks(&compared));
-    blocks.extend(comparison::blocks(&doc, models));
+    blocks.extend(comparison::blocks(Some(&compared.comparison), models));
     write_pages(out, &title, &blocks, n)
 }
 

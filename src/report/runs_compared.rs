@@ -253,9 +253,9 @@ fn operating_rates(doc: &Value, dir: &Path) -> Result<Vec<f64>> {
 
 /// The threshold the run applied to one of its other models (its row of the run's `comparison` block).
 fn threshold_of(doc: &Value, model: Option<&str>, dir: &Path) -> Result<f64> {
-    let rows = doc["comparison"]["models"].as_array().map_or(&[][..], Vec::as_slice);
-    let row = rows.iter().find(|r| r["model"].as_str() == model);
-    row.and_then(|r| r["threshold"].as_f64()).with_context(|| {
+    let compared: Option<Comparison> = super::block(doc, "comparison")?;
+    let row = compared.iter().flat_map(|c| &c.models).find(|r| Some(r.model.as_str()) == model);
+    row.map(|r| r.threshold).with_context(|| {
         format!(
             "{}: model {} was scored in the run but not evaluated, so the run applied no threshold to it; \
              evaluate it (`eval --scores {} --model {0}`) and compare that run",
