@@ -10,7 +10,7 @@ use std::io::Write;
 use std::time::Instant;
 
 use anyhow::{Context, Result};
-use liveness::metrics::{DEFAULT_OPERATING_RATES, EvalOptions, Policy, Sweep, ThresholdFree, evaluate};
+use liveness::metrics::{BandOptions, DEFAULT_OPERATING_RATES, EvalOptions, Sweep, ThresholdFree, evaluate};
 use liveness::schema::Presentation;
 
 const N: usize = 10_000_000;
@@ -68,7 +68,7 @@ fn main() -> Result<()> {
         write_for_sklearn(&dir, &presentations)?;
     }
     let mut options = EvalOptions::new(0.5);
-    options.policy = Some(Policy { pass: 0.6, retry: 0.4, attempts: vec![1, 2, 3] });
+    options.policy = Some(BandOptions { pass: 0.6, retry: 0.4, attempts: vec![1, 2, 3] });
     // Several runs, wall and CPU time: on a shared machine the wall time of one run varies by 2x.
     for run in 1..=RUNS {
         let (start, cpu) = (Instant::now(), cpu_seconds());

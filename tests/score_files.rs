@@ -286,10 +286,10 @@ mod round_trip {
     use liveness::score::record::{ModelScore, ScoreRecord};
     use liveness::scorefile::{ReadOptions, read_scores};
     use liveness::session::analyze::{Analysis, Stages};
-    use liveness::session::challenge::{Baseline, Challenge, Outcome};
+    use liveness::session::challenge::{Baseline, Challenge, ChallengeResult};
     use liveness::session::input::{Problem, SessionInput};
     use liveness::session::output::{Printer, Scored};
-    use liveness::session::verdict::{Measures, Mode, Verdict};
+    use liveness::session::verdict::{Measures, Mode, SessionVerdict};
 
     const MODELS: [&str; 2] = ["silentface", "minifas128"];
 
@@ -503,7 +503,13 @@ mod round_trip {
         }
     }
 
-    fn session(id: &str, label: Label, species: &str, verdict: Option<Verdict>, problem: Option<Problem>) -> Scored {
+    fn session(
+        id: &str,
+        label: Label,
+        species: &str,
+        verdict: Option<SessionVerdict>,
+        problem: Option<Problem>,
+    ) -> Scored {
         let input = SessionInput {
             id: id.into(),
             label: Some(label),
@@ -518,10 +524,14 @@ mod round_trip {
         Scored { input, analysis, verdict }
     }
 
-    fn verdict(liveness_score: f64) -> Verdict {
-        let outcome =
-            |challenge, passed| Outcome { challenge, passed, completed_at: passed.then_some(5), peak: Some(0.42) };
-        Verdict {
+    fn verdict(liveness_score: f64) -> SessionVerdict {
+        let outcome = |challenge, passed| ChallengeResult {
+            challenge,
+            passed,
+            completed_at: passed.then_some(5),
+            peak: Some(0.42),
+        };
+        SessionVerdict {
             mode: Mode::Active,
             baseline: Baseline { yaw: 1.5, pitch: -2.0, mouth_width: 50.0, ear: 0.3 },
             measures: Measures {

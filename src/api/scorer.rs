@@ -367,9 +367,13 @@ impl Replay {
     /// metrics.json beside the file, when it is there.
     pub fn provenance(&self, format: &str) -> ApiRun {
         let original = self.source.parent().map(|d| d.join(METRICS_JSON)).and_then(|p| std::fs::read(p).ok());
-        let recorded: Option<ApiRun> = original
-            .and_then(|b| serde_json::from_slice::<Value>(&b).ok())
-            .and_then(|d| serde_json::from_value(d["run"]["api"].clone()).ok());
+        /// The part of the API run's metrics.json read here: its run block.
+        #[derive(serde::Deserialize)]
+        struct Recorded {
+            run: crate::schema::RunInfo,
+        }
+        let recorded: Option<ApiRun> =
+            original.and_then(|b| serde_json::from_slice::<Recorded>(&b).ok()).and_then(|d| d.run.api);
         ApiRun {
             url: self.reader.url.clone(),
             format: format.to_owned(),

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::{Context, workers};
 use crate::cli::EvalArgs;
 use crate::dataset::{self, DatasetSpec, summary::summarize};
-use crate::metrics::aggregate::{GroupOptions, aggregate};
+use crate::metrics::aggregate::{Aggregation, GroupOptions, aggregate};
 use crate::metrics::comparison::{Comparison, Scorer};
 use crate::metrics::full_system::run_folder::MatchRecipe;
 use crate::metrics::strata::{parse_segment_by, stratify};
@@ -512,28 +512,25 @@ fn evaluated<F: Presentations + ?Sized, P: Presentations + ?Sized>(
     }
     let mut doc = MetricsDocument::new(evaluation.report, run_info);
     if !strata.is_empty() {
-        doc.strata = Some(serde_json::to_value(&strata)?);
+        doc.strata = Some(strata.clone());
     }
     if let Some(l) = &source.labels {
-        doc.labels = Some(serde_json::to_value(&l.report)?);
+        doc.labels = Some(l.report.clone());
     }
     // Scores and the vendor's own decisions: the vendor's figures beside the threshold's.
     if let Some(vendor) = &vendor {
-        doc.decisions = Some(serde_json::to_value(vendor)?);
+        doc.decisions = Some(vendor.clone());
     }
     if let Some(summary) = &videos {
         // The frame-level figures at the same threshold, beside the video-level ones.
         let frame_level = evaluate_set(frames, &options)?;
-        doc.aggregation = Some(serde_json::json!({
-            "summary": summary,
-            "frame_level": serde_json::to_value(&frame_level.report)?,
-        }));
+        doc.aggregation = Some(Aggregation { summary: summary.clone(), frame_level: frame_level.report });
     }
     if let Some((_, fs)) = &full_system {
-        doc.full_system = Some(serde_json::to_value(fs)?);
+        doc.full_system = Some(fs.clone());
     }
     if let Some((c, _)) = &comparison {
-        doc.comparison = Some(serde_json::to_value(c)?);
+        doc.comparison = Some(c.clone());
     }
     let epc_csv = super::eval_bob::add_blocks(&mut doc, &evaluation.sweep, &options, recipe.legacy_metrics)?;
     if let Some(spec) = &recipe.folds {
@@ -541,8 +538,7 @@ fn evaluated<F: Presentations + ?Sized, P: Presentations + ?Sized>(
     }
     // How well the split's scores are calibrated, raw and after the policy's probability map.
     let probability = settings.policy.probability.as_ref();
-    doc.probability =
-        Some(serde_json::to_value(crate::metrics::calibration::probability_report(presentations, probability))?);
+    doc.probability = Some(crate::metrics::calibration::probability_report(presentations, probability));
     let sweep_path = out.join(SWEEP_CSV);
     crate::run::atomic::write(&sweep_path, &sweep)?;
     crate::run::atomic::write(&out.join(EPC_CSV), &epc_csv)?;
@@ -551,15 +547,14 @@ fn evaluated<F: Presentations + ?Sized, P: Presentations + ?Sized>(
     }
     // Written last: a metrics.json on disk means the sweep beside it is whole.
     crate::run::atomic::write(&out.join(METRICS_JSON), doc.to_file_text()?)?;
-    crate::escape::say!("{}", terminal::summary(&doc)?);
+    crate::escape::say!("{}", terminal::summary(&doc));
     if let Some(rule) = source.mapping.on_file_scale(threshold) {
         crate::escape::say!("threshold {threshold} on the live scale: {rule}");
     }
     if let Some((_, fs)) = &full_system {
         crate::escape::say!("{}", crate::metrics::full_system::run_folder::table(fs));
     }
-    // The renderers of the blocks typed in the "typed-blocks" branch still read JSON (until the merge).
-    crate::escape::say!("{}", crate::report::bob::terminal(&doc.to_json()?));
+    crate::escape::say!("{}", crate::report::bob::terminal(&crate::report::bob::Measures::of(&doc)));
     if let Some(folds) = &doc.folds {
         crate::escape::say!("{}", crate::report::folds::terminal(folds));
     }

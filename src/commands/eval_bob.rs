@@ -2,7 +2,6 @@
 //! and the EPC's CSV, all from the evaluation's one sweep; and the `folds` block (`--folds`).
 
 use anyhow::Result;
-use serde_json::Value;
 
 use crate::metrics::MetricsDocument;
 
@@ -26,10 +25,10 @@ pub fn add_blocks(
         Some(curve) => write_epc_csv(curve, &mut csv)?,
         None => write_epc_csv(&crate::metrics::epc::Epc { dev: EPC_DEV.into(), points: Vec::new() }, &mut csv)?,
     }
-    doc.bob = Some(serde_json::to_value(&bob)?);
-    doc.resolution = Some(serde_json::to_value(resolution(sweep, &options.operating_rates))?);
+    doc.bob = Some(bob);
+    doc.resolution = Some(resolution(sweep, &options.operating_rates));
     if legacy_metrics {
-        doc.legacy = Some(serde_json::to_value(legacy::at_threshold(sweep, options.threshold))?);
+        doc.legacy = Some(legacy::at_threshold(sweep, options.threshold));
     }
     Ok(csv)
 }
@@ -39,11 +38,8 @@ pub fn folds(
     presentations: &[crate::schema::Presentation],
     spec: &str,
     target: crate::calibrate::Target,
-) -> Result<Value> {
+) -> Result<crate::metrics::folds::FoldsReport> {
     let spec: crate::metrics::folds::FoldSpec = spec.parse()?;
     let rule = format!("{target} on the other folds (as liveness calibrate --target {target})");
-    let report = crate::metrics::folds::evaluate(presentations, &spec, &rule, |dev| {
-        crate::calibrate::threshold_for(dev, target)
-    })?;
-    Ok(serde_json::to_value(report)?)
+    crate::metrics::folds::evaluate(presentations, &spec, &rule, |dev| crate::calibrate::threshold_for(dev, target))
 }

@@ -60,15 +60,15 @@ pub(super) fn finish(
         ..run_info(source, presentations, recipe, spec, settings, coverage, at)
     };
     let mut doc = MetricsDocument::decision_only(run, Some(NotAvailable::new(CURVES_NEED_SCORES)));
-    doc.decisions = Some(serde_json::to_value(vendor)?);
+    doc.decisions = Some(vendor.clone());
     if let Some(l) = &source.labels {
-        doc.labels = Some(serde_json::to_value(&l.report)?);
+        doc.labels = Some(l.report.clone());
     }
     if let Some(note) = coverage.note() {
         crate::escape::tell!("warning: {note}");
     }
     crate::run::atomic::write(&out.join(METRICS_JSON), doc.to_file_text()?)?;
-    crate::escape::say!("{}", crate::report::terminal::summary(&doc)?);
+    crate::escape::say!("{}", crate::report::terminal::summary(&doc));
     let report = crate::report::write_report(out, out)?;
     crate::escape::say!("run folder: {} (report: {})", out.display(), report.html.display());
     let undecided = presentations

@@ -150,7 +150,7 @@ mod tests {
     #[test]
     fn the_page_gives_the_rule_the_split_and_each_members_tables_with_names_escaped() {
         let d = Decisions {
-            class: "attack",
+            class: "attack".into(),
             n: 4,
             a_errors: 0,
             b_errors: 3,
@@ -170,7 +170,7 @@ mod tests {
                 member_threshold: 0.25,
                 decisions: vec![d],
                 bootstrap: Some(PairedDifferences {
-                    unit: "subject",
+                    unit: "subject".into(),
                     subjects: 3,
                     auc: Some(diff),
                     eer: None,

@@ -121,7 +121,7 @@ pub struct GroupOptions {
 }
 
 /// Frames per video: the spread a reader needs to judge whether videos are comparable.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Spread {
     pub min: usize,
     pub median: f64,
@@ -129,7 +129,7 @@ pub struct Spread {
 }
 
 /// What the aggregation did, for metrics.json and the report.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Summary {
     pub group_by: Vec<String>,
     pub aggregate: Aggregate,
@@ -145,6 +145,16 @@ pub struct Summary {
     pub split_key_examples: Vec<String>,
     /// Metadata columns that vary within a video: not carried to the video, so not segments.
     pub varying_columns: Vec<String>,
+}
+
+/// The `aggregation` block of a `--group-by` run's metrics.json: what the aggregation did, and the
+/// frame-level evaluation at the same threshold beside the video-level one that fills the rest of the
+/// document.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Aggregation {
+    pub summary: Summary,
+    /// The frame level's engine report.
+    pub frame_level: super::MetricsReport,
 }
 
 /// How many examples a summary names.

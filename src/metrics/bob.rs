@@ -15,7 +15,7 @@
 //!   not an ISO/IEC 30107-3 metric.
 //! - `epc` ([`super::epc`]).
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::epc::{Epc, epc};
 use super::metric::{Metric, Threshold};
@@ -25,7 +25,7 @@ use super::sweep::Sweep;
 use crate::stats::moments;
 
 /// pyeer's EER interval.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EerInterval {
     /// (low + high) / 2.
     pub value: f64,
@@ -36,7 +36,7 @@ pub struct EerInterval {
 }
 
 /// The `bob` block.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BobMetrics {
     pub eer_rocch: Metric<Value>,
     pub eer_interval: Metric<EerInterval>,
@@ -143,6 +143,25 @@ mod tests {
     /// | 5 | 0.3  | 1     | 0     | -1    |
     fn sample() -> Vec<Presentation> {
         [("", 0.9), ("", 0.6), ("", 0.4), ("a", 0.7), ("a", 0.3)].iter().map(|&(s, v)| pres(s, Some(v))).collect()
+    }
+
+    #[test]
+    fn the_blocks_read_back_as_written() {
+        let s = Sweep::build(&sample()).unwrap();
+        let bob = BobMetrics::from_sweep(&s, None, "dev");
+        assert_eq!(serde_json::from_value::<BobMetrics>(serde_json::to_value(&bob).unwrap()).unwrap(), bob);
+        let r = super::super::resolution::resolution(&s, &[0.0, 0.05]);
+        let read: super::super::resolution::Resolution =
+            serde_json::from_value(serde_json::to_value(&r).unwrap()).unwrap();
+        assert_eq!(read, r);
+        let l = super::super::legacy::at_threshold(&s, 0.5);
+        assert_eq!(
+            serde_json::from_value::<super::super::legacy::Legacy>(serde_json::to_value(&l).unwrap()).unwrap(),
+            l
+        );
+        // The +inf candidate ("reject everything") is written as a string and read back as +inf.
+        let inf = serde_json::to_value(Threshold(f64::INFINITY)).unwrap();
+        assert_eq!(serde_json::from_value::<Threshold>(inf).unwrap(), Threshold(f64::INFINITY));
     }
 
     #[test]

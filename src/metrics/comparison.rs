@@ -15,7 +15,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use anyhow::{Result, ensure};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::bootstrap::BootstrapOptions;
 use super::ci::{Interval, clopper_pearson};
@@ -36,7 +36,7 @@ pub struct Scorer<'a> {
 }
 
 /// A rate at an operating point with its Clopper-Pearson interval.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RateAt {
     pub value: f64,
     pub k: u64,
@@ -46,7 +46,7 @@ pub struct RateAt {
 }
 
 /// One model's figures.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Row {
     pub model: String,
     pub threshold: f64,
@@ -71,9 +71,9 @@ pub struct Row {
 }
 
 /// One figure of a pair: which model is better, if the data can tell.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Verdict {
-    pub figure: &'static str,
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PairVerdict {
+    pub figure: String,
     /// The 95% interval of the difference (A - B) excludes 0.
     pub significant: bool,
     /// The better model when significant.
@@ -82,7 +82,7 @@ pub struct Verdict {
 }
 
 /// Two models on the presentations both scored.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Pair {
     pub a: String,
     pub b: String,
@@ -91,11 +91,11 @@ pub struct Pair {
     pub delong: Option<DeLong>,
     pub bootstrap: Option<PairedDifferences>,
     pub decisions: Vec<Decisions>,
-    pub verdicts: Vec<Verdict>,
+    pub verdicts: Vec<PairVerdict>,
 }
 
 /// One attack species: each model's APCER at its threshold and the winner, if any.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SpeciesRow {
     pub species: String,
     pub apcer: BTreeMap<String, Metric<Rate>>,
@@ -107,13 +107,13 @@ pub struct SpeciesRow {
 /// One segment (a value of a metadata column): each model's BPCER and worst-species APCER there, and the
 /// winner on each class. The attack winner is decided on the segment's attacks pooled (McNemar on the
 /// attack decisions), so a model wins there by making fewer attack errors.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SegmentRow {
     pub column: String,
     pub segment: String,
     /// Classes with fewer scored presentations than the segment guard in the primary's segment: its rates
     /// move by more than 3 points per error, and a winner there is unlikely to be found.
-    pub small_classes: Vec<&'static str>,
+    pub small_classes: Vec<String>,
     pub bpcer: BTreeMap<String, Metric<Rate>>,
     pub apcer_max: BTreeMap<String, Metric<Rate>>,
     pub bpcer_winner: Option<String>,
@@ -123,7 +123,7 @@ pub struct SegmentRow {
 }
 
 /// The `comparison` block.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Comparison {
     pub models: Vec<Row>,
     pub pairs: Vec<Pair>,
@@ -147,7 +147,7 @@ pub fn compare(scorers: &[Scorer], options: BootstrapOptions) -> Result<Comparis
             pairs.push(pair(a, b, options)?);
         }
     }
-    let unit = pairs.first().and_then(|p: &Pair| p.bootstrap.as_ref()).map_or("subject", |b| b.unit);
+    let unit = pairs.first().and_then(|p: &Pair| p.bootstrap.as_ref()).map_or("subject", |b| b.unit.as_str());
     let method = match unit {
         "subject" => format!(
             "paired bootstrap over subjects ({} resamples, seed {}); DeLong's p for AUC and McNemar's exact p for \
@@ -267,10 +267,10 @@ fn verdict(
     tested: Option<(f64, f64, f64, (f64, f64), String)>,
     p: Option<(&str, f64)>,
     n: usize,
-) -> Verdict {
+) -> PairVerdict {
     let Some((va, vb, d, (lo, hi), method)) = tested else {
-        return Verdict {
-            figure,
+        return PairVerdict {
+            figure: figure.to_owned(),
             significant: false,
             better: None,
             text: format!("{figure}: not defined on this data (n = {n})"),
@@ -281,15 +281,15 @@ fn verdict(
     if lo > 0.0 || hi < 0.0 {
         let a_better = (lo > 0.0) == higher_is_better;
         let (better, worse) = if a_better { (a, b) } else { (b, a) };
-        Verdict {
-            figure,
+        PairVerdict {
+            figure: figure.to_owned(),
             significant: true,
             better: Some(better.to_owned()),
             text: format!("{better} is better than {worse} on {figure} ({a} vs {b}: {values})"),
         }
     } else {
-        Verdict {
-            figure,
+        PairVerdict {
+            figure: figure.to_owned(),
             significant: false,
             better: None,
             text: format!("no significant difference on {figure} on this data (n = {n}; {a} vs {b}: {values})"),
@@ -341,7 +341,7 @@ fn segments(scorers: &[Scorer]) -> Result<Vec<SegmentRow>> {
             rows.push(SegmentRow {
                 column: column.clone(),
                 segment: value.clone(),
-                small_classes: segment.small_classes.clone(),
+                small_classes: segment.small_classes.iter().map(|c| (*c).to_owned()).collect(),
                 bpcer: figure(bpcer_of),
                 apcer_max: figure(|s| &s.at_threshold.attack.apcer_max),
                 bpcer_winner,

@@ -18,7 +18,7 @@
 use std::collections::BTreeMap;
 
 use anyhow::{Result, bail};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::metric::Metric;
 use super::population::Population;
@@ -37,7 +37,7 @@ pub const CURVES_NEED_SCORES: &str = "curves (EER, DET, ROC, threshold sweeps, A
 
 /// Share of one class's presentations per vendor decision (k = that decision, n = all of the class):
 /// the four add up to 1.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Shares {
     pub bona_fide: Metric<Rate>,
     pub attack: Metric<Rate>,
@@ -46,7 +46,7 @@ pub struct Shares {
 }
 
 /// One class's decisions: the shares and the reasons of its retries and no responses.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ClassDecisions {
     pub total: u64,
     pub shares: Shares,
@@ -55,11 +55,11 @@ pub struct ClassDecisions {
 }
 
 /// Report section `decisions`: the vendor's decisions at its own operating point.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DecisionReport {
     /// The decision column read.
     pub column: String,
-    pub convention: &'static str,
+    pub convention: String,
     pub bona_fide: BonaFideRates,
     /// Species with at least one presentation, by name.
     pub species: BTreeMap<String, SpeciesRates>,
@@ -116,7 +116,14 @@ pub fn decisions(presentations: &[Presentation], column: &str) -> Result<Option<
     for (s, name) in population.species.iter().enumerate() {
         bands.insert(format!("species:{name}"), class(&per_class[s + 1]));
     }
-    Ok(Some(DecisionReport { column: column.to_owned(), convention: CONVENTION, bona_fide, species, attack, bands }))
+    Ok(Some(DecisionReport {
+        column: column.to_owned(),
+        convention: CONVENTION.to_owned(),
+        bona_fide,
+        species,
+        attack,
+        bands,
+    }))
 }
 
 #[cfg(test)]

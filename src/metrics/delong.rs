@@ -10,10 +10,10 @@
 //! AUC here is the engine's ([`super::auc_pooled`]): the probability that a bona fide presentation scores
 //! above an attack, ties counted one half.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The two AUCs, their covariance and the test of their difference (`a - b`).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DeLong {
     pub auc_a: f64,
     pub auc_b: f64,

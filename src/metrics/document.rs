@@ -2,8 +2,8 @@
 //! `gate --metrics` and read back by `report`, `gate --baseline` and the runs compared.
 //!
 //! Writers and readers share this type so that a block cannot be spelled two ways: the engine's blocks
-//! ([`MetricsReport`]) and the `run` block ([`RunInfo`]) are typed; the blocks `eval` adds on top are
-//! still JSON values here and get their own types in the renderers' branch (issue 9, "typed-blocks").
+//! ([`MetricsReport`]), the `run` block ([`RunInfo`]) and every block `eval` adds on top (comparison,
+//! bob, folds, ...) are the types their engines compute, serialized and read back as they are.
 //!
 //! The bytes on disk are those of the JSON value of this struct: [`MetricsDocument::to_json`] builds it
 //! (serde_json's maps are sorted, so every level comes out in alphabetical key order, as before the type
@@ -16,13 +16,22 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::aggregate::Aggregation;
+use super::bob::BobMetrics;
+use super::calibration::ProbabilityReport;
+use super::comparison::Comparison;
+use super::decisions::DecisionReport;
+use super::folds::FoldsReport;
+use super::full_system::FullSystemReport;
+use super::legacy::Legacy;
+use super::report::SCHEMA_VERSION;
+use super::resolution::Resolution;
+use super::strata::StratumReport;
 use super::{
     BandsReport, BootstrapSummary, Counts, Metric, MetricsReport, NotAvailable, RateSet, SegmentsReport, ThresholdFree,
 };
 use crate::schema::RunInfo;
-
-/// The only `schema_version` written and read.
-pub const SCHEMA_VERSION: &str = "1";
+use crate::scoreset::labels::JoinReport;
 
 /// A run folder's `metrics.json`. The engine's blocks are `None` only in a decision-only document.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -44,30 +53,39 @@ pub struct MetricsDocument {
     /// A decision-only document: why it has no curves (no scores).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub curves: Option<NotAvailable>,
-    // The blocks below are typed in the "typed-blocks" branch (issue 9); until then they are the JSON
-    // their writers produce.
+    /// `--segment-by COLUMN:BUCKETS`: each stratified column's buckets and edges.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub strata: Option<Value>,
+    pub strata: Option<Vec<StratumReport>>,
+    /// `--labels`: how the score file's ids were joined to the dataset's labels.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub labels: Option<Value>,
+    pub labels: Option<JoinReport>,
+    /// `--decision-column`: the vendor's own decisions, at its operating point.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub decisions: Option<Value>,
+    pub decisions: Option<DecisionReport>,
+    /// `--group-by`: the video-level summary and the frame-level figures beside it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub aggregation: Option<Value>,
+    pub aggregation: Option<Aggregation>,
+    /// `--match`: the full-system (PAD + face match) figures.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub full_system: Option<Value>,
+    pub full_system: Option<FullSystemReport>,
+    /// `--model a,b`: the models compared on the same presentations.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub comparison: Option<Value>,
+    pub comparison: Option<Comparison>,
+    /// `--folds`: the figures per fold and their spread.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub folds: Option<Value>,
+    pub folds: Option<FoldsReport>,
+    /// How well the scores are calibrated as probabilities, raw and after the policy's map.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub probability: Option<Value>,
+    pub probability: Option<Metric<ProbabilityReport>>,
+    /// bob and pyeer figures on the same sweep.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub bob: Option<Value>,
+    pub bob: Option<BobMetrics>,
+    /// What the data can resolve (rule of three) at each operating point.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub resolution: Option<Value>,
+    pub resolution: Option<Resolution>,
+    /// `--legacy-metrics`: ACER/HTER, labelled not ISO/IEC 30107-3.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub legacy: Option<Value>,
+    pub legacy: Option<Legacy>,
 }
 
 /// The engine's blocks of a document that has them (every document but a decision-only one).
@@ -85,7 +103,7 @@ impl MetricsDocument {
     /// The engine's report and the run block; the other blocks are added by the writer.
     pub fn new(report: MetricsReport, run: RunInfo) -> MetricsDocument {
         MetricsDocument {
-            schema_version: report.schema_version.to_owned(),
+            schema_version: report.schema_version,
             counts: Some(report.counts),
             at_threshold: Some(report.at_threshold),
             threshold_free: Some(report.threshold_free),
@@ -149,10 +167,6 @@ impl MetricsDocument {
     }
 
     /// The document as the JSON value written to `metrics.json` (`to_string_pretty` of it is the file).
-    ///
-    /// Also what the renderers of the untyped blocks (report/bob.rs, comparison.rs, full_system.rs,
-    /// aggregation.rs, decisions.rs, probability.rs, folds.rs, cross.rs, runs_compared.rs) still read
-    /// by path: that use goes when the "typed-blocks" branch is merged.
     pub fn to_json(&self) -> serde_json::Result<Value> {
         serde_json::to_value(self)
     }

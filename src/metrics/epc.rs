@@ -10,7 +10,7 @@
 use std::io::Write;
 
 use anyhow::{Context, Result};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::metric::{Metric, Threshold};
 use super::sweep::Sweep;
@@ -19,7 +19,7 @@ use super::sweep::Sweep;
 pub const ALPHAS: usize = 101;
 
 /// One α of the curve.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EpcPoint {
     pub alpha: f64,
     /// Chosen on the dev set.
@@ -37,7 +37,7 @@ pub struct EpcPoint {
 }
 
 /// The curve and where its thresholds came from.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Epc {
     /// The set the thresholds were chosen on ("the evaluation set itself" without a dev set).
     pub dev: String,

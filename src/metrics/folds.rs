@@ -14,7 +14,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::str::FromStr;
 
 use anyhow::{Context, Result, bail, ensure};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::metric::{Metric, Threshold};
 use super::operating::{auc_pooled, eer_pooled};
@@ -89,7 +89,7 @@ pub fn assign(presentations: &[Presentation], spec: &FoldSpec) -> Result<Vec<Str
 }
 
 /// One held-out fold.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Fold {
     pub fold: String,
     pub presentations: usize,
@@ -107,21 +107,21 @@ pub struct Fold {
 }
 
 /// Mean ± standard deviation of one figure over the folds where it is defined.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Spread {
     pub mean: f64,
     pub std: f64,
     pub folds: usize,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FoldsReport {
     pub spec: String,
     /// The calibration rule applied on the other folds.
     pub calibration: String,
     pub folds: Vec<Fold>,
     /// Keyed by the figure's name in [`Fold`].
-    pub summary: BTreeMap<&'static str, Metric<Spread>>,
+    pub summary: BTreeMap<String, Metric<Spread>>,
 }
 
 /// Reads one figure of a fold.
@@ -166,7 +166,10 @@ pub fn evaluate(
         ("eer_pooled", |f| f.eer_pooled),
         ("auc_pooled", |f| f.auc_pooled),
     ];
-    let summary = figures.into_iter().map(|(key, get)| (key, spread(folds.iter().filter_map(get).collect()))).collect();
+    let summary = figures
+        .into_iter()
+        .map(|(key, get)| (key.to_owned(), spread(folds.iter().filter_map(get).collect())))
+        .collect();
     Ok(FoldsReport { spec: spec.to_string(), calibration: calibration.to_owned(), folds, summary })
 }
 

@@ -6,7 +6,7 @@
 //! - `acer` = (APCER_max + BPCER) / 2, worst species (as the OULU-NPU protocols print it).
 //! - `hter` = (APCER pooled + BPCER) / 2 (bob.measure's HTER, attacks pooled as bob's FAR).
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::metric::{Metric, Threshold};
 use super::sweep::Sweep;
@@ -15,7 +15,7 @@ use super::sweep::Sweep;
 pub const NOTE: &str = "ACER and HTER are not ISO/IEC 30107-3 metrics: report APCER per species and BPCER";
 
 /// A legacy average at the threshold and its two parts.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Average {
     pub value: f64,
     pub apcer: f64,
@@ -23,9 +23,9 @@ pub struct Average {
 }
 
 /// The `legacy` block of metrics.json.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Legacy {
-    pub note: &'static str,
+    pub note: String,
     pub threshold: Threshold,
     pub acer: Metric<Average>,
     pub hter: Metric<Average>,
@@ -40,7 +40,7 @@ pub fn at_threshold(sweep: &Sweep, t: f64) -> Legacy {
         (_, None) => Metric::na("no scored bona fide presentations"),
     };
     Legacy {
-        note: NOTE,
+        note: NOTE.to_owned(),
         threshold: Threshold(t),
         acer: average(sweep.apcer_max(i)),
         hter: average(sweep.apcer_pooled(i)),

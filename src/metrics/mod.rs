@@ -60,11 +60,13 @@ pub use bands::{BandOptions, BandShares, BandsReport};
 pub use bootstrap::{BootstrapOptions, BootstrapSummary};
 pub use ci::{BootstrapInterval, Interval, clopper_pearson};
 pub use counts::{ClassCounts, Counts};
-pub use document::{MetricsDocument, SCHEMA_VERSION, Scored};
+pub use document::{MetricsDocument, Scored};
 pub use metric::{Metric, NotAvailable, Threshold};
 pub use operating::{Auc, Eer, OperatingPoint, ThresholdFree, apcer_at_bpcer, auc_pooled, bpcer_at_apcer, eer_pooled};
 pub use rates::{AttackRates, BonaFideRates, Rate, RateSet, SpeciesRates};
-pub use report::{DEFAULT_OPERATING_RATES, EvalOptions, Evaluation, MetricsReport, evaluate, evaluate_set};
+pub use report::{
+    DEFAULT_OPERATING_RATES, EvalOptions, Evaluation, MetricsReport, SCHEMA_VERSION, evaluate, evaluate_set,
+};
 pub use segments::{MAX_DEFAULT_SEGMENTS, Segment, SegmentOptions, SegmentsReport, WorstSegment, segment_columns};
 pub use subjects::SUBJECT_COLUMN;
 pub use sweep::{Sweep, SweepPoint, write_sweep_csv};

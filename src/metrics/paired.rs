@@ -10,7 +10,7 @@
 //! column each presentation is its own cluster, and the result says so (`unit`). Each resample's metrics
 //! come from the same [`Sweep`] functions as the reported figures.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::bootstrap::{BootstrapOptions, SplitMix64, quantile};
 use super::mcnemar::{mcnemar_exact, paired_change};
@@ -22,7 +22,7 @@ use super::sweep::Sweep;
 use crate::schema::{Presentation, is_bona_fide};
 
 /// One metric of both scorers and their difference (a - b) over the resamples.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Difference {
     /// On all presentations.
     pub a: f64,
@@ -37,11 +37,11 @@ pub struct Difference {
 }
 
 /// AUC, EER, BPCER and worst-species APCER (each at its scorer's threshold), paired.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PairedDifferences {
     /// What was resampled: `subject` (whole people, the honest unit for frames) or `presentation` (no
     /// subject column: presentations taken as independent).
-    pub unit: &'static str,
+    pub unit: String,
     /// Clusters resampled (subjects, or presentations).
     pub subjects: usize,
     pub auc: Option<Difference>,
@@ -182,7 +182,7 @@ pub fn paired_bootstrap(
         })
     });
     Some(PairedDifferences {
-        unit,
+        unit: unit.to_owned(),
         subjects: subjects.count,
         auc: out.next().flatten(),
         eer: out.next().flatten(),
@@ -193,9 +193,9 @@ pub fn paired_bootstrap(
 
 /// McNemar on the decisions of one class (or all presentations): `worse` = scorer A wrong where B was
 /// right.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Decisions {
-    pub class: &'static str,
+    pub class: String,
     pub n: u64,
     /// Errors of A and of B.
     pub a_errors: u64,
@@ -234,7 +234,7 @@ fn decisions<'a>(class: &'static str, errors: impl Iterator<Item = &'a (bool, bo
     }
     let (change, change_ci95) = paired_change(worse, better, n);
     Decisions {
-        class,
+        class: class.to_owned(),
         n,
         a_errors,
         b_errors,

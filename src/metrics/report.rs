@@ -1,7 +1,7 @@
 //! The whole evaluation: options, the entry point [`evaluate`], and the JSON report schema.
 
 use anyhow::{Result, ensure};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::bands::{BandOptions, BandsReport, bands};
 use super::bootstrap::{BootstrapOptions, BootstrapSummary, clustered};
@@ -15,6 +15,9 @@ use super::subjects::Subjects;
 use super::sweep::Sweep;
 use super::tally::Tally;
 use crate::schema::{Presentation, Presentations};
+
+/// The only `schema_version` of a metrics document written and read.
+pub const SCHEMA_VERSION: &str = "1";
 
 /// The x of `bpcer_at_apcer[x]` and `apcer_at_bpcer[x]` by default (BPCER10, BPCER20, BPCER100).
 pub const DEFAULT_OPERATING_RATES: [f64; 3] = [0.10, 0.05, 0.01];
@@ -88,9 +91,9 @@ impl EvalOptions {
 ///   `column` and `segment`; or n/a ("not requested").
 /// - `decision_bands`: `{pass, retry, bona_fide: {pass, retry, fail, no_response}, species.<name>:
 ///   {same}, completion.<k>: rate over bona fide subjects}`; or n/a ("no policy given").
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MetricsReport {
-    pub schema_version: &'static str,
+    pub schema_version: String,
     pub counts: Counts,
     pub at_threshold: RateSet,
     pub threshold_free: ThresholdFree,
@@ -129,7 +132,7 @@ pub fn evaluate_set<P: Presentations + ?Sized>(presentations: &P, options: &Eval
     };
     let sweep = Sweep::from_population(&population);
     let report = MetricsReport {
-        schema_version: "1",
+        schema_version: SCHEMA_VERSION.to_owned(),
         counts: Counts::new(presentations, &population, 0..presentations.count(), &tally),
         at_threshold: RateSet::build(&tally, &population.species, t, intervals.as_ref()),
         threshold_free: ThresholdFree::from_sweep(&sweep, &options.operating_rates),

@@ -10,12 +10,12 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::sweep::Sweep;
 
 /// What n scored presentations of one class resolve.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ClassResolution {
     pub scored: u64,
     /// 1/n: the smallest non-zero rate (`None` without presentations).
@@ -27,11 +27,11 @@ pub struct ClassResolution {
 }
 
 /// One operating point's target.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TargetResolution {
     pub target: f64,
     /// `apcer_max` (every species) or `bpcer`.
-    pub constrains: &'static str,
+    pub constrains: String,
     /// The least n with 3/n <= target (`None` for a target of 0, which no count resolves).
     pub needed: Option<u64>,
     /// Every constrained class has at least `needed` scored presentations.
@@ -40,9 +40,9 @@ pub struct TargetResolution {
     pub short: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Resolution {
-    pub rule: &'static str,
+    pub rule: String,
     pub bpcer_at_apcer: BTreeMap<String, TargetResolution>,
     pub apcer_at_bpcer: BTreeMap<String, TargetResolution>,
     pub bona_fide: ClassResolution,
@@ -81,7 +81,7 @@ fn target(x: f64, constrains: &'static str, classes: &[(String, u64)]) -> Target
     let need = needed(x);
     let short: Vec<String> =
         classes.iter().filter(|(_, n)| need.is_none_or(|need| *n < need)).map(|(c, _)| c.clone()).collect();
-    TargetResolution { target: x, constrains, needed: need, resolved: short.is_empty(), short }
+    TargetResolution { target: x, constrains: constrains.to_owned(), needed: need, resolved: short.is_empty(), short }
 }
 
 /// The resolution of every operating point of `rates` over the sweep's scored presentations.
@@ -90,7 +90,7 @@ pub fn resolution(sweep: &Sweep, rates: &[f64]) -> Resolution {
         sweep.species().iter().enumerate().map(|(s, name)| (name.clone(), sweep.species_scored(s))).collect();
     let bona_fide = vec![("bona fide".to_owned(), sweep.bona_fide_scored())];
     Resolution {
-        rule: RULE,
+        rule: RULE.to_owned(),
         bpcer_at_apcer: rates.iter().map(|&x| (x.to_string(), target(x, "apcer_max", &species))).collect(),
         apcer_at_bpcer: rates.iter().map(|&x| (x.to_string(), target(x, "bpcer", &bona_fide))).collect(),
         bona_fide: class(sweep.bona_fide_scored(), rates),

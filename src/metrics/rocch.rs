@@ -6,14 +6,14 @@
 //! diagonal APCER = BPCER; a horizontal or vertical segment counts 0. On a convex hull that is the
 //! hull's own crossing, so `eer_rocch <= eer_pooled` up to the interpolation of the latter.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::metric::Metric;
 use super::operating::{Curve, with_curve};
 use super::sweep::Sweep;
 
 /// A bare rate without a count (a value read off a curve).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Value {
     pub value: f64,
 }

@@ -15,7 +15,7 @@
 use std::fmt;
 
 use anyhow::{Result, bail, ensure};
-use serde::{Serialize, Serializer};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::schema::Presentation;
 
@@ -144,6 +144,13 @@ impl Serialize for Edge {
     }
 }
 
+/// Reads what [`Edge`]'s `Serialize` writes (as a threshold is written: a number, or `"+inf"` / `"-inf"`).
+impl<'de> Deserialize<'de> for Edge {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        super::Threshold::deserialize(deserializer).map(|t| Edge(t.0))
+    }
+}
+
 impl fmt::Display for Edge {
     /// Four significant digits, trailing zeros dropped: labels stay short under a chart's bars.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -162,7 +169,7 @@ impl fmt::Display for Edge {
 }
 
 /// One bucket of a stratum.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Bucket {
     /// The segment value (`Q1 12.3-45.6`), which sorts in bucket order.
     pub label: String,
@@ -174,7 +181,7 @@ pub struct Bucket {
 }
 
 /// What a stratum did, for metrics.json (`strata`) and the report.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StratumReport {
     pub column: String,
     /// The spec as given (`q_sharpness:quartiles`).
@@ -387,6 +394,16 @@ mod tests {
         );
         assert_eq!((r[0].missing, r[0].outside, r[0].merged_edges), (2, 0, 0));
         assert_eq!(r[0].buckets.iter().map(|b| b.presentations).collect::<Vec<_>>(), [2, 2, 2, 2]);
+    }
+
+    #[test]
+    fn a_stratum_reads_back_as_written_infinite_edges_too() {
+        let mut ps = with("q", &["1", "2", "3", "4"]);
+        let mut r = stratify(&mut ps, &[Stratum { column: "q".into(), buckets: Buckets::Quantiles(2) }]).unwrap();
+        r[0].edges = vec![Edge(f64::NEG_INFINITY), Edge(2.5), Edge(f64::INFINITY)];
+        let json = serde_json::to_value(&r).unwrap();
+        assert_eq!(json[0]["edges"], serde_json::json!(["-inf", 2.5, "+inf"]));
+        assert_eq!(serde_json::from_value::<Vec<StratumReport>>(json).unwrap(), r);
     }
 
     #[test]

@@ -1,110 +1,117 @@
 //! The "Frames and videos" section of a `--group-by` run: how frames became videos, and the frame-level
 //! figures beside the video-level ones at the same threshold. Rendered from the `aggregation` block of
-//! `metrics.json`; the rest of the report is the video level.
-
-use serde_json::Value;
+//! `metrics.json` (its summary read through its type, [`Aggregation`]); the rest of the report is the video
+//! level.
 
 use super::document::Block;
-use crate::metrics::format::{pct, rate};
+use crate::metrics::aggregate::{Aggregation, Summary};
+use crate::metrics::format::{json_number, metric_rate, percent};
+use crate::metrics::{Counts, Metric, MetricsReport, Rate, RateSet, Scored, ThresholdFree};
+
+/// One column of the table: the figures of one level (frames or videos).
+struct Level<'a> {
+    counts: &'a Counts,
+    at: &'a RateSet,
+    tf: &'a ThresholdFree,
+}
 
 /// A rate with its Clopper-Pearson interval and, when computed, its subject-clustered bootstrap interval.
-fn rate_with_bootstrap(r: &Value) -> String {
-    let b = &r["bootstrap95"];
-    match (b["lower"].as_f64(), b["upper"].as_f64()) {
-        (Some(lo), Some(hi)) => format!("{} subjects [{:.2}-{:.2}%]", rate(r), 100.0 * lo, 100.0 * hi),
-        _ => rate(r),
+fn rate_with_bootstrap(r: &Metric<Rate>) -> String {
+    match r.value().and_then(|r| r.bootstrap95.as_ref()).and_then(Metric::value) {
+        Some(b) => format!("{} subjects [{:.2}-{:.2}%]", metric_rate(r), 100.0 * b.lower, 100.0 * b.upper),
+        None => metric_rate(r),
     }
 }
 
-/// Bona fide plus attack presentations of a `counts` block.
-fn total(counts: &Value) -> u64 {
-    let attacks: u64 =
-        counts["species"].as_object().into_iter().flatten().filter_map(|(_, c)| c["total"].as_u64()).sum();
-    counts["bona_fide"]["total"].as_u64().unwrap_or(0) + attacks
+/// Bona fide plus attack presentations.
+fn total(counts: &Counts) -> u64 {
+    counts.bona_fide.total + counts.species.values().map(|c| c.total).sum::<u64>()
 }
 
-/// A row of the table: its name and how a metrics document gives its cell.
-type Figure = (&'static str, fn(&Value) -> String);
+/// A row of the table: its name and how a level gives its cell.
+type Figure = (&'static str, fn(&Level) -> String);
 
-/// The rows of the side-by-side table, one metrics document per column.
-fn rows(levels: &[&Value]) -> Vec<Vec<String>> {
+/// The rows of the side-by-side table, one level per column.
+fn rows(levels: &[Level]) -> Vec<Vec<String>> {
     let figures: [Figure; 8] = [
-        ("presentations", |d| total(&d["counts"]).to_string()),
-        ("BPCER", |d| rate_with_bootstrap(&d["at_threshold"]["bona_fide"]["bpcer"])),
-        ("APCER worst species", |d| rate_with_bootstrap(&d["at_threshold"]["attack"]["apcer_max"])),
-        ("APCER pooled", |d| rate_with_bootstrap(&d["at_threshold"]["attack"]["apcer_pooled"])),
-        ("BPNRR (no response)", |d| rate(&d["at_threshold"]["bona_fide"]["bpnrr"])),
-        ("APNRR worst species", |d| rate(&d["at_threshold"]["attack"]["apnrr_max"])),
-        ("EER (pooled)", |d| pct(&d["threshold_free"]["eer_pooled"]["value"])),
-        ("AUC", |d| d["threshold_free"]["auc_pooled"]["value"].as_f64().map_or("n/a".into(), |a| format!("{a:.5}"))),
+        ("presentations", |l| total(l.counts).to_string()),
+        ("BPCER", |l| rate_with_bootstrap(&l.at.bona_fide.bpcer)),
+        ("APCER worst species", |l| rate_with_bootstrap(&l.at.attack.apcer_max)),
+        ("APCER pooled", |l| rate_with_bootstrap(&l.at.attack.apcer_pooled)),
+        ("BPNRR (no response)", |l| metric_rate(&l.at.bona_fide.bpnrr)),
+        ("APNRR worst species", |l| metric_rate(&l.at.attack.apnrr_max)),
+        ("EER (pooled)", |l| percent(l.tf.eer_pooled.value().map(|e| e.value))),
+        ("AUC", |l| l.tf.auc_pooled.value().map_or("n/a".into(), |a| format!("{:.5}", a.value))),
     ];
-    figures
-        .iter()
-        .map(|(name, f)| std::iter::once((*name).to_owned()).chain(levels.iter().map(|d| f(d))).collect())
-        .collect()
+    figures.iter().map(|(name, f)| std::iter::once((*name).to_owned()).chain(levels.iter().map(f)).collect()).collect()
 }
 
-/// The section's blocks (empty for a run without `--group-by`).
-pub fn blocks(doc: &Value) -> Vec<Block> {
-    let a = &doc["aggregation"];
-    let s = &a["summary"];
-    if s.is_null() {
-        return Vec::new();
-    }
-    let columns: Vec<&str> = s["group_by"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
-    let spread = &s["frames_per_video"];
+/// The section's blocks (empty for a run without `--group-by`); `videos` is the video level's figures.
+pub fn blocks(a: Option<&Aggregation>, videos: &Scored) -> Vec<Block> {
+    let Some(a) = a else { return Vec::new() };
+    let header = ["measure", "frames", "videos"].map(str::to_owned).to_vec();
+    let frames: &MetricsReport = &a.frame_level;
+    let levels = [
+        Level { counts: &frames.counts, at: &frames.at_threshold, tf: &frames.threshold_free },
+        Level { counts: videos.counts, at: videos.at_threshold, tf: videos.threshold_free },
+    ];
+    vec![
+        Block::Heading("Frames and videos".into()),
+        Block::Text(summary(&a.summary)),
+        Block::Table { header, rows: rows(&levels) },
+    ]
+}
+
+/// How frames became videos, in words.
+fn summary(s: &Summary) -> String {
+    let spread = &s.frames_per_video;
     let mut text = format!(
         "Presentations are videos: frames with the same {} (and the same label and species) make one video, \
          scored by the {} of its scored frames. {} frames ({} scored) gave {} videos of {} to {} frames (median \
          {}); {} videos had no scored frame and are non-responses (no_scored_frame). The rest of this report is \
          the video level; the frame level is beside it here, at the same threshold.",
-        columns.join(" + "),
-        s["aggregate"].as_str().unwrap_or("?"),
-        s["frames"],
-        s["frames_scored"],
-        s["videos"],
-        spread["min"],
-        spread["max"],
-        spread["median"],
-        s["videos_without_scored_frame"],
+        s.group_by.join(" + "),
+        s.aggregate,
+        s.frames,
+        s.frames_scored,
+        s.videos,
+        spread.min,
+        spread.max,
+        json_number(spread.median),
+        s.videos_without_scored_frame,
     );
-    if s["split_keys"].as_u64().unwrap_or(0) > 0 {
-        let examples: Vec<&str> =
-            s["split_key_examples"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
+    if s.split_keys > 0 {
         text += &format!(
             " {} group values hold frames of more than one label or species (e.g. {}): each label is its own \
              video, its id ends in @bona_fide or @species.",
-            s["split_keys"],
-            examples.join(", ")
+            s.split_keys,
+            s.split_key_examples.join(", ")
         );
     }
-    let varying: Vec<&str> = s["varying_columns"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
-    if !varying.is_empty() {
-        text += &format!(" Columns that vary within a video are not carried to it: {}.", varying.join(", "));
+    if !s.varying_columns.is_empty() {
+        text += &format!(" Columns that vary within a video are not carried to it: {}.", s.varying_columns.join(", "));
     }
-    let header = ["measure", "frames", "videos"].map(str::to_owned).to_vec();
-    vec![
-        Block::Heading("Frames and videos".into()),
-        Block::Text(text),
-        Block::Table { header, rows: rows(&[&a["frame_level"], doc]) },
-    ]
+    text
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::metrics::MetricsDocument;
+    use crate::test_support::completed;
     use serde_json::json;
 
     #[test]
     fn a_grouped_run_shows_both_levels_and_a_plain_run_nothing() {
-        assert!(blocks(&json!({"counts": {}})).is_empty());
         let bpcer = |k: u64, n: u64| {
             json!({"value": k as f64 / n as f64, "k": k, "n": n, "ci95": {"lower": 0.0, "upper": 0.5},
-                   "bootstrap95": {"lower": 0.01, "upper": 0.2}})
+                   "bootstrap95": {"lower": 0.01, "upper": 0.2, "resamples": 1000}})
         };
         let level = |total: u64, k: u64, n: u64| {
-            json!({"counts": {"bona_fide": {"total": total - 1}, "species": {"print": {"total": 1}}}, "at_threshold": {"bona_fide": {"bpcer": bpcer(k, n)}},
-                   "threshold_free": {"eer_pooled": {"value": 0.125}, "auc_pooled": {"value": 0.99}}})
+            completed(json!({"counts": {"bona_fide": {"total": total - 1}, "species": {"print": {"total": 1}}},
+                   "at_threshold": {"bona_fide": {"bpcer": bpcer(k, n), "bpnrr": {"value": null, "reason": "undefined"}}},
+                   "threshold_free": {"eer_pooled": {"value": 0.125, "threshold": 0.5, "apcer_pooled": 0.0, "bpcer": 0.0},
+                                      "auc_pooled": {"value": 0.99}}}))
         };
         let mut doc = level(4, 1, 2);
         doc["aggregation"] = json!({
@@ -114,7 +121,10 @@ mod tests {
                         "split_keys": 1, "split_key_examples": ["0001/00"], "varying_columns": ["frame"]},
             "frame_level": level(40, 5, 20),
         });
-        let b = blocks(&doc);
+        let doc: MetricsDocument = serde_json::from_value(doc).unwrap();
+        let videos = doc.scored().unwrap();
+        assert!(blocks(None, &videos).is_empty());
+        let b = blocks(doc.aggregation.as_ref(), &videos);
         let Block::Text(text) = &b[1] else { panic!("{b:?}") };
         assert!(text.contains("subject + session") && text.contains("median of its scored frames"), "{text}");
         assert!(text.contains("40 frames (38 scored) gave 4 videos of 9 to 11 frames (median 10.0)"), "{text}");

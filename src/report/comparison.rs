@@ -1,13 +1,13 @@
 //! The "Models compared" section of a multi-model run (`eval --model a,b,...`), rendered from the
 //! `comparison` block of `metrics.json` (`metrics::comparison`): one row per model, then each pair's
 //! verdicts, which say "better" only where the 95% interval of the difference excludes 0, and the
-//! per-species winners. The terminal prints the same verdicts.
+//! per-species winners. The terminal prints the same verdicts. The block is read through its type,
+//! [`Comparison`], the one its writer serialized.
 
 use std::fmt::Write as _;
 use std::path::Path;
 
 use anyhow::Result;
-use serde_json::Value;
 
 use super::charts::det::DetChart;
 use super::charts::distribution::DistributionPanels;
@@ -15,14 +15,16 @@ use super::charts::roc::RocChart;
 use super::charts::series::Series;
 use super::charts::{Rendered, render};
 use super::document::Block;
-use crate::metrics::format::{pct, rate};
+use crate::metrics::comparison::{Comparison, Row};
+use crate::metrics::format::{metric_rate, pct, percent, rate_of};
 use crate::schema::run_folder::{MODELS_DET_CHART, MODELS_DISTRIBUTION_CHART, MODELS_ROC_CHART};
 
 /// The section's charts, drawn into `dir` from each model's sweep: DET and ROC overlaid, and the score
 /// distributions side by side (none for a single-model run, or a folder without the models' sweeps).
-/// `folder` holds `doc` (a run's metrics.json or a comparison.json) and the sweeps its rows name.
-pub fn charts(folder: &Path, doc: &Value, dir: &Path) -> Result<Vec<Rendered>> {
-    let series = Series::of_comparison(folder, doc)?;
+/// `folder` holds the block's document (a run's metrics.json or a comparison.json) and the sweeps its rows
+/// name.
+pub fn charts(folder: &Path, comparison: Option<&Comparison>, dir: &Path) -> Result<Vec<Rendered>> {
+    let series = Series::of_comparison(folder, comparison)?;
     if series.is_empty() {
         return Ok(Vec::new());
     }
@@ -50,85 +52,62 @@ pub fn charts(folder: &Path, doc: &Value, dir: &Path) -> Result<Vec<Rendered>> {
     ])
 }
 
-fn auc(row: &Value) -> String {
-    match (row["auc"].as_f64(), row["auc_ci95"][0].as_f64(), row["auc_ci95"][1].as_f64()) {
-        (Some(a), Some(lo), Some(hi)) => format!("{a:.5} [{lo:.5}-{hi:.5}]"),
-        (Some(a), _, _) => format!("{a:.5}"),
+fn auc(row: &Row) -> String {
+    match (row.auc, row.auc_ci95) {
+        (Some(a), Some((lo, hi))) => format!("{a:.5} [{lo:.5}-{hi:.5}]"),
+        (Some(a), None) => format!("{a:.5}"),
         _ => "n/a".into(),
     }
 }
 
 /// The EER with its bootstrap interval, when the row has one.
-fn eer(row: &Value) -> String {
-    match (row["eer_ci95"][0].as_f64(), row["eer_ci95"][1].as_f64()) {
-        (Some(lo), Some(hi)) => format!("{} [{:.2}-{:.2}%]", pct(&row["eer"]), 100.0 * lo, 100.0 * hi),
-        _ => pct(&row["eer"]),
+fn eer(row: &Row) -> String {
+    match row.eer_ci95 {
+        Some((lo, hi)) => format!("{} [{:.2}-{:.2}%]", percent(row.eer), 100.0 * lo, 100.0 * hi),
+        None => percent(row.eer),
     }
 }
 
 /// BPCER at APCER_max <= x with its interval, or n/a.
-fn at_apcer(row: &Value, x: &str) -> String {
-    let r = &row["bpcer_at_apcer"][x];
-    if r.is_null() {
-        return "n/a".into();
-    }
-    format!(
-        "{} ({}/{}) [{:.2}-{:.2}%]",
-        pct(&r["value"]),
-        r["k"],
-        r["n"],
-        100.0 * r["ci95"]["lower"].as_f64().unwrap_or(f64::NAN),
-        100.0 * r["ci95"]["upper"].as_f64().unwrap_or(f64::NAN)
-    )
+fn at_apcer(row: &Row, x: &str) -> String {
+    let Some(Some(r)) = row.bpcer_at_apcer.get(x) else { return "n/a".into() };
+    format!("{} ({}/{}) [{:.2}-{:.2}%]", pct(r.value), r.k, r.n, 100.0 * r.ci95.lower, 100.0 * r.ci95.upper)
 }
 
-fn text(v: &Value) -> String {
-    v.as_str().unwrap_or("").to_owned()
-}
-
-fn rows(c: &Value) -> Vec<Vec<String>> {
-    c["models"]
-        .as_array()
-        .into_iter()
-        .flatten()
+fn rows(c: &Comparison) -> Vec<Vec<String>> {
+    c.models
+        .iter()
         .map(|m| {
             vec![
-                text(&m["model"]),
-                format!("{:.4}", m["threshold"].as_f64().unwrap_or(f64::NAN)),
+                m.model.clone(),
+                format!("{:.4}", m.threshold),
                 eer(m),
                 auc(m),
                 at_apcer(m, "0.01"),
                 at_apcer(m, "0.05"),
                 at_apcer(m, "0.1"),
-                rate(&m["bpcer"]),
-                rate(&m["apcer_max"]),
-                rate(&m["bpnrr"]),
-                rate(&m["apnrr_max"]),
+                metric_rate(&m.bpcer),
+                metric_rate(&m.apcer_max),
+                metric_rate(&m.bpnrr),
+                metric_rate(&m.apnrr_max),
             ]
         })
         .collect()
 }
 
-fn verdicts(c: &Value) -> impl Iterator<Item = String> + '_ {
-    c["pairs"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .flat_map(|p| p["verdicts"].as_array().into_iter().flatten().map(|v| text(&v["text"])))
+fn verdicts(c: &Comparison) -> impl Iterator<Item = &str> {
+    c.pairs.iter().flat_map(|p| p.verdicts.iter().map(|v| v.text.as_str()))
 }
 
 /// The section's blocks (empty for a single-model run), with its `charts` after the verdicts.
-pub fn blocks(doc: &Value, charts: Vec<Rendered>) -> Vec<Block> {
-    let c = &doc["comparison"];
-    if c.is_null() {
-        return Vec::new();
-    }
+pub fn blocks(c: Option<&Comparison>, charts: Vec<Rendered>) -> Vec<Block> {
+    let Some(c) = c else { return Vec::new() };
     let mut b = vec![
         Block::Heading("Models compared".into()),
         Block::Text(format!(
             "Each model on the same presentations, at its own threshold. Differences: {}. A model is called \
              better only where the 95% interval of the difference excludes 0.",
-            text(&c["method"])
+            c.method
         )),
     ];
     let header = [
@@ -145,17 +124,16 @@ pub fn blocks(doc: &Value, charts: Vec<Rendered>) -> Vec<Block> {
         "APNRR worst species",
     ];
     b.push(Block::Table { header: header.iter().map(|h| (*h).to_owned()).collect(), rows: rows(c) });
-    b.push(Block::Table { header: vec!["verdict".into()], rows: verdicts(c).map(|v| vec![v]).collect() });
+    b.push(Block::Table { header: vec!["verdict".into()], rows: verdicts(c).map(|v| vec![v.to_owned()]).collect() });
     b.extend(charts.into_iter().map(Block::Chart));
-    let models: Vec<String> = c["models"].as_array().into_iter().flatten().map(|m| text(&m["model"])).collect();
-    let species_rows = c["species"]
-        .as_array()
-        .into_iter()
-        .flatten()
+    let models: Vec<&str> = c.models.iter().map(|m| m.model.as_str()).collect();
+    let species_rows = c
+        .species
+        .iter()
         .map(|s| {
-            let mut row = vec![text(&s["species"])];
-            row.extend(models.iter().map(|m| rate(&s["apcer"][m.as_str()])));
-            row.push(text(&s["text"]));
+            let mut row = vec![s.species.clone()];
+            row.extend(models.iter().map(|m| rate_of(s.apcer.get(*m))));
+            row.push(s.text.clone());
             row
         })
         .collect();
@@ -169,22 +147,24 @@ pub fn blocks(doc: &Value, charts: Vec<Rendered>) -> Vec<Block> {
 
 /// The per-segment winner table: each model's BPCER and worst-species APCER in every segment, and the
 /// winner on each class (none where the data cannot tell).
-fn segment_blocks(c: &Value, models: &[String]) -> Vec<Block> {
-    let segments = c["segments"].as_array().map_or(&[][..], Vec::as_slice);
-    if segments.is_empty() {
+fn segment_blocks(c: &Comparison, models: &[&str]) -> Vec<Block> {
+    if c.segments.is_empty() {
         return Vec::new();
     }
-    let rows = segments
+    let rows = c
+        .segments
         .iter()
         .map(|s| {
-            let small: Vec<&str> =
-                s["small_classes"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
-            let mut row = vec![text(&s["column"]), text(&s["segment"])];
-            row.push(if small.is_empty() { String::new() } else { format!("few {}", small.join(", few ")) });
-            row.extend(models.iter().map(|m| rate(&s["bpcer"][m.as_str()])));
-            row.push(winner_cell(&s["bpcer_winner"], &s["bpcer_text"]));
-            row.extend(models.iter().map(|m| rate(&s["apcer_max"][m.as_str()])));
-            row.push(winner_cell(&s["attack_winner"], &s["attack_text"]));
+            let mut row = vec![s.column.clone(), s.segment.clone()];
+            row.push(if s.small_classes.is_empty() {
+                String::new()
+            } else {
+                format!("few {}", s.small_classes.join(", few "))
+            });
+            row.extend(models.iter().map(|m| rate_of(s.bpcer.get(*m))));
+            row.push(winner_cell(s.bpcer_winner.as_deref(), &s.bpcer_text));
+            row.extend(models.iter().map(|m| rate_of(s.apcer_max.get(*m))));
+            row.push(winner_cell(s.attack_winner.as_deref(), &s.attack_text));
             row
         })
         .collect();
@@ -206,50 +186,43 @@ fn segment_blocks(c: &Value, models: &[String]) -> Vec<Block> {
 }
 
 /// A winner cell, short: `model (p <= x)`, `none (n = k)`, or why there is no test.
-fn winner_cell(winner: &Value, why: &Value) -> String {
-    let why = text(why);
-    match winner.as_str() {
+fn winner_cell(winner: Option<&str>, why: &str) -> String {
+    match winner {
         Some(_) => why.replace("McNemar p", "p").replace(" against every other model", ""),
         None => {
-            why.strip_prefix("no significant difference on this data ").map_or(why.clone(), |n| format!("none {n}"))
+            why.strip_prefix("no significant difference on this data ").map_or(why.to_owned(), |n| format!("none {n}"))
         }
     }
 }
 
 /// The terminal lines: each model's headline figures and every verdict.
-pub fn terminal(c: &Value) -> String {
+pub fn terminal(c: &Comparison) -> String {
     let mut s = String::from("models compared (each at its own threshold):\n");
-    for m in c["models"].as_array().into_iter().flatten() {
+    for m in &c.models {
         let _ = writeln!(
             s,
             "  {:<16} EER {:<7} AUC {}  BPCER@APCER<=5% {}  BPCER {}  APCER worst {}",
-            text(&m["model"]),
-            pct(&m["eer"]),
+            m.model,
+            percent(m.eer),
             auc(m),
             at_apcer(m, "0.05"),
-            rate(&m["bpcer"]),
-            rate(&m["apcer_max"])
+            metric_rate(&m.bpcer),
+            metric_rate(&m.apcer_max)
         );
     }
     for v in verdicts(c) {
         let _ = writeln!(s, "  - {v}");
     }
-    for sp in c["species"].as_array().into_iter().flatten() {
-        let _ = writeln!(s, "  - {}: {}", text(&sp["species"]), text(&sp["text"]));
+    for sp in &c.species {
+        let _ = writeln!(s, "  - {}: {}", sp.species, sp.text);
     }
     // Segments only where a winner was found: a table of "no difference" lines belongs in the report.
-    for seg in c["segments"].as_array().into_iter().flatten() {
+    for seg in &c.segments {
         for (class, winner, why) in
-            [("bona fide", "bpcer_winner", "bpcer_text"), ("attacks", "attack_winner", "attack_text")]
+            [("bona fide", &seg.bpcer_winner, &seg.bpcer_text), ("attacks", &seg.attack_winner, &seg.attack_text)]
         {
-            if seg[winner].is_string() {
-                let _ = writeln!(
-                    s,
-                    "  - {}={} ({class}): {}",
-                    text(&seg["column"]),
-                    text(&seg["segment"]),
-                    text(&seg[why])
-                );
+            if winner.is_some() {
+                let _ = writeln!(s, "  - {}={} ({class}): {why}", seg.column, seg.segment);
             }
         }
     }
@@ -260,29 +233,35 @@ pub fn terminal(c: &Value) -> String {
 mod tests {
     use super::*;
 
-    fn doc() -> Value {
-        serde_json::json!({"comparison": {
+    fn comparison() -> Comparison {
+        let na = serde_json::json!({"value": null, "reason": "x"});
+        serde_json::from_value(serde_json::json!({
             "method": "paired bootstrap over subjects",
             "models": [
                 {"model": "a|b", "threshold": 0.5, "eer": 0.01, "auc": 0.99, "auc_ci95": [0.98, 1.0],
-                 "bpcer_at_apcer": {"0.05": {"value": 0.1, "k": 1, "n": 10, "ci95": {"lower": 0.0025, "upper": 0.445}}},
+                 "bpcer_at_apcer": {"0.05": {"value": 0.1, "k": 1, "n": 10, "ci95": {"lower": 0.0025, "upper": 0.445},
+                                             "threshold": 0.4}},
                  "bpcer": {"value": 0.0, "k": 0, "n": 10, "ci95": {"lower": 0.0, "upper": 0.3}},
-                 "apcer_max": {"value": null, "reason": "no attacks"},
-                 "bpnrr": {"value": null, "reason": "x"}, "apnrr_max": {"value": null, "reason": "x"}},
+                 "apcer_max": {"value": null, "reason": "no attacks"}, "apcer_pooled": na,
+                 "bpnrr": na, "apnrr_max": na},
             ],
-            "pairs": [{"verdicts": [{"text": "a|b is better than c on AUC"}]}],
-            "species": [{"species": "print", "apcer": {"a|b": {"value": null, "reason": "none"}}, "text": "no scored attack"}],
+            "pairs": [{"a": "a|b", "b": "c", "presentations": 10, "delong": null, "bootstrap": null, "decisions": [],
+                       "verdicts": [{"figure": "AUC", "significant": true, "better": "a|b",
+                                     "text": "a|b is better than c on AUC"}]}],
+            "species": [{"species": "print", "apcer": {"a|b": {"value": null, "reason": "none"}}, "winner": null,
+                         "text": "no scored attack"}],
             "segments": [{"column": "site", "segment": "<b>", "small_classes": ["attack"],
                           "bpcer": {"a|b": {"value": 0.0, "k": 0, "n": 40, "ci95": {"lower": 0.0, "upper": 0.09}}},
                           "apcer_max": {"a|b": {"value": null, "reason": "none"}},
                           "bpcer_winner": "a|b", "bpcer_text": "a|b (McNemar p <= 0.01 against every other model)",
                           "attack_winner": null, "attack_text": "no significant difference on this data (n = 3)"}],
-        }})
+        }))
+        .unwrap()
     }
 
     #[test]
     fn the_section_has_the_rows_the_verdicts_and_the_species_table() {
-        let b = blocks(&doc(), Vec::new());
+        let b = blocks(Some(&comparison()), Vec::new());
         assert!(matches!(&b[0], Block::Heading(h) if h == "Models compared"));
         let Block::Table { rows, .. } = &b[2] else { panic!("{b:?}") };
         assert_eq!(rows[0][..4], ["a|b", "0.5000", "1.00%", "0.99000 [0.98000-1.00000]"]);
@@ -298,9 +277,9 @@ mod tests {
         assert!(rows[0][3].starts_with("0.00% (0/40)"), "{}", rows[0][3]);
         assert_eq!(rows[0][4], "a|b (p <= 0.01)");
         assert_eq!(rows[0][6], "none (n = 3)");
-        assert!(terminal(&doc()["comparison"]).contains("  - site=<b> (bona fide): a|b (McNemar p <= 0.01"));
-        assert!(!terminal(&doc()["comparison"]).contains("(attacks)"));
-        assert!(blocks(&serde_json::json!({}), Vec::new()).is_empty());
-        assert!(terminal(&doc()["comparison"]).contains("  - print: no scored attack"));
+        assert!(terminal(&comparison()).contains("  - site=<b> (bona fide): a|b (McNemar p <= 0.01"));
+        assert!(!terminal(&comparison()).contains("(attacks)"));
+        assert!(blocks(None, Vec::new()).is_empty());
+        assert!(terminal(&comparison()).contains("  - print: no scored attack"));
     }
 }

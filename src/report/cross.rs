@@ -16,14 +16,15 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
+use crate::schema::RunInfo;
 use anyhow::{Context, Result, ensure};
 use serde::Serialize;
-use serde_json::Value;
 
 use super::document::{Block, table};
 use super::run_folder::read_metrics;
 use super::runs_compared::RunScores;
-use crate::metrics::format::{pct, typed_rate};
+use crate::metrics::format::pct;
+use crate::metrics::format::typed_rate;
 use crate::metrics::{EvalOptions, Metric, Rate, evaluate};
 use crate::schema::policy::Target;
 
@@ -69,11 +70,10 @@ pub struct Cross {
 }
 
 /// The model, dataset key (the fingerprint, else the source) and source of a run's metrics document.
-fn names(doc: &Value) -> (String, String, String) {
-    let run = &doc["run"];
-    let model = run["model"].as_str().or_else(|| run["models"][0]["name"].as_str()).unwrap_or("scores").to_owned();
-    let source = run["source"].as_str().unwrap_or("?").to_owned();
-    (model, run["dataset_fingerprint"].as_str().map_or_else(|| source.clone(), str::to_owned), source)
+fn names(run: &RunInfo) -> (String, String, String) {
+    let first = run.models.as_ref().and_then(|m| m.first()).map(|m| m.name.as_str());
+    let model = run.model.as_deref().or(first).unwrap_or("scores").to_owned();
+    (model, run.dataset_fingerprint.clone(), run.source.clone())
 }
 
 /// The matrix of the runs; a model × dataset pair given twice is refused (which would it show?).
@@ -82,15 +82,15 @@ pub fn build(run_dirs: &[PathBuf]) -> Result<Cross> {
     let mut datasets = BTreeSet::new();
     let mut label: BTreeMap<String, String> = BTreeMap::new();
     for dir in run_dirs {
-        let doc = read_metrics(dir)?.to_json()?;
-        let (model, key, source) = names(&doc);
+        let doc = read_metrics(dir)?;
+        let (model, key, source) = names(&doc.run);
         let dataset = label.entry(key).or_insert(source).clone();
-        let tf = &doc["threshold_free"];
+        let tf = doc.threshold_free.as_ref();
         let cell = Cell {
             run: dir.clone(),
-            eer_pooled: tf["eer_pooled"]["value"].as_f64(),
-            auc_pooled: tf["auc_pooled"]["value"].as_f64(),
-            bpcer20: tf["bpcer_at_apcer"]["0.05"]["value"].as_f64(),
+            eer_pooled: tf.and_then(|t| t.eer_pooled.value()).map(|e| e.value),
+            auc_pooled: tf.and_then(|t| t.auc_pooled.value()).map(|a| a.value),
+            bpcer20: tf.and_then(|t| t.bpcer_at_apcer.get("0.05")).and_then(|p| p.value()).map(|p| p.value),
             calibrated: None,
         };
         let row = cells.entry(model.clone()).or_default();
@@ -148,7 +148,7 @@ pub fn build_calibrated(run_dirs: &[PathBuf], on: &Path, target: Target) -> Resu
         let mut read = BTreeMap::new();
         for (d, cell) in row.iter() {
             let scores = RunScores::open(&cell.run)?;
-            read.insert(d.clone(), (scores.read(scores.info.model.as_deref())?, scores.bootstrap()));
+            read.insert(d.clone(), (scores.read(scores.doc.run.model.as_deref())?, scores.bootstrap()));
         }
         let threshold = crate::calibrate::threshold_for(&read[&dataset].0, target)
             .with_context(|| format!("calibrating {model} on {} ({target})", row[&dataset].run.display()))?;
@@ -184,7 +184,7 @@ pub fn blocks(cross: &Cross) -> Vec<Block> {
         b.push(matrix(cross, "model", |cell| match cell.map(get) {
             None => "-".to_owned(),
             Some(None) => "n/a".to_owned(),
-            Some(Some(v)) if rate => pct(&Value::from(v)),
+            Some(Some(v)) if rate => pct(v),
             Some(Some(v)) => format!("{v:.5}"),
         }));
     }

@@ -4,7 +4,8 @@
 
 use std::collections::BTreeMap;
 
-use serde_json::Value;
+use crate::metrics::resolution::{Resolution, TargetResolution};
+use crate::metrics::strata::StratumReport;
 
 use super::charts::Rendered;
 use super::gallery::Gallery;
@@ -57,7 +58,7 @@ pub fn run_report(
         metrics_table(scored.at_threshold),
     ]);
     b.push(Block::Heading("Threshold-free metrics".into()));
-    b.push(threshold_free_table(scored.threshold_free, doc.resolution.as_ref().unwrap_or(&Value::Null)));
+    b.push(threshold_free_table(scored.threshold_free, doc.resolution.as_ref()));
     // The optional sections: full system (`eval --match`, report::full_system) and calibration of the live
     // probability (report::probability), each built by its module from the run's files.
     b.extend(sections);
@@ -65,7 +66,7 @@ pub fn run_report(
     b.extend(charts.into_iter().map(Block::Chart));
     b.push(Block::Heading("Per species".into()));
     b.push(species_table(&scored));
-    b.extend(segment_tables(scored.segments, doc.strata.as_ref()));
+    b.extend(segment_tables(scored.segments, doc.strata.as_deref()));
     b.push(Block::Heading("Non-responses by reason".into()));
     b.push(non_responses(scored.counts));
     b.push(Block::Heading("Worst errors".into()));
@@ -146,7 +147,7 @@ pub(super) fn auc_text(tf: &ThresholdFree) -> String {
     tf.auc_pooled.value().map_or("n/a".into(), |a| format!("{:.5}", a.value))
 }
 
-fn threshold_free_table(tf: &ThresholdFree, resolution: &Value) -> Block {
+fn threshold_free_table(tf: &ThresholdFree, resolution: Option<&Resolution>) -> Block {
     let eer = tf.eer_pooled.value();
     let mut rows = vec![
         vec![
@@ -157,12 +158,12 @@ fn threshold_free_table(tf: &ThresholdFree, resolution: &Value) -> Block {
         ],
         vec!["AUC (pooled)".into(), auc_text(tf), String::new(), String::new()],
     ];
-    for (key, name, points) in [
-        ("bpcer_at_apcer", "BPCER @ APCER_max <= ", &tf.bpcer_at_apcer),
-        ("apcer_at_bpcer", "APCER_max @ BPCER <= ", &tf.apcer_at_bpcer),
+    for (targets, name, points) in [
+        (resolution.map(|r| &r.bpcer_at_apcer), "BPCER @ APCER_max <= ", &tf.bpcer_at_apcer),
+        (resolution.map(|r| &r.apcer_at_bpcer), "APCER_max @ BPCER <= ", &tf.apcer_at_bpcer),
     ] {
         for (x, p) in points {
-            let flag = resolution_flag(resolution, key, x);
+            let flag = resolution_flag(targets.and_then(|t| t.get(x)));
             let x = x.parse::<f64>().map_or(x.clone(), |v| format!("{}%", 100.0 * v));
             let p = p.value();
             let t = p.map_or("n/a".into(), |p| typed_threshold(p.threshold));
@@ -209,15 +210,14 @@ fn species_table(scored: &Scored<'_>) -> Block {
     )
 }
 
-/// For a bucketed column (`--segment-by COLUMN:BUCKETS`), how its buckets were cut. Reads the `strata`
-/// block, typed in the "typed-blocks" branch.
-fn stratum_note(strata: Option<&Value>, column: &str) -> Option<Block> {
-    let s = strata?.as_array()?.iter().find(|s| s["column"] == column)?;
-    let merged = match s["merged_edges"].as_u64() {
-        Some(0) | None => String::new(),
-        Some(m) => format!(" {m} repeated quantile edges were merged (many equal values), so fewer buckets."),
+/// For a bucketed column (`--segment-by COLUMN:BUCKETS`), how its buckets were cut (the `strata` block).
+fn stratum_note(strata: Option<&[StratumReport]>, column: &str) -> Option<Block> {
+    let s = strata?.iter().find(|s| s.column == column)?;
+    let merged = match s.merged_edges {
+        0 => String::new(),
+        m => format!(" {m} repeated quantile edges were merged (many equal values), so fewer buckets."),
     };
-    let spec = s["spec"].as_str().unwrap_or("?");
+    let spec = &s.spec;
     let edges = if spec.contains(":bins=") {
         "the edges are the given bins"
     } else {
@@ -226,11 +226,11 @@ fn stratum_note(strata: Option<&Value>, column: &str) -> Option<Block> {
     Some(Block::Text(format!(
         "Buckets of {column} ({spec}): {edges}; each bucket is (lower, upper], the first also holds its lower \
          edge. {} presentations had no numeric value (missing), {} fell outside the edges.{merged}",
-        s["missing"], s["outside"],
+        s.missing, s.outside,
     )))
 }
 
-fn segment_tables(segments: &Metric<SegmentsReport>, strata: Option<&Value>) -> Vec<Block> {
+fn segment_tables(segments: &Metric<SegmentsReport>, strata: Option<&[StratumReport]>) -> Vec<Block> {
     let Some(seg) = segments.value() else { return Vec::new() };
     let mut out = Vec::new();
     for (column, values) in &seg.columns {
@@ -291,16 +291,7 @@ fn non_responses(counts: &Counts) -> Block {
     table(&header, rows)
 }
 
-/// [`run_reproducibility`] of a run block still held as JSON (report/decisions.rs, until the "typed-blocks"
-/// merge); a block that does not read says so.
-pub(super) fn reproducibility(run: &Value) -> Vec<Block> {
-    match serde_json::from_value::<RunInfo>(run.clone()) {
-        Ok(run) => run_reproducibility(&run),
-        Err(e) => vec![Block::Text(format!("The run block of metrics.json does not read: {e}."))],
-    }
-}
-
-/// How the run can be reproduced: tool, data, policy, threshold, models and the command line.
+/// The reproducibility table of a run block: the tool, the command line and what decided the figures.
 pub(super) fn run_reproducibility(run: &RunInfo) -> Vec<Block> {
     let threshold = if run.threshold.is_finite() { format!("{:.4}", run.threshold) } else { "n/a".into() };
     let mut rows = vec![
@@ -370,14 +361,12 @@ pub fn comparison(runs: &[RunFolder], det: Option<Rendered>) -> (String, Vec<Blo
     ("PAD evaluation: runs compared".into(), b)
 }
 
-/// The resolution of operating point `key[x]` in a few words ("" for a run without a `resolution` block,
-/// which is typed in the "typed-blocks" branch).
-fn resolution_flag(resolution: &Value, key: &str, x: &str) -> String {
-    let t = &resolution[key][x];
-    match (t["resolved"].as_bool(), t["needed"].as_u64()) {
-        (Some(true), _) => "yes".into(),
-        (Some(false), Some(n)) => format!("NOT RESOLVED: needs {n} per class"),
-        (Some(false), None) => "NOT RESOLVED".into(),
-        (None, _) => String::new(),
+/// The resolution of one operating point in a few words ("" for a run without a `resolution` block).
+fn resolution_flag(target: Option<&TargetResolution>) -> String {
+    match target {
+        Some(t) if t.resolved => "yes".into(),
+        Some(TargetResolution { needed: Some(n), .. }) => format!("NOT RESOLVED: needs {n} per class"),
+        Some(_) => "NOT RESOLVED".into(),
+        None => String::new(),
     }
 }

@@ -53,10 +53,12 @@ pub fn write_report(run_dir: &Path, out: &Path) -> Result<Written> {
     fresh_dir(&out.join(CHARTS_DIR))?;
     fresh_dir(&out.join(THUMBS_DIR))?;
     // A vendor's decisions without scores: no sweep, so no chart or gallery, and the report says why.
-    if doc.scored().is_none() {
-        let (title, blocks) = decisions::decision_only_report(&doc.to_json()?);
+    let Some(scored) = doc.scored() else {
+        let vendor = decisions::Vendor::of(&doc)
+            .ok_or_else(|| anyhow!("{}: the metrics document has neither figures nor decisions", run_dir.display()))?;
+        let (title, blocks) = decisions::decision_only_report(&vendor, &doc.run);
         return write_pages(out, &title, &blocks, 0);
-    }
+    };
     // The gallery scans the score file while the sweep is read and the charts drawn: on a large run
     // these are the two long passes, over two different files.
     let (charts, gallery) = std::thread::scope(|s| {
@@ -66,31 +68,30 @@ pub fn write_report(run_dir: &Path, out: &Path) -> Result<Written> {
         (charts, gallery.join().map_err(|_| anyhow!("the gallery thread panicked")))
     });
     let (run, charts) = charts?;
-    let full_system = full_system::chart(run_dir, &run.json, &out.join(CHARTS_DIR))?;
+    let full_system = full_system::chart(run_dir, doc.full_system.as_ref(), &out.join(CHARTS_DIR))?;
     let mut gallery = gallery??;
     if let Some(g) = &mut gallery {
         write_thumbnails(&mut g.false_accepts, "false-accept", out)?;
         write_thumbnails(&mut g.false_rejects, "false-reject", out)?;
     }
-    // The blocks of the "typed-blocks" branch are still rendered from the JSON (`run.json`) until its merge.
-    let reliability = probability::chart(&run.json, &out.join(CHARTS_DIR))?;
-    let epc = bob::chart(&run.json, &out.join(CHARTS_DIR))?;
-    let models = comparison::charts(&run.dir, &run.json, &out.join(CHARTS_DIR))?;
+    let calibration = doc.probability.as_ref().and_then(crate::metrics::Metric::value);
+    let reliability = probability::chart(calibration, &out.join(CHARTS_DIR))?;
+    let measures = bob::Measures::of(&doc);
+    let epc = bob::chart(measures.bob.as_ref(), &out.join(CHARTS_DIR))?;
+    let models = comparison::charts(&run.dir, doc.comparison.as_ref(), &out.join(CHARTS_DIR))?;
     let n = charts.len()
         + models.len()
         + usize::from(full_system.is_some())
         + usize::from(reliability.is_some())
         + usize::from(epc.is_some());
     // The optional sections, each built by its own module from the run's files.
-    let mut sections = comparison::blocks(&run.json, models);
-    sections.extend(aggregation::blocks(&run.json));
-    sections.extend(decisions::blocks(&run.json));
-    sections.extend(full_system::blocks(&run.json, full_system));
-    sections.extend(probability::blocks(&run.json, reliability));
-    sections.extend(bob::blocks(&run.json, epc));
-    sections.extend(folds::blocks(&run.json));
-    let scored =
-        run.doc.scored().ok_or_else(|| anyhow!("{}: the metrics document has no figures", run_dir.display()))?;
+    let mut sections = comparison::blocks(doc.comparison.as_ref(), models);
+    sections.extend(aggregation::blocks(doc.aggregation.as_ref(), &scored));
+    sections.extend(decisions::blocks(decisions::Vendor::of(&doc).as_ref()));
+    sections.extend(full_system::blocks(doc.full_system.as_ref(), full_system));
+    sections.extend(probability::blocks(calibration, reliability));
+    sections.extend(bob::blocks(&measures, &scored.threshold_free.eer_pooled, epc));
+    sections.extend(folds::blocks(doc.folds.as_ref()));
     let (title, blocks) = document::run_report(&run, scored, charts, sections, gallery);
     write_pages(out, &title, &blocks, n)
 }
@@ -121,7 +122,7 @@ pub fn write_comparison(
     }
     let doc = serde_json::to_value(&compared)?;
     crate::run::atomic::write(&out.join(COMPARISON_JSON), serde_json::to_string_pretty(&doc)?)?;
-    let models = comparison::charts(out, &doc, &out.join(CHARTS_DIR))?;
+    let models = comparison::charts(out, Some(&compared.comparison), &out.join(CHARTS_DIR))?;
     // The runs' own curves differ from the models' only where the runs hold other presentations too.
     let differ = compared.entrants.iter().any(|e| e.presentations != compared.shared);
     let (title, mut blocks, mut n) = match runs.len() {
@@ -146,7 +147,7 @@ pub fn write_comparison(
     };
     n += models.len();
     blocks.extend(runs_compared::blocks(&compared));
-    blocks.extend(comparison::blocks(&doc, models));
+    blocks.extend(comparison::blocks(Some(&compared.comparison), models));
     write_pages(out, &title, &blocks, n)
 }
 

@@ -5,7 +5,6 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
-use serde_json::Value;
 
 use super::sweep_table::SweepTable;
 use crate::metrics::MetricsDocument;
@@ -15,9 +14,6 @@ use crate::schema::run_folder::{METRICS_JSON, SWEEP_CSV};
 pub struct RunFolder {
     pub dir: PathBuf,
     pub doc: MetricsDocument,
-    /// `doc` as JSON, for the renderers of the blocks that are typed in the "typed-blocks" branch of issue 9
-    /// (they read it by path until that merge, which removes this field).
-    pub json: Value,
     pub sweep: SweepTable,
 }
 
@@ -39,8 +35,7 @@ impl RunFolder {
     pub fn from_metrics(dir: &Path, doc: MetricsDocument) -> Result<RunFolder> {
         crate::run::sweep_check::verify_record(&dir.join(SWEEP_CSV), doc.run.sweep_csv.as_ref())?;
         let sweep = SweepTable::read(&dir.join(SWEEP_CSV))?;
-        let json = doc.to_json()?;
-        Ok(RunFolder { dir: dir.to_path_buf(), doc, json, sweep })
+        Ok(RunFolder { dir: dir.to_path_buf(), doc, sweep })
     }
 
     /// The model whose score was evaluated (the first one given; others were only scored alongside),

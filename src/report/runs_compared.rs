@@ -17,16 +17,16 @@
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
+use crate::metrics::MetricsDocument;
 use anyhow::{Context, Result, anyhow, bail, ensure};
 use serde::Serialize;
-use serde_json::Value;
 
 use super::document::{Block, table};
 use super::run_folder::{RunFolder, read_metrics};
 use crate::metrics::comparison::{Comparison, Scorer, compare};
 use crate::metrics::{BootstrapOptions, EvalOptions, SegmentOptions, evaluate, write_sweep_csv};
 use crate::schema::Presentation;
-use crate::schema::run_folder::{ModelSweep, RunInfo, model_sweep_csv};
+use crate::schema::run_folder::{ModelSweep, model_sweep_csv};
 use crate::scoreset::{Filter, ScoreSet, Selector};
 
 /// One model of one run, as it enters the comparison.
@@ -66,7 +66,7 @@ pub fn compare_runs(
 ) -> Result<(Compared, Vec<Vec<u8>>)> {
     let mut entrants = Vec::new();
     for run in runs {
-        entrants.extend(entrants_of(RunScores::of(&run.dir, run.json.clone())?, models)?);
+        entrants.extend(entrants_of(RunScores::of(&run.dir, run.doc.clone())?, models)?);
     }
     if let Some(models) = models {
         for m in models {
@@ -105,8 +105,7 @@ pub fn compare_runs(
 /// A run folder's score file, opened to be read as its run read it (column, negation, mapping).
 pub struct RunScores {
     pub dir: PathBuf,
-    pub doc: Value,
-    pub info: RunInfo,
+    pub doc: MetricsDocument,
     /// The run's own score file, or the file `eval --scores` read.
     pub file: PathBuf,
     mapping: crate::scorefile::Mapping,
@@ -120,28 +119,27 @@ impl RunScores {
     /// Opens the run's score file; refuses runs whose presentations a score file cannot give back (decisions
     /// only, videos aggregated from frames, labels joined from elsewhere, scores not there).
     pub fn open(dir: &Path) -> Result<RunScores> {
-        RunScores::of(dir, read_metrics(dir)?.to_json()?)
+        RunScores::of(dir, read_metrics(dir)?)
     }
 
     /// [`RunScores::open`] with the run's metrics.json `doc` already read.
-    pub fn of(dir: &Path, doc: Value) -> Result<RunScores> {
+    pub fn of(dir: &Path, doc: MetricsDocument) -> Result<RunScores> {
         let here = dir.display();
         ensure!(
-            !super::decisions::is_decision_only(&doc),
+            doc.scored().is_some(),
             "{here}: a decision-only run has no scores to compare; compare its decisions with `liveness diff`"
         );
         ensure!(
-            doc["aggregation"].is_null(),
+            doc.aggregation.is_none(),
             "{here}: the run evaluated videos aggregated from frames (--group-by); compare such runs with one \
              `eval --model a,b --group-by ...`, which aggregates every model alike"
         );
         ensure!(
-            doc["labels"].is_null(),
+            doc.labels.is_none(),
             "{here}: the run's labels were joined from elsewhere (--labels); compare with one `eval --scores ... \
              --labels ...` of a file holding both models"
         );
-        let info: RunInfo = serde_json::from_value(doc["run"].clone())
-            .with_context(|| format!("{here}: metrics.json has no readable `run` block"))?;
+        let info = &doc.run;
         // The folder's own score file, else the file `eval --scores` read, with its `--where` filter.
         let own = crate::scorefile::of_run(dir);
         let (file, filter) = if own.is_file() {
@@ -162,20 +160,19 @@ impl RunScores {
         };
         let mapping = info.mapping.clone().unwrap_or_default();
         let held = crate::scorefile::ModelColumn::of_file(&file, None, &mapping)?.models;
-        Ok(RunScores { dir: dir.to_path_buf(), doc, info, file, filter, mapping, held })
+        Ok(RunScores { dir: dir.to_path_buf(), doc, file, filter, mapping, held })
     }
 
     /// The subject-clustered bootstrap the run's intervals were computed with (its `bootstrap` block), so
     /// that figures recomputed from its scores carry the same intervals.
     pub fn bootstrap(&self) -> Option<BootstrapOptions> {
-        let b = &self.doc["bootstrap"];
-        let resamples = usize::try_from(b["resamples"].as_u64()?).ok()?;
-        Some(BootstrapOptions { resamples, seed: b["seed"].as_u64()? })
+        let b = self.doc.bootstrap.as_ref()?.value()?;
+        Some(BootstrapOptions { resamples: b.resamples, seed: b.seed })
     }
 
     /// True when the file holds scores of `model` (a column of its own, or the run's one model).
     pub fn holds(&self, model: &str) -> bool {
-        self.held.iter().any(|h| h == model) || self.info.model.as_deref() == Some(model)
+        self.held.iter().any(|h| h == model) || self.doc.run.model.as_deref() == Some(model)
     }
 
     /// The presentations with `model`'s scores (`None`: the file's `score` column), checked to be the ones
@@ -187,13 +184,13 @@ impl RunScores {
             path: &self.file,
             model: column,
             filter: self.filter.as_ref(),
-            flip: self.info.flip.unwrap_or(false),
+            flip: self.doc.run.flip.unwrap_or(false),
             mapping: Some(&self.mapping),
             keep: &[],
             labels: None,
         })?;
         let print = crate::scorefile::fingerprint(&set.presentations);
-        let info = &self.info;
+        let info = &self.doc.run;
         ensure!(
             info.shard.is_some() || info.coverage.is_some() || print == info.dataset_fingerprint,
             "{}: its presentations are not those the run {} evaluated (fingerprint {print}, the run recorded {}): \
@@ -210,15 +207,18 @@ impl RunScores {
 fn entrants_of(run: RunScores, models: Option<&[String]>) -> Result<Vec<Entrant>> {
     let dir = run.dir.as_path();
     let wanted: Vec<Option<String>> = match models {
-        None => vec![run.info.model.clone()],
+        None => vec![run.doc.run.model.clone()],
         Some(list) => list.iter().filter(|m| run.holds(m)).map(|m| Some(m.clone())).collect(),
     };
     let operating_rates = operating_rates(&run.doc, dir)?;
     let bootstrap = run.bootstrap();
     let mut out = Vec::new();
     for model in wanted {
-        let threshold =
-            if model == run.info.model { run.info.threshold } else { threshold_of(&run.doc, model.as_deref(), dir)? };
+        let threshold = if model == run.doc.run.model {
+            run.doc.run.threshold
+        } else {
+            threshold_of(&run.doc, model.as_deref(), dir)?
+        };
         let read = run.read(model.as_deref())?;
         let options = EvalOptions {
             threshold,
@@ -243,8 +243,8 @@ fn entrants_of(run: RunScores, models: Option<&[String]>) -> Result<Vec<Entrant>
 
 /// The x of the run's BPCER @ APCER_max <= x points (its `--operating-rates`), so that the rows have the
 /// run's own operating points.
-fn operating_rates(doc: &Value, dir: &Path) -> Result<Vec<f64>> {
-    let keys = doc["threshold_free"]["bpcer_at_apcer"].as_object().map(|o| o.keys().cloned().collect::<Vec<_>>());
+fn operating_rates(doc: &MetricsDocument, dir: &Path) -> Result<Vec<f64>> {
+    let keys = doc.threshold_free.as_ref().map(|tf| tf.bpcer_at_apcer.keys().cloned().collect::<Vec<_>>());
     let Some(keys) = keys else { return Ok(crate::metrics::DEFAULT_OPERATING_RATES.to_vec()) };
     keys.iter()
         .map(|k| k.parse::<f64>().with_context(|| format!("{}: operating rate {k:?} is not a number", dir.display())))
@@ -252,10 +252,9 @@ fn operating_rates(doc: &Value, dir: &Path) -> Result<Vec<f64>> {
 }
 
 /// The threshold the run applied to one of its other models (its row of the run's `comparison` block).
-fn threshold_of(doc: &Value, model: Option<&str>, dir: &Path) -> Result<f64> {
-    let rows = doc["comparison"]["models"].as_array().map_or(&[][..], Vec::as_slice);
-    let row = rows.iter().find(|r| r["model"].as_str() == model);
-    row.and_then(|r| r["threshold"].as_f64()).with_context(|| {
+fn threshold_of(doc: &MetricsDocument, model: Option<&str>, dir: &Path) -> Result<f64> {
+    let row = doc.comparison.iter().flat_map(|c| &c.models).find(|r| Some(r.model.as_str()) == model);
+    row.map(|r| r.threshold).with_context(|| {
         format!(
             "{}: model {} was scored in the run but not evaluated, so the run applied no threshold to it; \
              evaluate it (`eval --scores {} --model {0}`) and compare that run",

@@ -2,16 +2,14 @@
 
 use std::fmt::Write;
 
-use serde_json::Value;
-
-use crate::metrics::format::{metric_rate, pct, percent, rate, typed_rate, typed_threshold};
+use crate::metrics::aggregate::Aggregation;
+use crate::metrics::format::{metric_rate, percent, typed_rate, typed_threshold};
 use crate::metrics::{BandsReport, Counts, Metric, MetricsDocument, OperatingPoint, Rate, SegmentsReport, Threshold};
 
-/// Renders the headline metrics of a metrics document in about 25 lines. The renderers of the blocks
-/// typed in the "typed-blocks" branch of issue 9 (decisions) read the document's JSON until that merge.
-pub fn summary(doc: &MetricsDocument) -> serde_json::Result<String> {
+/// Renders the headline metrics of a metrics document in about 25 lines.
+pub fn summary(doc: &MetricsDocument) -> String {
     let Some(scored) = doc.scored() else {
-        return Ok(super::decisions::terminal(&doc.to_json()?));
+        return super::decisions::terminal(doc);
     };
     let mut s = String::new();
     let run = &doc.run;
@@ -27,7 +25,7 @@ pub fn summary(doc: &MetricsDocument) -> serde_json::Result<String> {
         typed_threshold(at.threshold),
         run.threshold_source
     );
-    videos(&mut s, doc.aggregation.as_ref().unwrap_or(&Value::Null));
+    videos(&mut s, doc.aggregation.as_ref());
     let _ = writeln!(s, "  {:<28} {}", "BPCER", metric_rate(&at.bona_fide.bpcer));
     for (sp, rates) in &at.species {
         let _ = writeln!(s, "  {:<28} {}", format!("APCER {sp}"), metric_rate(&rates.apcer));
@@ -81,36 +79,31 @@ pub fn summary(doc: &MetricsDocument) -> serde_json::Result<String> {
     }
     segments(&mut s, scored.segments);
     bands(&mut s, scored.decision_bands);
-    if doc.decisions.is_some() {
-        s += &super::decisions::terminal(&doc.to_json()?);
-    }
-    Ok(s)
+    s += &super::decisions::terminal(doc);
+    s
 }
 
 /// A `--group-by` run: how many frames made the videos, and the frame-level headline figures beside.
-/// Reads the `aggregation` block, typed in the "typed-blocks" branch.
-fn videos(s: &mut String, aggregation: &Value) {
-    let summary = &aggregation["summary"];
-    if summary.is_null() {
-        return;
-    }
+fn videos(s: &mut String, aggregation: Option<&Aggregation>) {
+    let Some(a) = aggregation else { return };
+    let summary = &a.summary;
     let _ = writeln!(
         s,
         "  videos: {} from {} frames ({} scored) by the {} over {}; {} videos without a scored frame",
-        summary["videos"],
-        summary["frames"],
-        summary["frames_scored"],
-        summary["aggregate"].as_str().unwrap_or("?"),
-        summary["group_by"].as_array().into_iter().flatten().filter_map(Value::as_str).collect::<Vec<_>>().join(","),
-        summary["videos_without_scored_frame"],
+        summary.videos,
+        summary.frames,
+        summary.frames_scored,
+        summary.aggregate,
+        summary.group_by.join(","),
+        summary.videos_without_scored_frame,
     );
-    let f = &aggregation["frame_level"];
+    let f = &a.frame_level;
     let _ = writeln!(
         s,
         "  frame level: BPCER {} | APCER worst {} | EER {}",
-        rate(&f["at_threshold"]["bona_fide"]["bpcer"]),
-        rate(&f["at_threshold"]["attack"]["apcer_max"]),
-        pct(&f["threshold_free"]["eer_pooled"]["value"]),
+        metric_rate(&f.at_threshold.bona_fide.bpcer),
+        metric_rate(&f.at_threshold.attack.apcer_max),
+        percent(f.threshold_free.eer_pooled.value().map(|e| e.value)),
     );
 }
 

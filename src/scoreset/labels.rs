@@ -15,7 +15,7 @@
 use std::collections::HashMap;
 
 use anyhow::{Result, bail};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::dataset::{Dataset, Label};
 use crate::schema::Presentation;
@@ -24,7 +24,7 @@ use crate::schema::Presentation;
 const EXAMPLES: usize = 5;
 
 /// What the join did, for metrics.json (`labels`) and the terminal.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct JoinReport {
     /// The dataset the labels came from.
     pub dataset: String,

@@ -10,7 +10,7 @@
 //! - ECE: `B` equal-width bins over [0, 1] (a probability p falls in bin min(floor(p·B), B - 1)); the
 //!   count-weighted mean of |observed bona fide share - mean predicted probability| over non-empty bins.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::pav::pav;
 use super::{logit, softplus};
@@ -74,7 +74,7 @@ pub fn brier(pairs: &[(f64, bool)]) -> Option<f64> {
 }
 
 /// One reliability bin.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EceBin {
     pub lower: f64,
     pub upper: f64,
@@ -129,11 +129,11 @@ pub fn ece(pairs: &[(f64, bool)], bins: usize) -> Option<(f64, Vec<EceBin>)> {
 
 /// Everything at once for probabilities `(p, is_bona_fide)` that are posteriors at a bona fide share of
 /// `prior_share` (a dev-set fit: the dev set's share; a raw score read as a probability: 0.5).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FitQuality {
     /// +inf (written `"+inf"`, as thresholds are) when a probability of exactly 0 or 1 was wrong: an
     /// isotonic map's flat ends do that to presentations it has not seen.
-    #[serde(serialize_with = "cllr_json")]
+    #[serde(serialize_with = "cllr_json", deserialize_with = "cllr_from_json")]
     pub cllr: Option<f64>,
     pub min_cllr: Option<f64>,
     pub brier: Option<f64>,
@@ -146,6 +146,11 @@ fn cllr_json<S: serde::Serializer>(v: &Option<f64>, s: S) -> Result<S::Ok, S::Er
         Some(c) => crate::metrics::Threshold(*c).serialize(s),
         None => s.serialize_none(),
     }
+}
+
+/// Reads what [`cllr_json`] writes.
+fn cllr_from_json<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+    Ok(Option::<crate::metrics::Threshold>::deserialize(d)?.map(|t| t.0))
 }
 
 pub fn fit_quality(pairs: &[(f64, bool)], prior_share: f64, bins: usize) -> FitQuality {

@@ -7,14 +7,14 @@
 //! Brier depend on the class balance of the split, so restating the prior would mix two effects. Cllr
 //! and min-Cllr do not depend on it.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::FitQuality;
 use super::map::{BINS, mapped_quality, raw_quality};
 use crate::metrics::Metric;
 use crate::schema::{Presentations, Probability};
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ProbabilityReport {
     /// Equal-width reliability bins over 0..1.
     pub bins: usize,
@@ -27,9 +27,9 @@ pub struct ProbabilityReport {
     pub calibrated: Metric<Calibrated>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Calibrated {
-    pub method: &'static str,
+    pub method: String,
     /// The prior the map's output is judged at: the dev split's share of bona fide.
     pub dev_bona_fide_share: f64,
     /// The deployment share of attacks `score` and `serve` restate the probability at (not used here).
@@ -60,7 +60,7 @@ pub fn probability_report<P: Presentations + ?Sized>(
     let calibrated = match map {
         None => Metric::na("the policy has no probability map (liveness calibrate --probability)"),
         Some(m) => Metric::Value(Calibrated {
-            method: m.method.as_str(),
+            method: m.method.as_str().to_owned(),
             dev_bona_fide_share: m.dev_bona_fide_share,
             prior_attack: m.prior_attack,
             fitted_on: m.scores.clone(),

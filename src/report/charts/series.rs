@@ -4,9 +4,10 @@
 
 use std::path::Path;
 
+use crate::metrics::comparison::{Comparison, Row};
+use crate::metrics::{Metric, Rate};
 use anyhow::{Context, Result};
 use plotters::style::RGBColor;
-use serde_json::Value;
 
 use super::style;
 use crate::report::run_folder::RunFolder;
@@ -48,30 +49,32 @@ impl Series {
     /// Each model of a multi-model run, in the `comparison` block's order, with the sweep `eval` wrote for
     /// it (checked against its row's record). Empty when the run compared no models or its folder predates
     /// the per-model sweeps.
-    /// `doc` is the run's metrics.json, or the `comparison.json` of `report RUN_A RUN_B`, in folder `dir`.
-    pub fn of_comparison(dir: &Path, doc: &Value) -> Result<Vec<Series>> {
-        let rows = doc["comparison"]["models"].as_array().map_or(&[][..], Vec::as_slice);
-        if rows.is_empty() || rows.iter().any(|r| r["sweep_csv"].is_null()) {
+    /// `comparison` is the run's `comparison` block, or that of the `comparison.json` of `report RUN_A
+    /// RUN_B`, in folder `dir`.
+    pub fn of_comparison(dir: &Path, comparison: Option<&Comparison>) -> Result<Vec<Series>> {
+        let rows = comparison.map_or(&[][..], |c| c.models.as_slice());
+        if rows.is_empty() || rows.iter().any(|r| r.sweep_csv.is_none()) {
             return Ok(Vec::new());
         }
         rows.iter().enumerate().map(|(i, row)| Series::of_row(dir, i, row)).collect()
     }
 
-    fn of_row(dir: &Path, index: usize, row: &Value) -> Result<Series> {
+    fn of_row(dir: &Path, index: usize, row: &Row) -> Result<Series> {
         // The file is named by position, never by the document: a model name cannot reach the file system.
         let path = dir.join(model_sweep_csv(index));
-        crate::run::sweep_check::verify(&path, &row["sweep_csv"])?;
+        crate::run::sweep_check::verify_record(&path, row.sweep_csv.as_ref().map(|m| &m.record))?;
         let sweep = SweepTable::read(&path).with_context(|| format!("model {index} of the comparison"))?;
-        let value = |r: &Value| r["value"].as_f64();
+        let value = |r: &Metric<Rate>| r.value().map(|r| r.value);
+        let n = |r: &Metric<Rate>| r.value().map_or(0, |r| r.n);
         Ok(Series {
-            name: row["model"].as_str().unwrap_or("?").to_owned(),
+            name: row.model.clone(),
             sweep,
-            eer: row["eer"].as_f64(),
-            auc: row["auc"].as_f64(),
-            threshold: row["threshold"].as_f64(),
-            operating: value(&row["apcer_pooled"]).zip(value(&row["bpcer"])),
-            bona_fide: row["bpcer"]["n"].as_u64().unwrap_or(0),
-            attacks: row["apcer_pooled"]["n"].as_u64().unwrap_or(0),
+            eer: row.eer,
+            auc: row.auc,
+            threshold: row.threshold.is_finite().then_some(row.threshold),
+            operating: value(&row.apcer_pooled).zip(value(&row.bpcer)),
+            bona_fide: n(&row.bpcer),
+            attacks: n(&row.apcer_pooled),
         })
     }
 }
