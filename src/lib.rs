@@ -33,6 +33,14 @@
 //! `schema` holds the data contracts (presentations, columns, vocabulary, run folder, policy) and
 //! imports only std and serde; `cli` defines the command line and `commands` turns it into domain
 //! options once: no module below `commands` knows the CLI (tests/architecture.rs checks both).
+//!
+//! metrics.json is one type, `metrics::MetricsDocument`, written by `eval`/`gate` and read by every reader
+//! (report, gate baseline, runs compared); no reader looks a figure up by a string path.
+//!
+//! Tests: a file's unit tests sit at its end in `#[cfg(test)] mod tests`; the metrics engine's property and
+//! oracle suites (`metrics/properties.rs`, `bob_properties.rs`, `oracle_tests.rs`) are the only test-only
+//! files; unit-test helpers live in `test_support`, integration-test helpers in `tests/common/`
+//! (tests/architecture.rs checks the layout).
 
 pub mod api;
 pub mod calibrate;
