@@ -511,27 +511,24 @@ fn evaluated<F: Presentations + ?Sized, P: Presentations + ?Sized>(
         crate::escape::tell!("warning: {note}");
     }
     let mut doc = MetricsDocument::new(evaluation.report, run_info);
-    if !strata.is_empty() {
-        doc.strata = Some(strata.clone());
-    }
-    if let Some(l) = &source.labels {
-        doc.labels = Some(l.report.clone());
-    }
+    doc.strata = (!strata.is_empty()).then_some(strata);
+    doc.labels = source.labels.as_ref().map(|l| l.report.clone());
     // Scores and the vendor's own decisions: the vendor's figures beside the threshold's.
-    if let Some(vendor) = &vendor {
-        doc.decisions = Some(vendor.clone());
-    }
-    if let Some(summary) = &videos {
+    doc.decisions = vendor;
+    if let Some(summary) = videos {
         // The frame-level figures at the same threshold, beside the video-level ones.
         let frame_level = evaluate_set(frames, &options)?;
-        doc.aggregation = Some(Aggregation { summary: summary.clone(), frame_level: frame_level.report });
+        doc.aggregation = Some(Aggregation { summary, frame_level: frame_level.report });
     }
-    if let Some((_, fs)) = &full_system {
-        doc.full_system = Some(fs.clone());
-    }
-    if let Some((c, _)) = &comparison {
-        doc.comparison = Some(c.clone());
-    }
+    // The document keeps the full-system and comparison reports; the comparisons and sweeps stay here.
+    let full_system = full_system.map(|(comparisons, fs)| {
+        doc.full_system = Some(fs);
+        comparisons
+    });
+    let model_sweeps = comparison.map(|(c, sweeps)| {
+        doc.comparison = Some(c);
+        sweeps
+    });
     let epc_csv = super::eval_bob::add_blocks(&mut doc, &evaluation.sweep, &options, recipe.legacy_metrics)?;
     if let Some(spec) = &recipe.folds {
         doc.folds = Some(super::eval_bob::folds(&presentations.records(), spec, recipe.calibrate_target)?);
@@ -542,7 +539,7 @@ fn evaluated<F: Presentations + ?Sized, P: Presentations + ?Sized>(
     let sweep_path = out.join(SWEEP_CSV);
     crate::run::atomic::write(&sweep_path, &sweep)?;
     crate::run::atomic::write(&out.join(EPC_CSV), &epc_csv)?;
-    for (i, bytes) in comparison.iter().flat_map(|(_, sweeps)| sweeps).enumerate() {
+    for (i, bytes) in model_sweeps.iter().flatten().enumerate() {
         crate::run::atomic::write(&out.join(model_sweep_csv(i + 1)), bytes)?;
     }
     // Written last: a metrics.json on disk means the sweep beside it is whole.
@@ -551,7 +548,7 @@ fn evaluated<F: Presentations + ?Sized, P: Presentations + ?Sized>(
     if let Some(rule) = source.mapping.on_file_scale(threshold) {
         crate::escape::say!("threshold {threshold} on the live scale: {rule}");
     }
-    if let Some((_, fs)) = &full_system {
+    if let Some(fs) = &doc.full_system {
         crate::escape::say!("{}", crate::metrics::full_system::run_folder::table(fs));
     }
     crate::escape::say!("{}", crate::report::bob::terminal(&crate::report::bob::Measures::of(&doc)));
@@ -564,7 +561,7 @@ fn evaluated<F: Presentations + ?Sized, P: Presentations + ?Sized>(
     // The report reads the files just written, exactly as `liveness report` would later.
     let report = crate::report::write_report(out, out)
         .with_context(|| format!("metrics are in {}, but the report could not be written", out.display()))?;
-    if let Some((comparisons, _)) = &full_system {
+    if let Some(comparisons) = &full_system {
         let chart = super::full_system::write(out, comparisons)?;
         crate::escape::say!("full-system sweep over both thresholds: {}", chart.display());
     }

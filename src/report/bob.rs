@@ -21,17 +21,17 @@ use crate::metrics::{Eer, Metric, MetricsDocument, OperatingPoint};
 
 pub const CHART_STEM: &str = "epc";
 
-/// The blocks of this module, read from a metrics document once (each `None` where the run has none).
-#[derive(Debug)]
-pub struct Measures {
-    pub bob: Option<BobMetrics>,
-    pub resolution: Option<Resolution>,
-    pub legacy: Option<Legacy>,
+/// The blocks of this module in a metrics document (each `None` where the run has none).
+#[derive(Debug, Clone, Copy)]
+pub struct Measures<'a> {
+    pub bob: Option<&'a BobMetrics>,
+    pub resolution: Option<&'a Resolution>,
+    pub legacy: Option<&'a Legacy>,
 }
 
-impl Measures {
-    pub fn of(doc: &MetricsDocument) -> Measures {
-        Measures { bob: doc.bob.clone(), resolution: doc.resolution.clone(), legacy: doc.legacy.clone() }
+impl Measures<'_> {
+    pub fn of(doc: &MetricsDocument) -> Measures<'_> {
+        Measures { bob: doc.bob.as_ref(), resolution: doc.resolution.as_ref(), legacy: doc.legacy.as_ref() }
     }
 }
 
@@ -163,7 +163,7 @@ fn class_rows(r: &Resolution) -> (Vec<String>, Vec<Vec<String>>) {
 /// in [`rows`].
 pub fn blocks(m: &Measures, eer_pooled: &Metric<Eer>, epc: Option<Rendered>) -> Vec<Block> {
     let mut b = Vec::new();
-    if let Some(bob) = &m.bob {
+    if let Some(bob) = m.bob {
         b.push(Block::Heading("bob and pyeer measures".into()));
         b.push(table(&["measure", "bob / pyeer name", "value", "threshold"], rows(bob, eer_pooled)));
         b.push(Block::Text(format!(
@@ -172,7 +172,7 @@ pub fn blocks(m: &Measures, eer_pooled: &Metric<Eer>, epc: Option<Rendered>) -> 
         )));
         b.extend(epc.map(Block::Chart));
     }
-    if let Some(r) = &m.resolution {
+    if let Some(r) = m.resolution {
         b.push(Block::Heading("What the data can resolve".into()));
         b.push(Block::Text(format!("Rule: {}.", r.rule)));
         b.push(table(
@@ -182,7 +182,7 @@ pub fn blocks(m: &Measures, eer_pooled: &Metric<Eer>, epc: Option<Rendered>) -> 
         let (header, rows) = class_rows(r);
         b.push(Block::Table { header, rows });
     }
-    if let Some(legacy) = &m.legacy {
+    if let Some(legacy) = m.legacy {
         b.extend(legacy_blocks(legacy));
     }
     b
@@ -221,7 +221,7 @@ fn legacy_blocks(legacy: &Legacy) -> Vec<Block> {
 /// The terminal lines: bob's figures, every unresolved operating point, and the legacy averages.
 pub fn terminal(m: &Measures) -> String {
     let mut s = String::new();
-    if let Some(b) = &m.bob {
+    if let Some(b) = m.bob {
         let _ = writeln!(
             s,
             "  bob/pyeer: eer_rocch {} | EER interval {} | d' {} | min-hter {} (not ISO) | epc.csv ({})",
@@ -238,7 +238,7 @@ pub fn terminal(m: &Measures) -> String {
             figure(&b.apcer_at_zero_bpcer, |m| pct(m.value)),
         );
     }
-    if let Some(r) = &m.resolution {
+    if let Some(r) = m.resolution {
         for row in target_rows(r).into_iter().filter(|r| r[3] != "resolved") {
             let _ =
                 writeln!(s, "  unresolved: {} needs {} scored per class; {}", row[0], row[2], row[3].to_lowercase());
@@ -253,7 +253,7 @@ pub fn terminal(m: &Measures) -> String {
             );
         }
     }
-    if let Some(legacy) = &m.legacy {
+    if let Some(legacy) = m.legacy {
         let _ = writeln!(
             s,
             "  legacy (NOT ISO/IEC 30107-3): ACER {} | HTER {}",

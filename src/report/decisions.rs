@@ -13,20 +13,20 @@ use crate::metrics::{AttackRates, BonaFideRates, Metric, MetricsDocument, NotAva
 use crate::schema::RunInfo;
 
 /// A run's vendor decisions and what they are set beside, read once from its metrics document.
-#[derive(Debug)]
-pub struct Vendor {
-    pub decisions: DecisionReport,
+#[derive(Debug, Clone, Copy)]
+pub struct Vendor<'a> {
+    pub decisions: &'a DecisionReport,
     /// The threshold's rates: `None` in a decision-only run (no score was read).
-    pub at_threshold: Option<RateSet>,
+    pub at_threshold: Option<&'a RateSet>,
     /// Why a decision-only run has no curves.
-    pub curves: Option<NotAvailable>,
+    pub curves: Option<&'a NotAvailable>,
 }
 
-impl Vendor {
+impl Vendor<'_> {
     /// The document's decisions, `None` when the run has none.
-    pub fn of(doc: &MetricsDocument) -> Option<Vendor> {
-        let decisions = doc.decisions.clone()?;
-        Some(Vendor { decisions, at_threshold: doc.at_threshold.clone(), curves: doc.curves.clone() })
+    pub fn of(doc: &MetricsDocument) -> Option<Vendor<'_>> {
+        let decisions = doc.decisions.as_ref()?;
+        Some(Vendor { decisions, at_threshold: doc.at_threshold.as_ref(), curves: doc.curves.as_ref() })
     }
 }
 
@@ -58,8 +58,8 @@ fn pair<'a>(
 
 /// The figures, each as (name, vendor's rate, the threshold's rate: `None` in a decision-only run).
 fn rows(v: &Vendor) -> Vec<(String, String, Option<String>)> {
-    let d = &v.decisions;
-    let at = v.at_threshold.as_ref().map(Rates::at_threshold);
+    let d = v.decisions;
+    let at = v.at_threshold.map(Rates::at_threshold);
     let sides = (&Rates::of_decisions(d), at.as_ref());
     let mut out = vec![pair("BPCER".into(), sides, |r| Some(&r.bona_fide.bpcer))];
     for sp in d.species.keys() {
@@ -94,7 +94,7 @@ fn reasons(d: &DecisionReport) -> String {
 
 /// The threshold the vendor's figures are set beside, `n/a` in a decision-only run.
 fn threshold(v: &Vendor) -> String {
-    v.at_threshold.as_ref().map_or_else(|| "n/a".to_owned(), |at| typed_threshold(at.threshold))
+    v.at_threshold.map_or_else(|| "n/a".to_owned(), |at| typed_threshold(at.threshold))
 }
 
 /// The terminal lines of the decisions (empty when the run has none), from the document the terminal
@@ -126,12 +126,12 @@ fn vendor_terminal(v: &Vendor, run: &RunInfo) -> String {
             Some(tool) => _ = writeln!(s, "  {name:<36} vendor {vendor} | threshold {tool}"),
         }
     }
-    let reasons = reasons(&v.decisions);
+    let reasons = reasons(v.decisions);
     if !reasons.is_empty() {
         let _ = writeln!(s, "  retries and no responses by reason: {reasons}");
     }
     let _ = writeln!(s, "  convention: {}", v.decisions.convention);
-    if let Some(curves) = &v.curves {
+    if let Some(curves) = v.curves {
         let _ = writeln!(s, "  {}", curves.reason);
     }
     s
@@ -156,11 +156,11 @@ pub fn blocks(v: Option<&Vendor>) -> Vec<Block> {
         &["metric", "vendor's decisions", &t]
     };
     b.push(table(header, rows));
-    let reasons = reasons(&v.decisions);
+    let reasons = reasons(v.decisions);
     if !reasons.is_empty() {
         b.push(Block::Text(format!("Retries and no responses by reason: {reasons}.")));
     }
-    if let Some(curves) = &v.curves {
+    if let Some(curves) = v.curves {
         b.push(Block::Verdict(format!("No curves: {}.", curves.reason)));
     }
     b
@@ -171,7 +171,7 @@ pub fn blocks(v: Option<&Vendor>) -> Vec<Block> {
 pub fn decision_only_report(v: &Vendor, run: &RunInfo) -> (String, Vec<Block>) {
     let source = &run.source;
     let title = format!("PAD evaluation: the vendor's decisions in {source}");
-    let d = &v.decisions;
+    let d = v.decisions;
     let mut b = Vec::new();
     if let Some(note) = run.coverage.as_ref().map(|c| &c.note) {
         b.push(Block::Verdict(format!("Computed on an incomplete run: {note}. These figures are not the run's.")));

@@ -77,7 +77,7 @@ pub fn write_report(run_dir: &Path, out: &Path) -> Result<Written> {
     let calibration = doc.probability.as_ref().and_then(crate::metrics::Metric::value);
     let reliability = probability::chart(calibration, &out.join(CHARTS_DIR))?;
     let measures = bob::Measures::of(&doc);
-    let epc = bob::chart(measures.bob.as_ref(), &out.join(CHARTS_DIR))?;
+    let epc = bob::chart(measures.bob, &out.join(CHARTS_DIR))?;
     let models = comparison::charts(&run.dir, doc.comparison.as_ref(), &out.join(CHARTS_DIR))?;
     let n = charts.len()
         + models.len()
